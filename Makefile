@@ -1,0 +1,66 @@
+# Two commands matter: `make demo` (serve the portal with demo data on SQLite) and
+# `make test` (the test suite; PostgreSQL/Redis/Chromium are used when present).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Django 6.1 needs Python >= 3.12: use $PYTHON, else python3.12/3.13 on PATH, else pyenv's.
+PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
+	$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[234]*/bin/python3 2>/dev/null); do \
+	$$c -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$c; break; }; done)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
+
+.PHONY: demo test lint check messages vendor venv bench clean
+
+$(DEPS_STAMP):
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Python 3.12 or newer was not found. Install it (e.g. 'pyenv install 3.12'), or run 'make PYTHON=/path/to/python3.12 ...'." >&2; \
+		exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.deps-* && touch $@
+
+venv: $(DEPS_STAMP)
+
+# Front-end libraries come from the npm registry at the versions pinned in
+# package-lock.json and are copied into static/vendor (not committed).
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install the front-end files (apt-get install npm)." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   node_modules/bootstrap/LICENSE static/vendor/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/
+	touch $@
+
+vendor: $(VENDOR_STAMP)
+
+messages: venv
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+demo: venv vendor messages
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo --size small --if-empty
+	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv vendor messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+check: venv messages
+	$(PY) manage.py makemigrations --check --dry-run
+	PORTAL_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		ALLOWED_HOSTS=portal.example.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3

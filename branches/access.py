@@ -1,0 +1,220 @@
+"""Who may see and change what.
+
+A user holds StaffRoles; each role covers one node (an organisation subtree, one branch
+or one original unit) and grants the capabilities in CAPABILITIES. Every list starts
+from `Model.objects.visible_to(user, capability)`, every detail goes through
+`get_for_user`, and anything outside the scope answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("City administrator")
+    DISTRICT_STAFF = "district_staff", _("District bureau staff")
+    STREET_STAFF = "street_staff", _("Street staff")
+    COMMUNITY_SECRETARY = "community_secretary", _("Community party secretary")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    UNIT_LIAISON = "unit_liaison", _("Original-unit liaison")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# Named capabilities: the same names are used by views (`visible_to(user, CAP)`) and
+# templates (`{% if "can_manage_branches" in caps %}`).
+VIEW_STRUCTURE = "can_view_structure"
+MANAGE_BRANCHES = "can_manage_branches"
+MANAGE_GROUPS = "can_manage_groups"
+VIEW_MEMBERS = "can_view_members"
+VIEW_UNIT_MEMBERS = "can_view_unit_members"
+VIEW_SENSITIVE = "can_view_sensitive"
+IMPORT_MEMBERS = "can_import_members"
+RECORD_MEETING = "can_record_meeting"
+RECORD_CARE = "can_record_care"
+VIEW_DASHBOARD = "can_view_dashboard"
+EDIT_RULES = "can_edit_rules"
+MANAGE_USERS = "can_manage_users"
+MANAGE_ROLES = "can_manage_roles"
+READ_AUDIT = "can_read_audit"
+
+# The one table of who may do what. The three admin roles are separated (三权分立):
+# none of them holds another's capability, and none reads members' personal data.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: frozenset({VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES}),
+    Role.DISTRICT_STAFF: frozenset(
+        {VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES}
+    ),
+    Role.STREET_STAFF: frozenset(
+        {VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_DASHBOARD}
+    ),
+    Role.COMMUNITY_SECRETARY: frozenset(
+        {
+            VIEW_STRUCTURE,
+            MANAGE_BRANCHES,
+            MANAGE_GROUPS,
+            VIEW_MEMBERS,
+            VIEW_SENSITIVE,
+            IMPORT_MEMBERS,
+            RECORD_MEETING,
+            RECORD_CARE,
+            VIEW_DASHBOARD,
+        }
+    ),
+    Role.BRANCH_SECRETARY: frozenset(
+        {VIEW_STRUCTURE, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_SENSITIVE, RECORD_MEETING, RECORD_CARE}
+    ),
+    Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS}),
+    Role.SYSTEM_ADMIN: frozenset({VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, MANAGE_USERS}),
+    Role.SECURITY_ADMIN: frozenset({MANAGE_ROLES}),
+    Role.AUDITOR: frozenset({READ_AUDIT}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role on one node, reduced to what scope queries need."""
+
+    role: str
+    path: str | None = None  # organisation subtree
+    branch_id: int | None = None
+    unit_id: int | None = None
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return CAPABILITIES.get(self.role, frozenset())
+
+
+class Scope:
+    """A user's grants, loaded once per request (one query) and cached on the user."""
+
+    def __init__(self, grants: list[Grant]):
+        self.grants = grants
+        self.capabilities = frozenset().union(*(g.capabilities for g in grants))
+        self.roles = frozenset(g.role for g in grants)
+
+    @classmethod
+    def for_user(cls, user) -> Scope:
+        cached = getattr(user, "_portal_scope", None)
+        if cached is not None:
+            return cached
+        grants: list[Grant] = []
+        if user.is_authenticated and user.is_active:
+            rows = user.staff_roles.values_list(
+                "role", "organization__path", "branch_id", "original_unit_id"
+            )
+            grants = [Grant(role, path, branch, unit) for role, path, branch, unit in rows]
+        scope = cls(grants)
+        user._portal_scope = scope
+        return scope
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def _granting(self, capability: str) -> list[Grant]:
+        return [g for g in self.grants if capability in g.capabilities]
+
+    def paths(self, capability: str) -> list[str]:
+        """Organisation subtrees granting `capability`, with nested ones dropped."""
+        paths = sorted({g.path for g in self._granting(capability) if g.path})
+        kept: list[str] = []
+        for path in paths:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        return kept
+
+    def branch_ids(self, capability: str) -> list[int]:
+        return sorted({g.branch_id for g in self._granting(capability) if g.branch_id})
+
+    def unit_ids(self, capability: str) -> list[int]:
+        return sorted({g.unit_id for g in self._granting(capability) if g.unit_id})
+
+    def covers_path(self, path: str, capability: str) -> bool:
+        return any(path.startswith(p) for p in self.paths(capability))
+
+    def covers_branch(self, branch, capability: str) -> bool:
+        """Whether `branch` (with its organisation loaded) is inside the scope."""
+        return branch.pk in self.branch_ids(capability) or self.covers_path(
+            branch.organization.path, capability
+        )
+
+    def q(
+        self,
+        capability: str,
+        *,
+        path_field: str | None = None,
+        branch_field: str | None = None,
+        unit_field: str | None = None,
+    ) -> Q | None:
+        """A filter for rows inside the scope, or None when nothing is."""
+        parts: list[Q] = []
+        if path_field:
+            parts += [Q(**{f"{path_field}__startswith": p}) for p in self.paths(capability)]
+        if branch_field and (ids := self.branch_ids(capability)):
+            parts.append(Q(**{f"{branch_field}__in": ids}))
+        if unit_field and (ids := self.unit_ids(capability)):
+            parts.append(Q(**{f"{unit_field}__in": ids}))
+        return reduce(or_, parts) if parts else None
+
+
+def scope_for(user) -> Scope:
+    return Scope.for_user(user)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Querysets that know how to restrict themselves to a user's scope.
+
+    Subclasses name the fields that place a row in the tree: an organisation path,
+    a branch id and/or an original-unit id.
+    """
+
+    scope_path_field: str | None = None
+    scope_branch_field: str | None = None
+    scope_unit_field: str | None = None
+
+    def visible_to(self, user, capability: str = VIEW_STRUCTURE):
+        q = scope_for(user).q(
+            capability,
+            path_field=self.scope_path_field,
+            branch_field=self.scope_branch_field,
+            unit_field=self.scope_unit_field,
+        )
+        return self.filter(q) if q is not None else self.none()
+
+
+def get_for_user(request, queryset, pk, *, read: str = VIEW_STRUCTURE, write: str | None = None):
+    """Fetch one object through the scope.
+
+    Outside the read scope -> 404 (the object's existence is not revealed). Inside it
+    but without the write capability -> 403. With `write`, the happy path is one query.
+    """
+    user = request.user
+    if write:
+        obj = queryset.visible_to(user, write).filter(pk=pk).first()
+        if obj is not None:
+            return obj
+        if queryset.visible_to(user, read).filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    obj = queryset.visible_to(user, read).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def require_capability(request, capability: str) -> Scope:
+    """For pages that list within the scope: a user with no such grant anywhere gets 404."""
+    scope = scope_for(request.user)
+    if not scope.has(capability):
+        raise Http404
+    return scope

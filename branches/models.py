@@ -1,0 +1,348 @@
+"""The organisation tree, original units, branches, party groups, venues and staff roles."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .access import VIEW_STRUCTURE, Role, ScopedQuerySet, scope_for
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street / town")
+    COMMUNITY = "community", _("Community")
+
+
+# Which level may sit under which: city -> district -> street -> community.
+CHILD_LEVEL = {
+    Level.CITY: Level.DISTRICT,
+    Level.DISTRICT: Level.STREET,
+    Level.STREET: Level.COMMUNITY,
+}
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    scope_path_field = "path"
+
+    def subtree(self, node: "Organization"):
+        """The node and everything below it, in one indexed prefix query."""
+        return self.filter(path__startswith=node.path)
+
+
+class Organization(models.Model):
+    """A node of the tree city -> district -> street -> community.
+
+    `path` is a materialized path of the codes from the root ("3101/310101/..."),
+    so a subtree is one `LIKE 'prefix%'` on an indexed column, never a walk.
+    Codes are fixed once created, which keeps paths stable.
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        indexes = [
+            models.Index(
+                fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = self.build_path(self.parent, self.code)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def build_path(parent: "Organization | None", code: str) -> str:
+        return f"{parent.path if parent else ''}{code}/"
+
+    @staticmethod
+    def path_prefixes(path: str) -> list[str]:
+        """The path of every node from the root down to this one (no queries)."""
+        parts = path.rstrip("/").split("/")
+        return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        return self.path_prefixes(self.path)[:-1]
+
+    @property
+    def child_level(self):
+        return CHILD_LEVEL.get(self.level)
+
+
+class OriginalUnitQuerySet(ScopedQuerySet):
+    scope_path_field = "district__path"
+    scope_unit_field = "pk"
+
+    def choosable_by(self, user):
+        """Units a user may pick, e.g. on a member form: those of the user's districts
+        (a unit belongs to a district, while the user may sit below it)."""
+        ancestors = {
+            ancestor
+            for path in scope_for(user).paths(VIEW_STRUCTURE)
+            for ancestor in Organization.path_prefixes(path)
+        }
+        return self.filter(Q(district__path__in=ancestors) | Q(district__isnull=True))
+
+
+class OriginalUnit(models.Model):
+    """原单位: the retiree's former employer, which often still holds the party relation."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    district = models.ForeignKey(
+        Organization,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        limit_choices_to={"level": Level.DISTRICT},
+        related_name="original_units",
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    objects = OriginalUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("original unit")
+        verbose_name_plural = _("original units")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class VenueKind(models.TextChoices):
+    SERVICE_CENTER = "service_center", _("Party-mass service centre")
+    SERVICE_POINT = "service_point", _("Party-building service point")
+    ACTIVITY_ROOM = "activity_room", _("Seniors' activity room")
+    OTHER = "other", _("Other")
+
+
+class VenueQuerySet(ScopedQuerySet):
+    scope_path_field = "organization__path"
+
+
+class Venue(models.Model):
+    """阵地: where meetings and activities take place."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="venues",
+    )
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("seats"), null=True, blank=True)
+    accessible = models.BooleanField(_("step-free access"), default=False)
+
+    objects = VenueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["organization__path", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BranchKind(models.TextChoices):
+    COMMUNITY = "community", _("Community retiree branch")
+    FUNCTIONAL = "functional", _("Functional branch")
+    JOINT = "joint", _("Joint branch")
+
+
+class BranchQuerySet(ScopedQuerySet):
+    scope_path_field = "organization__path"
+    scope_branch_field = "pk"
+
+    def active(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
+
+
+class Branch(models.Model):
+    """党支部. A community branch belongs to a community; a functional or joint branch may
+    sit at street level and draw members from several communities."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="branches",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=BranchKind.choices, default=BranchKind.COMMUNITY
+    )
+    is_pilot = models.BooleanField(_("pilot branch"), default=False)
+    work_brand = models.CharField(_("work brand"), max_length=80, blank=True)
+    liaison_name = models.CharField(_("liaison"), max_length=40, blank=True)
+    liaison_phone = models.CharField(_("liaison phone"), max_length=20, blank=True)
+    venue = models.ForeignKey(
+        Venue,
+        verbose_name=_("usual venue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="branches",
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = BranchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["organization__path", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(dissolved_on__gte=models.F("established_on")),
+                name="branch_dissolved_after_established",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.dissolved_on is not None and self.dissolved_on <= timezone.localdate()
+
+
+class PartyGroupQuerySet(ScopedQuerySet):
+    scope_path_field = "branch__organization__path"
+    scope_branch_field = "branch_id"
+
+
+class PartyGroup(models.Model):
+    """党小组: members of a branch who live close together."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="groups"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    area = models.CharField(_("area covered"), max_length=120, blank=True)
+
+    objects = PartyGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party group")
+        verbose_name_plural = _("party groups")
+        ordering = ["branch", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="party_group_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# The node each role covers: an organisation subtree, one branch or one original unit.
+BRANCH_ROLES = {Role.BRANCH_SECRETARY}
+UNIT_ROLES = {Role.UNIT_LIAISON}
+
+
+class StaffRole(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+    original_unit = models.ForeignKey(
+        OriginalUnit,
+        verbose_name=_("original unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            # Exactly one covered node, of the kind the role needs.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role__in=[r.value for r in BRANCH_ROLES],
+                        branch__isnull=False,
+                        organization__isnull=True,
+                        original_unit__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in UNIT_ROLES],
+                        original_unit__isnull=False,
+                        organization__isnull=True,
+                        branch__isnull=True,
+                    )
+                    | (
+                        ~Q(role__in=[r.value for r in BRANCH_ROLES | UNIT_ROLES])
+                        & Q(
+                            organization__isnull=False,
+                            branch__isnull=True,
+                            original_unit__isnull=True,
+                        )
+                    )
+                ),
+                name="staff_role_covers_one_node",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.node}"
+
+    @property
+    def node(self):
+        return self.organization or self.branch or self.original_unit

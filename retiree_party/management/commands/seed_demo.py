@@ -1,0 +1,96 @@
+"""Fill an empty database with deterministic, realistic demo data and one login per role."""
+
+import random
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from branches.access import Role
+from branches.demo import SIZES, seed_structure
+from branches.models import Organization, StaffRole
+
+DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 (printed to the demo user on purpose)
+
+
+def demo_logins(structure):
+    """(username, full name, role, covered node) for each role, in the first district."""
+    district = structure.districts[0]
+    street = next(s for s in structure.streets if s.parent_id == district.pk)
+    community = next(c for c in structure.communities if c.parent_id == street.pk)
+    branch = next(b for b in structure.branches if b.organization_id == community.pk)
+    unit = next(u for u in structure.units if u.district_id == district.pk)
+    return [
+        ("city", "市委老干部局 周主任", Role.CITY_ADMIN, structure.city),
+        ("district", "区委老干部局 李科长", Role.DISTRICT_STAFF, district),
+        ("street", "街道党工委 王委员", Role.STREET_STAFF, street),
+        ("community", "社区党委 张书记", Role.COMMUNITY_SECRETARY, community),
+        ("branch", "支部 陈书记", Role.BRANCH_SECRETARY, branch),
+        ("liaison", "原单位 刘联络员", Role.UNIT_LIAISON, unit),
+        ("sysadmin", "系统管理员 赵工", Role.SYSTEM_ADMIN, structure.city),
+        ("secadmin", "安全管理员 钱工", Role.SECURITY_ADMIN, structure.city),
+        ("auditor", "安全审计员 孙工", Role.AUDITOR, structure.city),
+    ]
+
+
+class Command(BaseCommand):
+    help = "Seed demo data: --size small|district|city, deterministic for a given --seed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=sorted(SIZES), default="small")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (but print the logins) when the database already has data.",
+        )
+
+    def handle(self, *args, size, seed, if_empty, **options):
+        if Organization.objects.exists():
+            if if_empty:
+                self.stdout.write("The database already has data; nothing seeded.")
+                self._print_logins()
+                return
+            raise CommandError(
+                "The database already has data. Run `python manage.py flush` first, "
+                "or pass --if-empty."
+            )
+        started = time.perf_counter()
+        rng = random.Random(seed)
+        with transaction.atomic():
+            structure = seed_structure(rng=rng, size=size, today=timezone.localdate())
+            self._create_logins(structure)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded size={size} seed={seed} in {elapsed:.1f}s: "
+                f"{len(structure.districts)} districts, {len(structure.streets)} streets, "
+                f"{len(structure.communities)} communities, {len(structure.branches)} branches, "
+                f"{len(structure.groups)} party groups, {len(structure.units)} original units."
+            )
+        )
+        self._print_logins()
+
+    def _create_logins(self, structure):
+        User = get_user_model()
+        password = make_password(DEMO_PASSWORD)  # hashed once, shared by the demo users
+        for username, full_name, role, node in demo_logins(structure):
+            user = User.objects.create(username=username, full_name=full_name, password=password)
+            node_field = {
+                Role.BRANCH_SECRETARY: "branch",
+                Role.UNIT_LIAISON: "original_unit",
+            }.get(role, "organization")
+            StaffRole.objects.create(user=user, role=role, **{node_field: node})
+
+    def _print_logins(self):
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for staff_role in StaffRole.objects.select_related(
+            "user", "organization", "branch", "original_unit"
+        ).order_by("pk")[:20]:
+            self.stdout.write(
+                f"  {staff_role.user.username:<10} {staff_role.get_role_display()} · "
+                f"{staff_role.node}"
+            )

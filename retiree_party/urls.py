@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("branches.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "retiree_party.views.page_not_found"
+handler500 = "retiree_party.views.server_error"

@@ -1,0 +1,92 @@
+"""Every URL pattern x every role of the standing cast.
+
+Out of scope answers 404 and a refused POST changes nothing. A URL pattern without a
+Spec fails test_every_url_pattern_has_a_spec, so a new view cannot ship untested.
+"""
+
+import importlib
+import pkgutil
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from . import matrix
+from .matrix import ROLES, Spec
+
+# Django's admin has its own permission system; tests/security/test_admin.py covers it.
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def load_specs() -> list[Spec]:
+    specs = []
+    for module in pkgutil.iter_modules(matrix.__path__):
+        specs += importlib.import_module(f"{matrix.__name__}.{module.name}").SPECS
+    return specs
+
+
+SPECS = load_specs()
+
+
+def url_names(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            if ns in EXEMPT_NAMESPACES:
+                continue
+            inner = f"{namespace}{ns}:" if ns else namespace
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name"
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_pattern_has_a_spec():
+    names = set(url_names())
+    specced = [spec.name for spec in SPECS]
+    assert len(specced) == len(set(specced)), "a URL has two specs"
+    assert names - set(specced) == set(), "URL patterns with no access spec"
+    assert set(specced) - names == set(), "specs for URLs that no longer exist"
+
+
+def _client_as(client, cast, role):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(cast.user(role))
+    return client
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_get_answers_as_specified_for_every_role(spec, cast, client):
+    url = reverse(spec.name, kwargs=spec.kwargs(cast))
+    query = spec.query(cast)
+    wrong = {}
+    for role in ROLES:
+        status = _client_as(client, cast, role).get(url + (f"?{query}" if query else "")).status_code
+        if status != spec.expected(role):
+            wrong[role] = (status, spec.expected(role))
+    assert wrong == {}, f"{url}: role -> (got, expected)"
+
+
+WRITE_SPECS = [spec for spec in SPECS if spec.post]
+
+
+@pytest.mark.parametrize("spec", WRITE_SPECS, ids=lambda s: s.name)
+def test_a_refused_post_changes_nothing(spec, cast, client):
+    url = reverse(spec.name, kwargs=spec.kwargs(cast))
+    refused = [r for r in ROLES if spec.expected(r) in (302, 403, 404) and r not in spec.redirect]
+    assert refused, "a write spec should refuse somebody"
+    before = spec.state(cast)
+    for role in refused:
+        response = _client_as(client, cast, role).post(url, spec.post(cast))
+        assert response.status_code == spec.expected(role), role
+        assert spec.state(cast) == before, f"{role} changed {spec.name}"
+
+
+@pytest.mark.parametrize("spec", WRITE_SPECS, ids=lambda s: s.name)
+def test_an_allowed_post_takes_effect(spec, cast, client):
+    url = reverse(spec.name, kwargs=spec.kwargs(cast))
+    role = sorted(spec.ok)[0]
+    before = spec.state(cast)
+    response = _client_as(client, cast, role).post(url, spec.post(cast))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert spec.state(cast) != before
