@@ -174,22 +174,32 @@ def scope_for(user) -> Scope:
 class ScopedQuerySet(models.QuerySet):
     """Querysets that know how to restrict themselves to a user's scope.
 
-    Subclasses name the fields that place a row in the tree: an organisation path,
-    a branch id and/or an original-unit id.
+    Subclasses name the fields that place a row in the tree (an organisation path, a
+    branch id and/or an original-unit id) and the capability that reads them.
+    `scope_unit_read` lets unit grants (a unit liaison) read rows of their unit too.
     """
 
     scope_path_field: str | None = None
     scope_branch_field: str | None = None
     scope_unit_field: str | None = None
+    scope_read: str = VIEW_STRUCTURE
+    scope_unit_read: str | None = None
 
-    def visible_to(self, user, capability: str = VIEW_STRUCTURE):
-        q = scope_for(user).q(
-            capability,
-            path_field=self.scope_path_field,
-            branch_field=self.scope_branch_field,
-            unit_field=self.scope_unit_field,
-        )
-        return self.filter(q) if q is not None else self.none()
+    def visible_to(self, user, capability: str | None = None):
+        capability = capability or self.scope_read
+        scope = scope_for(user)
+        parts = [
+            scope.q(
+                capability,
+                path_field=self.scope_path_field,
+                branch_field=self.scope_branch_field,
+                unit_field=self.scope_unit_field,
+            )
+        ]
+        if self.scope_unit_read and capability == self.scope_read:
+            parts.append(scope.q(self.scope_unit_read, unit_field=self.scope_unit_field))
+        parts = [part for part in parts if part is not None]
+        return self.filter(reduce(or_, parts)) if parts else self.none()
 
 
 def get_for_user(request, queryset, pk, *, read: str = VIEW_STRUCTURE, write: str | None = None):

@@ -1,12 +1,12 @@
 """The standing cast: one user per role in district A, with a sibling district B beside it.
 
-    滨海市 (city)
-    ├── 东城区 district_a
-    │   ├── 和平街道 street_a ── 翠园社区 community_a ── branch_a (group_a, venue_a)
-    │   │                      └── functional_a (a street-level functional branch)
-    │   └── 新华街道 street_a2 ── 枫林社区 community_a2 ── branch_a2
-    └── 西湖区 district_b
-        └── 长江街道 street_b ── 梅岭社区 community_b ── branch_b (group_b, venue_b)
+滨海市 (city)
+├── 东城区 district_a
+│   ├── 和平街道 street_a ── 翠园社区 community_a ── branch_a (group_a, venue_a)
+│   │                      └── functional_a (a street-level functional branch)
+│   └── 新华街道 street_a2 ── 枫林社区 community_a2 ── branch_a2
+└── 西湖区 district_b
+    └── 长江街道 street_b ── 梅岭社区 community_b ── branch_b (group_b, venue_b)
 """
 
 import os
@@ -101,7 +101,8 @@ def build_cast() -> Cast:
         branch_a=branch_a,
         branch_a2=f.branch(organization=community_a2),
         functional_a=f.branch(
-            organization=street_a, name="和平街道银发志愿服务队功能型党支部",
+            organization=street_a,
+            name="和平街道银发志愿服务队功能型党支部",
             kind=BranchKind.FUNCTIONAL,
         ),
         branch_b=f.branch(organization=community_b, venue=venue_b),
