@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
 
-.PHONY: demo test lint check messages vendor venv bench clean
+.PHONY: demo test lint check messages translations vendor venv bench clean
 
 $(DEPS_STAMP):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -39,6 +39,14 @@ vendor: $(VENDOR_STAMP)
 
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+# Refresh the catalogs: each app keeps its own (APP/locale), the project one covers
+# templates/ and retiree_party/. Then fill the new msgstr entries and `make messages`.
+APPS := accounts branches members activities reports
+translations: venv
+	for app in $(APPS); do [ -d $$app/locale ] && (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -v 0); done; true
+	$(PY) manage.py makemessages -l zh_Hans -v 0 --ignore=.venv --ignore=node_modules \
+		--ignore=static --ignore=tests --ignore=bench --ignore=tools $(addprefix --ignore=,$(APPS))
 
 demo: venv vendor messages
 	$(PY) manage.py migrate --noinput -v 0

@@ -19,7 +19,7 @@ def home(request):
     return render(
         request,
         "home.html",
-        {"roots": roots, "own_branches": own_branches, "roles": scope.grants},
+        {"roots": roots, "own_branches": own_branches},
     )
 
 
