@@ -8,12 +8,14 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-CATALOGS = sorted(Path(settings.BASE_DIR).glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [
-    Path(settings.BASE_DIR) / "locale/zh_Hans/LC_MESSAGES/django.po"
+BASE = Path(settings.BASE_DIR)
+CATALOGS = [
+    *sorted(BASE.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    BASE / "locale/zh_Hans/LC_MESSAGES/django.po",
 ]
 
 
-@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: str(p.relative_to(settings.BASE_DIR)))
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: str(p.relative_to(BASE)))
 def test_every_catalog_entry_is_translated(path):
     po = polib.pofile(str(path))
     untranslated = [e.msgid for e in po.untranslated_entries() if not e.obsolete]
