@@ -33,3 +33,8 @@ def test_the_site_speaks_chinese_by_default_and_english_on_request(db):
     page = client.get("/accounts/login/").content.decode()
     assert "Retiree Party Work Platform" in page
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_an_english_browser_still_gets_chinese_until_the_switch_is_used(db):
+    client = Client(headers={"accept-language": "en-US,en;q=0.9"})
+    assert "离退休干部党建工作平台" in client.get("/accounts/login/").content.decode()
