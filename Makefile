@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
 
-.PHONY: demo test lint check messages translations vendor venv bench clean
+.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards clean
 
 $(DEPS_STAMP):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -65,10 +65,39 @@ lint: venv
 check: venv messages
 	$(PY) manage.py makemigrations --check --dry-run
 	PORTAL_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
+		FIELD_HASH_KEY=$$(head -c 32 /dev/urandom | base64) \
 		ALLOWED_HOSTS=portal.example.cn $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The dashboards at district and city size, plus a bounded load run on 127.0.0.1 (wrk
+# from Debian when installed). BENCH_ARGS="--sizes district --reuse" to go quicker.
+bench-dashboards: venv
+	$(PY) bench/dashboards.py $(BENCH_ARGS)
+
+# Backups of the PostgreSQL database (custom format: compressed, restorable table by table).
+#   make backup [DATABASE_URL=postgres://...] [BACKUP_FILE=backups/x.dump]
+#   make restore BACKUP_FILE=backups/x.dump RESTORE_DATABASE_URL=postgres://.../scratch
+# restore replaces the objects in the target database; it refuses to run without both
+# variables. The encryption keys (FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY) are not in the
+# dump: keep them apart from it, or the restored personal fields cannot be read.
+BACKUP_DIR ?= backups
+BACKUP_FILE ?= $(BACKUP_DIR)/portal-$(shell date +%Y%m%d-%H%M%S).dump
+
+backup:
+	@[ -n "$(DATABASE_URL)" ] || { echo "DATABASE_URL (postgres://...) is not set." >&2; exit 1; }
+	@mkdir -p $(dir $(BACKUP_FILE))
+	pg_dump --format=custom --no-owner --no-privileges --file="$(BACKUP_FILE)" "$(DATABASE_URL)"
+	@echo "backup written to $(BACKUP_FILE)"
+
+restore:
+	@[ -n "$(RESTORE_DATABASE_URL)" ] || { echo "RESTORE_DATABASE_URL (the target database) is not set." >&2; exit 1; }
+	@[ -f "$(BACKUP_FILE)" ] || { echo "BACKUP_FILE=$(BACKUP_FILE) does not exist." >&2; exit 1; }
+	pg_restore --clean --if-exists --no-owner --no-privileges --exit-on-error \
+		--dbname="$(RESTORE_DATABASE_URL)" "$(BACKUP_FILE)"
+	@echo "restored $(BACKUP_FILE) into the target database"
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3

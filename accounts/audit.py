@@ -3,23 +3,36 @@
 Services call `record(...)` (or `record_many(...)` for bulk paths) inside their own
 transaction, so an audited write and its audit row commit or roll back together.
 Entries are hash-chained: each row's hash covers its content and the previous hash,
-so an edited or deleted row breaks the chain (`manage.py audit_verify`).
+so an edited or deleted row breaks the chain. The chain's head (newest entry, and the
+anchor left by pruning) is kept in AuditHead, so deleting the newest rows is detected
+too (`manage.py audit_verify`). Nothing in the application edits or deletes entries;
+only `manage.py audit_prune` removes rows, and never rows younger than
+AUDIT_RETENTION_DAYS (at least 180 days).
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import ipaddress
 import json
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditAction, AuditEntry
+from .models import AuditAction, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+# PostgreSQL: a trigger refuses UPDATE and DELETE on the audit table unless this
+# transaction-local setting is on (set only by the prune command). See migration 0004.
+GUARD_SETTING = "portal.audit_maintenance"
+
+logger = logging.getLogger("portal.audit")
 
 
 @dataclass(frozen=True)
@@ -35,12 +48,34 @@ class Change:
     object_repr: str = ""
 
 
+def _valid_ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return ""
+
+
 def client_ip(request) -> str:
-    """The client address. Only REMOTE_ADDR is trusted: a forged X-Forwarded-For header
-    must not change it (a trusted proxy is configured at the web server)."""
+    """The client address.
+
+    REMOTE_ADDR, unless it is one of settings.TRUSTED_PROXIES: then the nearest address in
+    X-Forwarded-For that is not itself a trusted proxy. A forged X-Forwarded-For sent
+    straight to the application (or rotated on every try) changes nothing.
+    """
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR", "")
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    trusted = set(settings.TRUSTED_PROXIES)
+    if not remote or remote not in trusted:
+        return remote
+    forwarded = [p for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+    for hop in reversed(forwarded):
+        address = _valid_ip(hop)
+        if not address:
+            return remote  # garbage from the client side: stop at the last proxy
+        if address not in trusted:
+            return address
+    return remote
 
 
 def _canonical(data) -> str:
@@ -77,8 +112,31 @@ def _describe(change: Change) -> tuple[str, str, str]:
     )
 
 
+def _lock_head() -> tuple[str, int]:
+    """Create the head row if needed, lock it and read the chain's tail (one statement).
+
+    Every writer takes this row lock first, so concurrent writers queue up and each links
+    to the entry the previous one wrote (a lock on the newest entry would not do: under
+    READ COMMITTED a waiting SELECT ... FOR UPDATE returns the old tail).
+    """
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, last_pk, last_hash, anchor_pk, anchor_hash, pruned) "  # noqa: S608
+            f"VALUES (1, 0, %s, 0, %s, 0) "
+            f"ON CONFLICT (id) DO UPDATE SET last_pk = {table}.last_pk "
+            f"RETURNING last_hash, last_pk",
+            [GENESIS, GENESIS],
+        )
+        last_hash, last_pk = cursor.fetchone()
+    return last_hash, last_pk
+
+
 def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[AuditEntry]:
-    """Append audit entries for many changes at once (bulk paths: one insert)."""
+    """Append audit entries for many changes at once (bulk paths: one insert).
+
+    Three queries whatever the number of changes: lock the head, insert, move the head.
+    """
     changes = list(changes)
     if not changes:
         return []
@@ -86,12 +144,10 @@ def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[
         actor = getattr(request, "user", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    now = timezone.now()
     ip = client_ip(request)
     with transaction.atomic():
-        # Serialise writers on the chain's tail so two requests cannot fork it.
-        last = AuditEntry.objects.select_for_update().order_by("-pk").only("hash").first()
-        prev = last.hash if last else GENESIS
+        prev, _ = _lock_head()
+        now = timezone.now()  # taken under the lock, so time order is chain order
         entries = []
         for change in changes:
             object_type, object_id, object_repr = _describe(change)
@@ -111,6 +167,7 @@ def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[
             prev = entry.hash
             entries.append(entry)
         AuditEntry.objects.bulk_create(entries)
+        AuditHead.objects.filter(pk=1).update(last_pk=entries[-1].pk, last_hash=prev)
     return entries
 
 
@@ -134,15 +191,209 @@ def record(
     )[0]
 
 
-def verify_chain() -> list[int]:
-    """Ids of entries whose hash or link is wrong (empty when the chain is intact)."""
-    broken = []
-    prev = GENESIS
+# --- Verification ------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """The outcome of checking the whole chain."""
+
+    checked: int = 0
+    broken: list[int] = field(default_factory=list)  # entries whose hash or link is wrong
+    problems: list[str] = field(default_factory=list)  # missing head, missing newest rows
+    head_hash: str = GENESIS
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and not self.problems
+
+
+def verify() -> Verification:
+    """Check every entry's hash and link, and the ends of the chain against its head."""
+    result = Verification()
+    head = AuditHead.objects.filter(pk=1).first()
+    prev = head.anchor_hash if head else GENESIS
+    first_pk = last_pk = None
+    last_hash = prev
     for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=2000):
+        if first_pk is None:
+            first_pk = entry.pk
         if entry.prev_hash != prev or entry.hash != entry_digest(entry, entry.prev_hash):
-            broken.append(entry.pk)
+            result.broken.append(entry.pk)
         prev = entry.hash
-    return broken
+        last_pk, last_hash = entry.pk, entry.hash
+        result.checked += 1
+    if head is None:
+        if result.checked:
+            result.problems.append("The chain head is missing while entries exist.")
+        return result
+    result.head_hash = head.last_hash
+    if first_pk is not None and first_pk <= head.anchor_pk:
+        result.problems.append(
+            f"Entry {first_pk} is older than the prune anchor (entry {head.anchor_pk})."
+        )
+    if last_pk is None:
+        if head.last_pk != head.anchor_pk:
+            result.problems.append(
+                f"Entries up to {head.last_pk} are missing: the audit table is empty."
+            )
+    elif (last_pk, last_hash) != (head.last_pk, head.last_hash):
+        if last_pk < head.last_pk:
+            result.problems.append(
+                f"The newest entries are missing: the head is entry {head.last_pk}, "
+                f"the table ends at entry {last_pk}."
+            )
+        else:
+            result.problems.append(
+                f"The newest entry ({last_pk}) does not match the chain head "
+                f"(entry {head.last_pk})."
+            )
+    return result
 
 
-__all__ = ["AuditAction", "Change", "record", "record_many", "verify_chain"]
+def verify_chain() -> list[int]:
+    """Ids of entries whose hash or link is wrong (empty when the links are intact)."""
+    return verify().broken
+
+
+# --- Pruning -----------------------------------------------------------------------------
+
+
+class PruneRefused(Exception):
+    pass
+
+
+def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The oldest moment still inside the retention period (never under 180 days)."""
+    days = max(180, settings.AUDIT_RETENTION_DAYS)
+    return (now or timezone.now()) - datetime.timedelta(days=days)
+
+
+@dataclass
+class PruneResult:
+    deleted: int
+    through_pk: int
+    anchor_hash: str
+    cutoff: datetime.datetime
+
+
+def _guard_off(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT set_config(%s, 'on', true)", [GUARD_SETTING])
+
+
+def prune(before: datetime.datetime, *, archive=None, dry_run: bool = False) -> PruneResult:
+    """Delete the oldest entries written before `before`, but never any younger than the
+    retention period. The chain must verify first. The hash of the last deleted entry
+    becomes the anchor the oldest kept entry links to, so the rest still verifies.
+    `archive` (a text file) receives the deleted entries as JSON lines first."""
+    cutoff = min(before, retention_cutoff())
+    with transaction.atomic():
+        _lock_head()
+        check = verify()
+        if not check.ok:
+            raise PruneRefused(
+                f"The audit chain does not verify ({len(check.broken)} broken entries, "
+                f"{len(check.problems)} other problems): nothing was pruned."
+            )
+        # The pruned part is a prefix of the chain: everything before the first entry
+        # that must be kept.
+        first_kept = AuditEntry.objects.filter(at__gte=cutoff).order_by("pk").first()
+        doomed = AuditEntry.objects.all()
+        if first_kept is not None:
+            doomed = doomed.filter(pk__lt=first_kept.pk)
+        last = doomed.order_by("-pk").first()
+        if last is None:
+            head = AuditHead.objects.get(pk=1)
+            return PruneResult(0, head.anchor_pk, head.anchor_hash, cutoff)
+        if archive is not None:
+            for entry in doomed.order_by("pk").iterator(chunk_size=2000):
+                archive.write(_canonical(_entry_dict(entry)) + "\n")
+        count = doomed.count()
+        if dry_run:
+            return PruneResult(count, last.pk, last.hash, cutoff)
+        with connection.cursor() as cursor:
+            _guard_off(cursor)
+        doomed.delete()
+        head = AuditHead.objects.get(pk=1)
+        AuditHead.objects.filter(pk=1).update(
+            anchor_pk=last.pk, anchor_hash=last.hash, pruned=head.pruned + count
+        )
+        record(
+            AuditAction.PRUNE,
+            object_type="accounts.auditentry",
+            object_id=str(last.pk),
+            object_repr=f"≤ #{last.pk}",
+            after={"deleted": count, "through": last.pk, "anchor": last.hash, "cutoff": cutoff},
+        )
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'off', true)", [GUARD_SETTING])
+    logger.warning("audit pruned through entry %s; anchor %s", last.pk, last.hash)
+    return PruneResult(count, last.pk, last.hash, cutoff)
+
+
+def _entry_dict(entry: AuditEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "at": entry.at,
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "changes": entry.changes,
+        "ip": entry.ip,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+# --- Display -----------------------------------------------------------------------------
+
+
+def _mask_value(key: str, value):
+    if value in (None, ""):
+        return value
+    text = str(value)
+    if any(word in key for word in ("id_number", "phone")) and len(text) > 7:
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    if "address" in key:
+        keep = min(6, len(text) // 2)
+        return text[:keep] + "****"
+    return "***"
+
+
+def masked_changes(changes: dict) -> dict:
+    """`changes` with the sensitive values (settings.AUDIT_MASKED_FIELDS) masked: the
+    auditor sees that an ID number changed, not the number."""
+    sensitive = tuple(settings.AUDIT_MASKED_FIELDS)
+
+    def mask(data):
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: (
+                _mask_value(key, value)
+                if any(key == name or key.endswith(f"_{name}") for name in sensitive)
+                and not isinstance(value, dict | list)
+                else mask(value)
+            )
+            for key, value in data.items()
+        }
+
+    return {side: mask(values) for side, values in (changes or {}).items()}
+
+
+__all__ = [
+    "AuditAction",
+    "Change",
+    "client_ip",
+    "masked_changes",
+    "prune",
+    "record",
+    "record_many",
+    "verify",
+    "verify_chain",
+]

@@ -40,23 +40,44 @@ VIEW_MEMBERS = "can_view_members"
 VIEW_UNIT_MEMBERS = "can_view_unit_members"
 VIEW_SENSITIVE = "can_view_sensitive"
 IMPORT_MEMBERS = "can_import_members"
+EDIT_MEMBERS = "can_edit_members"  # create/edit members, their roles and branch committees
+MANAGE_REGISTRATIONS = "can_manage_registrations"  # accept/notify/withdraw 社区报到
 RECORD_MEETING = "can_record_meeting"
 RECORD_CARE = "can_record_care"
 VIEW_DASHBOARD = "can_view_dashboard"
 EDIT_RULES = "can_edit_rules"
+APPROVE_EXCUSALS = "can_approve_excusals"  # excuse a branch from the meeting cadence
 MANAGE_USERS = "can_manage_users"
 MANAGE_ROLES = "can_manage_roles"
 READ_AUDIT = "can_read_audit"
+# Read the reminders of an area, e.g. those that failed to reach its secretaries.
+REVIEW_REMINDERS = "can_review_reminders"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset({VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES}),
     Role.DISTRICT_STAFF: frozenset(
-        {VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES}
+        {
+            VIEW_STRUCTURE,
+            MANAGE_BRANCHES,
+            MANAGE_GROUPS,
+            VIEW_MEMBERS,
+            VIEW_DASHBOARD,
+            EDIT_RULES,
+            APPROVE_EXCUSALS,
+            REVIEW_REMINDERS,
+        }
     ),
     Role.STREET_STAFF: frozenset(
-        {VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_DASHBOARD}
+        {
+            VIEW_STRUCTURE,
+            MANAGE_BRANCHES,
+            MANAGE_GROUPS,
+            VIEW_MEMBERS,
+            VIEW_DASHBOARD,
+            APPROVE_EXCUSALS,
+        }
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
@@ -66,13 +87,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_MEMBERS,
             VIEW_SENSITIVE,
             IMPORT_MEMBERS,
+            EDIT_MEMBERS,
+            MANAGE_REGISTRATIONS,
             RECORD_MEETING,
             RECORD_CARE,
             VIEW_DASHBOARD,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
-        {VIEW_STRUCTURE, MANAGE_GROUPS, VIEW_MEMBERS, VIEW_SENSITIVE, RECORD_MEETING, RECORD_CARE}
+        {
+            VIEW_STRUCTURE,
+            MANAGE_GROUPS,
+            VIEW_MEMBERS,
+            VIEW_SENSITIVE,
+            EDIT_MEMBERS,
+            RECORD_MEETING,
+            RECORD_CARE,
+        }
     ),
     Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS}),
     Role.SYSTEM_ADMIN: frozenset({VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, MANAGE_USERS}),

@@ -328,7 +328,13 @@ class StaffRole(models.Model):
                         branch__isnull=True,
                     )
                     | (
-                        ~Q(role__in=[r.value for r in BRANCH_ROLES | UNIT_ROLES])
+                        # A fixed order: a set iterates in hash order, which made
+                        # `makemigrations --check` fail on some runs. (Matches 0002.)
+                        ~Q(
+                            role__in=sorted(
+                                (r.value for r in BRANCH_ROLES | UNIT_ROLES), reverse=True
+                            )
+                        )
                         & Q(
                             organization__isnull=False,
                             branch__isnull=True,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import role_views, views
 
 app_name = "branches"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("venues/", views.venue_list, name="venue_list"),
     path("venues/new/", views.venue_create, name="venue_create"),
     path("venues/<int:pk>/edit/", views.venue_edit, name="venue_edit"),
+    # Role management: the security administrator (三权分立).
+    path("roles/", role_views.role_list, name="role_list"),
+    path("roles/new/", role_views.role_grant, name="role_grant"),
+    path("roles/<int:pk>/revoke/", role_views.role_revoke, name="role_revoke"),
 ]

@@ -12,9 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
+
+from .validators import validate_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
@@ -48,7 +51,7 @@ class Living(models.TextChoices):
 
 
 class MemberStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("member status", "Active")
     MOVED = "moved", _("Moved away")
     DECEASED = "deceased", _("Deceased")
 
@@ -65,15 +68,29 @@ class MemberQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(status=MemberStatus.ACTIVE)
 
+    def with_registration(self):
+        """Annotate `registration_status` and `registration_id`: the member's live
+        (not withdrawn) community registration, or None. One subquery each, no extra
+        round trip."""
+        live = CommunityRegistration.objects.filter(member=models.OuterRef("pk")).exclude(
+            status=RegistrationStatus.WITHDRAWN
+        )
+        return self.annotate(
+            registration_status=models.Subquery(live.values("status")[:1]),
+            registration_id=models.Subquery(live.values("pk")[:1]),
+        )
+
 
 class Member(models.Model):
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    id_number = models.CharField(
+        _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    address = models.CharField(pgettext_lazy("home", "address"), max_length=200, blank=True)
     community = models.ForeignKey(
         Organization,
         verbose_name=_("community of residence"),
@@ -162,6 +179,11 @@ class Member(models.Model):
                 condition=Q(relation_kind="branch", relation_branch__isnull=False)
                 | ~Q(relation_kind="branch"),
                 name="member_branch_relation_names_branch",
+            ),
+            # Moved away or deceased: with the date it happened.
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(status_on__isnull=False),
+                name="member_status_change_has_date",
             ),
         ]
 
@@ -296,6 +318,15 @@ class Post(models.TextChoices):
     MEMBER = "member", _("Committee member")
 
 
+class CommitteeTermQuerySet(ScopedQuerySet):
+    scope_path_field = "branch__organization__path"
+    scope_branch_field = "branch_id"
+
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
+
+
 class CommitteeTerm(models.Model):
     """A branch committee (or, for small branches, the secretary) of one term (届)."""
 
@@ -311,6 +342,8 @@ class CommitteeTerm(models.Model):
         help_text=_("Branches with fewer than 7 full members may have only a secretary."),
     )
 
+    objects = CommitteeTermQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("committee term")
         verbose_name_plural = _("committee terms")
@@ -323,6 +356,9 @@ class CommitteeTerm(models.Model):
 
     def __str__(self):
         return f"{self.branch} · {self.number}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.starts_on <= on <= self.ends_on
 
 
 class Position(models.Model):
@@ -344,6 +380,194 @@ class Position(models.Model):
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
+        ordering = ["term", "pk"]
+        constraints = [
+            # One secretary, one deputy... per term; plain committee members may be several.
+            models.UniqueConstraint(
+                fields=["term", "post"],
+                condition=~Q(post="member"),
+                name="position_one_holder_per_post",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_post_display()} · {self.member or '—'}"
+
+    @property
+    def is_vacant(self) -> bool:
+        """Nobody holds it, or its holder has died or moved away."""
+        return self.member is None or self.member.status != MemberStatus.ACTIVE
+
+
+# The posts a committee term normally fills, in display order (a secretary-only term
+# fills just the first).
+COMMITTEE_POSTS = [
+    Post.SECRETARY,
+    Post.DEPUTY_SECRETARY,
+    Post.ORGANISATION,
+    Post.PUBLICITY,
+    Post.DISCIPLINE,
+]
+
+
+class GroupLeader(models.Model):
+    """党小组长: the member who leads a party group, from a date."""
+
+    group = models.ForeignKey(
+        PartyGroup, verbose_name=_("party group"), on_delete=models.CASCADE, related_name="leaders"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="group_leads"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("party group leader")
+        verbose_name_plural = _("party group leaders")
+        ordering = ["group", "-starts_on"]
+
+    def __str__(self):
+        return f"{self.group} · {self.member}"
+
+
+class ServiceKind(models.TextChoices):
+    ADVISOR = "advisor", _("Party-building advisor")
+    GRID_LEADER = "grid_leader", _("Grid leader")
+    GRID_MEMBER = "grid_member", _("Grid worker")
+    RESIDENTS_COMMITTEE = "residents", _("Residents' committee")
+    OWNERS_COMMITTEE = "owners", _("Homeowners' committee")
+    CHARITY = "charity", _("Public-welfare organisation")
+    VOLUNTEER = "volunteer", _("Volunteer team")
+    PREACHER = "preacher", _("Policy lecturer")
+    SUPERVISOR = "supervisor", _("Social conduct supervisor")
+
+
+class ServiceRoleQuerySet(ScopedQuerySet):
+    scope_path_field = "member__community__path"
+    scope_branch_field = "member__home_branch_id"
+    scope_read = VIEW_MEMBERS
+
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+
+class ServiceRole(models.Model):
+    """发挥作用: a part the member plays in the community, with its dates."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="service_roles"
+    )
+    kind = models.CharField(_("role"), max_length=12, choices=ServiceKind.choices)
+    organization_name = models.CharField(
+        _("where"),
+        max_length=100,
+        blank=True,
+        help_text=_("The community, organisation or team served, e.g. 翠园社区居委会."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ServiceRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service role")
+        verbose_name_plural = _("service roles")
+        ordering = ["member", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="service_role_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_kind_display()}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+class Recognition(models.Model):
+    """先进典型: an honour that makes the member an exemplary figure."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="recognitions"
+    )
+    title = models.CharField(_("honour"), max_length=80)
+    conferred_by = models.CharField(_("conferred by"), max_length=80, blank=True)
+    conferred_on = models.DateField(_("conferred on"))
+    note = models.CharField(_("story"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("exemplary figure honour")
+        verbose_name_plural = _("exemplary figure honours")
+        ordering = ["member", "-conferred_on"]
+
+    def __str__(self):
+        return f"{self.member} · {self.title}"
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking rows")
+    READY = "ready", _("Checked, waiting for confirmation")
+    INVALID = "invalid", _("Has errors: nothing written")
+    WRITING = "writing", _("Writing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed: nothing written")
+
+
+class ImportRun(models.Model):
+    """One roster import through the web: its progress (polled by the page) and outcome.
+
+    The uploaded file itself lives in a temporary folder under `token`, never in the
+    database; the row keeps the counts, the first errors and a short preview."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        Organization,
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    file_size = models.PositiveIntegerField(_("size"), default=0)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ImportState.choices, default=ImportState.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    create_count = models.PositiveIntegerField(default=0)
+    update_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} · {self.get_state_display()}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_busy(self) -> bool:
+        return self.state in {ImportState.CHECKING, ImportState.WRITING}

@@ -10,6 +10,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("branches.urls")),
+    path("", include("members.urls")),
+    path("", include("activities.urls")),
+    path("", include("activities.care_urls")),
+    path("", include("activities.reminder_urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,26 +1,68 @@
+import datetime
+
 from django.http import HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 
+from activities import care_selectors
+from activities.models import Meeting, MeetingStatus
 from branches import selectors
-from branches.access import VIEW_STRUCTURE, scope_for
+from branches.access import (
+    MANAGE_REGISTRATIONS,
+    RECORD_CARE,
+    RECORD_MEETING,
+    VIEW_STRUCTURE,
+    scope_for,
+)
 from branches.models import Branch
+from members.models import RegistrationStatus
+from members.selectors import pending_registrations
+
+HOME_LIST_LENGTH = 6
+UPCOMING_DAYS = 30
 
 
 def home(request):
-    """Each user's own starting point: the nodes and branches they look after."""
-    scope = scope_for(request.user)
-    roots = selectors.top_nodes(request.user) if scope.has(VIEW_STRUCTURE) else []
-    own_branches = list(
-        Branch.objects.filter(pk__in=scope.branch_ids(VIEW_STRUCTURE)).select_related(
-            "organization"
+    """Each user's own work: the next meetings, who is overdue for a visit, registrations
+    waiting, and the areas and branches they look after. A fixed number of queries."""
+    user = request.user
+    scope = scope_for(user)
+    today = timezone.localdate()
+    context = {
+        "roots": selectors.top_nodes(user) if scope.has(VIEW_STRUCTURE) else [],
+        "own_branches": list(
+            Branch.objects.filter(pk__in=scope.branch_ids(VIEW_STRUCTURE)).select_related(
+                "organization"
+            )
+        ),
+        "today": today,
+    }
+    if scope.has(RECORD_MEETING):
+        context["upcoming"] = list(
+            Meeting.objects.visible_to(user, RECORD_MEETING)
+            .filter(
+                status=MeetingStatus.PLANNED,
+                planned_on__gte=today,
+                planned_on__lte=today + datetime.timedelta(days=UPCOMING_DAYS),
+            )
+            .select_related("branch", "party_group")
+            .order_by("planned_on", "pk")[:HOME_LIST_LENGTH]
         )
-    )
-    return render(
-        request,
-        "home.html",
-        {"roots": roots, "own_branches": own_branches},
-    )
+        context["unrecorded"] = list(
+            Meeting.objects.visible_to(user, RECORD_MEETING)
+            .filter(status=MeetingStatus.PLANNED, planned_on__lt=today)
+            .select_related("branch")
+            .order_by("-planned_on", "-pk")[:HOME_LIST_LENGTH]
+        )
+    if scope.has(RECORD_CARE):
+        overdue = care_selectors.overdue_needs(care_selectors.open_needs(user), today)
+        context["overdue_care"] = care_selectors.decorate(list(overdue[:HOME_LIST_LENGTH]), today)
+    if scope.has(MANAGE_REGISTRATIONS):
+        context["waiting_registrations"] = (
+            pending_registrations(user).filter(status=RegistrationStatus.REPORTED).count()
+        )
+    return render(request, "home.html", context)
 
 
 def page_not_found(request, exception):

@@ -7,6 +7,14 @@
 │   └── 新华街道 street_a2 ── 枫林社区 community_a2 ── branch_a2
 └── 西湖区 district_b
     └── 长江街道 street_b ── 梅岭社区 community_b ── branch_b (group_b, venue_b)
+
+Members (built after the organisation, see _add_members):
+  member_a            翠园社区, home branch_a / group_a, original unit unit_a, accepted (reg_a)
+  member_a_bedridden  翠园社区, home branch_a, bedridden, lives alone, no original unit
+  member_a_reported   翠园社区, registration only reported (reg_a_reported), original unit unit_b
+  member_b            梅岭社区, home branch_b, original unit unit_b, accepted (reg_b)
+  member_a_unregistered  翠园社区, no registration yet
+So the unit_a liaison sees exactly member_a.
 """
 
 import os
@@ -18,6 +26,7 @@ from branches.models import BranchKind
 
 from . import factories as f
 from .factories import Level, Role
+from .otp import login_as
 
 # Browser tests run the ORM from Playwright's event-loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -62,6 +71,15 @@ class Cast:
     unit_a: object
     unit_b: object
     users: dict = field(default_factory=dict)
+    # Members (members app): see the module docstring.
+    member_a: object = None
+    member_a_bedridden: object = None
+    member_a_reported: object = None
+    member_b: object = None
+    member_a_unregistered: object = None
+    reg_a: object = None
+    reg_a_reported: object = None
+    reg_b: object = None
 
     def user(self, key):
         return self.users[key]
@@ -115,7 +133,57 @@ def build_cast() -> Cast:
     for key, (role, node_attr) in ROLE_USERS.items():
         cast.users[key] = f.user(username=key, role=role, node=getattr(cast, node_attr))
     cast.users["outsider"] = f.user(username="outsider")  # an account with no role at all
+    _add_members(cast)
     return cast
+
+
+def _add_members(cast: Cast) -> None:
+    """A few members around the cast's branches (kept small: other tests count on it)."""
+    import datetime
+
+    cast.member_a = f.member(
+        name="赵德明",
+        community=cast.community_a,
+        born=datetime.date(1948, 5, 12),
+        original_unit=cast.unit_a,
+        phone="13812345678",
+        address="翠园社区解放路12号3单元501",
+    )
+    cast.reg_a = f.registration(
+        member=cast.member_a, branch=cast.branch_a, party_group=cast.group_a
+    )
+    cast.member_a_bedridden = f.member(
+        name="钱秀英",
+        community=cast.community_a,
+        born=datetime.date(1936, 11, 2),
+        male=False,
+        health="bedridden",
+        mobility_impaired=True,
+        living="alone",
+        phone="13900001111",
+    )
+    f.registration(member=cast.member_a_bedridden, branch=cast.branch_a)
+    cast.member_a_reported = f.member(
+        name="孙建国",
+        community=cast.community_a,
+        born=datetime.date(1955, 8, 20),
+        original_unit=cast.unit_b,
+    )
+    cast.reg_a_reported = f.registration(member=cast.member_a_reported, status="reported")
+    cast.member_a_unregistered = f.member(
+        name="周玉兰", community=cast.community_a, born=datetime.date(1958, 2, 14), male=False
+    )
+    cast.member_b = f.member(
+        name="李华",
+        community=cast.community_b,
+        born=datetime.date(1952, 1, 30),
+        male=False,
+        original_unit=cast.unit_b,
+        phone="13700002222",
+    )
+    cast.reg_b = f.registration(
+        member=cast.member_b, branch=cast.branch_b, party_group=cast.group_b
+    )
 
 
 @pytest.fixture
@@ -128,8 +196,8 @@ def client_for(client, cast):
     """client_for("community_secretary") -> a client logged in as that member of the cast."""
 
     def login(key):
-        client.force_login(cast.user(key))
-        return client
+        # Admin roles must pass the second factor; the cast's are marked verified.
+        return login_as(client, cast.user(key), key=key)
 
     return login
 
@@ -138,3 +206,80 @@ def client_for(client, cast):
 def _fast_password_hashing(settings):
     # The cast creates a dozen users per test; the real hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Services: PostgreSQL, Redis, Chromium ----------------------------------------------
+# `@pytest.mark.services("postgres", "redis", "chromium")` on a test (or module) that needs
+# real services. When one is missing the test is skipped, except with REQUIRE_SERVICES=1
+# (CI), where it fails: a green CI run has really used every service.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def _postgres_missing():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"the test database is {connection.vendor}; set DATABASE_URL=postgres://..."
+    return None
+
+
+def _redis_missing():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    except Exception as error:
+        return f"no Redis answers at {REDIS_URL} ({error})"
+    return None
+
+
+def _chromium_missing():
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (make venv)"
+    return None
+
+
+SERVICE_CHECKS = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    "chromium": _chromium_missing,
+}
+_service_status: dict[str, str | None] = {}
+
+
+def service_missing(name: str) -> str | None:
+    """Why service `name` is unavailable, or None when it is there (checked once per run)."""
+    if name not in SERVICE_CHECKS:
+        raise ValueError(f"unknown service {name!r}; known: {sorted(SERVICE_CHECKS)}")
+    if name not in _service_status:
+        _service_status[name] = SERVICE_CHECKS[name]()
+    return _service_status[name]
+
+
+def require_service(name: str) -> None:
+    """Skip the calling test when `name` is missing, or fail it under REQUIRE_SERVICES=1."""
+    reason = service_missing(name)
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {name} is unavailable: {reason}", pytrace=False)
+    pytest.skip(f"{name} unavailable: {reason}")
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("services"):
+        for name in marker.args:
+            require_service(name)
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis server the tests talk to (REDIS_URL, else the local default)."""
+    require_service("redis")
+    return REDIS_URL

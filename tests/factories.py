@@ -52,6 +52,49 @@ def unit(*, name, district):
     return OriginalUnit.objects.create(name=name, code=f"U{next(_seq):06d}", district=district)
 
 
+def member(*, name, community, born=None, male=True, **fields):
+    """A member with a valid ID number (check digit, birth date and gender agree)."""
+    import datetime
+
+    from members.models import Gender, Member
+    from members.validators import make_id_number
+
+    born = born or datetime.date(1950, 3, 5)
+    # Even sequence numbers: the gender digit then never makes two calls collide.
+    fields.setdefault("id_number", make_id_number("319901", born, 2 * next(_seq), male=male))
+    fields.setdefault("full_member_on", born.replace(year=born.year + 25))
+    return Member.objects.create(
+        name=name,
+        community=community,
+        birth_date=born,
+        gender=Gender.MALE if male else Gender.FEMALE,
+        **fields,
+    )
+
+
+def registration(*, member, status="accepted", branch=None, party_group=None, reported_on=None):
+    """A community registration; an accepted one also places the member in `branch`."""
+    import datetime
+
+    from members.models import CommunityRegistration
+
+    reported_on = reported_on or datetime.date(2024, 3, 1)
+    placed = status != "reported"
+    reg = CommunityRegistration.objects.create(
+        member=member,
+        community=member.community,
+        status=status,
+        reported_on=reported_on,
+        accepted_on=reported_on if placed else None,
+        branch=branch if placed else None,
+        party_group=party_group if placed else None,
+    )
+    if placed and branch is not None:
+        member.home_branch, member.party_group = branch, party_group
+        member.save(update_fields=["home_branch", "party_group"])
+    return reg
+
+
 def user(*, username, role=None, node=None, full_name=""):
     account = get_user_model().objects.create_user(
         username=username, password=PASSWORD, full_name=full_name or username

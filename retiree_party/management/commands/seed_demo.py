@@ -9,10 +9,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from activities.care_demo import seed_care
+from activities.demo import seed_meetings
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import Organization, StaffRole
+from members.demo import seed_members
 
+# Years of meetings per size: a city with three years would be ~16 million attendance lines.
+MEETING_YEARS = {"small": 3, "district": 3, "city": 1}
 DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 (printed to the demo user on purpose)
 
 
@@ -47,8 +52,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing (but print the logins) when the database already has data.",
         )
+        parser.add_argument(
+            "--meeting-years",
+            type=int,
+            default=None,
+            help="Years of meetings and attendance (default: 3, and 1 for --size city).",
+        )
 
-    def handle(self, *args, size, seed, if_empty, **options):
+    def handle(self, *args, size, seed, if_empty, meeting_years=None, **options):
         if Organization.objects.exists():
             if if_empty:
                 self.stdout.write("The database already has data; nothing seeded.")
@@ -62,7 +73,18 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             structure = seed_structure(rng=rng, size=size, today=timezone.localdate())
+            structure_done = time.perf_counter()
+            roster = seed_members(rng=rng, structure=structure, today=timezone.localdate())
+            members_done = time.perf_counter()
+            years = meeting_years if meeting_years is not None else MEETING_YEARS[size]
+            meetings = seed_meetings(
+                rng=rng, today=timezone.localdate(), years=years, stdout=self.stdout
+            )
+            meetings_done = time.perf_counter()
             self._create_logins(structure)
+            logins_done = time.perf_counter()
+            care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
+            care_done = time.perf_counter()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -71,6 +93,23 @@ class Command(BaseCommand):
                 f"{len(structure.communities)} communities, {len(structure.branches)} branches, "
                 f"{len(structure.groups)} party groups, {len(structure.units)} original units."
             )
+        )
+        self.stdout.write(
+            f"Members ({members_done - structure_done:.1f}s): {roster.members} members, "
+            f"{roster.registrations} registrations, {roster.terms} committee terms, "
+            f"{roster.positions} posts, {roster.group_leaders} group leaders, "
+            f"{roster.service_roles} service roles, {roster.recognitions} honours, "
+            f"{roster.memberships} functional-branch memberships."
+        )
+        self.stdout.write(
+            f"Meetings ({meetings_done - members_done:.1f}s, {years} years): "
+            f"{meetings.meetings} meetings, {meetings.attendances} attendance lines, "
+            f"{meetings.make_ups} make-ups, {meetings.excusals} excusals."
+        )
+        self.stdout.write(
+            f"Care ({care_done - logins_done:.1f}s): {care.needs} care needs, "
+            f"{care.carers} carers, {care.visits} visits, {care.follow_ups} follow-ups, "
+            f"{care.activities} activities, {care.participants} participants."
         )
         self._print_logins()
 

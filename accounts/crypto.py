@@ -1,0 +1,209 @@
+"""Encryption at rest for personal fields, and keyed hashes to still find them exactly.
+
+    class Member(models.Model):
+        id_number = EncryptedCharField(_("ID number"), max_length=18)
+        id_number_hash = KeyedHashField(source="id_number", normalizer=normalize_id_number)
+
+    Member.objects.filter(id_number_hash=keyed_hash(normalize_id_number(typed)))
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256, random IV) under the first
+key of settings.FIELD_ENCRYPTION_KEYS; every key listed decrypts (MultiFernet). To rotate:
+prepend a new key, deploy, run `manage.py reencrypt_fields`, then remove the old key.
+The ciphertext is random, so the database cannot compare, sort or search encrypted
+columns: look rows up through the keyed hash (HMAC-SHA256 under settings.FIELD_HASH_KEY).
+The hash key is separate from the encryption keys; changing it needs
+`manage.py reencrypt_fields --rehash` (the hashes are recomputed from the plaintext).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Marks a stored ciphertext; a Fernet token itself always starts with "gAAAAA".
+PREFIX = "enc1:"
+
+
+@cache
+def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a key that is not a Fernet key "
+            "(32 url-safe base64-encoded bytes)."
+        ) from error
+
+
+def fernet() -> MultiFernet:
+    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return PREFIX + fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(stored: str) -> str:
+    if not stored.startswith(PREFIX):
+        raise ValueError("not an encrypted value")
+    try:
+        return fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
+    except InvalidToken as error:
+        raise ImproperlyConfigured(
+            "An encrypted field cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS "
+            "(was the key it was written with removed?)."
+        ) from error
+
+
+def rotate(stored: str) -> str:
+    """The same value encrypted under the current (first) key."""
+    if not stored.startswith(PREFIX):
+        return stored
+    return PREFIX + fernet().rotate(stored[len(PREFIX) :].encode()).decode()
+
+
+def encrypted_under_current_key(stored: str) -> bool:
+    if not stored.startswith(PREFIX):
+        return True
+    current = Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode())
+    try:
+        current.decrypt(stored[len(PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def keyed_hash(value: str | None) -> str:
+    """HMAC-SHA256 of `value` under FIELD_HASH_KEY (hex); "" for an empty value.
+
+    Normalise first (e.g. strip and upper-case an ID number) so that equal values hash
+    equally. Without the key the hash cannot be recomputed from a guessed ID number.
+    """
+    if value in (None, ""):
+        return ""
+    key = settings.FIELD_HASH_KEY.encode()
+    return hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_id_number(value: str | None) -> str:
+    """An ID number as stored and hashed: no spaces, the check letter upper-case."""
+    return "".join(str(value or "").split()).upper()
+
+
+class EncryptedMixin:
+    """Store the value encrypted; read it back as plaintext. Empty stays empty (""),
+    None stays NULL. Only `isnull` lookups are allowed: the ciphertext is random."""
+
+    def get_internal_type(self):
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return value  # already encrypted (e.g. copied raw between rows)
+        return encrypt(str(value))
+
+    def get_lookup(self, lookup_name):
+        if lookup_name != "isnull":
+            raise FieldError(
+                f"{self.model.__name__}.{self.name} is encrypted: it cannot be queried with "
+                f"'{lookup_name}'. Filter on its keyed hash instead."
+            )
+        return super().get_lookup(lookup_name)
+
+    def get_transform(self, lookup_name):
+        return None
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if self.unique or self.db_index or self.primary_key:
+            errors.append(
+                checks.Error(
+                    "An encrypted field cannot be unique, indexed or a primary key "
+                    "(its ciphertext is random).",
+                    hint="Put unique=True on a KeyedHashField of it instead.",
+                    obj=self,
+                    id="accounts.E101",
+                )
+            )
+        return errors
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    description = _("Encrypted text")
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """A CharField for forms and validation (max_length applies to the plaintext), stored
+    as an encrypted text column."""
+
+    description = _("Encrypted string")
+
+
+class KeyedHashField(models.CharField):
+    """The keyed hash of another field's plaintext, kept up to date on every save and
+    bulk_create (not on QuerySet.update or bulk_update: pass both fields yourself)."""
+
+    description = _("Keyed hash")
+
+    def __init__(self, *args, source: str = "", normalizer=None, **kwargs):
+        self.source = source
+        self.normalizer = normalizer
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("db_index", not kwargs.get("unique", False))
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        if self.normalizer is not None:
+            kwargs["normalizer"] = self.normalizer
+        for key, default in (("max_length", 64), ("editable", False), ("blank", True)):
+            if kwargs.get(key) == default:
+                kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def hash_of(self, value) -> str:
+        if self.normalizer is not None and value not in (None, ""):
+            value = self.normalizer(value)
+        return keyed_hash(value)
+
+    def pre_save(self, model_instance, add):
+        value = self.hash_of(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if not self.source:
+            errors.append(
+                checks.Error("KeyedHashField needs source=.", obj=self, id="accounts.E102")
+            )
+        return errors
+
+
+def encrypted_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+
+
+def hash_fields(model) -> list[KeyedHashField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]

@@ -1,0 +1,574 @@
+"""Writes for care (党内关怀) and activities. Each function is one transaction and leaves
+audit rows (accounts.audit) for every care need, carer, visit, follow-up, make-up,
+activity and participant it creates, changes or deletes.
+
+A 送学上门 visit that names a meeting carries the MakeUp closing the member's absence
+or excusal for that meeting: created through the meetings service
+(`services.makeup_record`, which checks the line may be made up), or, when a make-up
+was already recorded without a visit, taken over and brought in line with the visit.
+Changing the visit's meeting or date, or deleting the visit, moves, updates or removes
+that make-up in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction
+
+from . import services as meeting_services
+from .models import (
+    OPEN_FOLLOW_UPS,
+    Activity,
+    ActivityParticipant,
+    Attendance,
+    CareNeed,
+    Carer,
+    CareVisit,
+    CareVisitKind,
+    FollowUp,
+    FollowUpState,
+    MakeUp,
+    MakeUpKind,
+)
+
+NEED_FIELDS = (
+    "poor_health",
+    "limited_mobility",
+    "lives_alone",
+    "aged_80_plus",
+    "hospitalised",
+    "interval_days",
+    "care_note",
+    "started_on",
+    "closed_on",
+    "close_reason",
+)
+CARER_FIELDS = ("name", "relation", "is_lead", "user_id", "helper_member_id", "since")
+VISIT_FIELDS = (
+    "visited_on",
+    "kind",
+    "occasion",
+    "visitors",
+    "summary",
+    "matters_raised",
+    "meeting_id",
+)
+FOLLOW_UP_FIELDS = ("matter", "owner_name", "owner_id", "due_on", "state", "solved_on", "outcome")
+MAKE_UP_FIELDS = ("kind", "made_up_on", "delivered_by", "material")
+ACTIVITY_FIELDS = (
+    "kind",
+    "title",
+    "held_on",
+    "organization_id",
+    "branch_id",
+    "team",
+    "place",
+    "description",
+)
+
+
+class CareError(ValueError):
+    """A write the rules do not allow; the message is translated for the page."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _snapshot(obj, fields) -> dict:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def _member_repr(member, day=None) -> str:
+    return f"{day:%Y-%m-%d} {member.name}" if day else member.name
+
+
+# --- Care needs and carers --------------------------------------------------------------
+
+
+def need_save(*, member, data: dict, actor, request=None) -> tuple[CareNeed, bool]:
+    """Create the member's care record, or update it. Returns (need, created)."""
+    with transaction.atomic():
+        need = CareNeed.objects.select_for_update().filter(member=member).first()
+        created = need is None
+        if created:
+            need = CareNeed(member=member, created_by=actor)
+            before = {}
+        else:
+            before = _snapshot(need, NEED_FIELDS)
+        for name in NEED_FIELDS:
+            if name in data:
+                setattr(need, name, data[name])
+        if need.closed_on is None:
+            need.close_reason = ""
+        after = _snapshot(need, NEED_FIELDS)
+        if created:
+            need.save()
+            audit.record(
+                AuditAction.CREATE,
+                need,
+                actor=actor,
+                request=request,
+                object_repr=_member_repr(member),
+                after=after,
+            )
+        else:
+            old, new = _diff(before, after)
+            if new:
+                need.save()
+                audit.record(
+                    AuditAction.UPDATE,
+                    need,
+                    actor=actor,
+                    request=request,
+                    object_repr=_member_repr(member),
+                    before=old,
+                    after=new,
+                )
+        return need, created
+
+
+def need_delete(*, need: CareNeed, actor, request=None) -> None:
+    """Remove a care record entered by mistake (with its carers). Visits stay."""
+    with transaction.atomic():
+        carers = list(need.carers.all())
+        changes = [
+            audit.Change(AuditAction.DELETE, c, before=_snapshot(c, CARER_FIELDS)) for c in carers
+        ]
+        changes.append(
+            audit.Change(
+                AuditAction.DELETE,
+                need,
+                before=_snapshot(need, NEED_FIELDS),
+                object_repr=_member_repr(need.member),
+            )
+        )
+        audit.record_many(changes, actor=actor, request=request)
+        need.delete()
+
+
+def carer_add(*, need: CareNeed, carer: Carer, actor, request=None) -> Carer:
+    """Add a carer. A new lead carer takes over the lead from the previous one."""
+    with transaction.atomic():
+        CareNeed.objects.select_for_update().filter(pk=need.pk).first()
+        changes = []
+        if carer.is_lead:
+            for old in need.carers.filter(is_lead=True):
+                old.is_lead = False
+                old.save(update_fields=["is_lead"])
+                changes.append(
+                    audit.Change(
+                        AuditAction.UPDATE, old, before={"is_lead": True}, after={"is_lead": False}
+                    )
+                )
+        if carer.user_id and need.carers.filter(user_id=carer.user_id).exists():
+            raise CareError(_("This account is already a carer of the member."), "duplicate")
+        carer.need = need
+        carer.save()
+        changes.append(
+            audit.Change(
+                AuditAction.CREATE,
+                carer,
+                object_repr=f"{need.member.name} · {carer.name}",
+                after=_snapshot(carer, CARER_FIELDS),
+            )
+        )
+        audit.record_many(changes, actor=actor, request=request)
+        return carer
+
+
+def carer_remove(*, carer: Carer, actor, request=None) -> None:
+    with transaction.atomic():
+        audit.record(
+            AuditAction.DELETE,
+            carer,
+            actor=actor,
+            request=request,
+            object_repr=f"{carer.need.member.name} · {carer.name}",
+            before=_snapshot(carer, CARER_FIELDS),
+        )
+        carer.delete()
+
+
+# --- Visits and the make-up they deliver ------------------------------------------------
+
+
+def _make_up_details(visit: CareVisit, meeting) -> dict:
+    return {
+        "kind": MakeUpKind.HOME_DELIVERY,
+        "made_up_on": visit.visited_on,
+        "delivered_by": visit.visitors[:60],
+        "material": meeting.topic[:200],
+    }
+
+
+def _wanted_meeting(visit: CareVisit):
+    return visit.meeting_id if visit.kind == CareVisitKind.HOME_STUDY else None
+
+
+def _detach_make_up(visit: CareVisit, changes: list) -> None:
+    """Before the visit is saved: remove its make-up when the visit no longer makes up
+    that meeting (another meeting, none, or not a 送学上门 any more). The old absence
+    opens again."""
+    current = MakeUp.objects.filter(care_visit=visit).select_related("attendance").first()
+    if current is None or current.attendance.meeting_id == _wanted_meeting(visit):
+        return
+    changes.append(
+        audit.Change(
+            AuditAction.DELETE,
+            current,
+            before=_snapshot(current, MAKE_UP_FIELDS),
+            object_repr=_member_repr(visit.member, current.made_up_on),
+        )
+    )
+    CareVisit.objects.filter(pk=visit.pk).update(make_up=None)
+    visit.make_up = None
+    current.delete()
+
+
+def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
+    """After the visit is saved: the make-up of the visit's meeting, created through the
+    meetings service, or taken over / brought in line with the visit. Appends the audit
+    changes it makes (makeup_record audits its own)."""
+    wanted = _wanted_meeting(visit)
+    if wanted is None:
+        return
+    attendance = (
+        Attendance.objects.select_for_update()
+        .select_related("meeting")
+        .filter(meeting_id=wanted, member_id=visit.member_id)
+        .first()
+    )
+    if attendance is None:
+        raise CareError(_("The member was not on the list of that meeting."), "not_on_list")
+    meeting = attendance.meeting
+    details = _make_up_details(visit, meeting)
+    current = MakeUp.objects.filter(attendance=attendance).first()
+    if (
+        current is not None
+        and CareVisit.objects.filter(make_up=current).exclude(pk=visit.pk).exists()
+    ):
+        raise CareError(_("That meeting has already been made up by another visit."), "made_up")
+    if current is None:
+        try:
+            current = meeting_services.makeup_record(
+                attendance=attendance, details=details, actor=actor, request=request
+            )
+        except meeting_services.RecordingError as error:
+            raise CareError(str(error), error.code) from error
+    else:
+        # Recorded before on the meeting page, or this visit's own: match the visit.
+        if meeting.held_on and visit.visited_on < meeting.held_on:
+            raise CareError(_("A make-up cannot be before the meeting."), "before_meeting")
+        before = _snapshot(current, MAKE_UP_FIELDS)
+        for name, value in details.items():
+            setattr(current, name, value)
+        old, new = _diff(before, _snapshot(current, MAKE_UP_FIELDS))
+        if new:
+            current.save(update_fields=list(new))
+            changes.append(
+                audit.Change(
+                    AuditAction.UPDATE,
+                    current,
+                    before=old,
+                    after=new,
+                    object_repr=_member_repr(visit.member, current.made_up_on),
+                )
+            )
+    if visit.make_up_id != current.pk:
+        visit.make_up = current
+        visit.save(update_fields=["make_up"])
+
+
+def _new_follow_up(visit: CareVisit, data: dict, actor) -> FollowUp:
+    owner_name = data["owner_name"].strip()
+    owner = actor if actor is not None and owner_name == actor.display_name else None
+    return FollowUp(
+        visit=visit,
+        matter=data["matter"],
+        owner_name=owner_name,
+        owner=owner,
+        due_on=data["due_on"],
+    )
+
+
+def visit_record(
+    *,
+    member,
+    data: dict,
+    follow_up: dict | None = None,
+    client_key: uuid.UUID | None = None,
+    actor,
+    request=None,
+) -> tuple[CareVisit, bool]:
+    """Record a visit (with an optional follow-up). A 送学上门 naming a meeting closes
+    the member's absence for it. Idempotent on `client_key`. Returns (visit, created)."""
+    with transaction.atomic():
+        if client_key is not None:
+            existing = CareVisit.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return existing, False
+        visit = CareVisit(member=member, recorded_by=actor, client_key=client_key)
+        for name in VISIT_FIELDS:
+            if name in data:
+                setattr(visit, name, data[name])
+        if "meeting" in data:
+            visit.meeting = data["meeting"]
+        if visit.kind != CareVisitKind.HOME_STUDY:
+            visit.meeting = None
+        try:
+            with transaction.atomic():
+                visit.save()
+        except IntegrityError:
+            return CareVisit.objects.get(client_key=client_key), False
+        changes = [
+            audit.Change(
+                AuditAction.CREATE,
+                visit,
+                object_repr=_member_repr(member, visit.visited_on),
+                after=_snapshot(visit, VISIT_FIELDS),
+            )
+        ]
+        _attach_make_up(visit, changes, actor=actor, request=request)
+        if follow_up:
+            item = _new_follow_up(visit, follow_up, actor)
+            item.save()
+            changes.append(
+                audit.Change(
+                    AuditAction.CREATE,
+                    item,
+                    object_repr=_member_repr(member, item.due_on),
+                    after=_snapshot(item, FOLLOW_UP_FIELDS),
+                )
+            )
+        audit.record_many(changes, actor=actor, request=request)
+        return visit, True
+
+
+def visit_update(*, visit: CareVisit, data: dict, actor, request=None) -> CareVisit:
+    """Change a visit; its make-up follows (moved, updated or removed)."""
+    with transaction.atomic():
+        visit = CareVisit.objects.select_for_update().select_related("member").get(pk=visit.pk)
+        before = _snapshot(visit, VISIT_FIELDS)
+        for name in VISIT_FIELDS:
+            if name in data:
+                setattr(visit, name, data[name])
+        if "meeting" in data:
+            visit.meeting = data["meeting"]
+        if visit.kind != CareVisitKind.HOME_STUDY:
+            visit.meeting = None
+        old, new = _diff(before, _snapshot(visit, VISIT_FIELDS))
+        changes = []
+        _detach_make_up(visit, changes)
+        if new:
+            visit.save()
+            changes.append(
+                audit.Change(
+                    AuditAction.UPDATE,
+                    visit,
+                    object_repr=_member_repr(visit.member, visit.visited_on),
+                    before=old,
+                    after=new,
+                )
+            )
+        _attach_make_up(visit, changes, actor=actor, request=request)
+        audit.record_many(changes, actor=actor, request=request)
+        return visit
+
+
+def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
+    """Delete a visit recorded by mistake, with its follow-ups and the make-up it
+    delivered (the member's absence for that meeting opens again)."""
+    with transaction.atomic():
+        visit = CareVisit.objects.select_for_update().select_related("member").get(pk=visit.pk)
+        changes = [
+            audit.Change(AuditAction.DELETE, f, before=_snapshot(f, FOLLOW_UP_FIELDS))
+            for f in visit.follow_ups.all()
+        ]
+        make_up = MakeUp.objects.filter(care_visit=visit).first()
+        if make_up is not None:
+            changes.append(
+                audit.Change(
+                    AuditAction.DELETE,
+                    make_up,
+                    before=_snapshot(make_up, MAKE_UP_FIELDS),
+                    object_repr=_member_repr(visit.member, make_up.made_up_on),
+                )
+            )
+        changes.append(
+            audit.Change(
+                AuditAction.DELETE,
+                visit,
+                before=_snapshot(visit, VISIT_FIELDS),
+                object_repr=_member_repr(visit.member, visit.visited_on),
+            )
+        )
+        audit.record_many(changes, actor=actor, request=request)
+        visit.delete()
+        if make_up is not None:
+            make_up.delete()
+
+
+# --- Follow-ups -------------------------------------------------------------------------
+
+
+def follow_up_add(*, visit: CareVisit, data: dict, actor, request=None) -> FollowUp:
+    with transaction.atomic():
+        item = _new_follow_up(visit, data, actor)
+        item.save()
+        audit.record(
+            AuditAction.CREATE,
+            item,
+            actor=actor,
+            request=request,
+            object_repr=_member_repr(visit.member, item.due_on),
+            after=_snapshot(item, FOLLOW_UP_FIELDS),
+        )
+        return item
+
+
+def follow_up_update(*, follow_up: FollowUp, data: dict, actor, request=None) -> FollowUp:
+    """Move a follow-up along: open -> in progress -> solved (or closed without a
+    solution), or back to open. Solved and closed carry the date (today unless given);
+    reopening clears it."""
+    with transaction.atomic():
+        item = (
+            FollowUp.objects.select_for_update()
+            .select_related("visit__member")
+            .get(pk=follow_up.pk)
+        )
+        before = _snapshot(item, FOLLOW_UP_FIELDS)
+        state = data.get("state", item.state)
+        if state not in FollowUpState.values:
+            raise CareError(_("Unknown state."), "bad_state")
+        item.state = state
+        for name in ("due_on", "outcome", "owner_name", "matter"):
+            if name in data and data[name] is not None:
+                setattr(item, name, data[name])
+        if state in OPEN_FOLLOW_UPS:
+            item.solved_on = None
+        else:
+            item.solved_on = data.get("solved_on") or item.solved_on or timezone.localdate()
+            if item.solved_on < item.visit.visited_on:
+                raise CareError(_("A follow-up cannot be solved before the visit."), "before_visit")
+        old, new = _diff(before, _snapshot(item, FOLLOW_UP_FIELDS))
+        if new:
+            item.save()
+            audit.record(
+                AuditAction.UPDATE,
+                item,
+                actor=actor,
+                request=request,
+                object_repr=_member_repr(item.visit.member, item.due_on),
+                before=old,
+                after=new,
+            )
+        return item
+
+
+# --- Activities -------------------------------------------------------------------------
+
+
+def activity_save(*, activity: Activity, before: dict | None, actor, request=None) -> Activity:
+    """Save an activity from its form (`before` is None for a new one)."""
+    with transaction.atomic():
+        if activity.branch_id and not activity.organization_id:
+            activity.organization_id = activity.branch.organization_id
+        if before is None:
+            activity.created_by = actor
+        activity.save()
+        after = _snapshot(activity, ACTIVITY_FIELDS)
+        if before is None:
+            audit.record(AuditAction.CREATE, activity, actor=actor, request=request, after=after)
+        else:
+            old, new = _diff(before, after)
+            if new:
+                audit.record(
+                    AuditAction.UPDATE,
+                    activity,
+                    actor=actor,
+                    request=request,
+                    before=old,
+                    after=new,
+                )
+        return activity
+
+
+def activity_delete(*, activity: Activity, actor, request=None) -> None:
+    with transaction.atomic():
+        changes = [
+            audit.Change(
+                AuditAction.DELETE,
+                p,
+                object_repr=f"{activity} · {p.member_id}",
+                before={"member": p.member_id, "service_hours": p.service_hours},
+            )
+            for p in activity.participants.all()
+        ]
+        changes.append(
+            audit.Change(AuditAction.DELETE, activity, before=_snapshot(activity, ACTIVITY_FIELDS))
+        )
+        audit.record_many(changes, actor=actor, request=request)
+        activity.delete()
+
+
+def participants_set(*, activity: Activity, hours: dict[int, Decimal], actor, request=None) -> int:
+    """Set who took part and their service hours ({member id: hours}); members not in
+    `hours` are taken off. One upsert, one delete and one audit insert whatever the
+    number of participants. Returns the number of lines changed."""
+    with transaction.atomic():
+        Activity.objects.select_for_update().filter(pk=activity.pk).first()
+        existing = {p.member_id: p for p in activity.participants.all()}
+        changes, lines = [], []
+        for member_id, value in hours.items():
+            value = Decimal(value).quantize(Decimal("0.1"))
+            old = existing.get(member_id)
+            if old is not None and old.service_hours == value:
+                continue
+            lines.append(
+                ActivityParticipant(activity=activity, member_id=member_id, service_hours=value)
+            )
+            changes.append(
+                audit.Change(
+                    AuditAction.UPDATE if old else AuditAction.CREATE,
+                    object_type="activities.activityparticipant",
+                    object_id=f"{activity.pk}:{member_id}",
+                    object_repr=f"{activity}"[:200],
+                    before={"service_hours": old.service_hours} if old else None,
+                    after={"member": member_id, "service_hours": value},
+                )
+            )
+        gone = [p for member_id, p in existing.items() if member_id not in hours]
+        if lines:
+            ActivityParticipant.objects.bulk_create(
+                lines,
+                update_conflicts=True,
+                unique_fields=["activity", "member"],
+                update_fields=["service_hours"],
+            )
+        if gone:
+            ActivityParticipant.objects.filter(pk__in=[p.pk for p in gone]).delete()
+            changes += [
+                audit.Change(
+                    AuditAction.DELETE,
+                    object_type="activities.activityparticipant",
+                    object_id=f"{activity.pk}:{p.member_id}",
+                    object_repr=f"{activity}"[:200],
+                    before={"member": p.member_id, "service_hours": p.service_hours},
+                )
+                for p in gone
+            ]
+        audit.record_many(changes, actor=actor, request=request)
+        return len(changes)

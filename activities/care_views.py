@@ -1,0 +1,759 @@
+"""Care (党内关怀) and activity pages. Thin: resolve through the access helpers, validate
+with a form, call care_services or care_selectors, render or redirect.
+
+Reading needs can_view_members over the member (or the branch / node); recording care
+needs can_record_care; activities are recorded with can_record_meeting. Health and care
+notes are shown only where the user has can_view_sensitive over the member.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from branches.access import (
+    RECORD_CARE,
+    RECORD_MEETING,
+    VIEW_MEMBERS,
+    get_for_user,
+    require_capability,
+    scope_for,
+)
+from branches.models import Branch, Level, Organization
+from members.models import Member
+
+from . import care_exports, care_selectors, care_services
+from .care_forms import (
+    ActivityForm,
+    CareNeedForm,
+    CarerForm,
+    CareVisitForm,
+    FollowUpAddForm,
+    FollowUpForm,
+    ParticipantsForm,
+)
+from .care_selectors import CareGate
+from .models import Activity, ActivityKind, CareNeed, Carer, CareVisit, CareVisitKind, FollowUp
+
+PAGE_SIZE = 25
+
+# --- Access helpers: every object a care view touches comes through one of these --------
+
+
+def get_member_for_care(request, pk, *, write=False):
+    """The member, if the user may read their care (404 otherwise: a unit liaison sees
+    a member's status, not their care); with `write`, 403 without can_record_care."""
+    member = get_for_user(
+        request,
+        Member.objects.select_related("community", "home_branch", "party_group"),
+        pk,
+        read=VIEW_MEMBERS,
+    )
+    gate = CareGate(request.user)
+    if not gate.reads(member):
+        raise Http404
+    if write and not gate.can_record(member):
+        raise PermissionDenied
+    return member
+
+
+def get_visit_for_user(request, pk, *, write=False):
+    return get_for_user(
+        request,
+        CareVisit.objects.select_related(
+            "member", "member__community", "member__home_branch", "meeting", "recorded_by"
+        ),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_CARE if write else None,
+    )
+
+
+def get_follow_up_for_user(request, pk, *, write=False):
+    return get_for_user(
+        request,
+        FollowUp.objects.select_related(
+            "visit", "visit__member", "visit__member__community", "owner"
+        ),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_CARE if write else None,
+    )
+
+
+def get_carer_for_user(request, pk):
+    return get_for_user(
+        request,
+        Carer.objects.select_related("need", "need__member"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_CARE,
+    )
+
+
+def get_branch_for_care(request, pk, *, write: str | None = None):
+    return get_for_user(
+        request,
+        Branch.objects.select_related("organization"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=write,
+    )
+
+
+def get_activity_for_user(request, pk, *, write=False):
+    return get_for_user(
+        request,
+        Activity.objects.select_related("branch", "organization", "created_by"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_MEETING if write else None,
+    )
+
+
+def _next_or(request, default: str) -> str:
+    """Back to the list the user came from (a local URL only), else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _with_notes(follow_ups, gate: CareGate):
+    """Mark which follow-ups' matters the user may read (no queries)."""
+    for item in follow_ups:
+        item.show_notes = gate.sensitive(item.visit.member)
+    return follow_ups
+
+
+def _year(request, today) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and 2000 <= int(raw) <= today.year + 1:
+        return int(raw)
+    return today.year
+
+
+def _years(today):
+    return list(range(today.year, today.year - 5, -1))
+
+
+# --- A carer's own work -----------------------------------------------------------------
+
+
+def my_care(request):
+    """Who to visit this week (the members I am a carer of, overdue first), my open
+    follow-ups, and the areas and branches whose coverage I may open."""
+    scope = require_capability(request, RECORD_CARE)
+    today = timezone.localdate()
+    gate = CareGate(request.user)
+    due = care_selectors.decorate(
+        list(care_selectors.carer_week(request.user, today)[:200]), today, gate
+    )
+    mine = _with_notes(
+        list(care_selectors.open_follow_ups(request.user, today, mine=True)[:50]), gate
+    )
+    nodes = Organization.objects.filter(
+        path__in=scope.paths(VIEW_MEMBERS),
+        level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY],
+    ).order_by("path")
+    branches = Branch.objects.filter(pk__in=scope.branch_ids(RECORD_CARE)).order_by("name")
+    return render(
+        request,
+        "activities/care/my_care.html",
+        {
+            "due": due,
+            "follow_ups": mine,
+            "nodes": list(nodes),
+            "branches": list(branches),
+            "week_end": care_selectors.week_end(today),
+            "today": today,
+        },
+    )
+
+
+def review_list(request):
+    """Members whose data suggests a need but who have no care record."""
+    require_capability(request, RECORD_CARE)
+    today = timezone.localdate()
+    page = Paginator(care_selectors.to_review(request.user, today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for member in page.object_list:
+        member.review_reasons = care_selectors.review_reasons(member, today)
+    return render(request, "activities/care/review_list.html", {"page": page, "today": today})
+
+
+# --- Coverage ---------------------------------------------------------------------------
+
+
+def org_coverage(request, pk):
+    """A district, street or community: coverage per community and per home branch,
+    then the overdue members, the longest without a visit first."""
+    node = get_for_user(request, Organization.objects.all(), pk, read=VIEW_MEMBERS)
+    today = timezone.localdate()
+    group = request.GET.get("by", "community" if node.level != Level.COMMUNITY else "branch")
+    if group not in care_selectors.GROUPS:
+        group = "branch"
+    needs = care_selectors.open_needs(request.user).filter(
+        member__community__path__startswith=node.path
+    )
+    follow_ups = FollowUp.objects.visible_to(request.user).filter(
+        visit__member__community__path__startswith=node.path
+    )
+    rows = care_selectors.coverage(needs, follow_ups, group=group, today=today)
+    page = Paginator(care_selectors.overdue_needs(needs, today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    care_selectors.decorate(page.object_list, today, CareGate(request.user))
+    return render(
+        request,
+        "activities/care/coverage.html",
+        {
+            "node": node,
+            "rows": rows,
+            "total": care_selectors.coverage_total(rows),
+            "group": group,
+            "page": page,
+            "today": today,
+        },
+    )
+
+
+def branch_care(request, branch_pk):
+    """One branch: its coverage, who is overdue, who falls due this week, follow-ups
+    past due and the latest visits."""
+    branch = get_branch_for_care(request, branch_pk)
+    today = timezone.localdate()
+    gate = CareGate(request.user)
+    needs = care_selectors.open_needs(request.user).filter(member__home_branch=branch)
+    follow_ups = FollowUp.objects.visible_to(request.user).filter(visit__member__home_branch=branch)
+    rows = care_selectors.coverage(needs, follow_ups, group="branch", today=today)
+    overdue = care_selectors.decorate(
+        list(care_selectors.overdue_needs(needs, today)[:100]), today, gate
+    )
+    overdue_ids = {n.pk for n in overdue}
+    this_week = [
+        n
+        for n in care_selectors.decorate(
+            list(
+                care_selectors.visits_due(needs, today=today, until=care_selectors.week_end(today))[
+                    :200
+                ]
+            ),
+            today,
+            gate,
+        )
+        if n.pk not in overdue_ids
+    ]
+    late = _with_notes(
+        list(
+            care_selectors.open_follow_ups(request.user, today, past_due_only=True).filter(
+                visit__member__home_branch=branch
+            )[:50]
+        ),
+        gate,
+    )
+    recent = list(
+        CareVisit.objects.visible_to(request.user)
+        .filter(member__home_branch=branch)
+        .select_related("member")
+        .order_by("-visited_on", "-pk")[:20]
+    )
+    return render(
+        request,
+        "activities/care/branch_care.html",
+        {
+            "branch": branch,
+            "row": care_selectors.coverage_total(rows),
+            "overdue": overdue,
+            "this_week": this_week,
+            "late": late,
+            "recent": recent,
+            "can_record": scope_for(request.user).covers_branch(branch, RECORD_CARE),
+            "today": today,
+            "year": today.year,
+        },
+    )
+
+
+def follow_up_list(request):
+    """Open follow-ups in the user's scope, the most overdue first (or only mine, or
+    only those past due)."""
+    require_capability(request, VIEW_MEMBERS)
+    today = timezone.localdate()
+    mine = request.GET.get("mine") == "1"
+    late = request.GET.get("late") == "1"
+    qs = care_selectors.open_follow_ups(request.user, today, past_due_only=late, mine=mine)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_notes(page.object_list, CareGate(request.user))
+    return render(
+        request,
+        "activities/care/follow_up_list.html",
+        {"page": page, "mine": mine, "late": late, "today": today},
+    )
+
+
+# --- One member -------------------------------------------------------------------------
+
+
+def member_care(request, pk):
+    """The member's care record, carers, visits with follow-ups, activities and
+    service hours."""
+    member = get_member_for_care(request, pk)
+    today = timezone.localdate()
+    gate = CareGate(request.user)
+    care = care_selectors.member_care(member, today)
+    return render(
+        request,
+        "activities/care/member_care.html",
+        {
+            "member": member,
+            "care": care,
+            "show_notes": gate.sensitive(member),
+            "can_record": gate.can_record(member),
+            "today": today,
+        },
+    )
+
+
+def need_edit(request, pk):
+    member = get_member_for_care(request, pk, write=True)
+    need = CareNeed.objects.filter(member=member).first()
+    sensitive = CareGate(request.user).sensitive(member)
+    initial = care_selectors.suggested_need(member, timezone.localdate()) if need is None else {}
+    form = CareNeedForm(request.POST or None, instance=need, initial=initial, sensitive=sensitive)
+    if request.method == "POST" and form.is_valid():
+        care_services.need_save(
+            member=member, data=form.data_for_service(), actor=request.user, request=request
+        )
+        messages.success(request, _("Care record saved for %(name)s.") % {"name": member.name})
+        return redirect("care:member", pk=member.pk)
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "member": member,
+            "title": _("Care record") if need else _("New care record"),
+            "back": reverse("care:member", args=[member.pk]),
+        },
+    )
+
+
+def need_delete(request, pk):
+    member = get_member_for_care(request, pk, write=True)
+    need = CareNeed.objects.filter(member=member).first()
+    if need is None:
+        raise Http404
+    if request.method == "POST":
+        care_services.need_delete(need=need, actor=request.user, request=request)
+        messages.success(request, _("Care record removed."))
+        return redirect("care:member", pk=member.pk)
+    return render(
+        request,
+        "activities/care/confirm.html",
+        {
+            "title": _("Remove the care record"),
+            "question": _(
+                "Remove the care record of %(name)s and its carers? The visits stay. "
+                "If care has ended, record the end date instead."
+            )
+            % {"name": member.name},
+            "button": _("Remove"),
+            "back": reverse("care:member", args=[member.pk]),
+        },
+    )
+
+
+def carer_add(request, pk):
+    member = get_member_for_care(request, pk, write=True)
+    need = CareNeed.objects.filter(member=member).first()
+    if need is None:
+        messages.error(request, _("Record the member's care need first."))
+        return redirect("care:need_edit", pk=member.pk)
+    form = CarerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            care_services.carer_add(
+                need=need, carer=form.carer(), actor=request.user, request=request
+            )
+        except care_services.CareError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Carer added."))
+            return redirect("care:member", pk=member.pk)
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "member": member,
+            "title": _("Add a carer"),
+            "back": reverse("care:member", args=[member.pk]),
+        },
+    )
+
+
+def carer_remove(request, pk):
+    carer = get_carer_for_user(request, pk)
+    member = carer.need.member
+    if request.method == "POST":
+        care_services.carer_remove(carer=carer, actor=request.user, request=request)
+        messages.success(request, _("Carer removed."))
+        return redirect("care:member", pk=member.pk)
+    return render(
+        request,
+        "activities/care/confirm.html",
+        {
+            "title": _("Remove a carer"),
+            "question": _("Remove %(carer)s as carer of %(name)s?")
+            % {"carer": carer.name, "name": member.name},
+            "button": _("Remove"),
+            "back": reverse("care:member", args=[member.pk]),
+        },
+    )
+
+
+# --- Visits -----------------------------------------------------------------------------
+
+
+def visit_create(request, pk):
+    member = get_member_for_care(request, pk, write=True)
+    today = timezone.localdate()
+    sensitive = CareGate(request.user).sensitive(member)
+    meetings = care_selectors.make_up_choices(member, today=today)
+    initial = {}
+    if (kind := request.GET.get("kind")) in CareVisitKind.values:
+        initial["kind"] = kind
+    form = CareVisitForm(
+        request.POST or None,
+        meetings=meetings,
+        user=request.user,
+        sensitive=sensitive,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _visit, created = care_services.visit_record(
+                member=member,
+                data=form.visit_data(),
+                follow_up=form.follow_up_data(),
+                client_key=form.cleaned_data.get("client_key"),
+                actor=request.user,
+                request=request,
+            )
+        except care_services.CareError as error:
+            form.add_error("meeting", str(error))
+        else:
+            if created:
+                messages.success(request, _("Visit to %(name)s recorded.") % {"name": member.name})
+            return redirect(_next_or(request, reverse("care:member", args=[member.pk])))
+    return render(
+        request,
+        "activities/care/visit_form.html",
+        {
+            "form": form,
+            "member": member,
+            "title": _("Record a visit"),
+            "next": _next_or(request, ""),
+            "back": _next_or(request, reverse("care:member", args=[member.pk])),
+        },
+    )
+
+
+def visit_detail(request, pk):
+    visit = get_visit_for_user(request, pk)
+    gate = CareGate(request.user)
+    return render(
+        request,
+        "activities/care/visit_detail.html",
+        {
+            "visit": visit,
+            "member": visit.member,
+            "follow_ups": list(visit.follow_ups.select_related("owner")),
+            "show_notes": gate.sensitive(visit.member),
+            "can_record": gate.can_record(visit.member),
+        },
+    )
+
+
+def visit_edit(request, pk):
+    visit = get_visit_for_user(request, pk, write=True)
+    member = visit.member
+    sensitive = CareGate(request.user).sensitive(member)
+    meetings = care_selectors.make_up_choices(
+        member, today=timezone.localdate(), current_meeting_id=visit.meeting_id
+    )
+    form = CareVisitForm(
+        request.POST or None,
+        instance=visit,
+        meetings=meetings,
+        user=request.user,
+        sensitive=sensitive,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            care_services.visit_update(
+                visit=visit, data=form.visit_data(), actor=request.user, request=request
+            )
+        except care_services.CareError as error:
+            form.add_error("meeting", str(error))
+        else:
+            messages.success(request, _("Visit saved."))
+            return redirect("care:visit_detail", pk=visit.pk)
+    return render(
+        request,
+        "activities/care/visit_form.html",
+        {
+            "form": form,
+            "member": member,
+            "visit": visit,
+            "title": _("Change the visit"),
+            "back": reverse("care:visit_detail", args=[visit.pk]),
+        },
+    )
+
+
+def visit_delete(request, pk):
+    visit = get_visit_for_user(request, pk, write=True)
+    member = visit.member
+    if request.method == "POST":
+        care_services.visit_delete(visit=visit, actor=request.user, request=request)
+        messages.success(request, _("Visit deleted."))
+        return redirect("care:member", pk=member.pk)
+    question = _("Delete the visit of %(day)s to %(name)s and its follow-ups?") % {
+        "day": f"{visit.visited_on:%Y-%m-%d}",
+        "name": member.name,
+    }
+    if visit.make_up_id:
+        question += " " + _("The make-up it delivered is removed too: the absence opens again.")
+    return render(
+        request,
+        "activities/care/confirm.html",
+        {
+            "title": _("Delete the visit"),
+            "question": question,
+            "button": _("Delete"),
+            "back": reverse("care:visit_detail", args=[visit.pk]),
+        },
+    )
+
+
+def follow_up_add(request, pk):
+    visit = get_visit_for_user(request, pk, write=True)
+    form = FollowUpAddForm(request.POST or None, visit=visit, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        care_services.follow_up_add(
+            visit=visit, data=form.cleaned_data, actor=request.user, request=request
+        )
+        messages.success(request, _("Follow-up added."))
+        return redirect("care:visit_detail", pk=visit.pk)
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "member": visit.member,
+            "title": _("Add a follow-up"),
+            "plain_form": True,
+            "back": reverse("care:visit_detail", args=[visit.pk]),
+        },
+    )
+
+
+def follow_up_edit(request, pk):
+    item = get_follow_up_for_user(request, pk, write=True)
+    form = FollowUpForm(request.POST or None, follow_up=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            care_services.follow_up_update(
+                follow_up=item, data=form.cleaned_data, actor=request.user, request=request
+            )
+        except care_services.CareError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Follow-up saved."))
+            return redirect(_next_or(request, reverse("care:visit_detail", args=[item.visit_id])))
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "member": item.visit.member,
+            "follow_up": item,
+            "show_notes": CareGate(request.user).sensitive(item.visit.member),
+            "title": _("Follow-up"),
+            "plain_form": True,
+            "next": _next_or(request, ""),
+            "back": reverse("care:visit_detail", args=[item.visit_id]),
+        },
+    )
+
+
+# --- The register -----------------------------------------------------------------------
+
+
+def register(request, branch_pk):
+    """关怀走访登记簿 of a branch for a year: HTML print, PDF and Excel from the same
+    rows; care notes masked unless asked for (`full=1`) by a user who may read them."""
+    branch = get_branch_for_care(request, branch_pk)
+    today = timezone.localdate()
+    year = _year(request, today)
+    fmt = request.GET.get("format", "html")
+    fmt = fmt if fmt in {"html", "pdf", "xlsx"} else "html"
+    return care_exports.register(
+        request,
+        branch,
+        year,
+        fmt,
+        reveal=request.GET.get("full") == "1",
+        page={"years": _years(today), "year": year, "branch": branch},
+    )
+
+
+# --- Activities -------------------------------------------------------------------------
+
+
+def activity_list(request, branch_pk):
+    """Activities the branch organised in a year, and its members' part in activities
+    organised elsewhere (credited to them, never a meeting of this branch)."""
+    branch = get_branch_for_care(request, branch_pk)
+    today = timezone.localdate()
+    year = _year(request, today)
+    return render(
+        request,
+        "activities/care/activity_list.html",
+        {
+            "branch": branch,
+            "year": year,
+            "years": _years(today),
+            "activities": list(care_selectors.branch_activities(branch, year)),
+            "credited": list(care_selectors.credited_elsewhere(branch, year)[:200]),
+            "can_record": scope_for(request.user).covers_branch(branch, RECORD_MEETING),
+            "kinds": ActivityKind.choices,
+        },
+    )
+
+
+def activity_create(request, branch_pk):
+    branch = get_branch_for_care(request, branch_pk, write=RECORD_MEETING)
+    form = ActivityForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        activity = form.save(commit=False)
+        activity.branch = branch
+        activity.organization = branch.organization
+        care_services.activity_save(
+            activity=activity, before=None, actor=request.user, request=request
+        )
+        messages.success(request, _("Activity saved. Now tick who took part."))
+        return redirect("care:activity_participants", pk=activity.pk)
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "branch": branch,
+            "title": _("Record an activity"),
+            "back": reverse("care:activity_list", args=[branch.pk]),
+        },
+    )
+
+
+def activity_detail(request, pk):
+    activity = get_activity_for_user(request, pk)
+    participants = list(
+        activity.participants.select_related("member", "member__home_branch").order_by(
+            "member__name", "pk"
+        )
+    )
+    return render(
+        request,
+        "activities/care/activity_detail.html",
+        {
+            "activity": activity,
+            "participants": participants,
+            "total_hours": sum((p.service_hours for p in participants), 0),
+            "can_record": _can_record_activity(request, activity),
+        },
+    )
+
+
+def _can_record_activity(request, activity) -> bool:
+    scope = scope_for(request.user)
+    if activity.branch_id:
+        return scope.covers_branch(activity.branch, RECORD_MEETING)
+    return scope.covers_path(activity.organization.path, RECORD_MEETING)
+
+
+def activity_edit(request, pk):
+    activity = get_activity_for_user(request, pk, write=True)
+    before = care_services._snapshot(activity, care_services.ACTIVITY_FIELDS)
+    form = ActivityForm(request.POST or None, instance=activity)
+    if request.method == "POST" and form.is_valid():
+        care_services.activity_save(
+            activity=form.save(commit=False), before=before, actor=request.user, request=request
+        )
+        messages.success(request, _("Activity saved."))
+        return redirect("care:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/care/form.html",
+        {
+            "form": form,
+            "branch": activity.branch,
+            "title": _("Change the activity"),
+            "back": reverse("care:activity_detail", args=[activity.pk]),
+        },
+    )
+
+
+def activity_participants(request, pk):
+    activity = get_activity_for_user(request, pk, write=True)
+    current = {p.member_id: p.service_hours for p in activity.participants.all()}
+    candidates = (
+        care_selectors.activity_candidates(activity.branch, activity)
+        if activity.branch_id
+        else Member.objects.filter(activity_participations__activity=activity).order_by("name")
+    )
+    form = ParticipantsForm(request.POST or None, candidates=candidates, current=current)
+    if request.method == "POST" and form.is_valid():
+        care_services.participants_set(
+            activity=activity, hours=form.hours(), actor=request.user, request=request
+        )
+        messages.success(request, _("Participants saved."))
+        return redirect("care:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/care/participants_form.html",
+        {"form": form, "activity": activity},
+    )
+
+
+def activity_delete(request, pk):
+    activity = get_activity_for_user(request, pk, write=True)
+    if request.method == "POST":
+        branch_id = activity.branch_id
+        care_services.activity_delete(activity=activity, actor=request.user, request=request)
+        messages.success(request, _("Activity deleted."))
+        if branch_id:
+            return redirect("care:activity_list", branch_pk=branch_id)
+        return redirect("care:mine")
+    return render(
+        request,
+        "activities/care/confirm.html",
+        {
+            "title": _("Delete the activity"),
+            "question": _("Delete %(title)s and its participants?") % {"title": activity.title},
+            "button": _("Delete"),
+            "back": reverse("care:activity_detail", args=[activity.pk]),
+        },
+    )

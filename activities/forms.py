@@ -1,0 +1,417 @@
+import datetime
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.access import EDIT_RULES, scope_for
+from branches.forms import DateInput, PortalForm
+from branches.models import Level, Organization, Venue
+
+from .models import (
+    NOT_ATTENDING,
+    AttachmentKind,
+    AttendanceStatus,
+    CadenceRule,
+    Excusal,
+    MakeUp,
+    Meeting,
+    MeetingKind,
+    MeetingMode,
+)
+from .services import Mark
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def branch_venues(branch):
+    """Venues of the branch's own organisation and the nodes above it (its community's
+    activity room, its street's service centre)."""
+    return Venue.objects.filter(
+        organization__path__in=Organization.path_prefixes(branch.organization.path)
+    ).order_by("organization__path", "name")
+
+
+class MeetingForm(PortalForm):
+    """Plan a meeting, or edit one's details. Kind and party group are fixed once
+    attendance has been recorded (the list depends on them)."""
+
+    client_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "kind",
+            "party_group",
+            "topic",
+            "planned_on",
+            "start_time",
+            "end_time",
+            "venue",
+            "venue_note",
+            "mode",
+            "host",
+            "recorder",
+            "lecturer",
+            "is_election",
+            "minutes",
+            "decisions",
+        ]
+        widgets = {
+            "planned_on": DateInput(),
+            "start_time": TimeInput(),
+            "end_time": TimeInput(),
+            "minutes": forms.Textarea(attrs={"rows": 4}),
+            "decisions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        self.fields["party_group"].queryset = branch.groups.all()
+        self.fields["venue"].queryset = branch_venues(branch)
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("client_key", uuid.uuid4())
+            self.initial.setdefault("venue", branch.venue_id)
+        if self.instance.pk:
+            del self.fields["client_key"]
+            if self.instance.attendances.exists():
+                self.fields["kind"].disabled = True
+                self.fields["party_group"].disabled = True
+        if not self.instance.pk or not self.instance.is_held:
+            del self.fields["minutes"]
+            del self.fields["decisions"]
+
+    def clean(self):
+        data = super().clean()
+        kind, group = data.get("kind"), data.get("party_group")
+        if kind == MeetingKind.GROUP and not group:
+            self.add_error("party_group", _("Choose the party group that meets."))
+        if kind and kind != MeetingKind.GROUP and group:
+            self.add_error("party_group", _("Only a party group meeting has a party group."))
+        if data.get("is_election") and kind != MeetingKind.GENERAL_ASSEMBLY:
+            self.add_error("is_election", _("Elections are held at a general assembly."))
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The meeting must end after it starts."))
+        return data
+
+    def details(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("client_key", None)
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=200)
+
+
+class AttendanceSheetForm(forms.Form):
+    """The recording screen: the meeting's day and notes, then one status per member
+    (everyone present unless tapped otherwise) and a reason for an excused absence.
+
+    Built from the roster, not a model formset: the service writes all lines at once."""
+
+    record_key = forms.UUIDField(widget=forms.HiddenInput)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    held_on = forms.DateField(label=_("Date held"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start time"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("End time"), required=False, widget=TimeInput())
+    mode = forms.ChoiceField(label=_("Mode"), choices=MeetingMode.choices)
+    host = forms.CharField(label=_("Host"), max_length=40, required=False)
+    recorder = forms.CharField(label=_("Recorder"), max_length=40, required=False)
+    minutes = forms.CharField(
+        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, roster, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roster = roster
+        if not self.is_bound:
+            self.initial.setdefault("record_key", uuid.uuid4())
+            if meeting is not None:
+                for name in ("topic", "start_time", "end_time", "mode", "host", "recorder"):
+                    self.initial.setdefault(name, getattr(meeting, name))
+                self.initial.setdefault("minutes", meeting.minutes)
+                self.initial.setdefault("decisions", meeting.decisions)
+                held = meeting.held_on or min(meeting.planned_on, timezone.localdate())
+                self.initial.setdefault("held_on", held)
+            else:
+                self.initial.setdefault("held_on", timezone.localdate())
+                self.initial.setdefault("mode", MeetingMode.ON_SITE)
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if name != "record_key":
+                field.widget.attrs.setdefault("class", css)
+        for row in roster:
+            # Not required: a member the request does not mention keeps the default
+            # (present; excused for a bedridden member), as on the screen.
+            self.fields[f"s{row.member_id}"] = forms.ChoiceField(
+                label=row.name,
+                choices=AttendanceStatus.choices,
+                initial=row.default_status,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"r{row.member_id}"] = forms.CharField(
+                label=_("Reason"), max_length=100, required=False, initial=row.default_reason
+            )
+
+    def clean_held_on(self):
+        day = self.cleaned_data["held_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A meeting cannot be recorded as held in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        for row in self.roster:
+            status = data.get(f"s{row.member_id}") or row.default_status
+            if not data.get(f"s{row.member_id}"):
+                data[f"s{row.member_id}"] = status
+                if f"r{row.member_id}" not in self.data:
+                    data[f"r{row.member_id}"] = row.default_reason
+            if status == AttendanceStatus.EXCUSED and not (data.get(f"r{row.member_id}") or ""):
+                self.add_error(
+                    f"r{row.member_id}",
+                    _("Write why %(name)s is excused.") % {"name": row.name},
+                )
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The meeting must end after it starts."))
+        return data
+
+    def rows(self):
+        """(roster row, status field, reason field) for the template."""
+        for row in self.roster:
+            yield row, self[f"s{row.member_id}"], self[f"r{row.member_id}"]
+
+    def marks(self) -> dict[int, Mark]:
+        marks = {}
+        for row in self.roster:
+            status = self.cleaned_data[f"s{row.member_id}"]
+            reason = self.cleaned_data.get(f"r{row.member_id}", "") or ""
+            marks[row.member_id] = Mark(status, reason if status in NOT_ATTENDING else "")
+        return marks
+
+    def details(self) -> dict:
+        names = ("topic", "held_on", "start_time", "end_time", "mode", "host", "recorder")
+        details = {name: self.cleaned_data[name] for name in names}
+        details["minutes"] = self.cleaned_data["minutes"]
+        details["decisions"] = self.cleaned_data["decisions"]
+        return details
+
+
+class MakeUpForm(PortalForm):
+    submit_label = _("Save the make-up")
+
+    class Meta:
+        model = MakeUp
+        fields = ["kind", "made_up_on", "delivered_by", "material", "note"]
+        widgets = {"made_up_on": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, attendance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendance = attendance
+        self.initial.setdefault("made_up_on", timezone.localdate())
+
+    def clean_made_up_on(self):
+        day = self.cleaned_data["made_up_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        if self.attendance.meeting.held_on and day < self.attendance.meeting.held_on:
+            raise forms.ValidationError(_("A make-up cannot be before the meeting."))
+        return day
+
+
+# Photos and scans of signed sheets: what the browser says is never trusted, the first
+# bytes of the file decide.
+ATTACHMENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "pdf": "application/pdf",
+}
+MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+def attachment_max_bytes() -> int:
+    return getattr(settings, "MEETING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What it is"), choices=AttachmentKind.choices, initial=AttachmentKind.SIGN_SHEET
+    )
+    file = forms.FileField(
+        label=_("Photo or scan"),
+        help_text=_("JPG, PNG or PDF, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = attachment_max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)s MB); at most %(limit)s MB.")
+                % {"size": round(upload.size / 1048576, 1), "limit": limit // 1048576}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        content_type = ATTACHMENT_TYPES.get(ext)
+        if content_type is None:
+            raise forms.ValidationError(_("Only JPG, PNG or PDF files can be attached."))
+        head = upload.read(16)
+        upload.seek(0)
+        if not head.startswith(MAGIC[content_type]):
+            raise forms.ValidationError(
+                _("The file's content is not a %(type)s file.") % {"type": ext.upper()}
+            )
+        if content_type.startswith("image/"):
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                with Image.open(upload) as image:
+                    image.verify()
+            except (UnidentifiedImageError, OSError, SyntaxError) as error:
+                raise forms.ValidationError(_("The image is damaged or incomplete.")) from error
+            finally:
+                upload.seek(0)
+        self.content_type = content_type
+        return upload
+
+
+class CadenceRuleForm(PortalForm):
+    class Meta:
+        model = CadenceRule
+        fields = [
+            "district",
+            "kind",
+            "period",
+            "minimum_count",
+            "per_group",
+            "valid_from",
+            "valid_to",
+            "source_note",
+        ]
+        widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        self.city_wide = can_edit_default_rules(user)
+        districts = Organization.objects.visible_to(user, EDIT_RULES).filter(level=Level.DISTRICT)
+        self.fields["district"].queryset = districts
+        self.fields["district"].required = not self.city_wide
+        self.fields["district"].empty_label = _("Default for every district")
+        if not self.city_wide and self.instance.pk is None:
+            first = districts.first()
+            if first is not None and len(scope.paths(EDIT_RULES)) == 1:
+                self.initial.setdefault("district", first.pk)
+
+    def clean(self):
+        data = super().clean()
+        kind, district = data.get("kind"), data.get("district")
+        if data.get("per_group") and kind != MeetingKind.GROUP:
+            self.add_error("per_group", _("Only party group meetings are counted per group."))
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date cannot be before the start date."))
+        if kind and start:
+            clash = CadenceRule.objects.filter(kind=kind, district=district).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+            )
+            if end:
+                clash = clash.filter(valid_from__lte=end)
+            clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "valid_from",
+                    _(
+                        "Another rule for this kind of meeting is in force in these dates. "
+                        "End it first (set its last day)."
+                    ),
+                )
+        return data
+
+
+def can_edit_default_rules(user) -> bool:
+    """The default rules (no district) are changed only from a city-level grant."""
+    return any(path.count("/") == 1 for path in scope_for(user).paths(EDIT_RULES))
+
+
+class ExcusalForm(PortalForm):
+    submit_label = _("Save the excusal")
+
+    class Meta:
+        model = Excusal
+        fields = ["period", "period_start", "kind", "reason", "approved_by", "approved_on"]
+        widgets = {"period_start": DateInput(), "approved_on": DateInput()}
+        labels = {"period_start": _("A day in the period")}
+        help_texts = {
+            "period_start": _("Any day of the month, quarter or year that is excused."),
+        }
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        self.fields["kind"].choices = [("", _("Every kind of meeting")), *MeetingKind.choices]
+        self.initial.setdefault("approved_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        period, day = data.get("period"), data.get("period_start")
+        if period and day:
+            from .periods import span_of
+
+            start = span_of(period, day).start
+            data["period_start"] = start
+            clash = Excusal.objects.filter(
+                branch=self.branch, period=period, period_start=start, kind=data.get("kind", "")
+            )
+            if clash.exists():
+                self.add_error("period_start", _("This branch is already excused for that."))
+        return data
+
+
+class PeriodChoiceForm(forms.Form):
+    """?year=2025&quarter=2 on report pages (quarter empty: the whole year)."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    quarter = forms.TypedChoiceField(
+        choices=[("", ""), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def period(self, *, default_quarter: bool) -> tuple[int, int | None]:
+        today = timezone.localdate()
+        if not self.is_valid():
+            return today.year, ((today.month - 1) // 3 + 1) if default_quarter else None
+        year = self.cleaned_data.get("year") or today.year
+        quarter = self.cleaned_data.get("quarter")
+        if quarter is None and default_quarter and "quarter" not in self.data:
+            quarter = (today.month - 1) // 3 + 1
+        return year, quarter
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

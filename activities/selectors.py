@@ -1,0 +1,652 @@
+"""Reads shared by the meeting pages, the printed sheets and their PDF/Excel twins.
+
+Every function here runs a fixed number of queries whatever the number of members,
+meetings or branches (the docstrings say how many).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from branches.models import Branch, Organization, PartyGroup
+from members.models import CommitteeTerm, Health, Member, MemberStatus
+
+from .models import (
+    ATTENDING,
+    NOT_ATTENDING,
+    Attendance,
+    AttendanceStatus,
+    CadenceRule,
+    Excusal,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from .periods import Period, Span, spans_between
+from .quorum import Quorum, quorum_for
+
+# --- Expected list and roster ----------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    """One member on a meeting's list: expected (before recording) or recorded."""
+
+    member_id: int
+    name: str
+    group: str
+    health: str
+    is_voting: bool
+    status: str = ""
+    reason: str = ""
+    attendance_id: int | None = None
+    make_up: object | None = None
+
+    @property
+    def is_bedridden(self) -> bool:
+        return self.health == Health.BEDRIDDEN
+
+    @property
+    def default_status(self) -> str:
+        """What the recording screen starts from: everyone present, except that a
+        bedridden member starts as excused (and is then due a 送学上门)."""
+        if self.status:
+            return self.status
+        return AttendanceStatus.EXCUSED if self.is_bedridden else AttendanceStatus.PRESENT
+
+    @property
+    def default_reason(self) -> str:
+        if self.status:
+            return self.reason
+        return _("Bedridden") if self.is_bedridden else ""
+
+    def get_status_display(self) -> str:
+        return AttendanceStatus(self.status).label if self.status else ""
+
+
+def is_voting_on(full_member_on: datetime.date | None, day: datetime.date) -> bool:
+    """Same rule as Member.is_full_member_on: only a full member on that day votes."""
+    return full_member_on is not None and full_member_on <= day
+
+
+def expected_members(
+    *, branch_id: int, kind: str, party_group_id: int | None, day: datetime.date
+) -> list[RosterRow]:
+    """Who is expected at a meeting (one query):
+    - a committee meeting: the members holding a post on the branch's committee term in
+      force on the day (the latest term started by then: an overdue term still sits);
+    - a party group meeting: the group's active members of this home branch;
+    - every other kind: the branch's active home members.
+    """
+    members = Member.objects.filter(status=MemberStatus.ACTIVE)
+    if kind == MeetingKind.COMMITTEE:
+        term = (
+            CommitteeTerm.objects.filter(branch_id=branch_id, starts_on__lte=day)
+            .order_by("-starts_on", "-pk")
+            .values("pk")[:1]
+        )
+        members = members.filter(positions__term=Subquery(term)).distinct()
+    elif kind == MeetingKind.GROUP:
+        members = members.filter(home_branch_id=branch_id, party_group_id=party_group_id)
+    else:
+        members = members.filter(home_branch_id=branch_id)
+    rows = members.order_by("party_group__name", "name", "pk").values_list(
+        "pk", "name", "party_group__name", "health", "full_member_on"
+    )
+    return [
+        RosterRow(pk, name, group or "", health, is_voting_on(full_on, day))
+        for pk, name, group, health, full_on in rows
+    ]
+
+
+def meeting_roster(meeting: Meeting) -> list[RosterRow]:
+    """The recorded list once attendance exists (one query), else the expected list
+    computed now (one more query)."""
+    attendances = meeting.attendances.select_related(
+        "member", "member__party_group", "make_up"
+    ).order_by("member__party_group__name", "member__name", "member_id")
+    rows = [
+        RosterRow(
+            member_id=a.member_id,
+            name=a.member.name,
+            group=a.member.party_group.name if a.member.party_group_id else "",
+            health=a.member.health,
+            is_voting=a.is_voting,
+            status=a.status,
+            reason=a.reason,
+            attendance_id=a.pk,
+            make_up=getattr(a, "make_up", None),
+        )
+        for a in attendances
+    ]
+    if rows or meeting.status == MeetingStatus.HELD:
+        return rows
+    return expected_members(
+        branch_id=meeting.branch_id,
+        kind=meeting.kind,
+        party_group_id=meeting.party_group_id,
+        day=meeting.day,
+    )
+
+
+# --- One meeting's numbers -------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    expected: int = 0
+    present: int = 0
+    remote: int = 0
+    excused: int = 0
+    absent: int = 0
+    made_up: int = 0
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.remote
+
+    @property
+    def rate(self) -> float | None:
+        """DOMAIN.md: (present + remote + made up) / expected."""
+        if not self.expected:
+            return None
+        return (self.present + self.remote + self.made_up) / self.expected
+
+    @property
+    def rate_label(self) -> str:
+        return format_rate(self.rate)
+
+    @property
+    def not_made_up(self) -> int:
+        return self.excused + self.absent - self.made_up
+
+
+def format_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def tally_annotations(prefix: str = "") -> dict:
+    """Conditional counts over Attendance rows: on an Attendance queryset (prefix "") or
+    through a relation to it (prefix "attendances__")."""
+    status = f"{prefix}status"
+    rows = f"{prefix}pk"
+    return {
+        "n_expected": Count(rows),
+        "n_present": Count(rows, filter=Q(**{status: AttendanceStatus.PRESENT})),
+        "n_remote": Count(rows, filter=Q(**{status: AttendanceStatus.REMOTE})),
+        "n_excused": Count(rows, filter=Q(**{status: AttendanceStatus.EXCUSED})),
+        "n_absent": Count(rows, filter=Q(**{status: AttendanceStatus.ABSENT})),
+        # Only an excused or absent line can be made up; count nothing else.
+        "n_made_up": Count(f"{prefix}make_up", filter=Q(**{f"{status}__in": NOT_ATTENDING})),
+    }
+
+
+def tally_from(row) -> Tally:
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    return Tally(
+        expected=get("n_expected") or 0,
+        present=get("n_present") or 0,
+        remote=get("n_remote") or 0,
+        excused=get("n_excused") or 0,
+        absent=get("n_absent") or 0,
+        made_up=get("n_made_up") or 0,
+    )
+
+
+def tally_roster(rows: list[RosterRow]) -> Tally:
+    tally = Tally(expected=len(rows))
+    for row in rows:
+        status = row.status or row.default_status
+        setattr(tally, status, getattr(tally, status) + 1)
+        if row.make_up is not None and status in NOT_ATTENDING:
+            tally.made_up += 1
+    return tally
+
+
+def roster_quorum(meeting: Meeting, rows: list[RosterRow]) -> Quorum:
+    voting = [r for r in rows if r.is_voting]
+    attending = sum(1 for r in voting if (r.status or r.default_status) in ATTENDING)
+    return quorum_for(meeting.kind, meeting.is_election, len(voting), attending)
+
+
+def branch_meetings(branch: Branch):
+    """A branch's meetings with their tallies (one query per page)."""
+    return (
+        Meeting.objects.filter(branch=branch)
+        .select_related("party_group")
+        .annotate(**tally_annotations("attendances__"))
+        .order_by("-planned_on", "-pk")
+    )
+
+
+def outstanding_make_ups(branch: Branch, *, since: datetime.date, limit: int = 50):
+    """Excused or absent members of held meetings since `since` with no make-up yet,
+    bedridden members first (they are due a 送学上门). One query."""
+    return list(
+        Attendance.objects.filter(
+            meeting__branch=branch,
+            meeting__status=MeetingStatus.HELD,
+            meeting__held_on__gte=since,
+            status__in=NOT_ATTENDING,
+            make_up__isnull=True,
+        )
+        .select_related("meeting", "member")
+        .order_by("-meeting__held_on", "member__name")[:limit]
+    )
+
+
+# --- Compliance (held vs required) -----------------------------------------------------
+
+
+class CellStatus:
+    MET = "met"
+    BEHIND = "behind"
+    IN_PROGRESS = "in_progress"
+    EXCUSED = "excused"
+    NOT_REQUIRED = "not_required"
+
+
+# Symbol + words: status is never told by colour alone.
+CELL_LABELS = {
+    CellStatus.MET: ("✓", gettext_lazy("Met")),
+    CellStatus.BEHIND: ("✗", gettext_lazy("Behind")),
+    CellStatus.IN_PROGRESS: ("…", gettext_lazy("In progress")),
+    CellStatus.EXCUSED: ("免", pgettext_lazy("compliance", "Excused")),
+    CellStatus.NOT_REQUIRED: ("—", gettext_lazy("Not required")),
+}
+STATUS_WEIGHT = {
+    CellStatus.BEHIND: 4,
+    CellStatus.IN_PROGRESS: 3,
+    CellStatus.MET: 2,
+    CellStatus.EXCUSED: 1,
+    CellStatus.NOT_REQUIRED: 0,
+}
+
+
+@dataclass
+class Cell:
+    """One branch, one kind of meeting, one period of its rule."""
+
+    kind: str
+    span: Span
+    rule: CadenceRule | None = None
+    required: int = 0
+    held: int = 0
+    counted: int = 0  # held meetings that count towards `required` (capped per group)
+    status: str = CellStatus.NOT_REQUIRED
+    excusal: Excusal | None = None
+
+    @property
+    def symbol(self) -> str:
+        return CELL_LABELS[self.status][0]
+
+    @property
+    def status_label(self) -> str:
+        return str(CELL_LABELS[self.status][1])
+
+
+@dataclass
+class Summary:
+    """Several cells of one branch and kind added up (e.g. a quarter's three months)."""
+
+    kind: str
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(MeetingKind(self.kind).label)
+
+    @property
+    def required(self) -> int:
+        return sum(c.required for c in self.cells if c.status != CellStatus.EXCUSED)
+
+    @property
+    def counted(self) -> int:
+        return sum(c.counted for c in self.cells if c.status != CellStatus.EXCUSED)
+
+    @property
+    def held(self) -> int:
+        return sum(c.held for c in self.cells)
+
+    @property
+    def status(self) -> str:
+        if not self.cells:
+            return CellStatus.NOT_REQUIRED
+        return max((c.status for c in self.cells), key=STATUS_WEIGHT.__getitem__)
+
+    @property
+    def symbol(self) -> str:
+        return CELL_LABELS[self.status][0]
+
+    @property
+    def status_label(self) -> str:
+        return str(CELL_LABELS[self.status][1])
+
+
+def _prorate(minimum: int, months: int, span_months: int) -> int:
+    """minimum x months / span_months, rounded half up (integers only)."""
+    return (2 * minimum * months + span_months) // (2 * span_months)
+
+
+def _district_path(branch: Branch) -> str:
+    # "city/district/..." -> "city/district/": the branch's district node.
+    prefixes = Organization.path_prefixes(branch.organization.path)
+    return prefixes[1] if len(prefixes) > 1 else prefixes[0]
+
+
+def _governing_rule(rules, district_path: str, kind: str, day: datetime.date):
+    """The rule for `kind` in force on `day`: the district's own rule wins over the
+    default; among several, the one in force from the latest date."""
+    own = [
+        r
+        for r in rules
+        if r.kind == kind and r.district_id and r.district.path == district_path
+        if r.in_force_on(day)
+    ]
+    if own:
+        return max(own, key=lambda r: (r.valid_from, r.pk))
+    default = [r for r in rules if r.kind == kind and not r.district_id and r.in_force_on(day)]
+    return max(default, key=lambda r: (r.valid_from, r.pk)) if default else None
+
+
+def compliance(
+    branches: list[Branch], start: datetime.date, end: datetime.date, *, today: datetime.date
+) -> dict[int, dict[str, list[Cell]]]:
+    """Held vs required for every branch x kind x rule period overlapping [start, end].
+
+    Five queries whatever the number of branches: the rules, one aggregate of held
+    meetings (branch, kind, party group, month), the excusals, the party groups and the
+    committee terms. `branches` must come with their organisation loaded.
+
+    How the awkward cases are decided:
+    - A rule applies to a period if it governs the period's last day (a district's own
+      rule for the kind replaces the default).
+    - A branch owes a period's minimum in proportion to the whole months it existed in
+      that period (founded on or before the 1st, not dissolved before the month's end),
+      rounded half up: founded mid-quarter with two whole months left still owes the
+      quarter's meeting; one month left owes nothing. Nothing is owed after dissolution.
+    - Committee meetings are owed only in months whose latest committee term (started by
+      the month's end) has a committee; a branch led by a secretary alone owes none.
+    - Party group meetings are owed per group: each group's meetings count up to the
+      group's own minimum, so one busy group does not cover a silent one.
+    - An excusal covering the whole period (all kinds or this kind) marks it excused.
+    - A period not yet over is "in progress", never "behind".
+    """
+    by_pk = {b.pk: b for b in branches}
+    cells: dict[int, dict[str, list[Cell]]] = {pk: defaultdict(list) for pk in by_pk}
+    if not by_pk:
+        return cells
+    rules = list(CadenceRule.objects.in_force(start, end).select_related("district"))
+    # Which rule governs which period depends on the district only: plan once per district.
+    plans_by_district: dict[str, list] = {}
+    for branch in branches:
+        district_path = _district_path(branch)
+        if district_path in plans_by_district:
+            continue
+        plans = plans_by_district[district_path] = []
+        for kind in MeetingKind.values:
+            for rule in rules:
+                if rule.kind != kind or (rule.district_id and rule.district.path != district_path):
+                    continue
+                for span in spans_between(rule.period, start, end):
+                    if _governing_rule(rules, district_path, kind, span.end) is rule:
+                        plans.append((kind, rule, span, span.end, span.month_starts))
+    all_plans = [plan for plans in plans_by_district.values() for plan in plans]
+    if not all_plans:
+        return cells
+    lo = min(plan[2].start for plan in all_plans)
+    hi = max(plan[3] for plan in all_plans)
+    ids = list(by_pk)
+
+    held: dict[tuple, int] = defaultdict(int)  # (branch, kind, group, month) -> n
+    rows = (
+        Meeting.objects.filter(
+            branch_id__in=ids, status=MeetingStatus.HELD, held_on__gte=lo, held_on__lte=hi
+        )
+        .annotate(month=TruncMonth("held_on"))
+        .values_list("branch_id", "kind", "party_group_id", "month")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for branch_id, kind, group_id, month, n in rows:
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        held[branch_id, kind, group_id, month] += n
+
+    excusals = defaultdict(list)
+    for excusal in Excusal.objects.filter(
+        branch_id__in=ids, period_start__lte=hi, period_start__gt=lo - datetime.timedelta(366)
+    ):
+        excusals[excusal.branch_id].append(excusal)
+    groups = defaultdict(list)
+    for branch_id, group_id in PartyGroup.objects.filter(branch_id__in=ids).values_list(
+        "branch_id", "pk"
+    ):
+        groups[branch_id].append(group_id)
+    terms = defaultdict(list)  # branch -> [(starts_on, has_committee)] ascending
+    for branch_id, starts_on, has_committee in (
+        CommitteeTerm.objects.filter(branch_id__in=ids, starts_on__lte=hi)
+        .order_by("starts_on", "pk")
+        .values_list("branch_id", "starts_on", "has_committee")
+    ):
+        terms[branch_id].append((starts_on, has_committee))
+
+    months = [(m.start, m.end) for m in spans_between(Period.MONTH, lo, hi)]
+
+    for branch in branches:
+        pk = branch.pk
+        established, dissolved = branch.established_on, branch.dissolved_on
+        # Whole months the branch existed, and those a committee sat (latest term by the
+        # month's end): computed once per branch, not per cell.
+        existed, sat = set(), set()
+        for month_start, month_end in months:
+            if (established and established > month_start) or (
+                dissolved and dissolved <= month_end
+            ):
+                continue
+            existed.add(month_start)
+            latest = None
+            for starts_on, flag in terms[pk]:
+                if starts_on <= month_end:
+                    latest = flag
+            if latest:
+                sat.add(month_start)
+        branch_groups = groups[pk]
+        keys = [None, *branch_groups]
+        for kind, rule, span, span_end, month_starts in plans_by_district[_district_path(branch)]:
+            cell = Cell(kind=kind, span=span, rule=rule)
+            counted_months = existed if kind != MeetingKind.COMMITTEE else sat
+            whole = sum(1 for m in month_starts if m in counted_months)
+            share = _prorate(rule.minimum_count, whole, len(month_starts))
+            per_group = {g: sum(held.get((pk, kind, g, m), 0) for m in month_starts) for g in keys}
+            cell.held = sum(per_group.values())
+            if rule.per_group:
+                cell.required = share * len(branch_groups)
+                cell.counted = sum(min(per_group[g], share) for g in branch_groups)
+            else:
+                cell.required = share
+                cell.counted = min(cell.held, share)
+            cell.excusal = next((e for e in excusals[pk] if e.covers(span, kind)), None)
+            if cell.required == 0:
+                cell.status = CellStatus.NOT_REQUIRED
+            elif cell.excusal is not None:
+                cell.status = CellStatus.EXCUSED
+            elif cell.counted >= cell.required:
+                cell.status = CellStatus.MET
+            elif span_end >= today:
+                cell.status = CellStatus.IN_PROGRESS
+            else:
+                cell.status = CellStatus.BEHIND
+            cells[pk][kind].append(cell)
+    for by_kind in cells.values():
+        for kind_cells in by_kind.values():
+            kind_cells.sort(key=lambda c: c.span)
+    return cells
+
+
+def branch_rates(branch_ids: list[int], start: datetime.date, end: datetime.date):
+    """Attendance tallies per branch for held meetings in [start, end] (one query)."""
+    rows = (
+        Attendance.objects.filter(
+            meeting__branch_id__in=branch_ids,
+            meeting__status=MeetingStatus.HELD,
+            meeting__held_on__gte=start,
+            meeting__held_on__lte=end,
+        )
+        .values("meeting__branch_id")
+        .annotate(**tally_annotations())
+        .order_by()
+    )
+    return {row["meeting__branch_id"]: tally_from(row) for row in rows}
+
+
+# --- The branch's attendance report and yearly ledger ---------------------------------
+
+
+@dataclass
+class MemberLine:
+    member_id: int
+    name: str
+    group: str
+    health: str
+    tally: Tally
+
+    @property
+    def is_bedridden(self) -> bool:
+        return self.health == Health.BEDRIDDEN
+
+
+@dataclass
+class AttendanceReport:
+    branch: Branch
+    span: Span
+    lines: list[MemberLine]
+    misses: list[Attendance]  # who did not attend, meeting by meeting
+    total: Tally
+    meetings: int
+
+
+def attendance_report(branch: Branch, span: Span) -> AttendanceReport:
+    """Per member for the held meetings of `span`: expected, attended, excused, absent,
+    made up and rate; and every excused/absent line. Three queries.
+
+    A member counts here for every meeting of this branch they were expected at, even
+    if they have since moved: attendance counts once, where it happened."""
+    base = Attendance.objects.filter(
+        meeting__branch=branch,
+        meeting__status=MeetingStatus.HELD,
+        meeting__held_on__gte=span.start,
+        meeting__held_on__lte=span.end,
+    )
+    rows = (
+        base.values("member_id", "member__name", "member__party_group__name", "member__health")
+        .annotate(**tally_annotations())
+        .order_by("member__party_group__name", "member__name", "member_id")
+    )
+    lines = [
+        MemberLine(
+            row["member_id"],
+            row["member__name"],
+            row["member__party_group__name"] or "",
+            row["member__health"],
+            tally_from(row),
+        )
+        for row in rows
+    ]
+    misses = list(
+        base.filter(status__in=NOT_ATTENDING)
+        .select_related("meeting", "meeting__party_group", "member", "make_up")
+        .order_by("meeting__held_on", "meeting_id", "member__name")
+    )
+    meetings = Meeting.objects.filter(
+        branch=branch, status=MeetingStatus.HELD, held_on__gte=span.start, held_on__lte=span.end
+    ).count()
+    total = Tally()
+    for line in lines:
+        for name in ("expected", "present", "remote", "excused", "absent", "made_up"):
+            setattr(total, name, getattr(total, name) + getattr(line.tally, name))
+    return AttendanceReport(branch, span, lines, misses, total, meetings)
+
+
+@dataclass
+class LedgerMeeting:
+    meeting: Meeting
+    attendances: list[Attendance] = field(default_factory=list)
+
+    @property
+    def tally(self) -> Tally:
+        tally = Tally(expected=len(self.attendances))
+        for a in self.attendances:
+            setattr(tally, a.status, getattr(tally, a.status) + 1)
+            if a.status in NOT_ATTENDING and hasattr(a, "make_up"):
+                tally.made_up += 1
+        return tally
+
+    @property
+    def quorum(self) -> Quorum:
+        voting = [a for a in self.attendances if a.is_voting]
+        attending = sum(1 for a in voting if a.status in ATTENDING)
+        return quorum_for(self.meeting.kind, self.meeting.is_election, len(voting), attending)
+
+    def names(self, *statuses) -> list[Attendance]:
+        return [a for a in self.attendances if a.status in statuses]
+
+    @property
+    def attending(self):
+        return self.names(*ATTENDING)
+
+    @property
+    def missing(self):
+        return self.names(*NOT_ATTENDING)
+
+
+@dataclass
+class Ledger:
+    branch: Branch
+    year: int
+    meetings: list[LedgerMeeting]
+
+    @property
+    def total(self) -> Tally:
+        total = Tally()
+        for entry in self.meetings:
+            t = entry.tally
+            for name in ("expected", "present", "remote", "excused", "absent", "made_up"):
+                setattr(total, name, getattr(total, name) + getattr(t, name))
+        return total
+
+    def count_of(self, kind: str) -> int:
+        return sum(1 for e in self.meetings if e.meeting.kind == kind and e.meeting.is_held)
+
+
+def ledger(branch: Branch, year: int) -> Ledger:
+    """台账: every meeting of the year (held, and cancelled ones with their reason) with
+    minutes and attendance. Two queries."""
+    meetings = list(
+        Meeting.objects.filter(branch=branch)
+        .filter(
+            Q(status=MeetingStatus.HELD, held_on__year=year)
+            | Q(status=MeetingStatus.CANCELLED, planned_on__year=year)
+        )
+        .select_related("party_group", "venue")
+        .order_by("planned_on", "pk")
+    )
+    meetings.sort(key=lambda m: (m.day, m.pk))
+    entries = {m.pk: LedgerMeeting(m) for m in meetings}
+    attendances = (
+        Attendance.objects.filter(
+            meeting__branch=branch, meeting__status=MeetingStatus.HELD, meeting__held_on__year=year
+        )
+        .select_related("member", "member__party_group", "make_up")
+        .order_by("meeting_id", "member__party_group__name", "member__name", "member_id")
+    )
+    for attendance in attendances:
+        if attendance.meeting_id in entries:
+            entries[attendance.meeting_id].attendances.append(attendance)
+    return Ledger(branch, year, list(entries.values()))

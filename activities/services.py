@@ -1,0 +1,437 @@
+"""Writes for organisational life. Each function is one transaction and leaves audit rows
+(accounts.audit) for every meeting, attendance and make-up it creates or changes.
+
+Recording a meeting runs a fixed number of queries whatever the number of members: the
+attendance lines go in with one upsert and are audited with one record_many.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction
+
+from .models import (
+    ATTENDING,
+    NOT_ATTENDING,
+    Attendance,
+    AttendanceStatus,
+    CadenceRule,
+    Excusal,
+    MakeUp,
+    Meeting,
+    MeetingAttachment,
+    MeetingStatus,
+)
+from .selectors import RosterRow, expected_members
+
+MEETING_FIELDS = (
+    "kind",
+    "party_group_id",
+    "status",
+    "topic",
+    "planned_on",
+    "held_on",
+    "start_time",
+    "end_time",
+    "venue_id",
+    "venue_note",
+    "mode",
+    "host",
+    "recorder",
+    "lecturer",
+    "is_election",
+    "minutes",
+    "decisions",
+    "cancel_reason",
+)
+
+
+class RecordingError(ValueError):
+    """A write the rules do not allow; the message is translated for the page."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code  # machine-readable, for tests and logs
+
+
+def _snapshot(obj, fields) -> dict:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What the secretary tapped for one member."""
+
+    status: str = AttendanceStatus.PRESENT
+    reason: str = ""
+
+
+@dataclass
+class RecordResult:
+    meeting: Meeting
+    replayed: bool = False  # the same request came twice: nothing was written again
+    changed: int = 0  # attendance lines created or changed
+
+
+# --- Meetings --------------------------------------------------------------------------
+
+
+def meeting_plan(
+    *, branch, details: dict, client_key: uuid.UUID, actor, request=None
+) -> tuple[Meeting, bool]:
+    """Create a planned meeting once per client key: a doubled or retried POST returns
+    the meeting the first one created. Returns (meeting, created)."""
+    with transaction.atomic():
+        existing = Meeting.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return existing, False
+        meeting = Meeting(
+            branch=branch,
+            status=MeetingStatus.PLANNED,
+            client_key=client_key,
+            created_by=actor,
+            **details,
+        )
+        try:
+            with transaction.atomic():
+                meeting.save()
+        except IntegrityError:
+            # A concurrent twin won the race on the unique client key.
+            return Meeting.objects.get(client_key=client_key), False
+        audit.record(
+            AuditAction.CREATE,
+            meeting,
+            actor=actor,
+            request=request,
+            after=_snapshot(meeting, MEETING_FIELDS),
+        )
+        return meeting, True
+
+
+def meeting_update(*, meeting: Meeting, details: dict, actor, request=None) -> Meeting:
+    """Change a meeting's details (not its attendance)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        before = _snapshot(meeting, MEETING_FIELDS)
+        for name, value in details.items():
+            setattr(meeting, name, value)
+        old, new = _diff(before, _snapshot(meeting, MEETING_FIELDS))
+        if new:
+            meeting.save(update_fields=[*details, "updated_at"])
+            audit.record(
+                AuditAction.UPDATE, meeting, actor=actor, request=request, before=old, after=new
+            )
+        return meeting
+
+
+def meeting_cancel(*, meeting: Meeting, reason: str, actor, request=None) -> Meeting:
+    if meeting.status == MeetingStatus.HELD:
+        raise RecordingError(_("A meeting that was held cannot be cancelled."), "held")
+    return meeting_update(
+        meeting=meeting,
+        details={"status": MeetingStatus.CANCELLED, "cancel_reason": reason},
+        actor=actor,
+        request=request,
+    )
+
+
+def _attendance_lines(
+    meeting: Meeting,
+    roster: list[RosterRow],
+    existing: dict[int, Attendance],
+    marks: dict[int, Mark],
+) -> tuple[list[Attendance], list[audit.Change], list[MakeUp]]:
+    """The lines to upsert, their audit changes, and make-ups that no longer apply."""
+    lines, changes, stale = [], [], []
+    for row in roster:
+        # Unmarked: present on a first recording, unchanged when correcting. (The
+        # recording screen sends a status for everyone, starting a bedridden member
+        # as excused; see AttendanceSheetForm.)
+        mark = marks.get(row.member_id) or (Mark(row.status, row.reason) if row.status else Mark())
+        if mark.status not in AttendanceStatus.values:
+            raise RecordingError(_("Unknown attendance status."), "bad_status")
+        reason = mark.reason.strip()[:100] if mark.status in NOT_ATTENDING else ""
+        if mark.status == AttendanceStatus.EXCUSED and not reason:
+            raise RecordingError(_("An excused absence needs a reason."), "no_reason")
+        old = existing.get(row.member_id)
+        if old is not None and (old.status, old.reason) == (mark.status, reason):
+            continue
+        line = Attendance(
+            meeting=meeting,
+            member_id=row.member_id,
+            status=mark.status,
+            reason=reason,
+            is_voting=row.is_voting,
+        )
+        lines.append(line)
+        after = {"member": row.member_id, "status": mark.status, "reason": reason}
+        if old is None:
+            changes.append(
+                audit.Change(
+                    AuditAction.CREATE,
+                    object_type="activities.attendance",
+                    object_id=f"{meeting.pk}:{row.member_id}",
+                    object_repr=f"{meeting.day:%Y-%m-%d} {row.name}",
+                    after=after,
+                )
+            )
+        else:
+            changes.append(
+                audit.Change(
+                    AuditAction.UPDATE,
+                    object_type="activities.attendance",
+                    object_id=f"{meeting.pk}:{row.member_id}",
+                    object_repr=f"{meeting.day:%Y-%m-%d} {row.name}",
+                    before={"status": old.status, "reason": old.reason},
+                    after=after,
+                )
+            )
+            make_up = getattr(old, "make_up", None)
+            if make_up is not None and mark.status in ATTENDING:
+                stale.append(make_up)
+    return lines, changes, stale
+
+
+def _write_lines(meeting, lines, changes, stale, *, actor, request):
+    """One upsert for the lines, one delete for stale make-ups, one audit insert."""
+    if lines:
+        Attendance.objects.bulk_create(
+            lines,
+            update_conflicts=True,
+            unique_fields=["meeting", "member"],
+            update_fields=["status", "reason"],
+        )
+    if stale:
+        MakeUp.objects.filter(pk__in=[m.pk for m in stale]).delete()
+        changes += [
+            audit.Change(
+                AuditAction.DELETE,
+                m,
+                before={"kind": m.kind, "made_up_on": m.made_up_on, "material": m.material},
+            )
+            for m in stale
+        ]
+    return changes
+
+
+def meeting_record(
+    *,
+    meeting: Meeting,
+    details: dict,
+    marks: dict[int, Mark],
+    record_key: uuid.UUID | None,
+    actor,
+    request=None,
+) -> RecordResult:
+    """Record (or correct) a meeting as held with its attendance.
+
+    Everyone on the list is present unless `marks` says otherwise. The list is the
+    recorded one when attendance exists, else the expected list as of the meeting day.
+    The same `record_key` twice (a double tap, a retried request) writes nothing again.
+    """
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if record_key is not None and meeting.record_key == record_key:
+            return RecordResult(meeting, replayed=True)
+        if meeting.status == MeetingStatus.CANCELLED:
+            raise RecordingError(_("A cancelled meeting cannot be recorded."), "cancelled")
+        existing = {a.member_id: a for a in meeting.attendances.select_related("member", "make_up")}
+        before = _snapshot(meeting, MEETING_FIELDS)
+        for name, value in details.items():
+            setattr(meeting, name, value)
+        meeting.status = MeetingStatus.HELD
+        meeting.held_on = meeting.held_on or meeting.planned_on
+        meeting.record_key = record_key
+        if existing:
+            roster = [
+                RosterRow(
+                    a.member_id, a.member.name, "", a.member.health, a.is_voting, a.status, a.reason
+                )
+                for a in existing.values()
+            ]
+        else:
+            roster = expected_members(
+                branch_id=meeting.branch_id,
+                kind=meeting.kind,
+                party_group_id=meeting.party_group_id,
+                day=meeting.held_on,
+            )
+        lines, changes, stale = _attendance_lines(meeting, roster, existing, marks)
+        meeting.save()
+        old, new = _diff(before, _snapshot(meeting, MEETING_FIELDS))
+        if new:
+            changes.insert(0, audit.Change(AuditAction.UPDATE, meeting, before=old, after=new))
+        changes = _write_lines(meeting, lines, changes, stale, actor=actor, request=request)
+        audit.record_many(changes, actor=actor, request=request)
+        return RecordResult(meeting, changed=len(lines))
+
+
+def meeting_record_new(
+    *,
+    branch,
+    details: dict,
+    marks: dict[int, Mark],
+    client_key: uuid.UUID,
+    actor,
+    request=None,
+) -> RecordResult:
+    """Create a held meeting and its attendance in one go (the meeting was not planned
+    in the portal). Idempotent on `client_key`: the twin request returns the first
+    meeting and writes nothing."""
+    with transaction.atomic():
+        existing = Meeting.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return RecordResult(existing, replayed=True)
+        meeting = Meeting(
+            branch=branch,
+            status=MeetingStatus.HELD,
+            client_key=client_key,
+            record_key=client_key,
+            created_by=actor,
+            **details,
+        )
+        meeting.planned_on = meeting.planned_on or meeting.held_on
+        roster = expected_members(
+            branch_id=branch.pk,
+            kind=meeting.kind,
+            party_group_id=meeting.party_group_id,
+            day=meeting.held_on,
+        )
+        try:
+            with transaction.atomic():
+                meeting.save()
+        except IntegrityError:
+            return RecordResult(Meeting.objects.get(client_key=client_key), replayed=True)
+        lines, changes, _stale = _attendance_lines(meeting, roster, {}, marks)
+        changes.insert(
+            0,
+            audit.Change(AuditAction.CREATE, meeting, after=_snapshot(meeting, MEETING_FIELDS)),
+        )
+        _write_lines(meeting, lines, changes, [], actor=actor, request=request)
+        audit.record_many(changes, actor=actor, request=request)
+        return RecordResult(meeting, changed=len(lines))
+
+
+# --- Make-up and attachments -----------------------------------------------------------
+
+
+def makeup_record(*, attendance: Attendance, details: dict, actor, request=None) -> MakeUp:
+    """补学 / 送学上门 for one excused or absent line; it then counts in the rate."""
+    with transaction.atomic():
+        attendance = (
+            Attendance.objects.select_for_update()
+            .select_related("meeting", "member")
+            .get(pk=attendance.pk)
+        )
+        if attendance.status not in NOT_ATTENDING:
+            raise RecordingError(
+                _("Only an excused or absent member can make up a meeting."), "attended"
+            )
+        if attendance.meeting.status != MeetingStatus.HELD:
+            raise RecordingError(_("The meeting has not been held."), "not_held")
+        if MakeUp.objects.filter(attendance=attendance).exists():
+            raise RecordingError(_("This absence has already been made up."), "duplicate")
+        if details["made_up_on"] < attendance.meeting.held_on:
+            raise RecordingError(_("A make-up cannot be before the meeting."), "before_meeting")
+        make_up = MakeUp.objects.create(attendance=attendance, recorded_by=actor, **details)
+        audit.record(
+            AuditAction.CREATE,
+            make_up,
+            actor=actor,
+            request=request,
+            object_repr=f"{attendance.meeting.held_on:%Y-%m-%d} {attendance.member.name}",
+            after={"attendance": attendance.pk, **details},
+        )
+        return make_up
+
+
+def attachment_add(*, meeting: Meeting, upload, kind: str, content_type: str, actor, request=None):
+    with transaction.atomic():
+        attachment = MeetingAttachment(
+            meeting=meeting,
+            kind=kind,
+            original_name=upload.name[-120:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        audit.record(
+            AuditAction.CREATE,
+            attachment,
+            actor=actor,
+            request=request,
+            after={"meeting": meeting.pk, "kind": kind, "size": upload.size},
+        )
+        return attachment
+
+
+# --- Rules and excusals ----------------------------------------------------------------
+
+RULE_FIELDS = (
+    "district_id",
+    "kind",
+    "period",
+    "minimum_count",
+    "per_group",
+    "valid_from",
+    "valid_to",
+    "source_note",
+)
+
+
+def cadence_rule_save(*, rule: CadenceRule, before: dict | None, actor, request=None):
+    """Save a rule from its form (`before` is None for a new one) and audit the change."""
+    with transaction.atomic():
+        rule.updated_by = actor
+        rule.save()
+        after = _snapshot(rule, RULE_FIELDS)
+        if before is None:
+            audit.record(AuditAction.CREATE, rule, actor=actor, request=request, after=after)
+        else:
+            old, new = _diff(before, after)
+            audit.record(
+                AuditAction.UPDATE, rule, actor=actor, request=request, before=old, after=new
+            )
+        return rule
+
+
+EXCUSAL_FIELDS = ("branch_id", "period", "period_start", "kind", "reason", "approved_by")
+
+
+def excusal_create(*, excusal: Excusal, actor, request=None) -> Excusal:
+    with transaction.atomic():
+        excusal.created_by = actor
+        excusal.save()
+        audit.record(
+            AuditAction.CREATE,
+            excusal,
+            actor=actor,
+            request=request,
+            after=_snapshot(excusal, EXCUSAL_FIELDS),
+        )
+        return excusal
+
+
+def excusal_delete(*, excusal: Excusal, actor, request=None) -> None:
+    with transaction.atomic():
+        audit.record(
+            AuditAction.DELETE,
+            excusal,
+            actor=actor,
+            request=request,
+            before=_snapshot(excusal, EXCUSAL_FIELDS),
+        )
+        excusal.delete()

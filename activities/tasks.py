@@ -1,0 +1,67 @@
+"""Celery tasks for reminders: thin, taking ids, the state kept in Reminder rows.
+
+- `sweep_reminders` (Celery beat, every REMINDER_SWEEP_EVERY_SECONDS; and queued on
+  commit after a meeting or care visit is saved, for that branch): writes what is due,
+  the daily digests, then sends what is due.
+- `send_pending_reminders` (beat, every minute): retries and leases that ran out.
+
+`manage.py send_reminders` runs the same code once, without a broker.
+
+A web request never waits on the broker: `enqueue_sweep` publishes after the commit with
+one try and a short connection timeout, and only logs when the broker is down. Nothing
+is lost by that: the rows are the state, and the next beat sweep finds the same things
+due.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import transaction
+
+from . import reminder_sender, reminders
+
+logger = logging.getLogger("portal.reminders")
+
+
+@shared_task(name="activities.sweep_reminders", ignore_result=True)
+def sweep_reminders(branch_id: int | None = None, member_id: int | None = None) -> str:
+    """A full sweep, or (after a save) one of the branch, or of the member's home branch."""
+    if member_id is not None:
+        branch_id = reminders.home_branch_of(member_id)
+        if branch_id is None:
+            return "the member has no home branch: nothing to sweep"
+    swept = reminders.sweep(branch_ids=[branch_id] if branch_id else None)
+    sent = reminder_sender.send_due()
+    return f"{swept}; {sent}"
+
+
+@shared_task(name="activities.send_pending_reminders", ignore_result=True)
+def send_pending_reminders() -> str:
+    return str(reminder_sender.send_due())
+
+
+def publish(task_name: str, **kwargs) -> bool:
+    """Publish a task once, failing fast when the broker is down (logged, not raised)."""
+    app = current_app
+    try:
+        # One try, no reconnect loop: max_retries=0 on this connection only (the worker's
+        # own connections keep retrying as usual).
+        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+            app.send_task(task_name, kwargs=kwargs, connection=connection, retry=False)
+    except Exception as error:  # any broker trouble: the beat sweep will catch up
+        logger.warning("could not queue %s (%s): the next sweep will pick it up", task_name, error)
+        return False
+    return True
+
+
+def enqueue_sweep(**ids) -> None:
+    """After the current transaction commits, ask for a sweep of one branch (branch_id=)
+    or of a member's home branch (member_id=). No queries here: this runs inside other
+    services' transactions. Without a broker (the zero-setup demo runs tasks inline)
+    nothing is queued: run `manage.py send_reminders` from cron instead."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    transaction.on_commit(lambda: publish("activities.sweep_reminders", **ids), robust=True)

@@ -1,0 +1,598 @@
+"""Organisational-life pages. Thin: resolve through the access helpers, validate with a
+form, call a service or selector, render or redirect."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from branches.access import (
+    APPROVE_EXCUSALS,
+    EDIT_RULES,
+    RECORD_MEETING,
+    VIEW_DASHBOARD,
+    VIEW_MEMBERS,
+    get_for_user,
+    require_capability,
+    scope_for,
+)
+from branches.models import Branch, Organization
+
+from . import exports, selectors, services
+from .forms import (
+    AttachmentForm,
+    AttendanceSheetForm,
+    CadenceRuleForm,
+    CancelForm,
+    ExcusalForm,
+    MakeUpForm,
+    MeetingForm,
+    PeriodChoiceForm,
+    can_edit_default_rules,
+)
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    CadenceRule,
+    Excusal,
+    Meeting,
+    MeetingAttachment,
+    MeetingKind,
+    MeetingStatus,
+)
+from .periods import Period, quarter_span, year_span
+from .quorum import quorum_rule
+
+# --- Access helpers: every object a view touches comes through one of these -----------
+
+
+def get_branch_for_user(request, pk, *, write=False):
+    """Meetings pages of a branch: reading needs can_view_members, recording
+    can_record_meeting."""
+    return get_for_user(
+        request,
+        Branch.objects.select_related("organization", "venue"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_MEETING if write else None,
+    )
+
+
+def get_meeting_for_user(request, pk, *, write=False):
+    return get_for_user(
+        request,
+        Meeting.objects.select_related("branch", "branch__organization", "party_group", "venue"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_MEETING if write else None,
+    )
+
+
+def get_attendance_for_user(request, pk, *, write=False):
+    return get_for_user(
+        request,
+        Attendance.objects.select_related(
+            "meeting", "meeting__branch", "member", "member__party_group"
+        ),
+        pk,
+        read=VIEW_MEMBERS,
+        write=RECORD_MEETING if write else None,
+    )
+
+
+def get_rule_for_user(request, pk):
+    """District rules through the scope; default rules only from a city-level grant."""
+    require_capability(request, EDIT_RULES)
+    qs = CadenceRule.objects.select_related("district")
+    rule = qs.visible_to(request.user).filter(pk=pk).first()
+    if rule is None:
+        rule = qs.filter(pk=pk, district__isnull=True).first()
+        if rule is None:
+            raise Http404
+        if not can_edit_default_rules(request.user):
+            raise PermissionDenied
+    return rule
+
+
+# --- The branch's meetings -------------------------------------------------------------
+
+
+def meeting_list(request, branch_pk):
+    branch = get_branch_for_user(request, branch_pk)
+    can_record = scope_for(request.user).covers_branch(branch, RECORD_MEETING)
+    today = timezone.localdate()
+    page = Paginator(selectors.branch_meetings(branch), 20).get_page(request.GET.get("page"))
+    planned = [m for m in page.object_list if m.status == MeetingStatus.PLANNED]
+    return render(
+        request,
+        "activities/meeting_list.html",
+        {
+            "branch": branch,
+            "page": page,
+            "planned": planned,
+            "can_record": can_record,
+            "groups": list(branch.groups.all()),
+            "kinds": MeetingKind.choices,
+            "outstanding": selectors.outstanding_make_ups(
+                branch, since=today - datetime.timedelta(days=365), limit=20
+            ),
+            "year": today.year,
+        },
+    )
+
+
+def meeting_plan(request, branch_pk):
+    branch = get_branch_for_user(request, branch_pk, write=True)
+    initial = {"planned_on": timezone.localdate()}
+    if (kind := request.GET.get("kind")) in MeetingKind.values:
+        initial["kind"] = kind
+    form = MeetingForm(request.POST or None, branch=branch, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        meeting, created = services.meeting_plan(
+            branch=branch,
+            details=form.details(),
+            client_key=form.cleaned_data["client_key"] or uuid.uuid4(),
+            actor=request.user,
+            request=request,
+        )
+        if created:
+            messages.success(request, _("Meeting planned: %(m)s") % {"m": meeting.topic})
+        return redirect("activities:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "activities/meeting_form.html",
+        {"form": form, "branch": branch, "title": _("Plan a meeting")},
+    )
+
+
+def _record_target(request, branch):
+    """kind and party group of a meeting recorded without a plan: from the query string
+    (the chooser's links), or from the form's hidden fields when it is posted."""
+    params = request.POST if request.method == "POST" else request.GET
+    kind = params.get("kind", "")
+    if kind not in MeetingKind.values:
+        return None, None
+    group = None
+    if kind == MeetingKind.GROUP:
+        group_id = params.get("group", "")
+        group = branch.groups.filter(pk=group_id).first() if group_id.isdigit() else None
+        if group is None:
+            return kind, None
+    return kind, group
+
+
+def meeting_record_new(request, branch_pk):
+    """Record a meeting that was held but not planned here: choose the kind (and group),
+    then the same recording screen as for a planned meeting."""
+    branch = get_branch_for_user(request, branch_pk, write=True)
+    kind, group = _record_target(request, branch)
+    if kind is None or (kind == MeetingKind.GROUP and group is None):
+        return render(
+            request,
+            "activities/record_choose.html",
+            {
+                "branch": branch,
+                "kinds": MeetingKind.choices,
+                "groups": list(branch.groups.all()),
+                "choosing_group": kind == MeetingKind.GROUP,
+            },
+        )
+    day = timezone.localdate()
+    roster = selectors.expected_members(
+        branch_id=branch.pk, kind=kind, party_group_id=group.pk if group else None, day=day
+    )
+    form = AttendanceSheetForm(request.POST or None, roster=roster)
+    if not form.is_bound:
+        form.initial["topic"] = ""
+    if request.method == "POST" and form.is_valid():
+        details = form.details()
+        details.update(kind=kind, party_group=group, venue=branch.venue)
+        result = services.meeting_record_new(
+            branch=branch,
+            details=details,
+            marks=form.marks(),
+            client_key=form.cleaned_data["record_key"],
+            actor=request.user,
+            request=request,
+        )
+        if not result.replayed:
+            messages.success(request, _("The meeting and its attendance are saved."))
+        return redirect("activities:meeting_detail", pk=result.meeting.pk)
+    fake = Meeting(branch=branch, kind=kind, party_group=group)
+    return _render_sheet(request, form, fake, roster, new=True)
+
+
+# The four toggles of the recording screen, in tapping order (short words for a phone).
+TOGGLES = [
+    (AttendanceStatus.PRESENT, gettext_lazy("Present")),
+    (AttendanceStatus.REMOTE, pgettext_lazy("attendance toggle", "Online")),
+    (AttendanceStatus.EXCUSED, gettext_lazy("Excused")),
+    (AttendanceStatus.ABSENT, gettext_lazy("Absent")),
+]
+
+
+def _render_sheet(request, form, meeting, roster, *, new):
+    quorum = selectors.roster_quorum(meeting, roster)
+    return render(
+        request,
+        "activities/meeting_record.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "branch": meeting.branch,
+            "new": new,
+            "quorum": quorum,
+            "quorum_rule": quorum_rule(meeting.kind, meeting.is_election),
+            "tally": selectors.tally_roster(roster),
+            "toggles": TOGGLES,
+        },
+    )
+
+
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user(request, pk)
+    can_record = scope_for(request.user).covers_branch(meeting.branch, RECORD_MEETING)
+    roster = selectors.meeting_roster(meeting)
+    return render(
+        request,
+        "activities/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "branch": meeting.branch,
+            "roster": roster,
+            "tally": selectors.tally_roster(roster) if meeting.is_held else None,
+            "quorum": selectors.roster_quorum(meeting, roster) if meeting.is_held else None,
+            "attachments": list(meeting.attachments.all()),
+            "can_record": can_record,
+        },
+    )
+
+
+def meeting_edit(request, pk):
+    meeting = get_meeting_for_user(request, pk, write=True)
+    form = MeetingForm(request.POST or None, instance=meeting, branch=meeting.branch)
+    if request.method == "POST" and form.is_valid():
+        details = {k: v for k, v in form.details().items() if not form.fields[k].disabled}
+        services.meeting_update(
+            meeting=meeting, details=details, actor=request.user, request=request
+        )
+        messages.success(request, _("Meeting saved."))
+        return redirect("activities:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "activities/meeting_form.html",
+        {"form": form, "branch": meeting.branch, "meeting": meeting, "title": _("Edit meeting")},
+    )
+
+
+def meeting_record(request, pk):
+    """The secretary's screen: everyone present by default, tap the exceptions, save."""
+    meeting = get_meeting_for_user(request, pk, write=True)
+    if meeting.status == MeetingStatus.CANCELLED:
+        messages.error(request, _("A cancelled meeting cannot be recorded."))
+        return redirect("activities:meeting_detail", pk=meeting.pk)
+    roster = selectors.meeting_roster(meeting)
+    form = AttendanceSheetForm(request.POST or None, roster=roster, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.meeting_record(
+                meeting=meeting,
+                details=form.details(),
+                marks=form.marks(),
+                record_key=form.cleaned_data["record_key"],
+                actor=request.user,
+                request=request,
+            )
+        except services.RecordingError as error:
+            messages.error(request, str(error))
+        else:
+            if not result.replayed:
+                messages.success(request, _("Attendance saved."))
+            return redirect("activities:meeting_detail", pk=meeting.pk)
+    return _render_sheet(request, form, meeting, roster, new=False)
+
+
+def meeting_cancel(request, pk):
+    meeting = get_meeting_for_user(request, pk, write=True)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(
+                meeting=meeting,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except services.RecordingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The meeting is cancelled."))
+        return redirect("activities:meeting_detail", pk=meeting.pk)
+    return render(request, "activities/meeting_cancel.html", {"form": form, "meeting": meeting})
+
+
+def attachment_upload(request, pk):
+    meeting = get_meeting_for_user(request, pk, write=True)
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.attachment_add(
+            meeting=meeting,
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            content_type=form.content_type,
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, _("The file is attached."))
+        return redirect("activities:meeting_detail", pk=meeting.pk)
+    return render(request, "activities/attachment_form.html", {"form": form, "meeting": meeting})
+
+
+def attachment_download(request, pk):
+    """Files are served only through here (never from a public media URL)."""
+    attachment = get_for_user(request, MeetingAttachment.objects.all(), pk, read=VIEW_MEMBERS)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def makeup_create(request, attendance_pk):
+    attendance = get_attendance_for_user(request, attendance_pk, write=True)
+    if hasattr(attendance, "make_up"):
+        messages.error(request, _("This absence has already been made up."))
+        return redirect("activities:meeting_detail", pk=attendance.meeting_id)
+    form = MakeUpForm(request.POST or None, attendance=attendance)
+    if request.method == "GET" and attendance.member.health == "bedridden":
+        form.initial.setdefault("kind", "home_delivery")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.makeup_record(
+                attendance=attendance,
+                details=form.cleaned_data,
+                actor=request.user,
+                request=request,
+            )
+        except services.RecordingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Make-up recorded for %(name)s.") % {"name": attendance.member.name}
+            )
+            return redirect("activities:meeting_detail", pk=attendance.meeting_id)
+    return render(request, "activities/makeup_form.html", {"form": form, "attendance": attendance})
+
+
+# --- Printable sheets: HTML, PDF and Excel from the same rows --------------------------
+
+
+def _wants(request) -> str:
+    fmt = request.GET.get("format", "html")
+    return fmt if fmt in {"html", "pdf", "xlsx"} else "html"
+
+
+def sign_in_sheet(request, pk):
+    meeting = get_meeting_for_user(request, pk)
+    return exports.sign_in_sheet(request, meeting, _wants(request))
+
+
+def attendance_record(request, pk):
+    meeting = get_meeting_for_user(request, pk)
+    if not meeting.is_held:
+        raise Http404
+    return exports.attendance_record(request, meeting, _wants(request))
+
+
+def attendance_report(request, branch_pk):
+    branch = get_branch_for_user(request, branch_pk)
+    year, quarter = PeriodChoiceForm(request.GET).period(default_quarter=True)
+    span = quarter_span(year, quarter) if quarter else year_span(year)
+    report = selectors.attendance_report(branch, span)
+    page = {
+        "choose_period": True,
+        "choose_quarter": True,
+        "years": _years(timezone.localdate()),
+        "year": year,
+        "quarter": quarter,
+        "branch": branch,
+    }
+    return exports.attendance_report(request, report, _wants(request), page=page)
+
+
+def ledger(request, branch_pk):
+    branch = get_branch_for_user(request, branch_pk)
+    year, _quarter = PeriodChoiceForm(request.GET).period(default_quarter=False)
+    page = {
+        "choose_period": True,
+        "years": _years(timezone.localdate()),
+        "year": year,
+        "branch": branch,
+    }
+    return exports.ledger(request, selectors.ledger(branch, year), _wants(request), page=page)
+
+
+# --- Compliance ------------------------------------------------------------------------
+
+
+def branch_compliance(request, branch_pk):
+    """One branch, one year: every kind's periods, held vs required."""
+    branch = get_branch_for_user(request, branch_pk)
+    year, _quarter = PeriodChoiceForm(request.GET).period(default_quarter=False)
+    span = year_span(year)
+    today = timezone.localdate()
+    cells = selectors.compliance([branch], span.start, span.end, today=today)[branch.pk]
+    rows = [(value, label, cells.get(value, [])) for value, label in MeetingKind.choices]
+    scope = scope_for(request.user)
+    excusals = list(branch.excusals.filter(period_start__year=year))
+    return render(
+        request,
+        "activities/compliance_branch.html",
+        {
+            "branch": branch,
+            "year": year,
+            "rows": rows,
+            "rate": selectors.branch_rates([branch.pk], span.start, span.end).get(branch.pk),
+            "excusals": excusals,
+            "can_excuse": scope.covers_branch(branch, APPROVE_EXCUSALS),
+            "years": _years(today),
+        },
+    )
+
+
+def _years(today):
+    return list(range(today.year, today.year - 5, -1))
+
+
+def org_compliance(request, pk):
+    """Branches of a community (or any node below the user's reach) x kinds, for a
+    quarter or a year. One aggregate of meetings for the page's branches."""
+    node = get_for_user(request, Organization.objects.all(), pk, read=VIEW_DASHBOARD)
+    year, quarter = PeriodChoiceForm(request.GET).period(default_quarter=True)
+    span = quarter_span(year, quarter) if quarter else year_span(year)
+    today = timezone.localdate()
+    branches = (
+        Branch.objects.filter(organization__path__startswith=node.path)
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=span.start))
+        .filter(Q(established_on__isnull=True) | Q(established_on__lte=span.end))
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
+    page = Paginator(branches, 50).get_page(request.GET.get("page"))
+    branch_list = list(page.object_list)
+    cells = selectors.compliance(branch_list, span.start, span.end, today=today)
+    rates = selectors.branch_rates([b.pk for b in branch_list], span.start, span.end)
+    rows = []
+    for branch in branch_list:
+        summaries = [
+            selectors.Summary(kind, cells[branch.pk].get(kind, [])) for kind in MeetingKind.values
+        ]
+        rows.append((branch, summaries, rates.get(branch.pk)))
+    return render(
+        request,
+        "activities/compliance_overview.html",
+        {
+            "node": node,
+            "page": page,
+            "rows": rows,
+            "kinds": MeetingKind.choices,
+            "span": span,
+            "year": year,
+            "quarter": quarter,
+            "years": _years(today),
+        },
+    )
+
+
+# --- Cadence rules and excusals --------------------------------------------------------
+
+
+def rule_list(request):
+    require_capability(request, EDIT_RULES)
+    rules = (
+        CadenceRule.objects.visible_to(request.user)
+        | CadenceRule.objects.filter(district__isnull=True)
+    ).select_related("district", "updated_by")
+    return render(
+        request,
+        "activities/rule_list.html",
+        {
+            "rules": rules.order_by("district__path", "kind", "-valid_from"),
+            "can_edit_defaults": can_edit_default_rules(request.user),
+            "periods": dict(Period.choices),
+        },
+    )
+
+
+def rule_create(request):
+    require_capability(request, EDIT_RULES)
+    form = CadenceRuleForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.cadence_rule_save(
+            rule=form.save(commit=False), before=None, actor=request.user, request=request
+        )
+        messages.success(request, _("Cadence rule saved."))
+        return redirect("activities:rule_list")
+    return render(
+        request, "activities/rule_form.html", {"form": form, "title": _("New cadence rule")}
+    )
+
+
+def rule_edit(request, pk):
+    rule = get_rule_for_user(request, pk)
+    before = services._snapshot(rule, services.RULE_FIELDS)
+    form = CadenceRuleForm(request.POST or None, instance=rule, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.cadence_rule_save(
+            rule=form.save(commit=False), before=before, actor=request.user, request=request
+        )
+        messages.success(request, _("Cadence rule saved."))
+        return redirect("activities:rule_list")
+    return render(
+        request, "activities/rule_form.html", {"form": form, "title": _("Edit cadence rule")}
+    )
+
+
+def excusal_list(request):
+    require_capability(request, APPROVE_EXCUSALS)
+    excusals = (
+        Excusal.objects.visible_to(request.user, APPROVE_EXCUSALS)
+        .select_related("branch", "branch__organization", "created_by")
+        .order_by("-period_start", "branch__name")
+    )
+    page = Paginator(excusals, 30).get_page(request.GET.get("page"))
+    return render(request, "activities/excusal_list.html", {"page": page})
+
+
+def excusal_create(request, branch_pk):
+    branch = get_for_user(
+        request,
+        Branch.objects.select_related("organization"),
+        branch_pk,
+        read=VIEW_MEMBERS,
+        write=APPROVE_EXCUSALS,
+    )
+    form = ExcusalForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        excusal = form.save(commit=False)
+        excusal.branch = branch
+        services.excusal_create(excusal=excusal, actor=request.user, request=request)
+        messages.success(request, _("Excusal saved."))
+        return redirect(
+            reverse("activities:branch_compliance", args=[branch.pk])
+            + f"?year={excusal.period_start.year}"
+        )
+    return render(
+        request,
+        "activities/excusal_form.html",
+        {"form": form, "branch": branch, "title": _("Excuse the branch for a period")},
+    )
+
+
+def excusal_delete(request, pk):
+    excusal = get_for_user(
+        request,
+        Excusal.objects.select_related("branch"),
+        pk,
+        read=VIEW_MEMBERS,
+        write=APPROVE_EXCUSALS,
+    )
+    if request.method == "POST":
+        services.excusal_delete(excusal=excusal, actor=request.user, request=request)
+        messages.success(request, _("Excusal removed."))
+        return redirect("activities:excusal_list")
+    return render(request, "activities/excusal_delete.html", {"excusal": excusal})

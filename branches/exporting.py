@@ -1,0 +1,175 @@
+"""Shared output helpers for printable sheets: PDF (WeasyPrint) and Excel (openpyxl).
+
+Any app may use them (every app can import branches). A sheet is rendered three ways
+from the same rows: the print-styled HTML page, `pdf_response(...)` and
+`xlsx_response(...)`. The PDF gets the CJK font, a header row repeated on every page and
+"第 x 页 / 共 y 页" in the page margin; no Excel cell can become a live formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+
+PDF_FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+SHEET_CSS = "branches/sheet.css"  # shared by the browser print page and the PDF
+
+# @page rules only WeasyPrint reads. Margin boxes do not inherit the body font, so the
+# page counter names its own (else it falls back to a serif with Japanese glyph forms).
+PAGE_CSS = f"""
+@page {{
+  size: A4;
+  margin: 16mm 12mm 18mm 12mm;
+  @bottom-center {{
+    content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+    font-family: {PDF_FONT};
+    font-size: 9pt;
+    color: #333;
+  }}
+  @top-right {{
+    content: string(sheet-title);
+    font-family: {PDF_FONT};
+    font-size: 8pt;
+    color: #555;
+  }}
+}}
+@page wide {{ size: A4 landscape; }}
+html {{ font-family: {PDF_FONT}; font-size: 10.5pt; }}
+body.wide {{ page: wide; }}
+h1 {{ string-set: sheet-title content(); }}
+.no-pdf {{ display: none !important; }}
+"""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A download with a Chinese file name that every browser keeps (RFC 6266)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+def _stylesheets():
+    from weasyprint import CSS
+
+    sheets = [CSS(string=PAGE_CSS)]
+    path = finders.find(SHEET_CSS)
+    if path:
+        sheets.insert(0, CSS(filename=path))
+    return sheets
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=_stylesheets())
+
+
+def pdf_from_template(
+    template_name: str, context: dict, *, request=None, wide: bool = False
+) -> bytes:
+    """Render `template_name` (a sheet body, the same include the HTML page uses) inside
+    a bare document and turn it into PDF."""
+    html = render_to_string(
+        "branches/pdf_document.html",
+        {**context, "sheet_template": template_name, "for_pdf": True, "wide": wide},
+        request=request,
+    )
+    base_url = request.build_absolute_uri("/") if request is not None else None
+    return render_pdf(html, base_url=base_url)
+
+
+def pdf_response(
+    template_name: str, context: dict, filename: str, *, request=None, wide: bool = False
+) -> HttpResponse:
+    content = pdf_from_template(template_name, context, request=request, wide=wide)
+    return attachment(content, "application/pdf", filename)
+
+
+# --- Excel -----------------------------------------------------------------------------
+
+
+def safe_cell(value):
+    """Text that starts like a formula gets a leading apostrophe, so a spreadsheet shows
+    it as text and never runs it. Numbers and dates pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a few heading lines, a bold header row and the data rows."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence]
+    heading: Sequence[str] = field(default_factory=list)
+    widths: Sequence[int] = field(default_factory=list)
+
+
+def _sheet_title(title: str) -> str:
+    for char in "[]:*?/\\":
+        title = title.replace(char, " ")
+    return title[:31] or "Sheet"
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An .xlsx workbook (write-only: memory stays flat). Text that starts like a formula
+    is escaped (safe_cell), so no user text can become one."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    for spec in sheets:
+        sheet = workbook.create_sheet(_sheet_title(spec.title))
+        for index, width in enumerate(spec.widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        # Freeze everything above the first data row, so the header stays in view.
+        sheet.freeze_panes = f"A{len(spec.heading) + 2}"
+        for line_no, line in enumerate(spec.heading):
+            cell = WriteOnlyCell(sheet, value=safe_cell(str(line)))
+            cell.data_type = "s"
+            if line_no == 0:
+                cell.font = Font(bold=True, size=14)
+            sheet.append([cell])
+        header = []
+        for label in spec.header:
+            cell = WriteOnlyCell(sheet, value=safe_cell(str(label)))
+            cell.data_type = "s"
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in spec.rows:
+            # Plain values (several times faster than a cell object each): openpyxl
+            # only makes a formula of text starting with "=", which safe_cell escapes.
+            sheet.append(
+                [
+                    None
+                    if value is None or value == ""
+                    else value
+                    if isinstance(value, int | float)
+                    else safe_cell(str(value))
+                    for value in row
+                ]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(sheets: Sequence[Sheet], filename: str) -> HttpResponse:
+    return attachment(xlsx_bytes(sheets), XLSX_TYPE, filename)

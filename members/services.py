@@ -1,0 +1,691 @@
+"""Writes to the roster. Each function is one transaction and leaves audit records
+(accounts.audit) inside it, bulk paths included. Keyword-only arguments.
+
+Sensitive values (ID number, phone, address) are stored masked in audit snapshots: the
+trail says that they changed and who changed them without copying them out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction
+from branches.models import Branch, BranchKind, OriginalUnit, PartyGroup
+
+from . import selectors
+from .masking import MASKS
+from .models import (
+    BranchMembership,
+    CommitteeTerm,
+    CommunityRegistration,
+    GroupLeader,
+    Member,
+    MemberStatus,
+    Position,
+    Recognition,
+    RegistrationStatus,
+    ServiceRole,
+)
+
+# The member fields an audit snapshot covers (all stored fields but the timestamps).
+MEMBER_FIELDS = [
+    f.name for f in Member._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+]
+REGISTRATION_FIELDS = [
+    "status",
+    "community",
+    "branch",
+    "party_group",
+    "reported_on",
+    "accepted_on",
+    "notified_on",
+    "withdrawn_on",
+    "note",
+]
+
+
+def _value(obj, name):
+    field = obj._meta.get_field(name)
+    value = getattr(obj, field.attname)
+    mask = MASKS.get(name)
+    return mask(value) if mask and value else value
+
+
+def snapshot(obj, fields) -> dict:
+    """Field values for an audit record (foreign keys as ids, sensitive ones masked)."""
+    return {name: _value(obj, name) for name in fields}
+
+
+def _diff(before: dict, after: dict):
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def _raw(obj, fields) -> dict:
+    return {name: getattr(obj, obj._meta.get_field(name).attname) for name in fields}
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor,
+    fields: dict,
+    request=None,
+    reported_on: datetime.date | None = None,
+) -> Member:
+    """Create a member; with `reported_on`, also their community registration (reported)."""
+    member = Member(**fields)
+    member.save()
+    changes = [audit.Change(AuditAction.CREATE, member, after=snapshot(member, MEMBER_FIELDS))]
+    if reported_on:
+        registration = CommunityRegistration.objects.create(
+            member=member,
+            community=member.community,
+            reported_on=reported_on,
+            handled_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        changes.append(
+            audit.Change(
+                AuditAction.CREATE,
+                registration,
+                after=snapshot(registration, REGISTRATION_FIELDS),
+            )
+        )
+    audit.record_many(changes, actor=actor, request=request)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, changes: dict, actor, request=None) -> list[str]:
+    """Apply `changes` (field name -> value); returns the names of the fields that changed.
+    Nothing is written (and nothing audited) when nothing changed."""
+    before_raw = _raw(member, changes)
+    before = snapshot(member, changes)
+    for name, value in changes.items():
+        setattr(member, name, value)
+    changed = [name for name in changes if _raw(member, [name])[name] != before_raw[name]]
+    if not changed:
+        return []
+    member.save(update_fields=[*changed, "updated_at"])
+    after = snapshot(member, changed)
+    audit.record(
+        AuditAction.UPDATE,
+        member,
+        actor=actor,
+        request=request,
+        before={k: before[k] for k in changed},
+        after=after,
+    )
+    return changed
+
+
+@transaction.atomic
+def member_set_status(
+    *,
+    member: Member,
+    status: str,
+    on: datetime.date | None,
+    actor,
+    request=None,
+    note: str = "",
+) -> Member:
+    """Active / moved away / deceased (with its date). Moving away ends the member's
+    community registration and placement; a death keeps the history as it was."""
+    if status != MemberStatus.ACTIVE and on is None:
+        raise ValidationError(_("Give the date of the change."))
+    if on and on > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    before = snapshot(member, ["status", "status_on", "home_branch", "party_group"])
+    member.status = status
+    member.status_on = None if status == MemberStatus.ACTIVE else on
+    changes = []
+    if status == MemberStatus.MOVED:
+        for registration in member.registrations.select_for_update().exclude(
+            status=RegistrationStatus.WITHDRAWN
+        ):
+            changes.append(_withdraw(registration, on, note or _("Moved away"), actor))
+        member.home_branch = None
+        member.party_group = None
+    member.save(update_fields=["status", "status_on", "home_branch", "party_group", "updated_at"])
+    after = snapshot(member, ["status", "status_on", "home_branch", "party_group"])
+    before, after = _diff(before, after)
+    if after:
+        changes.insert(0, audit.Change(AuditAction.UPDATE, member, before=before, after=after))
+    audit.record_many(changes, actor=actor, request=request)
+    return member
+
+
+# --- community registration ------------------------------------------------------------
+
+
+@transaction.atomic
+def registration_report(
+    *, member: Member, community, reported_on: datetime.date, actor, request=None, note=""
+) -> CommunityRegistration:
+    """The member reports to the community where they live (status: reported)."""
+    if member.registrations.exclude(status=RegistrationStatus.WITHDRAWN).exists():
+        raise ValidationError(
+            _("This member already has a registration; withdraw it before a new one.")
+        )
+    registration = CommunityRegistration.objects.create(
+        member=member,
+        community=community,
+        reported_on=reported_on,
+        note=note,
+        handled_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        AuditAction.CREATE,
+        registration,
+        actor=actor,
+        request=request,
+        after=snapshot(registration, REGISTRATION_FIELDS),
+    )
+    return registration
+
+
+def check_placement(community, branch: Branch, party_group: PartyGroup | None):
+    """A home branch is an active community branch of the registration's community, and
+    the party group belongs to that branch."""
+    errors = {}
+    joint_here = branch.kind == BranchKind.JOINT and community.path.startswith(
+        branch.organization.path
+    )
+    if not joint_here and (
+        branch.organization_id != community.pk or branch.kind != BranchKind.COMMUNITY
+    ):
+        errors["branch"] = _("Choose a community branch of %(community)s.") % {
+            "community": community.name
+        }
+    elif branch.is_dissolved:
+        errors["branch"] = _("This branch has been dissolved.")
+    if party_group is not None and party_group.branch_id != branch.pk:
+        errors["party_group"] = _("This party group belongs to another branch.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def registration_accept(
+    *,
+    registration: CommunityRegistration,
+    branch: Branch,
+    party_group: PartyGroup | None = None,
+    accepted_on: datetime.date | None = None,
+    actor,
+    request=None,
+) -> CommunityRegistration:
+    """The community accepts the registration and places the member in a home branch
+    (and party group). An accepted registration can be placed again (moved to another
+    branch of the same community) without changing its status."""
+    registration = (
+        CommunityRegistration.objects.select_for_update()
+        .select_related("community")
+        .get(pk=registration.pk)
+    )
+    if registration.status == RegistrationStatus.WITHDRAWN:
+        raise ValidationError(_("A withdrawn registration cannot be accepted."))
+    check_placement(registration.community, branch, party_group)
+    before = snapshot(registration, REGISTRATION_FIELDS)
+    if registration.status == RegistrationStatus.REPORTED:
+        registration.status = RegistrationStatus.ACCEPTED
+        registration.accepted_on = accepted_on or timezone.localdate()
+    registration.branch = branch
+    registration.party_group = party_group
+    if getattr(actor, "is_authenticated", False):
+        registration.handled_by = actor
+    registration.save()
+    member = Member.objects.select_for_update().get(pk=registration.member_id)
+    member_before = snapshot(member, ["community", "home_branch", "party_group"])
+    member.community_id = registration.community_id
+    member.home_branch = branch
+    member.party_group = party_group
+    member.save(update_fields=["community", "home_branch", "party_group", "updated_at"])
+    changes = [
+        audit.Change(
+            AuditAction.UPDATE,
+            registration,
+            *_diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+        )
+    ]
+    member_change = _diff(
+        member_before, snapshot(member, ["community", "home_branch", "party_group"])
+    )
+    if member_change[1]:
+        changes.append(audit.Change(AuditAction.UPDATE, member, *member_change))
+    audit.record_many(changes, actor=actor, request=request)
+    return registration
+
+
+@transaction.atomic
+def registration_notify_unit(
+    *,
+    registration: CommunityRegistration,
+    notified_on: datetime.date | None = None,
+    actor,
+    request=None,
+) -> CommunityRegistration:
+    """Record that the original unit was told of the accepted registration."""
+    registration = (
+        CommunityRegistration.objects.select_for_update()
+        .select_related("member")
+        .get(pk=registration.pk)
+    )
+    if registration.status != RegistrationStatus.ACCEPTED:
+        raise ValidationError(_("Only an accepted registration can be notified to the unit."))
+    if registration.member.original_unit_id is None:
+        raise ValidationError(_("No original unit is recorded for this member."))
+    before = snapshot(registration, REGISTRATION_FIELDS)
+    registration.status = RegistrationStatus.NOTIFIED
+    registration.notified_on = notified_on or timezone.localdate()
+    registration.save(update_fields=["status", "notified_on"])
+    audit.record(
+        AuditAction.UPDATE,
+        registration,
+        actor=actor,
+        request=request,
+        **dict(
+            zip(
+                ("before", "after"),
+                _diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+                strict=True,
+            )
+        ),
+    )
+    return registration
+
+
+def _withdraw(registration, withdrawn_on, reason, actor) -> audit.Change:
+    before = snapshot(registration, REGISTRATION_FIELDS)
+    registration.status = RegistrationStatus.WITHDRAWN
+    registration.withdrawn_on = withdrawn_on or timezone.localdate()
+    if reason:
+        registration.note = reason[:200]
+    registration.save(update_fields=["status", "withdrawn_on", "note"])
+    return audit.Change(
+        AuditAction.UPDATE,
+        registration,
+        *_diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+    )
+
+
+@transaction.atomic
+def registration_withdraw(
+    *,
+    registration: CommunityRegistration,
+    withdrawn_on: datetime.date | None = None,
+    reason: str = "",
+    actor,
+    request=None,
+) -> CommunityRegistration:
+    """End a registration (e.g. registered by mistake, or re-registering elsewhere).
+    The member leaves the home branch it placed them in."""
+    registration = CommunityRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == RegistrationStatus.WITHDRAWN:
+        raise ValidationError(_("This registration is already withdrawn."))
+    changes = [_withdraw(registration, withdrawn_on, reason, actor)]
+    member = Member.objects.select_for_update().get(pk=registration.member_id)
+    if registration.branch_id and member.home_branch_id == registration.branch_id:
+        before = snapshot(member, ["home_branch", "party_group"])
+        member.home_branch = None
+        member.party_group = None
+        member.save(update_fields=["home_branch", "party_group", "updated_at"])
+        changes.append(
+            audit.Change(
+                AuditAction.UPDATE, member, before, snapshot(member, ["home_branch", "party_group"])
+            )
+        )
+    audit.record_many(changes, actor=actor, request=request)
+    return registration
+
+
+# --- roles, honours, committees --------------------------------------------------------
+
+
+@transaction.atomic
+def service_role_create(*, member: Member, fields: dict, actor, request=None) -> ServiceRole:
+    role = ServiceRole.objects.create(member=member, **fields)
+    audit.record(
+        AuditAction.CREATE,
+        role,
+        actor=actor,
+        request=request,
+        after={"member": member.pk, **{k: v for k, v in fields.items()}},
+    )
+    return role
+
+
+@transaction.atomic
+def recognition_create(*, member: Member, fields: dict, actor, request=None) -> Recognition:
+    recognition = Recognition.objects.create(member=member, **fields)
+    audit.record(
+        AuditAction.CREATE,
+        recognition,
+        actor=actor,
+        request=request,
+        after={"member": member.pk, **fields},
+    )
+    return recognition
+
+
+@transaction.atomic
+def committee_term_create(
+    *,
+    branch: Branch,
+    number: int,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    has_committee: bool,
+    holders: dict[str, Member | None],
+    actor,
+    request=None,
+) -> CommitteeTerm:
+    """A new term of the branch committee with its posts (a post may be left vacant)."""
+    eligible = set(selectors.branch_members(branch).values_list("pk", flat=True))
+    for member in holders.values():
+        if member is not None and member.pk not in eligible:
+            raise ValidationError(
+                _("%(name)s is not a member of this branch.") % {"name": member.name}
+            )
+    term = CommitteeTerm.objects.create(
+        branch=branch,
+        number=number,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        has_committee=has_committee,
+    )
+    positions = Position.objects.bulk_create(
+        [Position(term=term, post=post, member=member) for post, member in holders.items()]
+    )
+    audit.record(
+        AuditAction.CREATE,
+        term,
+        actor=actor,
+        request=request,
+        after={
+            "branch": branch.pk,
+            "number": number,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "has_committee": has_committee,
+            "positions": {p.post: p.member_id for p in positions},
+        },
+    )
+    return term
+
+
+@transaction.atomic
+def membership_add(
+    *, member: Member, branch: Branch, joined_on: datetime.date, actor, request=None
+) -> BranchMembership:
+    """The member takes part in a functional branch or volunteer team besides the home
+    branch (where their attendance still counts)."""
+    if branch.pk == member.home_branch_id:
+        raise ValidationError(_("This is the member's home branch already."))
+    membership, created = BranchMembership.objects.get_or_create(
+        member=member, branch=branch, defaults={"joined_on": joined_on}
+    )
+    if not created:
+        if membership.left_on is None:
+            raise ValidationError(_("The member already takes part in this branch."))
+        membership.joined_on, membership.left_on = joined_on, None
+        membership.save(update_fields=["joined_on", "left_on"])
+    audit.record(
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        membership,
+        actor=actor,
+        request=request,
+        after={"member": member.pk, "branch": branch.pk, "joined_on": joined_on},
+    )
+    return membership
+
+
+@transaction.atomic
+def group_leader_set(
+    *, group: PartyGroup, member: Member, starts_on: datetime.date, actor, request=None
+) -> GroupLeader:
+    """Make `member` the leader of `group` from `starts_on`, ending the previous leader."""
+    if member.home_branch_id != group.branch_id:
+        raise ValidationError(_("The leader must be a member of the group's branch."))
+    current = GroupLeader.objects.select_for_update().filter(group=group, ends_on__isnull=True)
+    ended = [leader.pk for leader in current]
+    current.update(ends_on=starts_on)
+    leader = GroupLeader.objects.create(group=group, member=member, starts_on=starts_on)
+    audit.record(
+        AuditAction.CREATE,
+        leader,
+        actor=actor,
+        request=request,
+        after={"group": group.pk, "member": member.pk, "starts_on": starts_on, "ended": ended},
+    )
+    return leader
+
+
+# --- bulk import -----------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    created: int
+    updated: int
+    unchanged: int
+    registrations: int
+    units_created: int
+
+
+IMPORT_CHUNK = 1000
+
+
+@transaction.atomic
+def members_import(*, plan, community, actor, request=None, file_name: str = "") -> ImportOutcome:
+    """Write a checked import plan (members.importing.ImportPlan) all at once: new
+    original units, new members, changed members, their registrations, and an audit
+    record for each, in one transaction. A plan with errors writes nothing.
+
+    Rows are written and audited chunk by chunk (bulk inserts and updates, one audit
+    insert per chunk) inside the one transaction, so memory stays flat for 10,000 rows."""
+    if plan.errors:
+        raise ValidationError(_("The file has errors; nothing was written."))
+    writer = _ImportWriter(plan, community, actor, request)
+    writer.create_units()
+    for start in range(0, len(plan.rows), IMPORT_CHUNK):
+        writer.write_chunk(plan.rows[start : start + IMPORT_CHUNK])
+    outcome = ImportOutcome(
+        created=writer.created,
+        updated=writer.updated,
+        unchanged=len(plan.rows) - writer.created - writer.updated,
+        registrations=writer.registrations,
+        units_created=len(writer.units),
+    )
+    audit.record(
+        AuditAction.IMPORT,
+        community,
+        actor=actor,
+        request=request,
+        after={
+            "file": file_name,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "registrations": outcome.registrations,
+            "units_created": outcome.units_created,
+        },
+    )
+    return outcome
+
+
+class _ImportWriter:
+    def __init__(self, plan, community, actor, request):
+        self.plan, self.community = plan, community
+        self.actor, self.request = actor, request
+        self.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+        self.today = timezone.localdate()
+        self.units: dict[str, OriginalUnit] = {}
+        self.created = self.updated = self.registrations = 0
+
+    def create_units(self):
+        if not self.plan.new_units:
+            return
+        new_units = [
+            OriginalUnit(
+                name=name, code=_unit_code(self.community, name), district=self.plan.district
+            )
+            for name in sorted(self.plan.new_units)
+        ]
+        OriginalUnit.objects.bulk_create(new_units, batch_size=500)
+        codes = [u.code for u in new_units]
+        self.units = {u.name: u for u in OriginalUnit.objects.filter(code__in=codes)}
+        audit.record_many(
+            [
+                audit.Change(AuditAction.CREATE, u, after={"name": u.name, "code": u.code})
+                for u in self.units.values()
+            ],
+            actor=self.actor,
+            request=self.request,
+        )
+
+    def _unit(self, row, current):
+        return self.units[row.new_unit_name].pk if row.new_unit_name else current
+
+    def write_chunk(self, rows):
+        changes: list[audit.Change] = []
+        member_ids = {}  # excel row -> member id
+        creates = [row for row in rows if row.member_id is None]
+        if creates:
+            members = [
+                Member(
+                    community=self.community,
+                    **dict(
+                        row.fields,
+                        original_unit_id=self._unit(row, row.fields.get("original_unit_id")),
+                    ),
+                )
+                for row in creates
+            ]
+            Member.objects.bulk_create(members)
+            if members[0].pk is None:  # a backend without RETURNING
+                ids = dict(
+                    Member.objects.filter(id_number__in=[m.id_number for m in members]).values_list(
+                        "id_number", "pk"
+                    )
+                )
+                for member in members:
+                    member.pk = ids[member.id_number]
+            for row, member in zip(creates, members, strict=True):
+                member_ids[row.excel_row] = member.pk
+            changes += [
+                audit.Change(AuditAction.CREATE, m, after=snapshot(m, MEMBER_FIELDS))
+                for m in members
+            ]
+            self.created += len(members)
+        changes += self._update_members([row for row in rows if row.member_id and row.changed])
+        for row in rows:
+            if row.member_id:
+                member_ids[row.excel_row] = row.member_id
+        changes += self._registrations(rows, member_ids)
+        audit.record_many(changes, actor=self.actor, request=self.request)
+
+    def _update_members(self, rows):
+        if not rows:
+            return []
+        existing = Member.objects.select_for_update().in_bulk([row.member_id for row in rows])
+        changes, touched = [], set()
+        now = timezone.now()
+        for row in rows:
+            member = existing[row.member_id]
+            values = dict(row.changed)
+            if row.new_unit_name:
+                values["original_unit_id"] = self._unit(row, None)
+            names = [Member._meta.get_field(k.removesuffix("_id")).name for k in values]
+            before = snapshot(member, names)
+            for key, value in values.items():
+                setattr(member, key, value)
+            member.updated_at = now
+            touched.update(names)
+            before, after = _diff(before, snapshot(member, names))
+            changes.append(audit.Change(AuditAction.UPDATE, member, before=before, after=after))
+        Member.objects.bulk_update(list(existing.values()), [*sorted(touched), "updated_at"])
+        self.updated += len(rows)
+        return changes
+
+    def _registrations(self, rows, member_ids):
+        """A new registration for each member without a live one; a branch named in the
+        file accepts it (or re-places an accepted one)."""
+        known = [row.member_id for row in rows if row.member_id]
+        live = {
+            r.member_id: r
+            for r in CommunityRegistration.objects.select_for_update()
+            .filter(member_id__in=known)
+            .exclude(status=RegistrationStatus.WITHDRAWN)
+        }
+        label = f" → {self.community.name}"
+        created, changed, changes = [], [], []
+        for row in rows:
+            member_id = member_ids[row.excel_row]
+            registration = live.get(member_id)
+            branch_id, group_id = row.branch_id, row.party_group_id
+            if registration is None:
+                registration = CommunityRegistration(
+                    member_id=member_id,
+                    community=self.community,
+                    reported_on=row.reported_on or self.today,
+                    handled_by=self.handled_by,
+                )
+                if branch_id:
+                    registration.status = RegistrationStatus.ACCEPTED
+                    registration.accepted_on = row.reported_on or self.today
+                    registration.branch_id, registration.party_group_id = branch_id, group_id
+                created.append((row, registration))
+            elif branch_id and (registration.branch_id, registration.party_group_id) != (
+                branch_id,
+                group_id,
+            ):
+                before = snapshot(registration, REGISTRATION_FIELDS)
+                if registration.status == RegistrationStatus.REPORTED:
+                    registration.status = RegistrationStatus.ACCEPTED
+                    registration.accepted_on = self.today
+                registration.branch_id, registration.party_group_id = branch_id, group_id
+                changed.append(registration)
+                before, after = _diff(before, snapshot(registration, REGISTRATION_FIELDS))
+                changes.append(
+                    audit.Change(
+                        AuditAction.UPDATE,
+                        registration,
+                        before=before,
+                        after=after,
+                        object_repr=row.name + label,  # str() would query the member
+                    )
+                )
+        CommunityRegistration.objects.bulk_create([r for _row, r in created])
+        changes += [
+            audit.Change(
+                AuditAction.CREATE,
+                registration,
+                after=snapshot(registration, REGISTRATION_FIELDS),
+                object_repr=row.name + label,
+            )
+            for row, registration in created
+        ]
+        if changed:
+            CommunityRegistration.objects.bulk_update(
+                changed, ["status", "accepted_on", "branch", "party_group"]
+            )
+        self.registrations += len(created)
+        return changes
+
+
+def _unit_code(community, name: str) -> str:
+    digest = hashlib.sha1(f"{community.pk}:{name}".encode(), usedforsecurity=False).hexdigest()
+    return f"IMP{digest[:12].upper()}"

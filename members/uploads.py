@@ -1,0 +1,218 @@
+"""Web imports: the uploaded file in a temporary folder (keyed by a random token that
+is also kept in the session, never in the database), an ImportRun row for progress and
+outcome, and the two long steps (check, confirm) run inside the request while the page
+polls the row. No broker needed; on PostgreSQL or SQLite alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import importing, services
+from .models import ImportRun, ImportState, Member
+
+SESSION_KEY = "member_imports"
+MAX_BYTES = 10 * 2**20
+KEEP_SECONDS = 24 * 3600
+PREVIEW_ROWS = 20
+REPORT_ERRORS = 300
+
+
+def max_bytes() -> int:
+    return getattr(settings, "MEMBER_IMPORT_MAX_BYTES", MAX_BYTES)
+
+
+def folder() -> Path:
+    path = Path(getattr(settings, "MEMBER_IMPORT_DIR", "") or tempfile.gettempdir())
+    path = path / "retiree_party_imports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def file_for(token: str) -> Path:
+    return folder() / f"{token}.xlsx"
+
+
+def _prune():
+    """Forget uploads older than a day (the files; rows stay as the import history)."""
+    cutoff = time.time() - KEEP_SECONDS
+    for path in folder().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def store(upload, *, user, community) -> ImportRun:
+    _prune()
+    token = secrets.token_urlsafe(24)
+    with file_for(token).open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return ImportRun.objects.create(
+        token=token,
+        user=user,
+        community=community,
+        file_name=Path(upload.name).name[:200],
+        file_size=upload.size,
+    )
+
+
+def run_for(request, token: str) -> ImportRun | None:
+    """The run named by `token`, if this session uploaded it and this user owns it."""
+    if token not in request.session.get(SESSION_KEY, []):
+        return None
+    return (
+        ImportRun.objects.select_related("community").filter(token=token, user=request.user).first()
+    )
+
+
+def recent_runs(user, limit=5):
+    return list(ImportRun.objects.filter(user=user).select_related("community")[:limit])
+
+
+def _claim(run, from_states, to_state) -> bool:
+    """Move the run to `to_state` only if nobody else did (a double click runs once)."""
+    return bool(
+        ImportRun.objects.filter(pk=run.pk, state__in=from_states).update(
+            state=to_state, processed_rows=0
+        )
+    )
+
+
+def _progress(run):
+    last = [0.0]
+
+    def report(done, total):
+        now = time.monotonic()
+        if now - last[0] >= 0.3 or done >= total:
+            last[0] = now
+            ImportRun.objects.filter(pk=run.pk).update(processed_rows=done, total_rows=total)
+
+    return report
+
+
+def _report(plan) -> dict:
+    def preview(action):
+        rows = [r for r in plan.rows if r.action == action][:PREVIEW_ROWS]
+        return [
+            {
+                "row": r.excel_row,
+                "name": r.name,
+                "changed": sorted(
+                    str(Member._meta.get_field(k.removesuffix("_id")).verbose_name)
+                    for k in r.changed
+                ),
+            }
+            for r in rows
+        ]
+
+    return {
+        "sheet": plan.sheet,
+        "header_row": plan.header_row,
+        "columns": list(plan.columns.values()),
+        "ignored_columns": plan.ignored_columns,
+        "new_units": sorted(plan.new_units),
+        "errors": [str(e) for e in plan.errors[:REPORT_ERRORS]],
+        "create": preview("create"),
+        "update": preview("update"),
+    }
+
+
+def _file_error(run, message, state=ImportState.INVALID):
+    run.state = state
+    run.error_count = 1
+    run.report = {"errors": [message]}
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "error_count", "report", "finished_at"])
+    return run
+
+
+def _read(run):
+    path = file_for(run.token)
+    if not path.exists():
+        raise importing.ImportFileError(_("The uploaded file has expired: upload it again."))
+    return importing.read_plan(path, community=run.community, progress=_progress(run))
+
+
+def check(run: ImportRun) -> ImportRun:
+    """Read and check every row; store the counts, the errors and a preview."""
+    if not _claim(run, [ImportState.UPLOADED, ImportState.READY], ImportState.CHECKING):
+        run.refresh_from_db()
+        return run
+    try:
+        plan = _read(run)
+    except importing.ImportFileError as error:
+        return _file_error(run, str(error))
+    _store_plan(run, plan, ImportState.READY if plan.ok else ImportState.INVALID)
+    return run
+
+
+def _store_plan(run, plan, state):
+    run.refresh_from_db(fields=["total_rows", "processed_rows"])
+    run.state = state
+    run.create_count = plan.create_count
+    run.update_count = plan.update_count
+    run.unchanged_count = plan.unchanged_count
+    run.error_count = plan.error_count
+    run.report = _report(plan)
+    run.save(
+        update_fields=[
+            "state",
+            "create_count",
+            "update_count",
+            "unchanged_count",
+            "error_count",
+            "report",
+        ]
+    )
+
+
+def confirm(run: ImportRun, *, request=None) -> ImportRun:
+    """Read the file again (the database may have changed since the preview) and, if
+    every row is still right, write it all in one transaction."""
+    if not _claim(run, [ImportState.READY], ImportState.WRITING):
+        run.refresh_from_db()
+        return run
+    try:
+        plan = _read(run)
+    except importing.ImportFileError as error:
+        return _file_error(run, str(error))
+    if not plan.ok:
+        _store_plan(run, plan, ImportState.INVALID)
+        return run
+    try:
+        outcome = services.members_import(
+            plan=plan,
+            community=run.community,
+            actor=run.user,
+            request=request,
+            file_name=run.file_name,
+        )
+    except (IntegrityError, ValidationError) as error:
+        return _file_error(
+            run,
+            _("Nothing was written: the roster changed while importing (%(error)s). Try again.")
+            % {"error": str(error)[:200]},
+            ImportState.FAILED,
+        )
+    run.state = ImportState.DONE
+    run.create_count = outcome.created
+    run.update_count = outcome.updated
+    run.unchanged_count = outcome.unchanged
+    run.error_count = 0
+    run.report = dict(_report(plan), units_created=outcome.units_created)
+    run.finished_at = timezone.now()
+    run.save()
+    file_for(run.token).unlink(missing_ok=True)
+    return run

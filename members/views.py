@@ -1,0 +1,686 @@
+"""Roster pages. Thin: resolve through the scope, validate with a form, call a service."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+from accounts.models import AuditAction
+from branches.access import (
+    EDIT_MEMBERS,
+    IMPORT_MEMBERS,
+    MANAGE_REGISTRATIONS,
+    VIEW_MEMBERS,
+    VIEW_SENSITIVE,
+    VIEW_STRUCTURE,
+    VIEW_UNIT_MEMBERS,
+    get_for_user,
+    require_capability,
+    scope_for,
+)
+from branches.models import Branch, Level, Organization, PartyGroup
+
+from . import exporting, selectors, services, uploads
+from .forms import (
+    CommitteeTermForm,
+    GroupLeaderForm,
+    ImportUploadForm,
+    MemberForm,
+    MembershipForm,
+    RecognitionForm,
+    RegistrationAcceptForm,
+    RegistrationNotifyForm,
+    RegistrationReportForm,
+    RegistrationWithdrawForm,
+    RosterFilterForm,
+    ServiceRoleForm,
+    StatusForm,
+)
+from .models import CommitteeTerm, CommunityRegistration, ImportState, RegistrationStatus
+from .selectors import MemberGate
+
+PAGE_SIZE = 25
+PDF_MAX_ROWS = 2000
+REVEAL_SECONDS = 300  # an audited "show full" lasts five minutes
+REVEAL_SESSION_KEY = "members_revealed"
+SENSITIVE_FIELDS = ["id_number", "phone", "address", "health"]
+
+
+def get_member_for_user(request, pk, *, write: str | None = None):
+    return get_for_user(
+        request, selectors.member_detail_queryset(), pk, read=VIEW_MEMBERS, write=write
+    )
+
+
+def get_registration_for_user(request, pk, *, write: str | None = None):
+    return get_for_user(
+        request,
+        CommunityRegistration.objects.select_related(
+            "member", "member__community", "community", "branch", "party_group"
+        ),
+        pk,
+        read=VIEW_MEMBERS,
+        write=write,
+    )
+
+
+def _require_roster_access(request):
+    scope = scope_for(request.user)
+    if not (scope.has(VIEW_MEMBERS) or scope.has(VIEW_UNIT_MEMBERS)):
+        raise Http404
+    return scope
+
+
+def _roster_query(request):
+    form = RosterFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if request.GET else selectors.RosterFilters()
+    return form, filters, selectors.roster(request.user, filters)
+
+
+def roster(request):
+    scope = _require_roster_access(request)
+    form, _filters, qs = _roster_query(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    MemberGate(request.user).decorate(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/roster.html",
+        {
+            "form": form,
+            "page": page,
+            "limited": not scope.has(VIEW_MEMBERS),
+            "can_create": scope.has(EDIT_MEMBERS) and _editable_communities(request.user).exists(),
+            "can_import": scope.has(IMPORT_MEMBERS),
+            "can_reveal": scope.has(VIEW_SENSITIVE),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _editable_communities(user):
+    return Organization.objects.visible_to(user, EDIT_MEMBERS).filter(level=Level.COMMUNITY)
+
+
+def _roster_title(filters) -> str:
+    """The roster's title names the branch or community it was narrowed to."""
+    if filters.branch:
+        branch = Branch.objects.filter(pk=filters.branch).values_list("name", flat=True).first()
+        if branch:
+            return _("Roster of party members: %(branch)s") % {"branch": branch}
+    if filters.community:
+        community = (
+            Organization.objects.filter(pk=filters.community).values_list("name", flat=True).first()
+        )
+        if community:
+            return _("Roster of retired cadre party members: %(place)s") % {"place": community}
+    return _("Roster of retired cadre party members")
+
+
+def _export(request, fmt):
+    scope = _require_roster_access(request)
+    _form, filters, qs = _roster_query(request)
+    reveal = request.GET.get("full") == "1" and scope.has(VIEW_SENSITIVE)
+    gate = MemberGate(request.user)
+    full_view = scope.has(VIEW_MEMBERS)
+    title = _roster_title(filters)
+    count = qs.count()
+    if fmt == "pdf" and count > PDF_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "The PDF is limited to %(max)d members (%(n)d match): narrow the filters "
+                "or export to Excel."
+            )
+            % {"max": PDF_MAX_ROWS, "n": count},
+        )
+        return redirect(f"{reverse('members:roster')}?{request.GET.urlencode()}")
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type="members.roster",
+        object_repr=title[:200],
+        after={"format": fmt, "rows": count, "unmasked": reveal, "query": request.GET.dict()},
+    )
+    rows = exporting.roster_rows(qs, gate, reveal=reveal)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if fmt == "xlsx":
+        body = exporting.export_xlsx(rows, title=title, full_view=full_view)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf":
+        body = exporting.export_pdf(rows, title=title, full_view=full_view)
+        content_type = "application/pdf"
+    else:
+        html = exporting.render_roster_html(
+            list(rows), title=title, full_view=full_view, request=request
+        )
+        return HttpResponse(html)
+    response = HttpResponse(body, content_type=content_type)
+    filename = _("roster") + f"-{stamp}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"roster-{stamp}.{fmt}\"; filename*=UTF-8''"
+        + urlencode({"": filename})[1:]
+    )
+    return response
+
+
+def roster_xlsx(request):
+    return _export(request, "xlsx")
+
+
+def roster_pdf(request):
+    return _export(request, "pdf")
+
+
+def roster_print(request):
+    return _export(request, "html")
+
+
+# --- one member --------------------------------------------------------------------------
+
+
+def _revealed(request, member) -> bool:
+    expiry = request.session.get(REVEAL_SESSION_KEY, {}).get(str(member.pk))
+    return bool(expiry and expiry > time.time())
+
+
+def member_detail(request, pk):
+    member = get_member_for_user(request, pk)
+    gate = MemberGate(request.user)
+    full_view = gate.full_view(member)
+    sensitive = full_view and gate.sensitive(member)
+    history = selectors.member_history(member)
+    if not full_view:
+        history = {"registrations": history["registrations"]}
+    scope = scope_for(request.user)
+    live = next(
+        (r for r in history["registrations"] if r.status != RegistrationStatus.WITHDRAWN), None
+    )
+    return render(
+        request,
+        "members/member_detail.html",
+        {
+            "member": member,
+            "full_view": full_view,
+            "sensitive": sensitive,
+            "revealed": sensitive and _revealed(request, member),
+            "can_edit": full_view and gate.can_edit(member),
+            "can_manage_registration": full_view and gate.can_manage_registration(member),
+            "can_report": scope.has(MANAGE_REGISTRATIONS) and live is None,
+            "live_registration": live,
+            "today": timezone.localdate(),
+            **history,
+        },
+    )
+
+
+def member_reveal(request, pk):
+    """Show the unmasked ID number, phone, address and health: an explicit, audited act."""
+    member = get_member_for_user(request, pk, write=VIEW_SENSITIVE)
+    if request.method == "POST":
+        audit.record(
+            AuditAction.VIEW_SENSITIVE, member, request=request, after={"fields": SENSITIVE_FIELDS}
+        )
+        revealed = {
+            key: expiry
+            for key, expiry in request.session.get(REVEAL_SESSION_KEY, {}).items()
+            if expiry > time.time()
+        }
+        revealed[str(member.pk)] = time.time() + REVEAL_SECONDS
+        request.session[REVEAL_SESSION_KEY] = revealed
+        return redirect("members:member_detail", pk=member.pk)
+    return render(request, "members/member_reveal.html", {"member": member})
+
+
+def member_create(request):
+    require_capability(request, EDIT_MEMBERS)
+    if not _editable_communities(request.user).exists():
+        raise Http404
+    form = MemberForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        member = services.member_create(
+            actor=request.user,
+            request=request,
+            fields=form.member_fields(),
+            reported_on=timezone.localdate() if form.cleaned_data.get("report_now") else None,
+        )
+        messages.success(request, _("Member “%(name)s” added.") % {"name": member.name})
+        return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request, "members/form.html", {"form": form, "title": _("New member"), "wide": True}
+    )
+
+
+def member_edit(request, pk):
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = MemberForm(request.POST or None, instance=member, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            changed = services.member_update(
+                member=selectors.member_detail_queryset().get(pk=member.pk),
+                changes=form.member_fields(),
+                actor=request.user,
+                request=request,
+            )
+            if changed:
+                messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("members:member_detail", pk=member.pk)
+    else:
+        # The edit form shows the unmasked values: that view is audited like "show full".
+        audit.record(
+            AuditAction.VIEW_SENSITIVE,
+            member,
+            request=request,
+            after={"fields": SENSITIVE_FIELDS, "via": "edit"},
+        )
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "title": _("Edit member"), "member": member, "wide": True},
+    )
+
+
+def member_status(request, pk):
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = StatusForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        services.member_set_status(
+            member=member,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["status_on"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, _("Status saved."))
+        return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Change status: %(name)s") % {"name": member.name},
+            "member": member,
+        },
+    )
+
+
+def service_role_create(request, pk):
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = ServiceRoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.service_role_create(
+            member=member, fields=form.cleaned_data, actor=request.user, request=request
+        )
+        messages.success(request, _("Service role added."))
+        return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("New service role: %(name)s") % {"name": member.name},
+            "member": member,
+        },
+    )
+
+
+def recognition_create(request, pk):
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = RecognitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.recognition_create(
+            member=member, fields=form.cleaned_data, actor=request.user, request=request
+        )
+        messages.success(request, _("Honour recorded."))
+        return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Exemplary figure: %(name)s") % {"name": member.name},
+            "member": member,
+        },
+    )
+
+
+def membership_create(request, pk):
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = MembershipForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_add(
+                member=member,
+                branch=form.cleaned_data["branch"],
+                joined_on=form.cleaned_data["joined_on"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Takes part in a functional branch or team: %(name)s")
+            % {"name": member.name},
+            "member": member,
+        },
+    )
+
+
+def group_leader(request, group_pk):
+    group = get_for_user(
+        request,
+        PartyGroup.objects.select_related("branch"),
+        group_pk,
+        read=VIEW_STRUCTURE,
+        write=EDIT_MEMBERS,
+    )
+    form = GroupLeaderForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_leader_set(
+                group=group,
+                member=form.cleaned_data["member"],
+                starts_on=form.cleaned_data["starts_on"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("branches:branch_detail", pk=group.branch_id)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Party group leader: %(group)s") % {"group": group.name},
+            "branch": group.branch,
+        },
+    )
+
+
+# --- community registration ------------------------------------------------------------
+
+
+def registration_list(request):
+    require_capability(request, MANAGE_REGISTRATIONS)
+    status = request.GET.get("status", RegistrationStatus.REPORTED)
+    if status not in RegistrationStatus.values:
+        status = RegistrationStatus.REPORTED
+    qs = selectors.pending_registrations(request.user).filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/registration_list.html",
+        {"page": page, "status": status, "statuses": RegistrationStatus.choices},
+    )
+
+
+def registration_report(request, pk):
+    member = get_member_for_user(request, pk, write=MANAGE_REGISTRATIONS)
+    communities = Organization.objects.visible_to(request.user, MANAGE_REGISTRATIONS).filter(
+        level=Level.COMMUNITY
+    )
+    form = RegistrationReportForm(
+        request.POST or None, communities=communities, initial={"community": member.community_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_report(
+                member=member,
+                community=form.cleaned_data["community"],
+                reported_on=form.cleaned_data["reported_on"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Registration recorded."))
+            return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Record a registration: %(name)s") % {"name": member.name},
+            "member": member,
+        },
+    )
+
+
+def _registration_action(request, pk, form_class, title, action, **form_kwargs):
+    registration = get_registration_for_user(request, pk, write=MANAGE_REGISTRATIONS)
+    if "registration" in form_kwargs:
+        form_kwargs["registration"] = registration
+    form = form_class(request.POST or None, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(registration, form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Registration updated."))
+            return redirect("members:member_detail", pk=registration.member_id)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": title % {"name": registration.member.name},
+            "member": registration.member,
+            "registration": registration,
+        },
+    )
+
+
+def registration_accept(request, pk):
+    def accept(registration, data):
+        services.registration_accept(
+            registration=registration,
+            branch=data["branch"],
+            party_group=data["party_group"],
+            accepted_on=data["accepted_on"],
+            actor=request.user,
+            request=request,
+        )
+
+    return _registration_action(
+        request,
+        pk,
+        RegistrationAcceptForm,
+        _("Accept the registration of %(name)s"),
+        accept,
+        registration=None,
+    )
+
+
+def registration_notify(request, pk):
+    def notify(registration, data):
+        services.registration_notify_unit(
+            registration=registration,
+            notified_on=data["notified_on"],
+            actor=request.user,
+            request=request,
+        )
+
+    return _registration_action(
+        request, pk, RegistrationNotifyForm, _("Notify the original unit of %(name)s"), notify
+    )
+
+
+def registration_withdraw(request, pk):
+    def withdraw(registration, data):
+        services.registration_withdraw(
+            registration=registration,
+            withdrawn_on=data["withdrawn_on"],
+            reason=data["reason"],
+            actor=request.user,
+            request=request,
+        )
+
+    return _registration_action(
+        request, pk, RegistrationWithdrawForm, _("Withdraw the registration of %(name)s"), withdraw
+    )
+
+
+# --- branch committee ------------------------------------------------------------------
+
+
+def term_create(request, branch_pk):
+    branch = get_for_user(
+        request,
+        Branch.objects.select_related("organization"),
+        branch_pk,
+        read=VIEW_STRUCTURE,
+        write=EDIT_MEMBERS,
+    )
+    last = CommitteeTerm.objects.filter(branch=branch).order_by("-number").first()
+    form = CommitteeTermForm(
+        request.POST or None,
+        branch=branch,
+        initial_number=(last.number + 1) if last else 1,
+        years=selectors.term_years(branch),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.committee_term_create(
+                branch=branch,
+                number=form.cleaned_data["number"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                has_committee=form.cleaned_data["has_committee"],
+                holders=form.holders(),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Committee term saved."))
+            return redirect("branches:branch_detail", pk=branch.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("New committee term: %(name)s") % {"name": branch.name},
+            "branch": branch,
+        },
+    )
+
+
+# --- import ----------------------------------------------------------------------------
+
+
+def _import_communities(user):
+    return list(Organization.objects.visible_to(user, IMPORT_MEMBERS).filter(level=Level.COMMUNITY))
+
+
+def import_upload(request):
+    require_capability(request, IMPORT_MEMBERS)
+    communities = _import_communities(request.user)
+    if not communities:
+        raise Http404
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        communities=Organization.objects.filter(pk__in=[c.pk for c in communities]),
+        max_bytes=uploads.max_bytes(),
+    )
+    if request.method == "POST" and form.is_valid():
+        run = uploads.store(
+            form.cleaned_data["file"], user=request.user, community=form.cleaned_data["community"]
+        )
+        tokens = request.session.get(uploads.SESSION_KEY, [])
+        request.session[uploads.SESSION_KEY] = [*tokens, run.token][-10:]
+        return redirect("members:import_preview", token=run.token)
+    recent = uploads.recent_runs(request.user)
+    return render(request, "members/import_upload.html", {"form": form, "recent": recent})
+
+
+def _get_run(request, token):
+    require_capability(request, IMPORT_MEMBERS)
+    run = uploads.run_for(request, token)
+    if run is None:
+        raise Http404
+    return run
+
+
+def import_preview(request, token):
+    run = _get_run(request, token)
+    return render(request, "members/import_preview.html", {"run": run})
+
+
+def _import_partial(request, run):
+    if request.headers.get("HX-Request"):
+        return render(request, "members/import_preview.html#result", {"run": run})
+    return redirect("members:import_preview", token=run.token)
+
+
+@require_POST
+def import_check(request, token):
+    run = _get_run(request, token)
+    run = uploads.check(run)
+    return _import_partial(request, run)
+
+
+@require_POST
+def import_confirm(request, token):
+    run = _get_run(request, token)
+    run = uploads.confirm(run, request=request)
+    if run.state == ImportState.DONE:
+        messages.success(
+            request,
+            _("Import finished: %(created)d added, %(updated)d updated.")
+            % {"created": run.create_count, "updated": run.update_count},
+        )
+    return _import_partial(request, run)
+
+
+def import_progress(request, token):
+    run = _get_run(request, token)
+    return render(request, "members/import_preview.html#progress", {"run": run})
+
+
+def import_template(request):
+    require_capability(request, IMPORT_MEMBERS)
+    from .importing import template_workbook
+
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        "attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''"
+        + urlencode({"": _("roster-template") + ".xlsx"})[1:]
+    )
+    template_workbook().save(response)
+    return response

@@ -1,0 +1,942 @@
+"""Dashboard figures for an organisation node (city, district, street, community) or one
+branch, for a chosen month, quarter or year.
+
+Each widget is one aggregate query over the node's subtree (materialized path prefix),
+grouped by branch or community and rolled up to the sub-units in Python; cadence
+compliance reuses `activities.selectors.compliance` (five queries for any number of
+branches). So a dashboard runs the same number of queries whatever the data size:
+`node_dashboard` runs NODE_QUERIES, `branch_dashboard` BRANCH_QUERIES (pinned by
+tests/reports/test_query_counts.py).
+
+Reports never write: everything here is a read.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from activities.care_selectors import COVERED, OVERDUE, with_visit_state
+from activities.models import (
+    ATTENDING,
+    Attendance,
+    CareNeed,
+    MakeUp,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from activities.periods import Period, Span, quarter_span, span_of, spans_between, year_span
+from activities.selectors import CellStatus, Tally, compliance, format_rate, tally_annotations
+from branches.models import Branch, BranchKind, Level, Organization
+from members.models import (
+    BranchMembership,
+    CommitteeTerm,
+    CommunityRegistration,
+    Member,
+    MemberStatus,
+    Post,
+    RegistrationStatus,
+)
+from members.selectors import COMMITTEE_FROM, MAX_MEMBERS, MIN_FULL_MEMBERS, TERM_WARNING_DAYS
+
+# Registration statuses that count as "registered" (accepted, and possibly notified).
+REGISTERED = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
+TREND_MONTHS = 6  # the attendance trend shows at least this many months
+INACTIVE_MONTHS = 3  # "no participation for three months"
+DIRECT = 0  # the sub-unit key of branches that sit on the node itself (a street's functional ones)
+
+# Queries each dashboard runs (besides the request's own: session, user, scope, node).
+# node: organisations, branches, registration coverage, attendance, inactive members,
+#   home-member counts, functional memberships, current terms, care, + compliance (5).
+NODE_QUERIES = 14
+# branch: the same without the organisation list, the branch list and coverage.
+BRANCH_QUERIES = 11
+
+
+# --- Periods ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    span: Span
+    year: int
+    month: int
+    quarter: int
+
+    @property
+    def period(self) -> str:
+        return self.span.period
+
+    def query(self, span: Span | None = None) -> str:
+        """The query string that chooses `span` (this period by default)."""
+        span = span or self.span
+        params = f"period={span.period}&year={span.start.year}"
+        if span.period == Period.MONTH:
+            params += f"&month={span.start.month}"
+        elif span.period == Period.QUARTER:
+            params += f"&quarter={span.quarter}"
+        return params
+
+    @property
+    def previous(self) -> Span:
+        return span_of(self.span.period, self.span.start - datetime.timedelta(days=1))
+
+    @property
+    def next(self) -> Span:
+        return span_of(self.span.period, self.span.end + datetime.timedelta(days=1))
+
+
+def _int(value, low, high):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def choose_period(params, *, today: datetime.date) -> PeriodChoice:
+    """?period=month|quarter|year&year=2026&month=5&quarter=2; the current quarter by
+    default. Anything invalid falls back to the default rather than failing."""
+    period = params.get("period")
+    if period not in Period.values:
+        period = Period.QUARTER
+    year = _int(params.get("year"), 2000, 2100) or today.year
+    month = _int(params.get("month"), 1, 12) or today.month
+    quarter = _int(params.get("quarter"), 1, 4) or (today.month - 1) // 3 + 1
+    if period == Period.MONTH:
+        span = Span(datetime.date(year, month, 1), Period.MONTH)
+    elif period == Period.QUARTER:
+        span = quarter_span(year, quarter)
+    else:
+        span = year_span(year)
+    return PeriodChoice(span, year, span.start.month if period == Period.MONTH else month, quarter)
+
+
+def trend_months(span: Span) -> list[Span]:
+    """The months the attendance trend covers: the period's own, and at least the
+    TREND_MONTHS months that end with it."""
+    count = max(span.months, TREND_MONTHS)
+    first = span.start
+    for _step in range(count - span.months):
+        first = span_of(Period.MONTH, first - datetime.timedelta(days=1)).start
+    return spans_between(Period.MONTH, first, span.end)
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# --- Figures ---------------------------------------------------------------------------
+
+
+def _percent(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass
+class Figures:
+    """Every number the dashboard shows for one unit (a sub-unit row or the total)."""
+
+    residents: int = 0  # active members living here
+    registered: int = 0  # ... of whom with an accepted community registration
+    branches: int = 0  # branches active today
+    pilots: int = 0
+    dissolved: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    cells: Counter = field(default_factory=Counter)  # compliance cells by status
+    branches_in_period: int = 0
+    branches_behind: int = 0
+    tally: Tally = field(default_factory=Tally)
+    home_members: int = 0  # active members whose home branch is here
+    inactive: int = 0
+    warned_branches: int = 0
+    warnings: Counter = field(default_factory=Counter)
+    care_needs: int = 0  # open care needs (关怀对象)
+    care_covered: int = 0  # ... visited within their interval
+    care_overdue: int = 0  # ... past their interval without a visit
+
+    @property
+    def care_coverage(self) -> float | None:
+        return _percent(self.care_covered, self.care_needs)
+
+    @property
+    def unregistered(self) -> int:
+        return self.residents - self.registered
+
+    @property
+    def coverage(self) -> float | None:
+        return _percent(self.registered, self.residents)
+
+    @property
+    def cells_met(self) -> int:
+        return self.cells[CellStatus.MET]
+
+    @property
+    def cells_behind(self) -> int:
+        return self.cells[CellStatus.BEHIND]
+
+    @property
+    def cells_in_progress(self) -> int:
+        return self.cells[CellStatus.IN_PROGRESS]
+
+    @property
+    def cells_excused(self) -> int:
+        return self.cells[CellStatus.EXCUSED]
+
+    @property
+    def compliance(self) -> float | None:
+        """Met / (met + behind): excused periods and unfinished ones are not judged."""
+        return _percent(self.cells_met, self.cells_met + self.cells_behind)
+
+    @property
+    def attendance(self) -> float | None:
+        return self.tally.rate
+
+    @property
+    def inactive_share(self) -> float | None:
+        return _percent(self.inactive, self.home_members)
+
+    def labels(self) -> dict[str, str]:
+        return {
+            "coverage": format_rate(self.coverage),
+            "compliance": format_rate(self.compliance),
+            "attendance": format_rate(self.attendance),
+            "care": format_rate(self.care_coverage),
+        }
+
+
+def add_tally(total: Tally, other: Tally) -> None:
+    for name in ("expected", "present", "remote", "excused", "absent", "made_up"):
+        setattr(total, name, getattr(total, name) + getattr(other, name))
+
+
+def tally_of(row: dict) -> Tally:
+    return Tally(
+        expected=row["n_expected"],
+        present=row["n_present"],
+        remote=row["n_remote"],
+        excused=row["n_excused"],
+        absent=row["n_absent"],
+        made_up=row["n_made_up"],
+    )
+
+
+# --- Structure warnings ----------------------------------------------------------------
+
+WARNING_TEXTS = {
+    "too_few": _("Fewer than %(n)d full members"),
+    "too_many": _("More than %(n)d members"),
+    "no_committee": _("%(n)d or more full members but no committee"),
+    "no_term": _("No current committee term"),
+    "vacant": _("Vacant post or no secretary"),
+    "term_ending": _("Term ends within six months"),
+}
+WARNING_NUMBERS = {
+    "too_few": MIN_FULL_MEMBERS,
+    "too_many": MAX_MEMBERS,
+    "no_committee": COMMITTEE_FROM,
+}
+
+
+def warning_label(code: str) -> str:
+    """The warning's words in the active language (translated when called)."""
+    text = str(WARNING_TEXTS[code])
+    return text % {"n": WARNING_NUMBERS[code]} if code in WARNING_NUMBERS else text
+
+
+@dataclass
+class TermFacts:
+    ends_on: datetime.date
+    has_committee: bool
+    secretaries: int
+    vacant: int
+
+
+def branch_warning_codes(
+    *, members: int, full: int, term: TermFacts | None, today: datetime.date
+) -> list[str]:
+    """The structure rules of members.selectors.structure_warnings, from counts (pure)."""
+    codes = []
+    if full < MIN_FULL_MEMBERS:
+        codes.append("too_few")
+    if members > MAX_MEMBERS:
+        codes.append("too_many")
+    if full >= COMMITTEE_FROM and not (term and term.has_committee):
+        codes.append("no_committee")
+    if term is None:
+        codes.append("no_term")
+    else:
+        if term.vacant or not term.secretaries:
+            codes.append("vacant")
+        if (term.ends_on - today).days <= TERM_WARNING_DAYS:
+            codes.append("term_ending")
+    return codes
+
+
+# --- Rows of the dashboard -------------------------------------------------------------
+
+
+@dataclass
+class UnitRow:
+    """One sub-unit in the comparison: a child organisation, a branch (on a community's
+    dashboard) or the branches sitting on the node itself (DIRECT)."""
+
+    key: int
+    name: str
+    level: str  # an organisation Level, or "branch" / "direct"
+    figures: Figures = field(default_factory=Figures)
+    path: str = ""
+    url: str = ""
+
+
+@dataclass
+class HeatCell:
+    cell: object  # activities.selectors.Cell, or None for "no rule"
+    colspan: int
+
+    @property
+    def status(self) -> str:
+        return self.cell.status if self.cell else CellStatus.NOT_REQUIRED
+
+
+@dataclass
+class HeatKind:
+    kind: str
+    label: str
+    cells: list[HeatCell]
+
+
+@dataclass
+class BranchLine:
+    """A branch in the heat map, the behind list and the warnings list."""
+
+    branch: Branch
+    unit: str
+    statuses: Counter = field(default_factory=Counter)
+    behind_kinds: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    members: int = 0
+    full_members: int = 0
+
+    in_period: bool = False
+    cells: dict = field(default_factory=dict)  # kind -> [Cell] from compliance()
+    months: list = field(default_factory=list)
+    kinds_shown: set = field(default_factory=set)
+    _kinds: list | None = None
+
+    @property
+    def kinds(self) -> list[HeatKind]:
+        """The heat map rows of this branch, built when first shown (a page of the heat
+        map builds only its own branches')."""
+        if self._kinds is None:
+            self._kinds = (
+                _heat_kinds(self.cells, self.months, self.kinds_shown) if self.in_period else []
+            )
+        return self._kinds
+
+    @property
+    def is_behind(self) -> bool:
+        return self.statuses[CellStatus.BEHIND] > 0
+
+    @property
+    def warning_labels(self) -> list[str]:
+        return [warning_label(code) for code in self.warnings]
+
+
+@dataclass
+class TrendPoint:
+    month: Span
+    tally: Tally
+    url: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return self.tally.rate
+
+
+@dataclass
+class Dashboard:
+    subject: object  # Organization or Branch
+    choice: PeriodChoice
+    today: datetime.date
+    total: Figures
+    units: list[UnitRow]
+    lines: list[BranchLine]  # every branch of the period (heat map order)
+    months: list[Span]  # the period's months (heat map columns)
+    trend: list[TrendPoint]
+    unit_label: str = ""
+
+    @property
+    def span(self) -> Span:
+        return self.choice.span
+
+    @property
+    def behind(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.is_behind]
+
+    @property
+    def warned(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.warnings]
+
+    @property
+    def warning_rows(self) -> list[tuple[str, str, int]]:
+        return [(code, warning_label(code), self.total.warnings[code]) for code in WARNING_TEXTS]
+
+    @property
+    def kind_rows(self) -> list[tuple[str, str, int]]:
+        return [(value, label, self.total.kinds[value]) for value, label in BranchKind.choices]
+
+    @property
+    def excusals(self) -> list:
+        return excusals_of(self.heat_lines)
+
+    @property
+    def heat_lines(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.in_period]
+
+    @property
+    def trend_max(self) -> float:
+        return max([p.rate or 0 for p in self.trend] + [0.0])
+
+
+def excusals_of(lines: list[BranchLine]) -> list:
+    """The excusals behind the excused cells of these heat map lines (no query)."""
+    found = {}
+    for line in lines:
+        for kind in line.kinds:
+            for cell in kind.cells:
+                if cell.cell is not None and cell.cell.excusal is not None:
+                    excusal = cell.cell.excusal
+                    excusal.branch = line.branch
+                    found[excusal.pk] = excusal
+    return sorted(found.values(), key=lambda e: (e.branch.name, e.period_start, e.pk))
+
+
+# --- The queries -----------------------------------------------------------------------
+
+
+def _month_of(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def period_branches(branches: list[Branch], span: Span) -> list[Branch]:
+    """Branches that existed at some point in the span (as activities' overview)."""
+    return [
+        b
+        for b in branches
+        if (b.dissolved_on is None or b.dissolved_on > span.start)
+        and (b.established_on is None or b.established_on <= span.end)
+    ]
+
+
+def _active_on(branch: Branch, day: datetime.date) -> bool:
+    return branch.dissolved_on is None or branch.dissolved_on > day
+
+
+def _heat_kinds(cells_by_kind, months: list[Span], kinds_shown) -> list[HeatKind]:
+    first, last = months[0].start, months[-1].end
+    kinds = []
+    for value, label in MeetingKind.choices:
+        if value not in kinds_shown:
+            continue
+        cells = []
+        for cell in cells_by_kind.get(value, []):
+            overlap = sum(
+                1 for m in months if cell.span.start <= m.start and m.end <= cell.span.end
+            )
+            if overlap and cell.span.overlaps(first, last):
+                cells.append(HeatCell(cell, overlap))
+        if not cells:
+            cells = [HeatCell(None, len(months))]
+        kinds.append(HeatKind(value, str(label), cells))
+    return kinds
+
+
+def _attendance_rows(branch_filter: Q, months: list[Span]):
+    """Attendance tallies per (branch, month) of held meetings: one query."""
+    return (
+        Attendance.objects.filter(
+            branch_filter,
+            meeting__status=MeetingStatus.HELD,
+            meeting__held_on__gte=months[0].start,
+            meeting__held_on__lte=months[-1].end,
+        )
+        .annotate(month=TruncMonth("meeting__held_on"))
+        .values("meeting__branch_id", "month")
+        .annotate(**tally_annotations())
+        .order_by()
+    )
+
+
+def participated(since: datetime.date, until: datetime.date):
+    """Filter for members who took part between the dates: attended a held meeting
+    (present or remote) or made one up."""
+    attended = Attendance.objects.filter(
+        member=OuterRef("pk"),
+        status__in=ATTENDING,
+        meeting__status=MeetingStatus.HELD,
+        meeting__held_on__gte=since,
+        meeting__held_on__lte=until,
+    )
+    made_up = MakeUp.objects.filter(
+        attendance__member=OuterRef("pk"), made_up_on__gte=since, made_up_on__lte=until
+    )
+    return Q(Exists(attended)) | Q(Exists(made_up))
+
+
+def inactive_members(members, today: datetime.date):
+    """Active members placed in a home branch who took no part in the last three months."""
+    since = months_before(today, INACTIVE_MONTHS)
+    return members.filter(status=MemberStatus.ACTIVE, home_branch__isnull=False).exclude(
+        participated(since, today)
+    )
+
+
+def _registered_exists():
+    return Exists(
+        CommunityRegistration.objects.filter(member=OuterRef("pk"), status__in=REGISTERED)
+    )
+
+
+def _care_rows(where: Q, today: datetime.date):
+    """Open care needs, visited on time and overdue (activities.care_selectors' rule),
+    by community of residence and home branch: one query."""
+    return (
+        with_visit_state(CareNeed.objects.open().filter(where), today)
+        .values("member__community_id", "member__home_branch_id")
+        .annotate(
+            n_needs=Count("pk"),
+            n_covered=Count("pk", filter=COVERED),
+            n_overdue=Count("pk", filter=OVERDUE),
+        )
+        .order_by()
+    )
+
+
+def _structure(branch_ids_q: Q, membership_q: Q, today: datetime.date):
+    """(home-member counts, functional membership counts, current terms): 3 queries."""
+    home = {
+        row["home_branch_id"]: (row["n"], row["full"])
+        for row in Member.objects.filter(branch_ids_q, status=MemberStatus.ACTIVE)
+        .values("home_branch_id")
+        .annotate(n=Count("*"), full=Count("pk", filter=Q(full_member_on__lte=today)))
+        .order_by()
+    }
+    functional = {
+        row["branch_id"]: (row["n"], row["full"])
+        for row in BranchMembership.objects.filter(
+            membership_q,
+            branch__kind=BranchKind.FUNCTIONAL,
+            left_on__isnull=True,
+            member__status=MemberStatus.ACTIVE,
+        )
+        .values("branch_id")
+        .annotate(n=Count("*"), full=Count("pk", filter=Q(member__full_member_on__lte=today)))
+        .order_by()
+    }
+    terms: dict[int, TermFacts] = {}
+    # A post nobody holds, or whose holder died or moved away (Position.is_vacant).
+    vacant = Q(positions__member__isnull=True) | Q(
+        positions__member__status__in=[MemberStatus.MOVED, MemberStatus.DECEASED]
+    )
+    rows = (
+        CommitteeTerm.objects.current(today)
+        .filter(membership_q)
+        .values("branch_id", "pk", "starts_on", "ends_on", "has_committee")
+        .annotate(
+            secretaries=Count(
+                "positions",
+                filter=Q(
+                    positions__post=Post.SECRETARY,
+                    positions__member__status=MemberStatus.ACTIVE,
+                ),
+            ),
+            vacant=Count("positions", filter=vacant),
+        )
+        .order_by("branch_id", "starts_on", "pk")
+    )
+    for row in rows:  # the latest current term of each branch wins
+        terms[row["branch_id"]] = TermFacts(
+            row["ends_on"], row["has_committee"], row["secretaries"], row["vacant"]
+        )
+    return home, functional, terms
+
+
+def _fill_branch_lines(
+    lines: dict[int, BranchLine],
+    branches: list[Branch],
+    cells,
+    months: list[Span],
+    structure,
+    today: datetime.date,
+):
+    home, functional, terms = structure
+    kind_labels = dict(MeetingKind.choices)
+    # The heat map shows the kinds some rule asks for here (all seven by default).
+    kinds_shown = {kind for by_kind in cells.values() for kind, found in by_kind.items() if found}
+    for branch in branches:
+        line = lines[branch.pk]
+        if branch.pk in cells:
+            line.in_period = True
+            line.cells, line.months, line.kinds_shown = cells[branch.pk], months, kinds_shown
+            for kind, kind_cells in cells[branch.pk].items():
+                for cell in kind_cells:
+                    line.statuses[cell.status] += 1
+                if any(c.status == CellStatus.BEHIND for c in kind_cells):
+                    line.behind_kinds.append(str(kind_labels[kind]))
+        counts = functional if branch.kind == BranchKind.FUNCTIONAL else home
+        line.members, line.full_members = counts.get(branch.pk, (0, 0))
+        if _active_on(branch, today):
+            line.warnings = branch_warning_codes(
+                members=line.members,
+                full=line.full_members,
+                term=terms.get(branch.pk),
+                today=today,
+            )
+
+
+def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.date) -> Dashboard:
+    """The dashboard of an organisation node: NODE_QUERIES queries, whatever its size."""
+    span = choice.span
+    months = spans_between(Period.MONTH, span.start, span.end)
+    trend = trend_months(span)
+    path = node.path
+    depth = len(path.rstrip("/").split("/"))
+
+    # 1. The subtree's organisations: names of the sub-units and the roll-up map.
+    orgs = list(
+        Organization.objects.filter(path__startswith=path)
+        .values_list("pk", "name", "level", "path")
+        .order_by("path")
+    )
+    by_path = {p: pk for pk, _name, _level, p in orgs}
+    by_branch = node.level == Level.COMMUNITY
+    units: dict[int, UnitRow] = {}
+    org_unit: dict[int, int] = {}
+    for pk, name, level, org_path in orgs:
+        parts = org_path.rstrip("/").split("/")
+        if len(parts) == depth:
+            org_unit[pk] = DIRECT
+        else:
+            child = by_path.get("/".join(parts[: depth + 1]) + "/", DIRECT)
+            org_unit[pk] = child
+            if len(parts) == depth + 1 and not by_branch:
+                units[pk] = UnitRow(pk, name, level, path=org_path)
+
+    # 2. Every branch of the subtree, dissolved ones included.
+    branches = list(
+        Branch.objects.filter(organization__path__startswith=path)
+        .select_related("organization")
+        .order_by("organization__path", "name", "pk")
+    )
+
+    def unit_key(branch) -> int:
+        return branch.pk if by_branch else org_unit.get(branch.organization_id, DIRECT)
+
+    def unit_row(key) -> UnitRow:
+        if key not in units and key == DIRECT:
+            units[key] = UnitRow(DIRECT, "", "direct")
+        return units[key]
+
+    if by_branch:
+        for branch in branches:
+            units[branch.pk] = UnitRow(branch.pk, branch.name, "branch")
+    branch_unit = {b.pk: unit_key(b) for b in branches}
+    total = Figures()
+    for branch in branches:
+        row = unit_row(branch_unit[branch.pk]).figures
+        for figures in (row, total):
+            if _active_on(branch, today):
+                figures.branches += 1
+                figures.pilots += branch.is_pilot
+                figures.kinds[branch.kind] += 1
+            else:
+                figures.dissolved += 1
+
+    # 3. Registration coverage of the residents, by community.
+    coverage = (
+        Member.objects.filter(community__path__startswith=path, status=MemberStatus.ACTIVE)
+        .annotate(is_registered=_registered_exists())
+        .values("community_id")
+        .annotate(n=Count("*"), registered=Count("pk", filter=Q(is_registered=True)))
+        .order_by()
+    )
+    for row in coverage:
+        total.residents += row["n"]
+        total.registered += row["registered"]
+        if not by_branch:
+            figures = unit_row(org_unit.get(row["community_id"], DIRECT)).figures
+            figures.residents += row["n"]
+            figures.registered += row["registered"]
+
+    branch_filter = Q(meeting__branch__organization__path__startswith=path)
+    care_rows = _care_rows(Q(member__community__path__startswith=path), today)
+    for row in care_rows:
+        if by_branch:
+            key = row["member__home_branch_id"]
+            figures = units[key].figures if key in units else None
+        else:
+            figures = unit_row(org_unit.get(row["member__community_id"], DIRECT)).figures
+        for f in (figures, total):
+            if f is not None:
+                f.care_needs += row["n_needs"]
+                f.care_covered += row["n_covered"]
+                f.care_overdue += row["n_overdue"]
+    dashboard = _common(
+        subject=node,
+        choice=choice,
+        today=today,
+        branches=branches,
+        branch_unit=branch_unit,
+        unit_row=unit_row,
+        total=total,
+        months=months,
+        trend=trend,
+        attendance_q=branch_filter,
+        member_q=Q(home_branch__organization__path__startswith=path),
+        structure_q=Q(branch__organization__path__startswith=path),
+        unit_names={pk: name for pk, name, _level, _path in orgs},
+        org_unit=org_unit,
+        by_branch=by_branch,
+    )
+    ordered = sorted(units.values(), key=lambda u: (u.key == DIRECT, u.path, u.name))
+    if by_branch:
+        ordered = [units[b.pk] for b in branches if b.pk in units]
+    dashboard.units = [u for u in ordered if u.level != "direct" or _has_figures(u.figures)]
+    if node.child_level:
+        dashboard.unit_label = str(Level(node.child_level).label)
+    return dashboard
+
+
+def _has_figures(figures: Figures) -> bool:
+    return bool(
+        figures.branches or figures.dissolved or figures.residents or figures.tally.expected
+    )
+
+
+def branch_dashboard(branch: Branch, choice: PeriodChoice, *, today: datetime.date) -> Dashboard:
+    """A branch's own overview: BRANCH_QUERIES queries."""
+    span = choice.span
+    months = spans_between(Period.MONTH, span.start, span.end)
+    trend = trend_months(span)
+    total = Figures()
+    if _active_on(branch, today):
+        total.branches, total.pilots = 1, int(branch.is_pilot)
+        total.kinds[branch.kind] += 1
+    else:
+        total.dissolved = 1
+    unit = UnitRow(branch.pk, branch.name, "branch")
+    for row in _care_rows(Q(member__home_branch_id=branch.pk), today):
+        total.care_needs += row["n_needs"]
+        total.care_covered += row["n_covered"]
+        total.care_overdue += row["n_overdue"]
+    dashboard = _common(
+        subject=branch,
+        choice=choice,
+        today=today,
+        branches=[branch],
+        branch_unit={branch.pk: branch.pk},
+        unit_row=lambda key: unit,
+        total=total,
+        months=months,
+        trend=trend,
+        attendance_q=Q(meeting__branch_id=branch.pk),
+        member_q=Q(home_branch_id=branch.pk),
+        structure_q=Q(branch_id=branch.pk),
+        unit_names={},
+        org_unit={},
+        by_branch=True,
+    )
+    dashboard.units = []
+    return dashboard
+
+
+def _common(
+    *,
+    subject,
+    choice,
+    today,
+    branches,
+    branch_unit,
+    unit_row,
+    total,
+    months,
+    trend,
+    attendance_q,
+    member_q,
+    structure_q,
+    unit_names,
+    org_unit,
+    by_branch,
+) -> Dashboard:
+    span = choice.span
+
+    # Compliance of every branch that existed in the period (5 queries).
+    in_period = period_branches(branches, span)
+    cells = compliance(in_period, span.start, span.end, today=today)
+    for branch in in_period:
+        figures = unit_row(branch_unit[branch.pk]).figures
+        behind = False
+        for kind_cells in cells[branch.pk].values():
+            for cell in kind_cells:
+                figures.cells[cell.status] += 1
+                total.cells[cell.status] += 1
+                behind = behind or cell.status == CellStatus.BEHIND
+        figures.branches_in_period += 1
+        total.branches_in_period += 1
+        figures.branches_behind += behind
+        total.branches_behind += behind
+
+    # Attendance by branch and month over the trend window (1 query).
+    by_month: dict[datetime.date, Tally] = {m.start: Tally() for m in trend}
+    for row in _attendance_rows(attendance_q, trend):
+        month = _month_of(row["month"])
+        tally = tally_of(row)
+        add_tally(by_month.setdefault(month, Tally()), tally)
+        if span.start <= month <= span.end:
+            add_tally(
+                unit_row(branch_unit.get(row["meeting__branch_id"], DIRECT)).figures.tally, tally
+            )
+            add_tally(total.tally, tally)
+
+    # Members placed here who took no part for three months (1 query) and how many are
+    # placed here at all (from the structure counts below).
+    inactive = (
+        inactive_members(Member.objects.filter(member_q), today)
+        .values("home_branch_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for row in inactive:
+        key = branch_unit.get(row["home_branch_id"])
+        if key is not None:
+            unit_row(key).figures.inactive += row["n"]
+        total.inactive += row["n"]
+
+    # Structure (3 queries): counts per branch and the current terms.
+    structure = _structure(member_q, structure_q, today)
+    home = structure[0]
+    for branch_id, (n, _full) in home.items():
+        key = branch_unit.get(branch_id)
+        if key is not None:
+            unit_row(key).figures.home_members += n
+        total.home_members += n
+
+    lines = {
+        b.pk: BranchLine(
+            b,
+            unit_names.get(org_unit.get(b.organization_id), "") if not by_branch else "",
+        )
+        for b in branches
+    }
+    _fill_branch_lines(lines, branches, cells, months, structure, today)
+    for branch in branches:
+        line = lines[branch.pk]
+        if line.warnings:
+            figures = unit_row(branch_unit[branch.pk]).figures
+            for figures_ in (figures, total):
+                figures_.warned_branches += 1
+                figures_.warnings.update(line.warnings)
+
+    in_period_ids = {b.pk for b in in_period}
+    return Dashboard(
+        subject=subject,
+        choice=choice,
+        today=today,
+        total=total,
+        units=[],
+        lines=[lines[b.pk] for b in branches if b.pk in in_period_ids or lines[b.pk].warnings],
+        months=months,
+        trend=[TrendPoint(m, by_month.get(m.start, Tally())) for m in trend],
+    )
+
+
+# --- Sorting the comparison ------------------------------------------------------------
+
+SORT_KEYS = {
+    "name": lambda u: u.path or u.name,
+    "residents": lambda u: u.figures.residents,
+    "coverage": lambda u: u.figures.coverage if u.figures.coverage is not None else -1,
+    "branches": lambda u: u.figures.branches,
+    "compliance": lambda u: u.figures.compliance if u.figures.compliance is not None else -1,
+    "behind": lambda u: u.figures.branches_behind,
+    "attendance": lambda u: u.figures.attendance if u.figures.attendance is not None else -1,
+    "inactive": lambda u: u.figures.inactive,
+    "warnings": lambda u: u.figures.warned_branches,
+    "care": lambda u: u.figures.care_coverage if u.figures.care_coverage is not None else -1,
+    "overdue": lambda u: u.figures.care_overdue,
+}
+
+
+def sort_units(units: list[UnitRow], sort: str) -> tuple[list[UnitRow], str]:
+    """Server-side sort for ?sort=key or ?sort=-key (descending); unknown keys: by name."""
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        return units, "name"
+    ordered = sorted(units, key=lambda u: (SORT_KEYS[key](u), u.path or u.name))
+    if sort.startswith("-"):
+        ordered.reverse()
+    return ordered, sort
+
+
+# --- Drill-down lists ------------------------------------------------------------------
+
+MEMBER_LISTS = ("residents", "registered", "unregistered", "placed", "inactive")
+
+
+def member_list(members, which: str, *, today: datetime.date):
+    """Members behind a dashboard figure. `members` is already scoped to the user and
+    to the node (by residence for residents, by home branch otherwise)."""
+    if which in ("residents", "registered", "unregistered"):
+        members = members.filter(status=MemberStatus.ACTIVE)
+        if which == "registered":
+            members = members.filter(_registered_exists())
+        elif which == "unregistered":
+            members = members.exclude(_registered_exists())
+    elif which == "placed":
+        members = members.filter(status=MemberStatus.ACTIVE)
+    elif which == "inactive":
+        members = inactive_members(members, today)
+    return members.select_related("community", "home_branch").order_by(
+        "community__path", "name", "pk"
+    )
+
+
+def held_meetings(meetings, month: Span | None, span: Span):
+    """Held meetings of a month (or the period) with their tallies, newest first."""
+    window = month or span
+    return (
+        meetings.filter(
+            status=MeetingStatus.HELD, held_on__gte=window.start, held_on__lte=window.end
+        )
+        .select_related("branch", "party_group")
+        .annotate(**tally_annotations("attendances__"))
+        .order_by("-held_on", "-pk")
+    )
+
+
+__all__ = [
+    "BRANCH_QUERIES",
+    "NODE_QUERIES",
+    "Dashboard",
+    "Figures",
+    "Meeting",
+    "branch_dashboard",
+    "choose_period",
+    "node_dashboard",
+    "sort_units",
+]

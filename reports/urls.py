@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.index, name="index"),
+    # An organisation node: city, district, street or community.
+    path("reports/org/<int:pk>/", views.org_dashboard, name="org_dashboard"),
+    path("reports/org/<int:pk>/export/<slug:table>.xlsx", views.org_export, name="org_export"),
+    path("reports/org/<int:pk>/dashboard.pdf", views.org_pdf, name="org_pdf"),
+    path("reports/org/<int:pk>/members/", views.org_members, name="org_members"),
+    path("reports/org/<int:pk>/branches/", views.org_branches, name="org_branches"),
+    path("reports/org/<int:pk>/meetings/", views.org_meetings, name="org_meetings"),
+    # One branch's overview.
+    path("reports/branch/<int:pk>/", views.branch_dashboard, name="branch_dashboard"),
+    path(
+        "reports/branch/<int:pk>/export/<slug:table>.xlsx",
+        views.branch_export,
+        name="branch_export",
+    ),
+    path("reports/branch/<int:pk>/dashboard.pdf", views.branch_pdf, name="branch_pdf"),
+    path("reports/branch/<int:pk>/members/", views.branch_members, name="branch_members"),
+]

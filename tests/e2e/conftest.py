@@ -1,0 +1,101 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, axe-core injected per page.
+
+No `playwright install`: the browser is /usr/bin/chromium (apt-get install chromium), and
+axe-core comes from the npm registry (`make vendor` runs `npm ci`).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from ..conftest import CHROMIUM, REQUIRE_SERVICES, require_service
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Set E2E_SCREENSHOTS=some/folder to keep a picture of every page the tests check.
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_service("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        message = f"{AXE} is missing: run `make vendor` (npm ci)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+class PageProblems:
+    """Console errors, uncaught exceptions and failed requests seen by a page."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def _failed(self, request):
+        # Chromium cancels requests still in flight when the page navigates away (the
+        # favicon, typically): that is not an error of the page.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"failed: {request.url} ({request.failure})")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+
+def axe_violations(page, axe_source, *, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core on the current page; the serious and critical violations, described."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary),
+            }));
+        }"""
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in result
+        if v["impact"] in impacts
+    ]
+
+
+def screenshot(page, name):
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)

@@ -1,0 +1,338 @@
+"""Reading 花名册 workbooks: the shapes communities really use, every rule checked, and
+all-or-nothing writes. Error messages are checked in Chinese (the site's language)."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import AuditAction, AuditEntry
+from branches.models import OriginalUnit
+from members import importing, services
+from members.importing import ImportFileError, parse_date, read_plan
+from members.models import CommunityRegistration, Member
+from members.validators import make_id_number
+
+from .workbooks import HEADER, person, workbook
+
+
+def plan_for(data, cast, community=None):
+    return read_plan(io.BytesIO(data), community=community or cast.community_a)
+
+
+def do_import(data, cast, community=None):
+    plan = plan_for(data, cast, community)
+    assert plan.errors == []
+    return plan, services.members_import(
+        plan=plan, community=community or cast.community_a, actor=cast.user("community_secretary")
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (datetime.datetime(1950, 3, 5), datetime.date(1950, 3, 5)),
+        ("1950-03-05", datetime.date(1950, 3, 5)),
+        ("1950-3-5", datetime.date(1950, 3, 5)),
+        ("1950/3/5", datetime.date(1950, 3, 5)),
+        ("1950.3.5", datetime.date(1950, 3, 5)),
+        ("1950.3", datetime.date(1950, 3, 1)),
+        (1950.3, datetime.date(1950, 3, 1)),
+        ("1950.03", datetime.date(1950, 3, 1)),
+        ("1950年3月", datetime.date(1950, 3, 1)),
+        ("1950年3月5日", datetime.date(1950, 3, 5)),
+        ("19500305", datetime.date(1950, 3, 5)),
+        (19500305, datetime.date(1950, 3, 5)),
+        ("195003", datetime.date(1950, 3, 1)),
+        ("１９５０年３月５日", datetime.date(1950, 3, 5)),
+        (" 1950 - 03 - 05 ", datetime.date(1950, 3, 5)),
+        ("1950-03-05 00:00:00", datetime.date(1950, 3, 5)),
+        (18327, datetime.date(1950, 3, 5)),  # an Excel day number in a General cell
+    ],
+)
+def test_dates_are_read_in_the_usual_spellings(cell, expected):
+    assert parse_date(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["1950-02-30", "1950.13", "上世纪五十年代", "2"])
+def test_impossible_or_unreadable_dates_are_refused(cell):
+    with pytest.raises(ValueError):
+        parse_date(cell)
+
+
+def test_a_real_looking_workbook_is_read_below_its_title_rows(cast):
+    rows = [person(1), person(2, male=False, 健康状况="卧床"), person(3, 类别="离休")]
+    plan = plan_for(workbook(rows, footer="填表人：张三    审核人：李四"), cast)
+    assert plan.errors == []
+    assert plan.header_row == 3
+    assert [r.excel_row for r in plan.rows] == [4, 5, 6]
+    assert plan.create_count == 3
+    assert plan.ignored_columns == []  # 序号 and 备注 are known and skipped
+    second = plan.rows[1].fields
+    assert second["gender"] == "female" and second["health"] == "bedridden"
+    assert plan.rows[2].fields["retirement_type"] == "lixiu"
+    assert plan.rows[0].fields["joined_party_on"] == datetime.date(1972, 7, 1)
+
+
+def test_headers_in_another_order_and_spelling_are_recognised(cast):
+    header = ["联系电话", "身份证号", "姓名", "出生日期", "原工作单位", "离退休类别"]
+    row = person(4, born=datetime.date(1950, 3, 5))
+    data = {
+        "联系电话": "１３９ ０００１ ２３４５",
+        "身份证号": row["公民身份号码"].lower(),
+        "姓名": "王　　华",  # full-width spaces used for alignment
+        "出生日期": "1950.3",  # only a month: agrees with the ID number's date
+        "原工作单位": " 东城区教育局 ",
+        "离退休类别": "退休干部",
+    }
+    plan = plan_for(workbook([data], header=header, title=False), cast)
+    assert plan.errors == [], [str(e) for e in plan.errors]
+    fields = plan.rows[0].fields
+    assert fields["name"] == "王华"
+    assert fields["phone"] == "13900012345"
+    assert fields["id_number"] == row["公民身份号码"].upper()
+    assert fields["original_unit_id"] == cast.unit_a.pk
+
+
+def test_importing_writes_members_registrations_and_an_audit_record_for_each(cast):
+    rows = [person(1, 所在支部=cast.branch_a.name, 党小组=cast.group_a.name), person(2)]
+    rows[1]["原单位"] = "市第九中学"  # not yet in the portal: created with the import
+    _plan, outcome = do_import(workbook(rows), cast)
+    assert (outcome.created, outcome.updated, outcome.units_created) == (2, 0, 1)
+    placed = Member.objects.get(name="导入001号")
+    assert (placed.home_branch, placed.party_group) == (cast.branch_a, cast.group_a)
+    assert placed.registrations.get().status == "accepted"
+    waiting = Member.objects.get(name="导入002号")
+    assert waiting.registrations.get().status == "reported"
+    assert waiting.original_unit.name == "市第九中学"
+    assert waiting.original_unit.district == cast.district_a
+    created = AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="members.member")
+    assert created.count() == 2
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == 1
+
+
+def test_importing_the_same_file_again_creates_no_duplicates_and_updates_what_changed(cast):
+    rows = [person(1), person(2)]
+    do_import(workbook(rows), cast)
+    again = plan_for(workbook(rows), cast)
+    assert (again.create_count, again.update_count, again.unchanged_count) == (0, 0, 2)
+    rows[1]["手机号码"] = "13512345678"
+    rows[1]["健康状况"] = "一般"
+    plan, outcome = do_import(workbook(rows), cast)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 1)
+    assert set(plan.rows[1].changed) == {"phone", "health"}
+    member = Member.objects.get(name="导入002号")
+    assert (member.phone, member.health) == ("13512345678", "fair")
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+    assert CommunityRegistration.objects.filter(member__name__startswith="导入").count() == 2
+    [update] = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=str(member.pk))
+    assert update.changes["after"] == {"phone": "135****5678", "health": "fair"}
+
+
+def test_an_existing_unit_is_matched_again_on_reimport(cast):
+    rows = [person(1, 原单位="市第九中学")]
+    do_import(workbook(rows), cast)
+    again = plan_for(workbook(rows), cast)
+    assert again.new_units == set()
+    assert OriginalUnit.objects.filter(name="市第九中学").count() == 1
+
+
+# --- malformed files: a located error in Chinese and nothing written -----------------------
+
+
+def assert_nothing_written(cast):
+    assert not Member.objects.filter(name__startswith="导入").exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.IMPORT).exists()
+
+
+def errors_of(data, cast, community=None):
+    plan = plan_for(data, cast, community)
+    assert not plan.ok
+    with pytest.raises(Exception):  # noqa: B017 (the service refuses a plan with errors)
+        services.members_import(plan=plan, community=cast.community_a, actor=None)
+    assert_nothing_written(cast)
+    return [str(e) for e in plan.errors]
+
+
+def file_error(data, cast):
+    with pytest.raises(ImportFileError) as caught:
+        plan_for(data, cast)
+    assert_nothing_written(cast)
+    return str(caught.value)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(cast):
+    assert "不是 Excel 工作簿" in file_error(b"name,id\n", cast)
+
+
+def test_an_empty_workbook_is_refused(cast):
+    book = openpyxl.Workbook()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert file_error(buffer.getvalue(), cast) == "工作簿是空的。"
+
+
+def test_a_workbook_with_only_headers_is_refused(cast):
+    message = file_error(workbook([]), cast)
+    assert message == "只有表头（第 3 行），文件中没有党员数据。"
+
+
+def test_a_workbook_without_a_header_row_is_refused(cast):
+    message = file_error(workbook([{"序号": 1}], header=["序号", "名字", "号码"]), cast)
+    assert "未找到表头" in message
+
+
+def test_a_header_without_the_id_column_names_what_is_missing(cast):
+    header = ["姓名", "性别", "出生日期", "联系电话"]
+    message = file_error(workbook([{"姓名": "王华"}], header=header), cast)
+    assert message == "第 3 行像是表头，但缺少“身份证号”列。"
+
+
+def test_a_duplicated_id_inside_the_file_names_both_rows(cast):
+    first = person(1)
+    second = person(2, 公民身份号码=first["公民身份号码"], 出生年月=first["出生年月"])
+    assert errors_of(workbook([first, second]), cast) == [
+        "第 5 行，“公民身份号码”列：与本文件第 4 行的身份证号重复。"
+    ]
+
+
+def test_an_id_already_registered_in_another_community_is_refused(cast):
+    row = person(1, 公民身份号码=cast.member_b.id_number)
+    row["出生年月"] = cast.member_b.birth_date.strftime("%Y-%m-%d")
+    row["性别"] = "女"
+    errors = errors_of(workbook([row]), cast)
+    assert errors == [
+        "第 4 行，“公民身份号码”列：此人已在其他社区登记，请联系区委老干部局核实其所在社区。"
+    ]
+    assert Member.objects.get(pk=cast.member_b.pk).community == cast.community_b
+
+
+def test_a_bad_check_digit_is_located(cast):
+    row = person(1)
+    number = row["公民身份号码"]
+    row["公民身份号码"] = number[:17] + ("0" if number[17] != "0" else "1")
+    assert errors_of(workbook([person(2), row]), cast) == [
+        "第 5 行，“公民身份号码”列：身份证号校验位不正确，请核对号码。"
+    ]
+
+
+def test_an_impossible_date_is_located(cast):
+    row = person(1, 转正时间="1973-02-30")
+    assert errors_of(workbook([row]), cast) == [
+        "第 4 行，“转正时间”列：“1973-02-30”不是存在的日期。"
+    ]
+
+
+def test_a_missing_name_is_located(cast):
+    row = person(1, **{"姓 名": "   "})
+    assert errors_of(workbook([row]), cast) == ["第 4 行，“姓 名”列：姓名为空。"]
+
+
+def test_a_short_phone_number_is_located(cast):
+    row = person(1, 手机号码="1391234567")
+    assert errors_of(workbook([row]), cast) == [
+        "第 4 行，“手机号码”列：手机号码应为 11 位，这个是 10 位。"
+    ]
+
+
+def test_formula_cells_are_refused_not_evaluated(cast):
+    row = person(1, 手机号码='=HYPERLINK("http://x","点我")', **{"姓 名": "=A1&B1"})
+    errors = errors_of(workbook([row]), cast)
+    assert len(errors) == 2
+    assert all(e.startswith("第 4 行") and "单元格是公式" in e for e in errors)
+
+
+def test_an_id_number_stored_as_a_number_is_refused(cast):
+    row = person(1, 公民身份号码=319901195003050011)
+    [error] = errors_of(workbook([row]), cast)
+    assert "身份证号被存成了数字" in error
+
+
+def test_an_unknown_branch_lists_the_community_branches(cast):
+    row = person(1, 所在支部="不存在的支部")
+    [error] = errors_of(workbook([row]), cast)
+    assert error.startswith("第 4 行，“所在支部”列：翠园社区没有名为“不存在的支部”的支部")
+    assert cast.branch_a.name in error
+
+
+def test_every_bad_row_is_reported_and_the_good_ones_are_not_written(cast):
+    rows = [person(1), person(2, 手机号码="123"), person(3), person(4, 性别="未知")]
+    errors = errors_of(workbook(rows), cast)
+    assert [e.split("，")[0] for e in errors] == ["第 5 行", "第 7 行"]
+
+
+def test_a_birth_date_that_disagrees_with_the_id_number_is_located(cast):
+    row = person(1, 出生年月="1960-01-01")
+    assert errors_of(workbook([row]), cast) == ["第 4 行，“出生年月”列：出生日期与身份证号不符。"]
+
+
+# --- the management command ---------------------------------------------------------------
+
+
+def test_the_command_dry_run_writes_nothing(cast, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(workbook([person(1), person(2)]))
+    call_command("import_members", str(path), "--community", cast.community_a.code, "--dry-run")
+    assert "2 new" in capsys.readouterr().out
+    assert_nothing_written(cast)
+
+
+def test_the_command_imports_and_reports(cast, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(workbook([person(1), person(2)]))
+    call_command(
+        "import_members",
+        str(path),
+        "--community",
+        cast.community_a.code,
+        "--user",
+        "community_secretary",
+    )
+    assert "Imported" in capsys.readouterr().out
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert entry.actor == cast.user("community_secretary")
+
+
+def test_the_command_prints_located_errors_and_fails(cast, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(workbook([person(1, 手机号码="12")]))
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command("import_members", str(path), "--community", cast.community_a.code)
+    assert "第 4 行，“手机号码”列" in capsys.readouterr().err
+    assert_nothing_written(cast)
+
+
+def test_a_template_workbook_is_read_back_as_a_valid_empty_roster(cast):
+    buffer = io.BytesIO()
+    importing.template_workbook().save(buffer)
+    with pytest.raises(ImportFileError, match="只有表头"):
+        plan_for(buffer.getvalue(), cast)
+
+
+def test_the_standard_headers_cover_the_member_fields(cast):
+    born = datetime.date(1949, 10, 1)
+    data = {h: "" for h in HEADER}
+    data.update({"姓 名": "刘英", "公民身份号码": make_id_number("319901", born, 5, male=False)})
+    plan = plan_for(workbook([data]), cast)
+    assert plan.errors == []
+    assert plan.rows[0].fields["birth_date"] == born
+    assert plan.rows[0].fields["gender"] == "female"
+
+
+def test_errors_are_listed_in_row_order(cast, monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    taken = person(1, 公民身份号码=cast.member_b.id_number)
+    taken["出生年月"] = cast.member_b.birth_date.isoformat()
+    taken["性别"] = "女"
+    rows = [taken, person(2), person(3, 手机号码="12")]
+    errors = errors_of(workbook(rows), cast)
+    assert [e.split("，")[0] for e in errors] == ["第 4 行", "第 6 行"]
+
+
+def test_a_file_with_too_many_rows_is_refused(cast, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    message = file_error(workbook([person(n) for n in range(1, 5)]), cast)
+    assert "超过 3 行" in message

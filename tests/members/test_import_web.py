@@ -1,0 +1,162 @@
+"""The web import: upload -> check (with progress) -> preview -> confirm, all or nothing,
+reachable only from the session that uploaded the file."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from members import uploads
+from members.models import ImportRun, ImportState, Member
+
+from .workbooks import person, workbook
+
+
+@pytest.fixture(autouse=True)
+def _import_folder(settings, tmp_path):
+    settings.MEMBER_IMPORT_DIR = str(tmp_path)
+
+
+def upload(client, cast, data, name="花名册.xlsx"):
+    return client.post(
+        reverse("members:import_upload"),
+        {"community": cast.community_a.pk, "file": SimpleUploadedFile(name, data)},
+    )
+
+
+def test_an_upload_is_checked_previewed_and_then_imported(cast, client_for):
+    client = client_for("community_secretary")
+    response = upload(client, cast, workbook([person(1), person(2)]))
+    run = ImportRun.objects.get()
+    assert response.url == reverse("members:import_preview", args=[run.token])
+    assert uploads.file_for(run.token).exists()  # in the temporary folder, not the database
+
+    page = client.get(response.url)
+    assert "正在逐行检查" in page.content.decode()
+
+    checked = client.post(reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true")
+    text = checked.content.decode()
+    assert "所有行均正确：将新增 2 人，更新 0 人，0 人无变化。" in text
+    assert "导入001号" in text
+    assert not Member.objects.filter(name__startswith="导入").exists()  # a preview writes nothing
+
+    progress = client.get(reverse("members:import_progress", args=[run.token]))
+    assert progress.status_code == 200
+
+    done = client.post(reverse("members:import_confirm", args=[run.token]))
+    assert done.status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.create_count, run.processed_rows, run.total_rows) == ("done", 2, 2, 2)
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+    assert not uploads.file_for(run.token).exists()  # the upload is gone once imported
+    page = client.get(done.url).content.decode()
+    assert "新增 2 人，更新 0 人" in page
+
+
+def test_a_wrong_file_lists_its_errors_and_cannot_be_confirmed(cast, client_for):
+    client = client_for("community_secretary")
+    upload(client, cast, workbook([person(1), person(2, 手机号码="139")]))
+    run = ImportRun.objects.get()
+    page = client.post(reverse("members:import_check", args=[run.token]), follow=True)
+    text = page.content.decode()
+    assert "文件有 1 处错误，未保存任何数据。" in text
+    assert "第 5 行，“手机号码”列：手机号码应为 11 位，这个是 3 位。" in text
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    run.refresh_from_db()
+    assert run.state == ImportState.INVALID
+    assert not Member.objects.filter(name__startswith="导入").exists()
+
+
+def test_a_file_that_is_no_workbook_is_refused_at_upload(cast, client_for):
+    client = client_for("community_secretary")
+    response = upload(client, cast, b"not a workbook at all", name="花名册.xlsx")
+    assert response.status_code == 200
+    assert "请上传 Excel 工作簿（.xlsx）" in response.content.decode()
+    response = upload(client, cast, b"\xd0\xcf\x11\xe0old", name="花名册.xls")
+    assert "另存为 .xlsx" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused(cast, client_for, settings):
+    settings.MEMBER_IMPORT_MAX_BYTES = 1000
+    response = upload(client_for("community_secretary"), cast, workbook([person(1)]))
+    assert "文件超过" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_a_damaged_workbook_is_reported_after_upload(cast, client_for):
+    client = client_for("community_secretary")
+    upload(client, cast, b"PK\x03\x04" + b"\x00" * 200)
+    run = ImportRun.objects.get()
+    client.post(reverse("members:import_check", args=[run.token]))
+    run.refresh_from_db()
+    assert run.state == ImportState.INVALID
+    assert "工作簿" in run.report["errors"][0]
+
+
+def test_another_session_cannot_reach_or_confirm_an_upload(cast, client_for, client):
+    owner = client_for("community_secretary")
+    upload(owner, cast, workbook([person(1)]))
+    run = ImportRun.objects.get()
+    owner.post(reverse("members:import_check", args=[run.token]))
+    token_urls = [
+        reverse(name, args=[run.token])
+        for name in ("members:import_preview", "members:import_progress")
+    ]
+    owner.logout()
+    # The same user in a new session, and a colleague, both get 404.
+    for key in ("community_secretary", "district_staff"):
+        other = client_for(key)
+        for url in token_urls:
+            assert other.get(url).status_code == 404
+        assert other.post(reverse("members:import_confirm", args=[run.token])).status_code == 404
+    run.refresh_from_db()
+    assert run.state == ImportState.READY
+    assert not Member.objects.filter(name__startswith="导入").exists()
+
+
+def test_a_second_confirm_does_nothing(cast, client_for):
+    client = client_for("community_secretary")
+    upload(client, cast, workbook([person(1)]))
+    run = ImportRun.objects.get()
+    client.post(reverse("members:import_check", args=[run.token]))
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    assert Member.objects.filter(name__startswith="导入").count() == 1
+    run.refresh_from_db()
+    assert run.state == ImportState.DONE
+
+
+def test_progress_is_recorded_per_chunk_while_checking(cast, client_for, monkeypatch):
+    monkeypatch.setattr("members.importing.CHUNK", 10)
+    seen = []
+    original = uploads._progress
+
+    def spy(run):
+        report = original(run)
+
+        def wrapped(done, total):
+            seen.append((done, total))
+            report(done, total)
+
+        return wrapped
+
+    monkeypatch.setattr(uploads, "_progress", spy)
+    client = client_for("community_secretary")
+    upload(client, cast, workbook([person(n) for n in range(1, 36)]))
+    run = ImportRun.objects.get()
+    client.post(reverse("members:import_check", args=[run.token]))
+    assert seen == [(10, 35), (20, 35), (30, 35), (35, 35)]
+    run.refresh_from_db()
+    assert (run.processed_rows, run.total_rows, run.state) == (35, 35, "ready")
+
+
+def test_the_progress_fragment_shows_the_share_done_while_busy(cast, client_for):
+    client = client_for("community_secretary")
+    upload(client, cast, workbook([person(1)]))
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=ImportState.CHECKING, processed_rows=3000, total_rows=10000
+    )
+    text = client.get(reverse("members:import_progress", args=[run.token])).content.decode()
+    assert "已处理 3000 / 10000 行（30%）" in text
+    assert 'hx-trigger="load delay:1s"' in text  # it polls again while busy

@@ -1,0 +1,211 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.audit import verify_chain
+from accounts.models import AuditAction, AuditEntry
+from members import services
+from members.models import (
+    CommitteeTerm,
+    CommunityRegistration,
+    GroupLeader,
+    Member,
+    MemberStatus,
+    Post,
+    RegistrationStatus,
+)
+from members.validators import make_id_number
+
+DAY = datetime.date(2025, 5, 6)
+
+
+def audit_for(obj):
+    return list(
+        AuditEntry.objects.filter(
+            object_type=f"{obj._meta.app_label}.{obj._meta.model_name}", object_id=str(obj.pk)
+        ).order_by("pk")
+    )
+
+
+def test_creating_a_member_also_records_the_registration_and_audits_both(cast):
+    actor = cast.user("community_secretary")
+    born = datetime.date(1950, 3, 5)
+    member = services.member_create(
+        actor=actor,
+        fields={
+            "name": "吴新",
+            "gender": "male",
+            "birth_date": born,
+            "id_number": make_id_number("319901", born, 11, male=True),
+            "phone": "13811112222",
+            "community": cast.community_a,
+        },
+        reported_on=DAY,
+    )
+    registration = member.registrations.get()
+    assert registration.status == RegistrationStatus.REPORTED
+    assert registration.community == cast.community_a
+    [created] = audit_for(member)
+    assert created.action == AuditAction.CREATE and created.actor == actor
+    # The trail says a phone was recorded without copying it out.
+    assert created.changes["after"]["phone"] == "138****2222"
+    assert created.changes["after"]["id_number"].count("*") == 11
+    assert audit_for(registration)[0].action == AuditAction.CREATE
+    assert verify_chain() == []
+
+
+def test_an_update_audits_only_what_changed_and_nothing_when_nothing_did(cast):
+    member = cast.member_a
+    actor = cast.user("branch_secretary")
+    changed = services.member_update(
+        member=member, changes={"former_post": "处长", "name": member.name}, actor=actor
+    )
+    assert changed == ["former_post"]
+    [entry] = audit_for(member)
+    assert entry.changes == {"before": {"former_post": ""}, "after": {"former_post": "处长"}}
+    assert services.member_update(member=member, changes={"former_post": "处长"}, actor=actor) == []
+    assert len(audit_for(member)) == 1
+
+
+def test_moving_away_ends_the_registration_and_the_placement(cast):
+    member = services.member_set_status(
+        member=cast.member_a,
+        status=MemberStatus.MOVED,
+        on=DAY,
+        actor=cast.user("community_secretary"),
+    )
+    assert (member.status, member.status_on, member.home_branch) == ("moved", DAY, None)
+    cast.reg_a.refresh_from_db()
+    assert cast.reg_a.status == RegistrationStatus.WITHDRAWN
+    assert cast.reg_a.withdrawn_on == DAY
+
+
+def test_a_death_keeps_the_member_in_the_branch_history(cast):
+    member = services.member_set_status(
+        member=cast.member_a_bedridden, status="deceased", on=DAY, actor=None
+    )
+    assert member.home_branch == cast.branch_a
+    assert member.status == "deceased"
+
+
+def test_a_status_change_needs_its_date(cast):
+    with pytest.raises(ValidationError):
+        services.member_set_status(member=cast.member_a, status="deceased", on=None, actor=None)
+    cast.member_a.refresh_from_db()
+    assert cast.member_a.status == "active"
+
+
+def test_accepting_places_the_member_in_the_branch_and_group(cast):
+    registration = services.registration_accept(
+        registration=cast.reg_a_reported,
+        branch=cast.branch_a,
+        party_group=cast.group_a,
+        accepted_on=DAY,
+        actor=cast.user("community_secretary"),
+    )
+    assert registration.status == RegistrationStatus.ACCEPTED
+    assert registration.accepted_on == DAY
+    member = Member.objects.get(pk=cast.member_a_reported.pk)
+    assert (member.home_branch, member.party_group) == (cast.branch_a, cast.group_a)
+    assert [e.action for e in audit_for(registration)] == ["update"]
+    assert audit_for(member)[0].changes["after"]["home_branch"] == cast.branch_a.pk
+
+
+@pytest.mark.parametrize(
+    ("branch", "group", "field"),
+    [
+        ("branch_b", None, "branch"),  # another community's branch
+        ("functional_a", None, "branch"),  # not a community branch
+        ("branch_a", "group_b", "party_group"),  # a group of another branch
+    ],
+)
+def test_a_placement_outside_the_community_is_refused(cast, branch, group, field):
+    with pytest.raises(ValidationError) as caught:
+        services.registration_accept(
+            registration=cast.reg_a_reported,
+            branch=getattr(cast, branch),
+            party_group=getattr(cast, group) if group else None,
+            actor=None,
+        )
+    assert field in caught.value.message_dict
+    cast.reg_a_reported.refresh_from_db()
+    assert cast.reg_a_reported.status == RegistrationStatus.REPORTED
+    assert Member.objects.get(pk=cast.member_a_reported.pk).home_branch is None
+
+
+def test_the_unit_is_notified_only_after_acceptance(cast):
+    with pytest.raises(ValidationError):
+        services.registration_notify_unit(registration=cast.reg_a_reported, actor=None)
+    registration = services.registration_notify_unit(
+        registration=cast.reg_a, notified_on=DAY, actor=None
+    )
+    assert (registration.status, registration.notified_on) == ("notified", DAY)
+
+
+def test_withdrawing_takes_the_member_out_of_the_home_branch(cast):
+    services.registration_withdraw(
+        registration=cast.reg_a, withdrawn_on=DAY, reason="登记有误", actor=None
+    )
+    member = Member.objects.get(pk=cast.member_a.pk)
+    assert member.home_branch is None and member.party_group is None
+    cast.reg_a.refresh_from_db()
+    assert (cast.reg_a.status, cast.reg_a.note) == ("withdrawn", "登记有误")
+    # Now a new registration may be recorded.
+    services.registration_report(
+        member=member, community=cast.community_a, reported_on=DAY, actor=None
+    )
+    assert member.registrations.exclude(status="withdrawn").count() == 1
+
+
+def test_a_second_live_registration_is_refused(cast):
+    with pytest.raises(ValidationError):
+        services.registration_report(
+            member=cast.member_a, community=cast.community_a, reported_on=DAY, actor=None
+        )
+    assert CommunityRegistration.objects.filter(member=cast.member_a).count() == 1
+
+
+def test_a_committee_term_is_created_with_its_posts(cast):
+    term = services.committee_term_create(
+        branch=cast.branch_a,
+        number=2,
+        starts_on=DAY,
+        ends_on=DAY.replace(year=2030),
+        has_committee=False,
+        holders={Post.SECRETARY: cast.member_a, Post.DEPUTY_SECRETARY: None},
+        actor=None,
+    )
+    assert {p.post: p.member for p in term.positions.all()} == {
+        "secretary": cast.member_a,
+        "deputy": None,
+    }
+    assert audit_for(term)[0].changes["after"]["positions"]["secretary"] == cast.member_a.pk
+
+
+def test_a_post_holder_must_belong_to_the_branch(cast):
+    with pytest.raises(ValidationError):
+        services.committee_term_create(
+            branch=cast.branch_a,
+            number=2,
+            starts_on=DAY,
+            ends_on=DAY.replace(year=2030),
+            has_committee=True,
+            holders={Post.SECRETARY: cast.member_b},
+            actor=None,
+        )
+    assert not CommitteeTerm.objects.exists()
+
+
+def test_a_new_group_leader_ends_the_previous_one(cast):
+    first = services.group_leader_set(
+        group=cast.group_a, member=cast.member_a, starts_on=datetime.date(2020, 1, 1), actor=None
+    )
+    services.group_leader_set(
+        group=cast.group_a, member=cast.member_a_bedridden, starts_on=DAY, actor=None
+    )
+    first.refresh_from_db()
+    assert first.ends_on == DAY
+    assert GroupLeader.objects.filter(group=cast.group_a, ends_on__isnull=True).get().member == (
+        cast.member_a_bedridden
+    )

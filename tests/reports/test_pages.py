@@ -1,0 +1,146 @@
+"""The dashboard pages, drill-down lists and exports show the fixture's figures."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+pytestmark = pytest.mark.django_db
+Q1 = "?period=quarter&year=2026&quarter=1"
+
+
+@pytest.fixture
+def district(client_for):
+    return client_for("district_staff")
+
+
+def test_the_district_dashboard_shows_every_figure_in_chinese_with_links(
+    world, district, frozen_today
+):
+    cast = world.cast
+    html = district.get(reverse("reports:org_dashboard", args=[cast.district_a.pk]) + Q1)
+    html = html.content.decode()
+    assert "东城区 · 统计" in html and "2026年第一季度" in html
+    for figure in ("71.4%", "83.3%", "76.2%", "85.7%", "66.7%"):
+        assert figure in html
+    members = reverse("reports:org_members", args=[cast.district_a.pk])
+    assert f'href="{members}?list=unregistered">2</a>' in html
+    assert f'href="{members}?list=inactive">2</a>' in html
+    branches = reverse("reports:org_branches", args=[cast.district_a.pk])
+    assert f'href="{branches}?list=active&amp;kind=functional">1</a>' in html
+    street = reverse("reports:org_dashboard", args=[cast.street_a.pk])
+    assert f'href="{street}?period=quarter&amp;year=2026&amp;quarter=1">和平街道</a>' in html
+    # Status is told by symbol and words, not colour alone; the excusal is footnoted.
+    assert "✗</span> 0/1" in html and "未达标" in html
+    assert "社区集中改造，活动室停用" in html
+    # Charts are inline SVG sized by CSS: no style attribute anywhere (strict CSP).
+    assert "<svg" in html and "style=" not in html
+
+
+def test_the_comparison_sorts_on_the_server(world, district, frozen_today):
+    url = reverse("reports:org_dashboard", args=[world.cast.district_a.pk]) + Q1
+    ascending = district.get(url + "&sort=coverage").content.decode()
+    assert ascending.index("新华街道</a>") < ascending.index("和平街道</a>")
+    assert 'aria-sort="ascending"' in ascending
+    descending = district.get(url + "&sort=-coverage").content.decode()
+    assert descending.index("和平街道</a>") < descending.index("新华街道</a>")
+    assert 'aria-sort="descending"' in descending
+
+
+def test_the_heat_map_pages_and_filters_to_branches_behind(world, district, frozen_today):
+    url = reverse("reports:org_dashboard", args=[world.cast.district_a.pk]) + Q1
+    html = district.get(url + "&heat=behind").content.decode()
+    heat = html[html.index('id="heatmap-title"') : html.index('id="attendance-title"')]
+    assert "枫林社区离退休干部党支部" in heat and "功能型党支部" in heat
+    assert "翠园社区离退休干部党支部" not in heat
+
+
+def test_drill_down_lists_hold_the_people_and_branches_behind_the_figures(
+    world, district, frozen_today
+):
+    cast = world.cast
+    members = reverse("reports:org_members", args=[cast.district_a.pk])
+    page = district.get(members + "?list=unregistered").content.decode()
+    assert "甲四" in page and "乙三" in page and "甲一" not in page
+    page = district.get(members + "?list=inactive").content.decode()
+    assert "甲三" in page and "乙二" in page and "甲一" not in page and "乙一" not in page
+    branches = reverse("reports:org_branches", args=[cast.district_a.pk])
+    page = district.get(branches + Q1 + "&list=behind").content.decode()
+    assert "2 个支部" in page and "支部党员大会" in page
+    page = district.get(branches + "?list=warning&code=too_few").content.decode()
+    assert "2 个支部" in page
+    page = district.get(branches + "?list=dissolved").content.decode()
+    assert "枫林社区原第二党支部" in page
+    meetings = reverse("reports:org_meetings", args=[cast.district_a.pk])
+    page = district.get(meetings + Q1 + "&month=2026-02").content.decode()
+    assert "3 次会议" in page and "2026-02-25" in page
+
+
+def sheet_rows(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+def test_each_table_exports_to_excel_with_the_same_figures(world, district, frozen_today):
+    cast = world.cast
+
+    def export(table):
+        url = reverse("reports:org_export", args=[cast.district_a.pk, table]) + Q1
+        return sheet_rows(district.get(url))
+
+    comparison = export("comparison")
+    assert ["和平街道", 4, 3, "75.0%", 2, 0, 6, 1, "85.7%", 1, "80.0%", 3, 1, 2, 2, "50.0%"] in [
+        r[:-1] for r in comparison
+    ]
+    total = ["合计", 7, 5, "71.4%", 3, 1, 10, 2, "83.3%", 2, "76.2%", 5, 2, 3, 3, "33.3%", 1]
+    assert total in comparison
+    behind = export("behind")
+    assert ["枫林社区离退休干部党支部", "新华街道", "主题党日", 1] in behind
+    attendance = export("attendance")
+    assert ["2026年2月", 7, 3, 1, 2, 1, 1, "71.4%"] in attendance
+    kinds = export("kinds")
+    assert ["已撤销支部", 1] in kinds
+    heat = export("heatmap")
+    assert ["枫林社区原第二党支部", "主题党日", "✓ 1/1", "—", "—"] in heat
+    warnings = export("warnings")
+    assert [r[0] for r in warnings[4:]] == [
+        "和平街道银发志愿服务队功能型党支部",
+        "翠园社区离退休干部党支部",
+        "枫林社区离退休干部党支部",
+    ]
+
+
+def test_the_whole_dashboard_prints_to_a_pdf_with_chinese_text(world, district, frozen_today):
+    import shutil
+    import subprocess
+
+    response = district.get(reverse("reports:org_pdf", args=[world.cast.district_a.pk]) + Q1)
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    for expected in (
+        "东城区",
+        "社区报到覆盖率",
+        "71.4%",
+        "组织生活落实热力表",
+        "枫林社区离退休干部党支部",
+    ):
+        assert expected in text
+
+
+def test_the_branch_overview_links_to_the_meeting_pages(world, district, frozen_today):
+    cast = world.cast
+    html = district.get(reverse("reports:branch_dashboard", args=[cast.branch_a.pk]) + Q1)
+    html = html.content.decode()
+    assert reverse("activities:meeting_list", args=[cast.branch_a.pk]) in html
+    assert "66.7%" in html and "半年内任期届满" in html
+    rows = sheet_rows(
+        district.get(reverse("reports:branch_export", args=[cast.branch_a.pk, "attendance"]) + Q1)
+    )
+    assert ["2026年1月", 3, 1, 1, 0, 1, 0, "66.7%"] in rows

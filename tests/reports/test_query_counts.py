@@ -1,0 +1,176 @@
+"""Every dashboard runs the same number of queries whatever the size of the data: the
+hand-counted fixture, then the same district grown by streets, communities, branches,
+party groups, members, registrations, terms, memberships, meetings, attendance, make-ups
+and excusals. A loop over branches or members would make the second count larger."""
+
+import datetime
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from activities.models import Attendance, Excusal, MakeUp, Meeting, MeetingStatus
+from branches.models import Branch, Level, Organization, PartyGroup
+from members.models import (
+    BranchMembership,
+    CommitteeTerm,
+    CommunityRegistration,
+    Member,
+    Position,
+    Post,
+)
+from members.validators import make_id_number
+from reports.selectors import BRANCH_QUERIES, NODE_QUERIES
+
+pytestmark = pytest.mark.django_db
+
+# The request's own: session, user, the user's grants (scope), the node or branch, its
+# breadcrumbs. Then the dashboard's (reports/selectors.py).
+REQUEST = 5
+Q1 = "?period=quarter&year=2026&quarter=1"
+YEAR = "?period=year&year=2026"
+_seq = itertools.count(500)
+
+
+def grow(district, *, streets=3, communities=4, members=12):
+    """Add streets x communities, each with two branches (two party groups each), members
+    registered into them, a committee term, a functional branch per street and a year of
+    meetings with full attendance lists."""
+    today = datetime.date(2026, 5, 20)
+    for s in range(streets):
+        code = f"{district.code}{900 + s}"
+        street = Organization.objects.create(
+            name=f"增长街道{s}", code=code, level=Level.STREET, parent=district
+        )
+        functional = Branch.objects.create(
+            organization=street, name=f"增长街道{s}功能型党支部", kind="functional"
+        )
+        for c in range(communities):
+            community = Organization.objects.create(
+                name=f"增长社区{s}-{c}",
+                code=f"{code}{c:03d}",
+                level=Level.COMMUNITY,
+                parent=street,
+            )
+            for b in range(2):
+                branch = Branch.objects.create(
+                    organization=community, name=f"增长社区{s}-{c}第{b}支部", is_pilot=b == 0
+                )
+                groups = [
+                    PartyGroup.objects.create(branch=branch, name=f"第{g}党小组") for g in range(2)
+                ]
+                people = []
+                for n in range(members):
+                    k = next(_seq)
+                    born = datetime.date(1945, 1 + k % 12, 1 + k % 28)
+                    people.append(
+                        Member(
+                            name=f"成员{k}",
+                            gender="male",
+                            birth_date=born,
+                            id_number=make_id_number("319901", born, k, male=True),
+                            community=community,
+                            home_branch=branch,
+                            party_group=groups[n % 2],
+                            full_member_on=datetime.date(1975, 1, 1),
+                        )
+                    )
+                Member.objects.bulk_create(people)
+                CommunityRegistration.objects.bulk_create(
+                    CommunityRegistration(
+                        member=p,
+                        community=community,
+                        status="accepted" if i % 3 else "reported",
+                        reported_on=datetime.date(2024, 1, 1),
+                        branch=branch,
+                    )
+                    for i, p in enumerate(people)
+                )
+                BranchMembership.objects.create(member=people[0], branch=functional)
+                term = CommitteeTerm.objects.create(
+                    branch=branch,
+                    starts_on=datetime.date(2022, 1, 1),
+                    ends_on=datetime.date(2027, 1, 1),
+                )
+                Position.objects.create(term=term, post=Post.SECRETARY, member=people[0])
+                Excusal.objects.create(
+                    branch=branch,
+                    period="month",
+                    period_start=datetime.date(2026, 2, 1),
+                    reason="改造",
+                    approved_by="区",
+                    approved_on=datetime.date(2026, 2, 1),
+                )
+                for month in range(1, 6):
+                    for kind, group in (("theme_day", None), ("group", groups[0])):
+                        day = datetime.date(2026, month, 6)
+                        meeting = Meeting.objects.create(
+                            branch=branch,
+                            kind=kind,
+                            party_group=group,
+                            status=MeetingStatus.HELD,
+                            topic="学习",
+                            planned_on=day,
+                            held_on=day if day <= today else None,
+                        )
+                        lines = Attendance.objects.bulk_create(
+                            Attendance(
+                                meeting=meeting,
+                                member=p,
+                                status="absent" if i % 4 == 0 else "present",
+                            )
+                            for i, p in enumerate(people)
+                        )
+                        MakeUp.objects.create(
+                            attendance=lines[0],
+                            made_up_on=day,
+                            delivered_by="书记",
+                            material="材料",
+                        )
+
+
+def count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def urls(cast):
+    return [
+        (reverse("reports:org_dashboard", args=[cast.district_a.pk]), NODE_QUERIES),
+        (reverse("reports:org_dashboard", args=[cast.street_a.pk]), NODE_QUERIES),
+        (reverse("reports:org_dashboard", args=[cast.community_a.pk]), NODE_QUERIES),
+        (reverse("reports:branch_dashboard", args=[cast.branch_a.pk]), BRANCH_QUERIES),
+    ]
+
+
+@pytest.mark.parametrize("period", [Q1, YEAR], ids=["quarter", "year"])
+def test_every_dashboard_runs_a_fixed_number_of_queries_small_or_large(
+    world, client_for, frozen_today, period
+):
+    client = client_for("district_staff")
+    small = {url: count(client, url + period) for url, _ in urls(world.cast)}
+    grow(world.cast.district_a)
+    assert Branch.objects.count() > 30 and Attendance.objects.count() > 2000
+    large = {url: count(client, url + period) for url, _ in urls(world.cast)}
+    assert large == small
+    for url, expected in urls(world.cast):
+        assert large[url] == REQUEST + expected, url
+
+
+def test_the_drill_down_lists_run_a_fixed_number_of_queries(world, client_for, frozen_today):
+    cast = world.cast
+    client = client_for("district_staff")
+    pages = [
+        reverse("reports:org_members", args=[cast.district_a.pk]) + "?list=inactive",
+        reverse("reports:org_members", args=[cast.district_a.pk]) + "?list=unregistered",
+        reverse("reports:org_branches", args=[cast.district_a.pk]) + Q1 + "&list=behind",
+        reverse("reports:org_branches", args=[cast.district_a.pk]) + "?list=pilot",
+        reverse("reports:org_meetings", args=[cast.district_a.pk]) + Q1,
+    ]
+    small = [count(client, url) for url in pages]
+    grow(cast.district_a)
+    assert [count(client, url) for url in pages] == small

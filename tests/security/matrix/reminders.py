@@ -1,0 +1,98 @@
+"""Reminders x roles. Everybody logged in has an inbox, settings and a "not delivered"
+page of their own. One reminder item belongs to the community secretary (only she opens
+it); a failed digest of hers, about community_a, is also open to the district A staff
+(can_review_reminders over its area), and to nobody else."""
+
+from activities.models import (
+    Reminder,
+    ReminderKind,
+    ReminderPreference,
+    ReminderState,
+)
+
+from . import LOGGED_IN, Spec
+
+
+def item(cast):
+    user = cast.user("community_secretary")
+    found = Reminder.objects.filter(recipient=user, kind=ReminderKind.MEETING_UPCOMING).first()
+    return found or Reminder.objects.create(
+        kind=ReminderKind.MEETING_UPCOMING,
+        subject="meeting:matrix",
+        recipient=user,
+        period="2026-03-20",
+        area_path=cast.community_a.path,
+        title="矩阵提醒",
+        link="/reminders/",
+        state=ReminderState.SENT,
+    )
+
+
+def unread_for_everyone(cast):
+    """An unread item for every user of the cast (so "mark all read" changes something
+    for whoever posts)."""
+    for key in LOGGED_IN:
+        Reminder.objects.get_or_create(
+            kind=ReminderKind.GREETING,
+            subject="greet:matrix",
+            recipient=cast.user(key),
+            period="2026-03-20",
+            defaults={"title": "矩阵生日", "state": ReminderState.SENT},
+        )
+    return {}
+
+
+def failed(cast):
+    user = cast.user("community_secretary")
+    found = Reminder.objects.filter(recipient=user, kind=ReminderKind.DIGEST).first()
+    return found or Reminder.objects.create(
+        kind=ReminderKind.DIGEST,
+        subject="digest",
+        recipient=user,
+        period="2026-03-18",
+        area_path=cast.community_a.path,
+        title="3月18日提醒",
+        state=ReminderState.FAILED,
+        attempts=6,
+        last_error="address refused",
+    )
+
+
+def read_states(cast):
+    return sorted(Reminder.objects.values_list("pk", "read_at"))
+
+
+SPECS = [
+    Spec("reminders:inbox", ok=LOGGED_IN),
+    Spec("reminders:unread_badge", ok=LOGGED_IN),
+    Spec(
+        "reminders:item",
+        kwargs=lambda c: {"pk": item(c).pk},
+        ok=frozenset({"community_secretary"}),
+        post=lambda c: {"open": "1"},
+        state=read_states,
+    ),
+    Spec(
+        "reminders:mark_all_read",
+        kwargs=unread_for_everyone,
+        ok=LOGGED_IN,
+        post=lambda c: {},
+        state=read_states,
+    ),
+    Spec(
+        "reminders:preferences",
+        ok=LOGGED_IN,
+        post=lambda c: {"digest_time": "07:30", "use_email": "on", "email": "x@example.cn"},
+        state=lambda c: sorted(
+            ReminderPreference.objects.values_list("user_id", "digest_time", "use_email")
+        ),
+    ),
+    Spec("reminders:failed_list", ok=LOGGED_IN),
+    Spec(
+        "reminders:failed_detail",
+        kwargs=lambda c: {"pk": failed(c).pk},
+        ok=frozenset({"community_secretary", "district_staff"}),
+        post=lambda c: {},
+        state=lambda c: sorted(Reminder.objects.outbound().values_list("pk", "state", "attempts")),
+    ),
+]

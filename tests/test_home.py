@@ -1,0 +1,53 @@
+"""The home page shows each user their own work, in a fixed number of queries."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from activities.models import Meeting, MeetingKind, MeetingStatus
+
+
+def _plan(branch, days_from_today, topic):
+    return Meeting.objects.create(
+        branch=branch,
+        kind=MeetingKind.THEME_DAY,
+        status=MeetingStatus.PLANNED,
+        planned_on=timezone.localdate() + datetime.timedelta(days=days_from_today),
+        topic=topic,
+    )
+
+
+def test_a_secretary_sees_the_next_meetings_of_their_own_community_only(cast, client_for):
+    _plan(cast.branch_a, 3, "学习二十大精神")
+    _plan(cast.branch_b, 3, "西湖区的会")
+    page = client_for("community_secretary").get("/").content.decode()
+    assert "近期会议" in page
+    assert cast.branch_a.name in page
+    assert cast.branch_b.name not in page
+
+
+def test_a_meeting_whose_day_has_passed_waits_to_be_recorded(cast, client_for):
+    late = _plan(cast.branch_a, -2, "上周的主题党日")
+    page = client_for("branch_secretary").get("/").content.decode()
+    assert f"/meetings/{late.pk}/record/" in page
+
+
+def test_district_staff_get_no_recording_lists(cast, client_for):
+    _plan(cast.branch_a, 3, "学习")
+    page = client_for("district_staff").get("/").content.decode()
+    assert "/meetings/" not in page
+
+
+def test_the_home_page_query_count_does_not_grow_with_meetings(cast, client_for):
+    client = client_for("community_secretary")
+    _plan(cast.branch_a, 1, "一")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for day in range(2, 20):
+        _plan(cast.branch_a, day, f"会议{day}")
+        _plan(cast.branch_a, -day, f"旧会{day}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/")
+    assert len(many) == len(few)
