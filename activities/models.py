@@ -155,6 +155,13 @@ class Meeting(models.Model):
                 name="meeting_held_branch_day_idx",
             ),
             models.Index(fields=["branch", "planned_on"], name="meeting_branch_planned_idx"),
+            # Held meetings in a date range across many branches (dashboards' trend and
+            # inactive members): no scan of the whole table.
+            models.Index(
+                fields=["held_on", "branch"],
+                condition=Q(status="held"),
+                name="meeting_held_day_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -293,6 +300,11 @@ class Attendance(models.Model):
         indexes = [
             # Per-meeting counts by status (rates, quorum) read only this index.
             models.Index(fields=["meeting", "status"], name="attendance_meeting_status_idx"),
+            # "Did this member take part?" (dashboards' inactive members) from the index.
+            # (a plain composite index: SQLite has no INCLUDE columns)
+            models.Index(fields=["member", "status", "meeting"], name="attendance_member_cov_idx"),
+            # Who took part in a range of meetings, read from the index alone.
+            models.Index(fields=["meeting", "status", "member"], name="attendance_meeting_cov_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -348,6 +360,7 @@ class MakeUp(models.Model):
         verbose_name = _("make-up")
         verbose_name_plural = _("make-ups")
         ordering = ["-made_up_on", "-pk"]
+        indexes = [models.Index(fields=["made_up_on"], name="make_up_day_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.made_up_on:%Y-%m-%d}"
@@ -763,6 +776,12 @@ class CareVisit(models.Model):
             # "Last in-person visit per member" reads only this index.
             models.Index(fields=["member", "kind", "visited_on"], name="care_visit_member_idx"),
             models.Index(fields=["visited_on"], name="care_visit_day_idx"),
+            # The last in-person visit of a member: one index probe (dashboards, care lists).
+            models.Index(
+                fields=["member", "-visited_on"],
+                condition=~models.Q(kind="phone"),
+                name="care_visit_in_person_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -572,7 +572,9 @@ def due_registrations(ctx: Context) -> list[Due]:
     accepted, to the community's secretaries (who accept them). One query."""
     cutoff = ctx.today - setting("REGISTRATION_WAITING_DAYS") * DAY
     regs = CommunityRegistration.objects.filter(
-        status=RegistrationStatus.REPORTED, reported_on__lte=cutoff, member__status="active"
+        status=RegistrationStatus.REPORTED,
+        reported_on__lte=cutoff,
+        member__status=MemberStatus.ACTIVE,
     ).select_related("member", "community")
     if ctx.branch_ids:
         regs = regs.filter(

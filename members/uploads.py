@@ -184,6 +184,7 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
     if not _claim(run, [ImportState.READY], ImportState.WRITING):
         run.refresh_from_db()
         return run
+    # SQLite runs in WAL mode (settings), so progress polls can read while this writes.
     try:
         plan = _read(run)
     except importing.ImportFileError as error:

@@ -45,11 +45,12 @@ BRANCH_LIST = PER_REQUEST + 2
 # 4. COUNT(*) of the visible active branches (for the paginator)
 # 5. one page (25) of branches with organisation, parent organisation, venue, group count
 
-BRANCH_DETAIL = PER_REQUEST + 4
+BRANCH_DETAIL = PER_REQUEST + 5
 # 4. the branch with its organisation and venue (get_for_user)
 # 5. its party groups
 # 6. members' section: active members and full members of the branch (one aggregate)
-# 7. members' section: the branch committee's current term
+# 7. members' section: the branch committee's current term (none here, so no posts query)
+# 8. members' section: the party groups' current leaders
 
 
 @dataclass

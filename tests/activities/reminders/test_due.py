@@ -1,11 +1,13 @@
 """What is due: each kind of reminder, who gets it, and the thresholds (settings)."""
 
 import datetime
+import uuid
 
 import pytest
 
-from activities import reminders
+from activities import reminders, services
 from activities.models import (
+    AttendanceStatus,
     CareNeed,
     CareVisit,
     CareVisitKind,
@@ -85,13 +87,11 @@ def test_a_cadence_period_ending_soon_and_not_met_is_at_risk(cast, settings):
 
 def test_a_met_cadence_is_not_at_risk(cast, settings):
     settings.REMINDER_CADENCE_DAYS_LEFT = CADENCE_DEFAULTS
-    from activities import services
-
     services.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "一季度党员大会", "held_on": TODAY},
         marks={},
-        client_key=__import__("uuid").uuid4(),
+        client_key=uuid.uuid4(),
         actor=None,
     )
     reminders.sweep(now=NOW + days(7))
@@ -195,9 +195,6 @@ def test_a_waiting_registration_goes_to_the_community_secretary_who_accepts_it(c
 
 
 def test_a_member_with_no_participation_for_three_months_is_a_prompt(cast):
-    from activities import services
-    from activities.models import AttendanceStatus
-
     quiet = cast.member_a
     active = cast.member_a_bedridden
     services.meeting_record_new(
@@ -208,7 +205,7 @@ def test_a_member_with_no_participation_for_three_months_is_a_prompt(cast):
             "held_on": TODAY - days(30),
         },
         marks={quiet.pk: services.Mark(AttendanceStatus.ABSENT)},
-        client_key=__import__("uuid").uuid4(),
+        client_key=uuid.uuid4(),
         actor=None,
     )
     reminders.sweep(now=NOW)

@@ -13,8 +13,18 @@ from activities.models import (
 from . import LOGGED_IN, Spec
 
 
+def secretary_of(community):
+    """The community secretary of `community` (so that the scope sweep's mirrored cast,
+    with community_b for community_a, finds district B's secretary)."""
+    from branches.access import Role
+    from branches.models import StaffRole
+
+    role = StaffRole.objects.get(role=Role.COMMUNITY_SECRETARY, organization=community)
+    return role.user
+
+
 def item(cast):
-    user = cast.user("community_secretary")
+    user = secretary_of(cast.community_a)
     found = Reminder.objects.filter(recipient=user, kind=ReminderKind.MEETING_UPCOMING).first()
     return found or Reminder.objects.create(
         kind=ReminderKind.MEETING_UPCOMING,
@@ -43,7 +53,7 @@ def unread_for_everyone(cast):
 
 
 def failed(cast):
-    user = cast.user("community_secretary")
+    user = secretary_of(cast.community_a)
     found = Reminder.objects.filter(recipient=user, kind=ReminderKind.DIGEST).first()
     return found or Reminder.objects.create(
         kind=ReminderKind.DIGEST,
