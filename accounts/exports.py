@@ -1,4 +1,4 @@
-"""The audit log as an Excel workbook (openpyxl, streaming rows)."""
+"""Spreadsheet safety shared by every export, and the audit log as an Excel workbook."""
 
 import io
 import json
@@ -9,12 +9,13 @@ from openpyxl import Workbook
 
 from .audit import masked_changes
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Text that can never become a live formula in a spreadsheet."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Text that starts like a formula gets a leading apostrophe, so a spreadsheet shows
+    it as text and never runs it. Numbers and dates pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -17,6 +17,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 
+from accounts.exports import safe_cell
+
 PDF_FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 SHEET_CSS = "branches/sheet.css"  # shared by the browser print page and the PDF
 
@@ -46,7 +48,6 @@ h1 {{ string-set: sheet-title content(); }}
 .no-pdf {{ display: none !important; }}
 """
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -98,14 +99,6 @@ def pdf_response(
 
 
 # --- Excel -----------------------------------------------------------------------------
-
-
-def safe_cell(value):
-    """Text that starts like a formula gets a leading apostrophe, so a spreadsheet shows
-    it as text and never runs it. Numbers and dates pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from branches.exporting import safe_cell
+
 from .masking import HIDDEN, mask_address, mask_id, mask_phone
 from .models import RegistrationStatus
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # (key, header) of the full roster and of the unit liaison's view (status only).
 COLUMNS = [
@@ -57,14 +57,6 @@ PRINT_COLUMNS = [
     "joined_party_on",
     "registration",
 ]
-
-
-def safe_cell(value):
-    """Text that starts like a formula gets a leading apostrophe, so a spreadsheet shows
-    it as text and never runs it."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def registration_label(status) -> str:

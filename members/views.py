@@ -319,43 +319,40 @@ def member_status(request, pk):
     )
 
 
-def service_role_create(request, pk):
+def _member_record_create(request, pk, *, form_class, create, done, title):
+    """A small record added to one member (a service role, an honour): form, service, back."""
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
-    form = ServiceRoleForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.service_role_create(
-            member=member, fields=form.cleaned_data, actor=request.user, request=request
-        )
-        messages.success(request, _("Service role added."))
+        create(member=member, fields=form.cleaned_data, actor=request.user, request=request)
+        messages.success(request, done)
         return redirect("members:member_detail", pk=member.pk)
     return render(
         request,
         "members/form.html",
-        {
-            "form": form,
-            "title": _("New service role: %(name)s") % {"name": member.name},
-            "member": member,
-        },
+        {"form": form, "title": title % {"name": member.name}, "member": member},
+    )
+
+
+def service_role_create(request, pk):
+    return _member_record_create(
+        request,
+        pk,
+        form_class=ServiceRoleForm,
+        create=services.service_role_create,
+        done=_("Service role added."),
+        title=_("New service role: %(name)s"),
     )
 
 
 def recognition_create(request, pk):
-    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
-    form = RecognitionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.recognition_create(
-            member=member, fields=form.cleaned_data, actor=request.user, request=request
-        )
-        messages.success(request, _("Honour recorded."))
-        return redirect("members:member_detail", pk=member.pk)
-    return render(
+    return _member_record_create(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Exemplary figure: %(name)s") % {"name": member.name},
-            "member": member,
-        },
+        pk,
+        form_class=RecognitionForm,
+        create=services.recognition_create,
+        done=_("Honour recorded."),
+        title=_("Exemplary figure: %(name)s"),
     )
 
 
