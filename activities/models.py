@@ -191,10 +191,6 @@ class Meeting(models.Model):
         return self.status == MeetingStatus.HELD
 
     @property
-    def needs_quorum(self) -> bool:
-        return self.kind in QUORUM_KINDS
-
-    @property
     def place(self) -> str:
         parts = [self.venue.name if self.venue_id else "", self.venue_note]
         return " · ".join(p for p in parts if p)
@@ -318,10 +314,6 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member_id} · {self.get_status_display()}"
-
-    @property
-    def is_attending(self) -> bool:
-        return self.status in ATTENDING
 
 
 class MakeUpKind(models.TextChoices):
@@ -714,11 +706,6 @@ class Carer(models.Model):
         return self.name
 
 
-class CareVisitQuerySet(CareScopedQuerySet):
-    def in_person(self):
-        return self.filter(kind__in=IN_PERSON_VISITS)
-
-
 class CareVisit(models.Model):
     """One care visit (关怀走访): who went, when, what kind, what was raised."""
 
@@ -766,7 +753,7 @@ class CareVisit(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = CareVisitQuerySet.as_manager()
+    objects = CareScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("care visit")
@@ -868,9 +855,6 @@ class FollowUp(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_FOLLOW_UPS
-
-    def is_past_due(self, today: datetime.date) -> bool:
-        return self.is_open and self.due_on < today
 
 
 class ActivityKind(models.TextChoices):
@@ -1181,10 +1165,6 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.title
-
-    @property
-    def is_item(self) -> bool:
-        return self.kind in ITEM_KINDS
 
     @property
     def is_unread(self) -> bool:

@@ -71,7 +71,7 @@ class RosterRow:
 
 
 def is_voting_on(full_member_on: datetime.date | None, day: datetime.date) -> bool:
-    """Same rule as Member.is_full_member_on: only a full member on that day votes."""
+    """Only a full member on that day votes (full_member_on on or before it)."""
     return full_member_on is not None and full_member_on <= day
 
 

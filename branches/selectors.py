@@ -18,7 +18,8 @@ def children_with_counts(node: Organization):
     child (the database groups by the child's path prefix)."""
     children = list(node.children.all())
     communities = dict(
-        Organization.objects.filter(path__startswith=node.path, level=Level.COMMUNITY)
+        Organization.objects.subtree(node)
+        .filter(level=Level.COMMUNITY)
         .annotate(child=_child_prefix(node, "path"))
         .values_list("child")
         .annotate(n=Count("*"))

@@ -198,9 +198,6 @@ class Member(models.Model):
     def age(self) -> int:
         return self.age_on(timezone.localdate())
 
-    def is_full_member_on(self, day: datetime.date) -> bool:
-        return self.full_member_on is not None and self.full_member_on <= day
-
 
 class RegistrationStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")
@@ -357,9 +354,6 @@ class CommitteeTerm(models.Model):
     def __str__(self):
         return f"{self.branch} · {self.number}"
 
-    def is_current(self, on: datetime.date) -> bool:
-        return self.starts_on <= on <= self.ends_on
-
 
 class Position(models.Model):
     """One post on a committee term, held by a member."""
@@ -485,9 +479,6 @@ class ServiceRole(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.get_kind_display()}"
-
-    def is_current(self, on: datetime.date) -> bool:
-        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
 
 
 class Recognition(models.Model):

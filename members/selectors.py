@@ -332,10 +332,6 @@ def structure_warnings(*, members, full_members, term, positions, today, kind=No
     return warnings
 
 
-def branch_structure_warnings(branch: Branch, *, today=None) -> list[StructureWarning]:
-    return branch_structure(branch, today=today).warnings
-
-
 def term_years(branch: Branch) -> int:
     """Committee terms: 5 years for community branches, 3 for others (DOMAIN.md)."""
     return 5 if branch.kind == BranchKind.COMMUNITY else 3

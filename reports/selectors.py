@@ -206,10 +206,6 @@ class Figures:
     def attendance(self) -> float | None:
         return self.tally.rate
 
-    @property
-    def inactive_share(self) -> float | None:
-        return _percent(self.inactive, self.home_members)
-
     def labels(self) -> dict[str, str]:
         return {
             "coverage": format_rate(self.coverage),
@@ -407,10 +403,6 @@ class Dashboard:
     @property
     def heat_lines(self) -> list[BranchLine]:
         return [line for line in self.lines if line.in_period]
-
-    @property
-    def trend_max(self) -> float:
-        return max([p.rate or 0 for p in self.trend] + [0.0])
 
 
 def excusals_of(lines: list[BranchLine]) -> list:
