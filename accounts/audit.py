@@ -159,7 +159,11 @@ def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[
                 object_type=object_type,
                 object_id=object_id,
                 object_repr=object_repr,
-                changes=json.loads(_canonical({"before": change.before, "after": change.after})),
+                # Masked when written, not only when shown: erasing a member must not
+                # leave their ID number, phone, address or health notes in the trail.
+                changes=masked_changes(
+                    json.loads(_canonical({"before": change.before, "after": change.after}))
+                ),
                 ip=ip,
                 prev_hash=prev,
             )
@@ -367,7 +371,9 @@ def _mask_value(key: str, value):
 
 def masked_changes(changes: dict) -> dict:
     """`changes` with the sensitive values (settings.AUDIT_MASKED_FIELDS) masked: the
-    auditor sees that an ID number changed, not the number."""
+    auditor sees that an ID number changed, not the number. Applied when an entry is
+    written (so the trail never holds the values) and again when shown (entries written
+    before that); masking a masked value changes nothing that matters."""
     sensitive = tuple(settings.AUDIT_MASKED_FIELDS)
 
     def mask(data):

@@ -12,7 +12,19 @@ prepend a new key, deploy, run `manage.py reencrypt_fields`, then remove the old
 The ciphertext is random, so the database cannot compare, sort or search encrypted
 columns: look rows up through the keyed hash (HMAC-SHA256 under settings.FIELD_HASH_KEY).
 The hash key is separate from the encryption keys; changing it needs
-`manage.py reencrypt_fields --rehash` (the hashes are recomputed from the plaintext).
+`manage.py reencrypt_fields` too (it recomputes every hash from the plaintext).
+The command finds the fields itself (every Encrypted*Field and KeyedHashField of every
+installed model): a new encrypted field needs no change there.
+
+Encrypted today (docs/privacy/data-inventory.md):
+- members.Member.id_number (unique, looked up through id_number_hash);
+- activities.CareNeed.care_note, CareVisit.summary and .matters_raised, FollowUp.matter
+  and .outcome (health and family details in free text);
+- activities.ReminderPreference.webhook_url and .webhook_secret (credentials).
+Kept plain on purpose: Member.health, mobility and living situation are small sets of
+categories used in SQL filters and counts; a keyed hash of four values would be undone by
+counting, so encrypting them would cost the filters without protecting anything. They are
+masked on pages, exports and in the audit trail instead.
 """
 
 from __future__ import annotations
@@ -207,3 +219,61 @@ def encrypted_fields(model) -> list[models.Field]:
 
 def hash_fields(model) -> list[KeyedHashField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]
+
+
+# --- Data migrations -----------------------------------------------------------------------
+
+
+def _rewrite_columns(schema_editor, table: str, columns: list[str], convert, batch: int) -> None:
+    """Rewrite `columns` of every row of `table` through `convert`, `batch` rows at a time
+    (raw SQL: the field classes of a migration's state may not read the old values)."""
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    last = None
+    with connection.cursor() as cursor:
+        while True:
+            where = "" if last is None else f" WHERE {quote('id')} > %s"
+            cursor.execute(
+                f"SELECT {quote('id')}, {names} FROM {quote(table)}{where} "  # noqa: S608
+                f"ORDER BY {quote('id')} LIMIT {int(batch)}",
+                [] if last is None else [last],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for column_index, column in enumerate(columns, start=1):
+                changed = []
+                for row in rows:
+                    value = row[column_index]
+                    if value in (None, ""):
+                        continue
+                    new = convert(value)
+                    if new != value:
+                        changed.append((new, row[0]))
+                if changed:
+                    cursor.executemany(
+                        f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
+                        f"WHERE {quote('id')} = %s",
+                        changed,
+                    )
+
+
+def encrypt_columns(schema_editor, table: str, columns: list[str], batch: int = 500) -> None:
+    """For a data migration: encrypt the plain values left in `columns` (run after the
+    fields became Encrypted*Field). Values already encrypted are left alone."""
+
+    def convert(value):
+        return value if str(value).startswith(PREFIX) else encrypt(str(value))
+
+    _rewrite_columns(schema_editor, table, columns, convert, batch)
+
+
+def decrypt_columns(schema_editor, table: str, columns: list[str], batch: int = 500) -> None:
+    """The way back of `encrypt_columns`."""
+
+    def convert(value):
+        return decrypt(value) if str(value).startswith(PREFIX) else value
+
+    _rewrite_columns(schema_editor, table, columns, convert, batch)

@@ -7,4 +7,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisational life and care")
 
     def ready(self):
-        from . import reminder_hooks  # noqa: F401  (saving a meeting or visit queues a sweep)
+        from members.erasure import member_erasing
+
+        from . import erasure, reminder_hooks  # noqa: F401  (saving a meeting or visit queues a sweep)
+
+        member_erasing.connect(erasure.erase_member, dispatch_uid="activities.erase_member")

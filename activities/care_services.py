@@ -23,6 +23,7 @@ from accounts import audit
 from accounts.models import AuditAction
 
 from . import services as meeting_services
+from . import summaries
 from .models import (
     OPEN_FOLLOW_UPS,
     Activity,
@@ -236,6 +237,7 @@ def _detach_make_up(visit: CareVisit, changes: list) -> None:
     CareVisit.objects.filter(pk=visit.pk).update(make_up=None)
     visit.make_up = None
     current.delete()
+    summaries.refresh_meeting(current.attendance.meeting, members=[visit.member_id])
 
 
 def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
@@ -278,6 +280,7 @@ def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
         old, new = _diff(before, _snapshot(current, MAKE_UP_FIELDS))
         if new:
             current.save(update_fields=list(new))
+            summaries.refresh_meeting(meeting, members=[visit.member_id])
             changes.append(
                 audit.Change(
                     AuditAction.UPDATE,
@@ -419,6 +422,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
         visit.delete()
         if make_up is not None:
             make_up.delete()
+            summaries.refresh_meeting(make_up.attendance.meeting, members=[visit.member_id])
 
 
 # --- Follow-ups -------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import EncryptedCharField, EncryptedTextField
 from branches.access import EDIT_RULES, VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, PartyGroup, Venue
 from members.models import Member
@@ -585,7 +586,8 @@ class CareNeed(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("A visit on the last day of the interval still counts as on time."),
     )
-    care_note = models.TextField(
+    # Health and living details: encrypted at rest (accounts.crypto), never queried.
+    care_note = EncryptedTextField(
         _("care note"),
         blank=True,
         help_text=_("Health and living details. Shown only to those who may see them."),
@@ -721,8 +723,9 @@ class CareVisit(models.Model):
         help_text=_("For holiday greetings: e.g. 春节, 七一, 重阳."),
     )
     visitors = models.CharField(_("visitors"), max_length=120)
-    summary = models.TextField(_("what happened"), blank=True)
-    matters_raised = models.TextField(_("problems raised"), blank=True)
+    # Free text that may hold health or family details: encrypted at rest.
+    summary = EncryptedTextField(_("what happened"), blank=True)
+    matters_raised = EncryptedTextField(_("problems raised"), blank=True)
     meeting = models.ForeignKey(
         Meeting,
         verbose_name=_("meeting made up"),
@@ -814,7 +817,8 @@ class FollowUp(models.Model):
     visit = models.ForeignKey(
         CareVisit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="follow_ups"
     )
-    matter = models.CharField(_("matter to follow up"), max_length=300)
+    # Copied from the visit's problems raised, so encrypted at rest like them.
+    matter = EncryptedCharField(_("matter to follow up"), max_length=300)
     owner_name = models.CharField(_("responsible"), max_length=60)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -829,7 +833,7 @@ class FollowUp(models.Model):
         _("state"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.OPEN
     )
     solved_on = models.DateField(_("solved or closed on"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    outcome = EncryptedCharField(_("outcome"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -998,7 +1002,6 @@ class ActivityParticipant(models.Model):
 #   the receiver records at most one delivery per key.
 
 
-from accounts.crypto import EncryptedCharField  # noqa: E402  (this section's own imports)
 from branches.access import REVIEW_REMINDERS  # noqa: E402
 
 
@@ -1268,3 +1271,49 @@ class ReminderPreference(models.Model):
             (self.use_sms, Channel.SMS),
         ]
         return [channel.value for on, channel in chosen if on]
+
+
+# --- 5. Dashboard summaries (derived; activities.summaries keeps them) -----------------
+
+
+class BranchMonthTally(models.Model):
+    """Held meetings and their attendance per branch x calendar month (by held_on): the
+    dashboards read these instead of aggregating every attendance row of a district.
+
+    Derived data: activities.summaries rewrites a (branch, month) row in the same
+    transaction as any meeting, attendance or make-up write touching it;
+    `manage.py rebuild_summaries` recomputes all of them from the source rows.
+    """
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the month's first day
+    held = models.PositiveIntegerField(default=0)
+    expected = models.PositiveIntegerField(default=0)
+    present = models.PositiveIntegerField(default=0)
+    remote = models.PositiveIntegerField(default=0)
+    excused = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    made_up = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "month"], name="branch_month_tally_unique")
+        ]
+        indexes = [models.Index(fields=["month", "branch"], name="branch_month_tally_month_idx")]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.month:%Y-%m}"
+
+
+class MemberParticipation(models.Model):
+    """A member's latest participation: a held meeting attended (present or remote) or a
+    make-up. "No participation for three months" becomes one indexed comparison.
+    Derived data, kept by activities.summaries like BranchMonthTally."""
+
+    member = models.OneToOneField(
+        Member, primary_key=True, on_delete=models.CASCADE, related_name="participation"
+    )
+    last_on = models.DateField(db_index=True)
+
+    def __str__(self):
+        return f"{self.member_id} {self.last_on}"

@@ -404,20 +404,51 @@ def compliance(
     hi = max(plan[3] for plan in all_plans)
     ids = list(by_pk)
 
-    # branch -> (kind, group) -> month -> n. Grouped by day in SQL (a plain date column
-    # loads much faster than a truncated timestamp) and folded into months here.
-    held: dict[int, dict[tuple, dict]] = defaultdict(dict)
+    # Months are numbered from `lo` (every rule period starts on a 1st and ends on a
+    # month's last day), so a period is a range of indices and sums are slices.
+    n_months = len(spans_between(Period.MONTH, lo, hi))
+
+    def index(day: datetime.date) -> int:
+        return (day.year - lo.year) * 12 + day.month - lo.month
+
+    plan_ranges = {
+        district_path: [
+            (kind, rule, span, span_end, index(span.start), index(span.start) + len(starts))
+            for kind, rule, span, span_end, starts in plans
+        ]
+        for district_path, plans in plans_by_district.items()
+    }
+
+    # branch -> (kind, group) -> meetings held per month index. Grouped by day in SQL (a
+    # plain date column loads much faster than a truncated timestamp).
+    held: dict[int, dict[tuple, list[int]]] = defaultdict(dict)
+    # Each kind only over its own periods: a quarter's page needs a year of meetings only
+    # for the kinds with yearly rules.
+    windows: dict[str, tuple[datetime.date, datetime.date]] = {}
+    for kind, _rule, span, span_end, _starts in all_plans:
+        low, high = windows.get(kind, (span.start, span_end))
+        windows[kind] = (min(low, span.start), max(high, span_end))
+    in_window = Q()
+    for kind, (low, high) in windows.items():
+        in_window |= Q(kind=kind, held_on__gte=low, held_on__lte=high)
     rows = (
         Meeting.objects.filter(
-            branch_id__in=ids, status=MeetingStatus.HELD, held_on__gte=lo, held_on__lte=hi
+            in_window,
+            branch_id__in=ids,
+            status=MeetingStatus.HELD,
+            held_on__gte=lo,  # implied by the windows; lets the index bound the scan
+            held_on__lte=hi,
         )
         .values_list("branch_id", "kind", "party_group_id", "held_on")
         .annotate(n=Count("*"))
         .order_by()
     )
     for branch_id, kind, group_id, held_on, n in rows:
-        by_month = held[branch_id].setdefault((kind, group_id), defaultdict(int))
-        by_month[held_on.replace(day=1)] += n
+        by_key = held[branch_id]
+        by_month = by_key.get((kind, group_id))
+        if by_month is None:
+            by_month = by_key[(kind, group_id)] = [0] * n_months
+        by_month[index(held_on)] += n
 
     excusals = defaultdict(list)
     for excusal in Excusal.objects.filter(
@@ -437,48 +468,51 @@ def compliance(
     ):
         terms[branch_id].append((starts_on, has_committee))
 
-    months = [(m.start, m.end) for m in spans_between(Period.MONTH, lo, hi)]
+    month_ends = [m.end for m in spans_between(Period.MONTH, lo, hi)]
+    no_meetings = [0] * n_months
 
     for branch in branches:
         pk = branch.pk
+        # The whole months the branch existed (founded on or before the 1st, not dissolved
+        # before the month's end): one range of indices [first, stop).
         established, dissolved = branch.established_on, branch.dissolved_on
-        # Whole months the branch existed, and those a committee sat (latest term by the
-        # month's end): computed once per branch, not per cell.
-        existed, sat = set(), set()
-        for month_start, month_end in months:
-            if (established and established > month_start) or (
-                dissolved and dissolved <= month_end
-            ):
-                continue
-            existed.add(month_start)
-            latest = None
-            for starts_on, flag in terms[pk]:
-                if starts_on <= month_end:
-                    latest = flag
-            if latest:
-                sat.add(month_start)
+        first = 0 if established is None else max(0, index(established) + (established.day > 1))
+        # Dissolved on day d: gone before the end of d's month, so its months stop there.
+        stop = n_months if dissolved is None else min(n_months, max(0, index(dissolved)))
+        # Months whose latest committee term (started by the month's end) has a committee.
+        sat = [0] * n_months
+        branch_terms, t, latest = terms[pk], 0, None
+        for i in range(first, stop):
+            while t < len(branch_terms) and branch_terms[t][0] <= month_ends[i]:
+                latest = branch_terms[t][1]
+                t += 1
+            sat[i] = 1 if latest else 0
         branch_groups = groups[pk]
-        keys = [None, *branch_groups]
         branch_held = held.get(pk, {})
-        for kind, rule, span, span_end, month_starts in plans_by_district[_district_path(branch)]:
+        branch_excusals = excusals[pk]
+        for kind, rule, span, span_end, a, b in plan_ranges[_district_path(branch)]:
             cell = Cell(kind=kind, span=span, rule=rule)
-            counted_months = existed if kind != MeetingKind.COMMITTEE else sat
-            whole = sum(1 for m in month_starts if m in counted_months)
-            share = _prorate(rule.minimum_count, whole, len(month_starts))
-            per_group = {}
-            for g in keys:
-                by_month = branch_held.get((kind, g))
-                per_group[g] = (
-                    sum(by_month.get(m, 0) for m in month_starts) if by_month is not None else 0
-                )
-            cell.held = sum(per_group.values())
-            if rule.per_group:
-                cell.required = share * len(branch_groups)
-                cell.counted = sum(min(per_group[g], share) for g in branch_groups)
+            if kind == MeetingKind.COMMITTEE:
+                whole = sum(sat[a:b])
             else:
+                whole = max(0, min(b, stop) - max(a, first))
+            share = _prorate(rule.minimum_count, whole, b - a)
+            if rule.per_group:
+                per_group = [
+                    sum(branch_held.get((kind, g), no_meetings)[a:b]) for g in branch_groups
+                ]
+                cell.held = sum(per_group) + sum(branch_held.get((kind, None), no_meetings)[a:b])
+                cell.required = share * len(branch_groups)
+                cell.counted = sum(min(n, share) for n in per_group)
+            else:
+                cell.held = sum(
+                    sum(branch_held.get((kind, g), no_meetings)[a:b])
+                    for g in (None, *branch_groups)
+                )
                 cell.required = share
                 cell.counted = min(cell.held, share)
-            cell.excusal = next((e for e in excusals[pk] if e.covers(span, kind)), None)
+            if branch_excusals:
+                cell.excusal = next((e for e in branch_excusals if e.covers(span, kind)), None)
             if cell.required == 0:
                 cell.status = CellStatus.NOT_REQUIRED
             elif cell.excusal is not None:

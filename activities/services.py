@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction
 
+from . import summaries
 from .models import (
     ATTENDING,
     NOT_ATTENDING,
@@ -124,11 +125,14 @@ def meeting_update(*, meeting: Meeting, details: dict, actor, request=None) -> M
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         before = _snapshot(meeting, MEETING_FIELDS)
+        was_held, held_on = meeting.status == MeetingStatus.HELD, meeting.held_on
         for name, value in details.items():
             setattr(meeting, name, value)
         old, new = _diff(before, _snapshot(meeting, MEETING_FIELDS))
         if new:
             meeting.save(update_fields=[*details, "updated_at"])
+            if was_held or meeting.status == MeetingStatus.HELD:
+                summaries.refresh_meeting(meeting, months=[held_on])
             audit.record(
                 AuditAction.UPDATE, meeting, actor=actor, request=request, before=old, after=new
             )
@@ -273,6 +277,9 @@ def meeting_record(
         if new:
             changes.insert(0, audit.Change(AuditAction.UPDATE, meeting, before=old, after=new))
         changes = _write_lines(meeting, lines, changes, stale, actor=actor, request=request)
+        summaries.refresh_meeting(
+            meeting, months=[before["held_on"]], members=[row.member_id for row in roster]
+        )
         audit.record_many(changes, actor=actor, request=request)
         return RecordResult(meeting, changed=len(lines))
 
@@ -319,6 +326,7 @@ def meeting_record_new(
             audit.Change(AuditAction.CREATE, meeting, after=_snapshot(meeting, MEETING_FIELDS)),
         )
         _write_lines(meeting, lines, changes, [], actor=actor, request=request)
+        summaries.refresh_meeting(meeting, members=[row.member_id for row in roster])
         audit.record_many(changes, actor=actor, request=request)
         return RecordResult(meeting, changed=len(lines))
 
@@ -345,6 +353,7 @@ def makeup_record(*, attendance: Attendance, details: dict, actor, request=None)
         if details["made_up_on"] < attendance.meeting.held_on:
             raise RecordingError(_("A make-up cannot be before the meeting."), "before_meeting")
         make_up = MakeUp.objects.create(attendance=attendance, recorded_by=actor, **details)
+        summaries.refresh_meeting(attendance.meeting, members=[attendance.member_id])
         audit.record(
             AuditAction.CREATE,
             make_up,

@@ -163,9 +163,10 @@ def seed_members(*, rng: random.Random, structure: Structure, today: datetime.da
                 by_branch[branch.pk].append(member)
     # Placement is decided before the insert: one insert each, no update afterwards.
     _insert(Member, members)
-    ids = dict(Member.objects.values_list("id_number", "pk"))
+    # _insert has set each id_number_hash (the ID number itself is stored encrypted).
+    ids = dict(Member.objects.values_list("id_number_hash", "pk"))
     for member in members:
-        member.pk = ids[member.id_number]
+        member.pk = ids[member.id_number_hash]
     for registration in registrations:
         registration.member_id = registration.member.pk
     _insert(CommunityRegistration, registrations)

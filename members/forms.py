@@ -93,7 +93,7 @@ class MemberForm(PortalForm):
 
     def clean_id_number(self):
         number = validate_id_number(self.cleaned_data["id_number"])
-        clash = Member.objects.filter(id_number=number).exclude(pk=self.instance.pk)
+        clash = Member.objects.by_id_number(number).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(_("A member with this ID number is already recorded."))
         return number
@@ -158,6 +158,25 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", self.submit_label, css_class="btn-lg"))
+
+
+class EraseForm(ActionForm):
+    """Erasing a member cannot be undone: the user types the member's name to confirm."""
+
+    submit_label = _("Delete the member and their data")
+
+    name = forms.CharField(label=_("Type the member's name to confirm"), max_length=40)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        self.helper.inputs[0].field_classes = "btn btn-danger btn-lg"
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if name != self.member.name:
+            raise forms.ValidationError(_("The name does not match this member."))
+        return name
 
 
 class RegistrationReportForm(ActionForm):

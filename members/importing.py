@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import Branch, BranchKind, Organization, OriginalUnit, PartyGroup
 
-from .models import Gender, Health, Living, Member, RelationKind, RetirementType
+from .models import Gender, Health, Living, Member, RelationKind, RetirementType, id_number_hash
 from .validators import (
     id_birth_date,
     id_gender,
@@ -734,16 +734,19 @@ class _RowChecker:
         community, refuse those registered in another one."""
         if not rows:
             return
-        attnames = sorted({key for row in rows for key in row.fields})
+        # The ID number is stored encrypted: match on its keyed hash, and leave the
+        # number itself out of the comparison (an equal hash is the same number).
+        attnames = sorted({key for row in rows for key in row.fields} - {"id_number"})
+        hashes = {row.excel_row: id_number_hash(row.fields["id_number"]) for row in rows}
         existing = {
-            values["id_number"]: values
-            for values in Member.objects.filter(
-                id_number__in=[row.fields["id_number"] for row in rows]
-            ).values("pk", "community_id", *attnames)
+            values["id_number_hash"]: values
+            for values in Member.objects.filter(id_number_hash__in=hashes.values()).values(
+                "pk", "community_id", "id_number_hash", *attnames
+            )
         }
         kept = []
         for row in rows:
-            found = existing.get(row.fields["id_number"])
+            found = existing.get(hashes[row.excel_row])
             if found is None:
                 kept.append(row)
                 continue
@@ -759,7 +762,9 @@ class _RowChecker:
                 continue
             row.member_id = found["pk"]
             row.changed = {
-                key: value for key, value in row.fields.items() if found.get(key) != value
+                key: value
+                for key, value in row.fields.items()
+                if key != "id_number" and found.get(key) != value
             }
             if row.new_unit_name:
                 row.changed["original_unit_id"] = None

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.crypto import EncryptedCharField, KeyedHashField
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
-from .validators import validate_id_number, validate_phone
+from .validators import normalize_id_number, validate_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
@@ -56,6 +57,11 @@ class MemberStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
+def id_number_hash(number: str) -> str:
+    """The lookup hash of an ID number as typed (spaces, full-width digits, a small x)."""
+    return Member._meta.get_field("id_number_hash").hash_of(number)
+
+
 class MemberQuerySet(ScopedQuerySet):
     """Members in the user's area or branch; a unit liaison reads its unit's retirees."""
 
@@ -67,6 +73,14 @@ class MemberQuerySet(ScopedQuerySet):
 
     def active(self):
         return self.filter(status=MemberStatus.ACTIVE)
+
+    def by_id_number(self, number: str):
+        """The member with this ID number (as typed): the number is stored encrypted, so
+        the lookup goes through its keyed hash."""
+        return self.filter(id_number_hash=id_number_hash(number))
+
+    def by_id_numbers(self, numbers):
+        return self.filter(id_number_hash__in=[id_number_hash(n) for n in numbers])
 
     def with_registration(self):
         """Annotate `registration_status` and `registration_id`: the member's live
@@ -86,9 +100,9 @@ class Member(models.Model):
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)
-    id_number = models.CharField(
-        _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
-    )
+    # Encrypted at rest (accounts.crypto); unique and found through its keyed hash.
+    id_number = EncryptedCharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    id_number_hash = KeyedHashField(source="id_number", normalizer=normalize_id_number, unique=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField(pgettext_lazy("home", "address"), max_length=200, blank=True)
     community = models.ForeignKey(

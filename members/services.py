@@ -35,9 +35,12 @@ from .models import (
     ServiceRole,
 )
 
-# The member fields an audit snapshot covers (all stored fields but the timestamps).
+# The member fields an audit snapshot covers
+# (all stored fields but the timestamps; not the ID number's lookup hash).
 MEMBER_FIELDS = [
-    f.name for f in Member._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
+    f.name
+    for f in Member._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at", "id_number_hash"}
 ]
 REGISTRATION_FIELDS = [
     "status",
@@ -576,13 +579,14 @@ class _ImportWriter:
             ]
             Member.objects.bulk_create(members)
             if members[0].pk is None:  # a backend without RETURNING
+                # bulk_create has set each id_number_hash (KeyedHashField.pre_save).
                 ids = dict(
-                    Member.objects.filter(id_number__in=[m.id_number for m in members]).values_list(
-                        "id_number", "pk"
-                    )
+                    Member.objects.filter(
+                        id_number_hash__in=[m.id_number_hash for m in members]
+                    ).values_list("id_number_hash", "pk")
                 )
                 for member in members:
-                    member.pk = ids[member.id_number]
+                    member.pk = ids[member.id_number_hash]
             for row, member in zip(creates, members, strict=True):
                 member_ids[row.excel_row] = member.pk
             changes += [

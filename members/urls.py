@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/<int:pk>/show-full/", views.member_reveal, name="member_reveal"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/status/", views.member_status, name="member_status"),
+    path("members/<int:pk>/delete/", views.member_erase, name="member_erase"),
     path("members/<int:pk>/roles/new/", views.service_role_create, name="service_role_create"),
     path("members/<int:pk>/honours/new/", views.recognition_create, name="recognition_create"),
     path("members/<int:pk>/register/", views.registration_report, name="registration_report"),

@@ -31,9 +31,10 @@ from branches.access import (
 )
 from branches.models import Branch, Level, Organization, PartyGroup
 
-from . import exporting, selectors, services, uploads
+from . import erasure, exporting, selectors, services, uploads
 from .forms import (
     CommitteeTermForm,
+    EraseForm,
     GroupLeaderForm,
     ImportUploadForm,
     MemberForm,
@@ -317,6 +318,20 @@ def member_status(request, pk):
             "member": member,
         },
     )
+
+
+def member_erase(request, pk):
+    """Delete a member and their personal data (PIPL art. 47): a confirm page, then POST."""
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    form = EraseForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        erasure.member_erase(member=member, actor=request.user, request=request)
+        messages.success(
+            request,
+            _("Member “%(name)s” and their personal data were deleted.") % {"name": member.name},
+        )
+        return redirect("members:roster")
+    return render(request, "members/member_erase.html", {"form": form, "member": member})
 
 
 def _member_record_create(request, pk, *, form_class, create, done, title):

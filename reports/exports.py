@@ -216,6 +216,7 @@ def dashboard_pdf(request, context: dict, *, title: str, span):
             "heat_lines": dashboard.behind if heat_trimmed else heat,
             "excusals": excusals_of(dashboard.behind if heat_trimmed else heat),
             "heat_trimmed": heat_trimmed,
+            "behind_rows": dashboard.behind,  # paper has no link to the rest
             "css": _css(),
             "for_pdf": True,
             "printed_on": timezone.localdate(),

@@ -18,21 +18,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.care_selectors import COVERED, OVERDUE, with_visit_state
 from activities.models import (
-    ATTENDING,
-    Attendance,
+    BranchMonthTally,
     CareNeed,
-    MakeUp,
     Meeting,
     MeetingKind,
     MeetingStatus,
 )
 from activities.periods import Period, Span, quarter_span, span_of, spans_between, year_span
 from activities.selectors import CellStatus, Tally, compliance, format_rate, tally_annotations
+from activities.summaries import TALLY_FIELDS
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import (
     BranchMembership,
@@ -49,6 +50,7 @@ from members.selectors import COMMITTEE_FROM, MAX_MEMBERS, MIN_FULL_MEMBERS, TER
 REGISTERED = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
 TREND_MONTHS = 6  # the attendance trend shows at least this many months
 INACTIVE_MONTHS = 3  # "no participation for three months"
+BEHIND_SHOWN = 20  # the dashboard lists this many branches behind; the drill-down all
 DIRECT = 0  # the sub-unit key of branches that sit on the node itself (a street's functional ones)
 
 # Queries each dashboard runs (besides the request's own: session, user, scope, node).
@@ -220,17 +222,6 @@ def add_tally(total: Tally, other: Tally) -> None:
         setattr(total, name, getattr(total, name) + getattr(other, name))
 
 
-def tally_of(row: dict) -> Tally:
-    return Tally(
-        expected=row["n_expected"],
-        present=row["n_present"],
-        remote=row["n_remote"],
-        excused=row["n_excused"],
-        absent=row["n_absent"],
-        made_up=row["n_made_up"],
-    )
-
-
 # --- Structure warnings ----------------------------------------------------------------
 
 WARNING_TEXTS = {
@@ -315,6 +306,45 @@ class HeatKind:
     label: str
     cells: list[HeatCell]
 
+    @property
+    def cells_html(self) -> str:
+        """The row's cells as HTML: built here rather than in the template, which is
+        several times slower per cell and the heat map has thousands of them."""
+        return mark_safe("".join(_heat_cell_html(hc) for hc in self.cells))  # noqa: S308 (escaped below)
+
+
+def _heat_cell_html(hc: HeatCell) -> str:
+    c = hc.cell
+    if c is None:
+        return format_html(
+            '<td colspan="{}" class="hm hm-{}"><span aria-hidden="true">—</span>'
+            '<span class="visually-hidden">{}</span></td>',
+            hc.colspan,
+            hc.status,
+            gettext("Not required"),
+        )
+    title = f"{c.span.label} · {c.status_label}"
+    if c.excusal:
+        title += f" · {gettext('Excused from the cadence')}：{c.excusal.reason}"
+    if c.excusal and c.required:
+        figure = format_html(
+            "<sup>{}</sup>{}", c.excusal.pk, f" {c.held}/{c.required}" if c.held else ""
+        )
+    elif c.required:
+        figure = f" {c.counted}/{c.required}"
+    else:
+        figure = f" {c.held}" if c.held else ""
+    return format_html(
+        '<td colspan="{}" class="hm hm-{}" title="{}"><span aria-hidden="true">{}</span>{}'
+        '<span class="visually-hidden"> {}</span></td>',
+        hc.colspan,
+        hc.status,
+        title,
+        c.symbol,
+        figure,
+        c.status_label,
+    )
+
 
 @dataclass
 class BranchLine:
@@ -385,6 +415,12 @@ class Dashboard:
         return [line for line in self.lines if line.is_behind]
 
     @property
+    def behind_first(self) -> list[BranchLine]:
+        """The BEHIND_SHOWN branches furthest behind (the page links to all of them)."""
+        ranked = sorted(self.behind, key=lambda line: -line.statuses[CellStatus.BEHIND])
+        return ranked[:BEHIND_SHOWN]
+
+    @property
     def warned(self) -> list[BranchLine]:
         return [line for line in self.lines if line.warnings]
 
@@ -421,10 +457,6 @@ def excusals_of(lines: list[BranchLine]) -> list:
 # --- The queries -----------------------------------------------------------------------
 
 
-def _month_of(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
-
-
 def period_branches(branches: list[Branch], span: Span) -> list[Branch]:
     """Branches that existed at some point in the span (as activities' overview)."""
     return [
@@ -439,18 +471,23 @@ def _active_on(branch: Branch, day: datetime.date) -> bool:
     return branch.dissolved_on is None or branch.dissolved_on > day
 
 
+def _month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month
+
+
 def _heat_kinds(cells_by_kind, months: list[Span], kinds_shown) -> list[HeatKind]:
-    first, last = months[0].start, months[-1].end
+    # Cells cover whole months: a cell spans as many heat map columns as its months
+    # inside the shown window (index arithmetic, not a scan of the months per cell).
+    first, last = _month_index(months[0].start), _month_index(months[-1].start)
     kinds = []
     for value, label in MeetingKind.choices:
         if value not in kinds_shown:
             continue
         cells = []
         for cell in cells_by_kind.get(value, []):
-            overlap = sum(
-                1 for m in months if cell.span.start <= m.start and m.end <= cell.span.end
-            )
-            if overlap and cell.span.overlaps(first, last):
+            start = _month_index(cell.span.start)
+            overlap = min(start + cell.span.months - 1, last) - max(start, first) + 1
+            if overlap > 0:
                 cells.append(HeatCell(cell, overlap))
         if not cells:
             cells = [HeatCell(None, len(months))]
@@ -459,42 +496,22 @@ def _heat_kinds(cells_by_kind, months: list[Span], kinds_shown) -> list[HeatKind
 
 
 def _attendance_rows(branch_filter: Q, months: list[Span]):
-    """Attendance tallies per (branch, month) of held meetings: one query."""
-    return (
-        Attendance.objects.filter(
-            branch_filter,
-            meeting__status=MeetingStatus.HELD,
-            meeting__held_on__gte=months[0].start,
-            meeting__held_on__lte=months[-1].end,
-        )
-        .annotate(month=TruncMonth("meeting__held_on"))
-        .values("meeting__branch_id", "month")
-        .annotate(**tally_annotations())
-        .order_by()
-    )
-
-
-def participated(since: datetime.date, until: datetime.date):
-    """Filter for members who took part between the dates: attended a held meeting
-    (present or remote) or made one up."""
-    attended = Attendance.objects.filter(
-        member=OuterRef("pk"),
-        status__in=ATTENDING,
-        meeting__status=MeetingStatus.HELD,
-        meeting__held_on__gte=since,
-        meeting__held_on__lte=until,
-    )
-    made_up = MakeUp.objects.filter(
-        attendance__member=OuterRef("pk"), made_up_on__gte=since, made_up_on__lte=until
-    )
-    return Q(Exists(attended)) | Q(Exists(made_up))
+    """(branch id, month, Tally) of held meetings per branch and month, from the
+    summary the meeting services keep (activities.summaries): one query."""
+    rows = BranchMonthTally.objects.filter(
+        branch_filter, month__gte=months[0].start, month__lte=months[-1].start
+    ).values_list("branch_id", "month", *TALLY_FIELDS)
+    for branch_id, month, *counts in rows.order_by():
+        yield branch_id, month, Tally(*counts)
 
 
 def inactive_members(members, today: datetime.date):
-    """Active members placed in a home branch who took no part in the last three months."""
+    """Active members placed in a home branch who took no part in the last three months:
+    no held meeting attended (present or remote) and no make-up since then. Reads each
+    member's latest participation (activities.summaries)."""
     since = months_before(today, INACTIVE_MONTHS)
     return members.filter(status=MemberStatus.ACTIVE, home_branch__isnull=False).exclude(
-        participated(since, today)
+        participation__last_on__gte=since
     )
 
 
@@ -675,7 +692,7 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
             figures.residents += row["n"]
             figures.registered += row["registered"]
 
-    branch_filter = Q(meeting__branch__organization__path__startswith=path)
+    branch_filter = Q(branch__organization__path__startswith=path)
     care_rows = _care_rows(Q(member__community__path__startswith=path), today)
     for row in care_rows:
         if by_branch:
@@ -746,7 +763,7 @@ def branch_dashboard(branch: Branch, choice: PeriodChoice, *, today: datetime.da
         total=total,
         months=months,
         trend=trend,
-        attendance_q=Q(meeting__branch_id=branch.pk),
+        attendance_q=Q(branch_id=branch.pk),
         member_q=Q(home_branch_id=branch.pk),
         structure_q=Q(branch_id=branch.pk),
         unit_names={},
@@ -795,14 +812,10 @@ def _common(
 
     # Attendance by branch and month over the trend window (1 query).
     by_month: dict[datetime.date, Tally] = {m.start: Tally() for m in trend}
-    for row in _attendance_rows(attendance_q, trend):
-        month = _month_of(row["month"])
-        tally = tally_of(row)
+    for branch_id, month, tally in _attendance_rows(attendance_q, trend):
         add_tally(by_month.setdefault(month, Tally()), tally)
         if span.start <= month <= span.end:
-            add_tally(
-                unit_row(branch_unit.get(row["meeting__branch_id"], DIRECT)).figures.tally, tally
-            )
+            add_tally(unit_row(branch_unit.get(branch_id, DIRECT)).figures.tally, tally)
             add_tally(total.tally, tally)
 
     # Members placed here who took no part for three months (1 query) and how many are

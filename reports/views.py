@@ -154,7 +154,10 @@ def _shared_context(dashboard, choice, today, links, *, subject, is_branch):
             for code, label, n in dashboard.warning_rows
         ],
         "heat_lines": dashboard.heat_lines,
-        "excusals": dashboard.excusals,
+        "behind_rows": dashboard.behind_first,
+        # A callable: the template evaluates it only where the page shows these lines'
+        # notes (the paginated page sets its own).
+        "excusals": lambda: dashboard.excusals,
         **_period_context(choice, today),
     }
 

@@ -185,3 +185,27 @@ def test_production_refuses_to_start_without_the_keys(missing):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def test_data_migrations_encrypt_plain_columns_in_place_and_back(secret_table):
+    """encrypt_columns / decrypt_columns: what the care-note migrations run (batches)."""
+    from accounts.crypto import decrypt_columns, encrypt_columns
+
+    with connection.cursor() as cursor:
+        for note in ("独居，需每周探望", "", None):
+            cursor.execute(
+                "INSERT INTO test_crypto_secret (id_number, id_number_hash, health_note) "
+                "VALUES ('', '', %s)",
+                [note],
+            )
+    pks = list(Secret.objects.order_by("pk").values_list("pk", flat=True))
+    with connection.schema_editor() as editor:
+        encrypt_columns(editor, "test_crypto_secret", ["health_note"], batch=2)
+    assert _raw(pks[0], "health_note").startswith(PREFIX)
+    assert [_raw(pk, "health_note") for pk in pks[1:]] == ["", None]
+    assert Secret.objects.get(pk=pks[0]).health_note == "独居，需每周探望"
+    with connection.schema_editor() as editor:
+        encrypt_columns(editor, "test_crypto_secret", ["health_note"])  # again: no change
+        assert Secret.objects.get(pk=pks[0]).health_note == "独居，需每周探望"
+        decrypt_columns(editor, "test_crypto_secret", ["health_note"], batch=2)
+    assert _raw(pks[0], "health_note") == "独居，需每周探望"

@@ -56,6 +56,21 @@ def test_the_heat_map_pages_and_filters_to_branches_behind(world, district, froz
     assert "翠园社区离退休干部党支部" not in heat
 
 
+def test_a_long_list_of_branches_behind_shows_the_furthest_behind_and_links_to_all(
+    world, district, frozen_today, monkeypatch
+):
+    monkeypatch.setattr("reports.selectors.BEHIND_SHOWN", 1)
+    url = reverse("reports:org_dashboard", args=[world.cast.district_a.pk]) + Q1
+    html = district.get(url).content.decode()
+    behind = html[html.index('id="behind-title"') : html.index('id="heatmap-title"')]
+    # functional_a is behind in one period, branch_a2 in one: both counted, one listed.
+    assert "2 个支部未达标" in behind
+    assert behind.count('<th scope="row">') == 1
+    branches = reverse("reports:org_branches", args=[world.cast.district_a.pk])
+    assert "以上为落后最多的 1 个支部，查看全部 2 个。" in behind
+    assert f'href="{branches}?list=behind&amp;period=quarter' in behind
+
+
 def test_drill_down_lists_hold_the_people_and_branches_behind_the_figures(
     world, district, frozen_today
 ):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activities import summaries
 from activities.models import Attendance, Excusal, MakeUp, Meeting, MeetingStatus
 from branches.models import Branch, Level, Organization, PartyGroup
 from members.models import (
@@ -129,6 +130,7 @@ def grow(district, *, streets=3, communities=4, members=12):
                             delivered_by="书记",
                             material="材料",
                         )
+    summaries.rebuild()  # bulk-written past the services, as a data load would be
 
 
 def count(client, url) -> int:

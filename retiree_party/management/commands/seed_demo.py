@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from activities import summaries
 from activities.care_demo import seed_care
 from activities.demo import seed_meetings
 from branches.access import Role
@@ -85,6 +86,9 @@ class Command(BaseCommand):
             logins_done = time.perf_counter()
             care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
             care_done = time.perf_counter()
+            # The seeders bulk-insert past the services: derive the dashboards' summaries.
+            tallies, participations = summaries.rebuild()
+            summaries_done = time.perf_counter()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -110,6 +114,10 @@ class Command(BaseCommand):
             f"Care ({care_done - logins_done:.1f}s): {care.needs} care needs, "
             f"{care.carers} carers, {care.visits} visits, {care.follow_ups} follow-ups, "
             f"{care.activities} activities, {care.participants} participants."
+        )
+        self.stdout.write(
+            f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
+            f"tallies, {participations} participations."
         )
         self._print_logins()
 

@@ -168,6 +168,14 @@ SPECS = [
         state=lambda c: row(c.member_a),
     ),
     Spec(
+        "members:member_erase",
+        kwargs=lambda c: {"pk": c.member_a.pk},
+        ok=MEMBER_A_EDITORS,
+        forbidden=MEMBER_A_READERS - MEMBER_A_EDITORS,
+        post=lambda c: {"name": c.member_a.name},
+        state=lambda c: Member.objects.filter(pk=c.member_a.pk).exists(),
+    ),
+    Spec(
         "members:service_role_create",
         kwargs=lambda c: {"pk": c.member_a.pk},
         ok=MEMBER_A_EDITORS,

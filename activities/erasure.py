@@ -1,0 +1,56 @@
+"""The activities' part of erasing a member (members.erasure.member_erase): every row
+here about the member goes, inside the erasure's transaction. Meeting tallies are
+recomputed for the months whose attendance changed (activities.summaries).
+
+Meeting minutes, decisions and attachments are the branch's record of a meeting and
+may name several people: they are not searched or changed (docs/privacy).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import (
+    ActivityParticipant,
+    Attendance,
+    CareNeed,
+    Carer,
+    CareVisit,
+    FollowUp,
+    Reminder,
+)
+
+
+def _reminder_subjects(member) -> Q:
+    """Reminders that name the member in their title: meeting notices to them, and the
+    secretaries' reminders about their care, follow-ups, greetings, registration and
+    participation (see activities.reminders for the subjects)."""
+    subjects = [f"member:{member.pk}"]
+    subjects += [
+        f"care:{pk}" for pk in CareNeed.objects.filter(member=member).values_list("pk", flat=True)
+    ]
+    subjects += [
+        f"followup:{pk}"
+        for pk in FollowUp.objects.filter(visit__member=member).values_list("pk", flat=True)
+    ]
+    subjects += [f"registration:{pk}" for pk in member.registrations.values_list("pk", flat=True)]
+    return Q(member=member) | Q(subject__in=subjects) | Q(subject__startswith=f"greet:{member.pk}:")
+
+
+def erase_member(sender, member, **kwargs) -> dict[str, int]:
+    from . import summaries
+
+    counts = {}
+    _n, counts_by_model = Reminder.objects.filter(_reminder_subjects(member)).delete()
+    counts["reminders"] = counts_by_model.get("activities.Reminder", 0)
+    counts["care_visits"] = CareVisit.objects.filter(member=member).delete()[0]
+    counts["carer_pairings"] = Carer.objects.filter(helper_member=member).delete()[0]
+    counts["activity_participations"] = ActivityParticipant.objects.filter(member=member).delete()[
+        0
+    ]
+    attendance = Attendance.objects.filter(member=member)
+    months = set(attendance.values_list("meeting__branch_id", "meeting__held_on"))
+    counts["attendance"] = attendance.delete()[0]
+    if months:
+        summaries.refresh(months=months)
+    return {key: n for key, n in counts.items() if n}

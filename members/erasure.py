@@ -1,0 +1,121 @@
+"""Erasing a member (PIPL art. 47): their personal data leaves the database and the files.
+
+`member_erase` deletes the member row with everything that cascades from it (community
+registrations, branch memberships, service roles, honours, party-group leads; committee
+posts they held become vacant). Other apps remove their own rows about the member through
+the `member_erasing` signal, sent inside the same transaction before the delete
+(activities: attendance and make-ups, care need, visits and follow-ups, activity
+participation, pairings as a carer, reminders naming the member). Then:
+
+- import reports (ImportRun.report) lose the preview rows and error lines naming the member;
+- uploaded roster workbooks still waiting in the import folder that name the member are
+  deleted once the transaction commits (they would have to be uploaded again);
+- one audit entry records the erasure by primary key and a masked name only.
+
+Audit entries are hash-chained and never edited, so entries written before keep the
+member's pk and name for their retention period (AUDIT_RETENTION_DAYS); their before/after
+values are masked when written (accounts.audit), so no ID number, phone, address or care
+note is left there. Exports are streamed, never stored on the server.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from accounts import audit
+from accounts.models import AuditAction
+
+from . import uploads
+from .models import ImportRun, Member
+
+# Sent with `member` (and `actor`) inside the erasure's transaction, before the delete.
+member_erasing = Signal()
+
+
+def masked_name(name: str) -> str:
+    """张三丰 -> 张**: enough for the audit to tell erasures apart, not to name anyone."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def _identifiers(member: Member) -> list[str]:
+    return [value for value in (member.name, member.id_number, member.phone) if value]
+
+
+def _names_any(text: str, identifiers: list[str]) -> bool:
+    return any(value in text for value in identifiers)
+
+
+def _scrub_import_reports(identifiers: list[str]) -> int:
+    """Drop the preview rows and error lines that name the member from every import report
+    (a handful of rows per user: reading them all is cheap and finds every mention)."""
+    scrubbed = 0
+    for run in ImportRun.objects.only("pk", "report").iterator(chunk_size=200):
+        report = run.report or {}
+        if not _names_any(str(report), identifiers):
+            continue
+        clean = dict(report)
+        for key in ("create", "update"):
+            clean[key] = [
+                row for row in report.get(key, []) if not _names_any(str(row), identifiers)
+            ]
+        clean["errors"] = [e for e in report.get("errors", []) if not _names_any(e, identifiers)]
+        ImportRun.objects.filter(pk=run.pk).update(report=clean)
+        scrubbed += 1
+    return scrubbed
+
+
+def _workbook_text(path: Path) -> str:
+    """The text of an uploaded workbook: an .xlsx is a zip of XML parts (shared strings,
+    sheets); anything else is read as it is."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            return "\n".join(
+                book.read(name).decode("utf-8", "replace")
+                for name in book.namelist()
+                if name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError):
+        try:
+            return path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def delete_uploads_naming(identifiers: list[str]) -> int:
+    """Delete the uploaded roster files still waiting in the import folder that name the
+    member. Confirmed imports have already deleted theirs; the rest expire after a day."""
+    deleted = 0
+    for path in uploads.folder().glob("*.xlsx"):
+        if _names_any(_workbook_text(path), identifiers):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+@transaction.atomic
+def member_erase(*, member: Member, actor, request=None) -> dict:
+    """Delete the member and their personal data; returns counts for the message."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    identifiers = _identifiers(member)
+    pk, shown = member.pk, masked_name(member.name)
+    counts: dict[str, int] = {}
+    for _receiver, result in member_erasing.send(sender=Member, member=member, actor=actor):
+        counts.update(result or {})
+    _total, deleted = member.delete()
+    counts.update({label.lower(): n for label, n in deleted.items() if n})
+    counts["import_reports"] = _scrub_import_reports(identifiers)
+    audit.record(
+        AuditAction.DELETE,
+        actor=actor,
+        request=request,
+        object_type="members.member",
+        object_id=str(pk),
+        object_repr=shown,
+        after={"erased": dict(sorted(counts.items()))},
+    )
+    transaction.on_commit(lambda: delete_uploads_naming(identifiers))
+    return counts

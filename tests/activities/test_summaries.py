@@ -1,0 +1,215 @@
+"""The dashboards' summaries (activities.summaries) equal a live aggregate of the source
+rows after every write path: recording, correcting, moving a meeting to another month,
+make-ups from the meeting page and from 送学上门 visits (made, moved, removed), and the
+rebuild command."""
+
+import datetime
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max
+
+from activities import care_services, services, summaries
+from activities.models import (
+    ATTENDING,
+    Attendance,
+    AttendanceStatus,
+    BranchMonthTally,
+    CareVisitKind,
+    MakeUp,
+    MakeUpKind,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    MemberParticipation,
+)
+from activities.selectors import tally_annotations
+
+from .conftest import record
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def live_tallies() -> dict:
+    """(branch, month) -> counts, aggregated from every attendance row and held meeting."""
+    found = {}
+    for meeting in Meeting.objects.filter(status=MeetingStatus.HELD):
+        key = (meeting.branch_id, meeting.held_on.replace(day=1))
+        found.setdefault(key, dict.fromkeys(("held", *summaries.TALLY_FIELDS), 0))
+        found[key]["held"] += 1
+    rows = (
+        Attendance.objects.filter(meeting__status=MeetingStatus.HELD)
+        .values("meeting_id", "meeting__branch_id", "meeting__held_on")
+        .annotate(**tally_annotations())
+    )
+    for row in rows:
+        counts = found[(row["meeting__branch_id"], row["meeting__held_on"].replace(day=1))]
+        for name in summaries.TALLY_FIELDS:
+            counts[name] += row[f"n_{name}"]
+    return found
+
+
+def live_participation() -> dict:
+    last = {}
+    attended = (
+        Attendance.objects.filter(status__in=ATTENDING, meeting__status=MeetingStatus.HELD)
+        .values_list("member_id")
+        .annotate(day=Max("meeting__held_on"))
+    )
+    made_up = MakeUp.objects.values_list("attendance__member_id").annotate(day=Max("made_up_on"))
+    for member_id, day in [*attended, *made_up]:
+        last[member_id] = max(day, last.get(member_id, day))
+    return last
+
+
+def stored_tallies() -> dict:
+    return {
+        (row.branch_id, row.month): {
+            name: getattr(row, name) for name in ("held", *summaries.TALLY_FIELDS)
+        }
+        for row in BranchMonthTally.objects.all()
+    }
+
+
+def assert_summaries_are_live():
+    assert stored_tallies() == live_tallies()
+    assert dict(MemberParticipation.objects.values_list("member_id", "last_on")) == (
+        live_participation()
+    )
+
+
+def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
+    branch, people = roster.branch, roster.members
+    first, second = people[0], people[1]
+    assert_summaries_are_live()
+    assert not BranchMonthTally.objects.exists()
+
+    # A held meeting recorded in one go; a second one in the same month.
+    march = record(
+        branch=branch,
+        held_on=D(2026, 3, 10),
+        marks={first.pk: services.Mark(AttendanceStatus.ABSENT)},
+    )
+    assert_summaries_are_live()
+    record(branch=branch, kind=MeetingKind.THEME_DAY, held_on=D(2026, 3, 20))
+    assert_summaries_are_live()
+    tally = BranchMonthTally.objects.get(branch=branch, month=D(2026, 3, 1))
+    assert (tally.held, tally.expected, tally.absent) == (2, 20, 1)
+    assert MemberParticipation.objects.get(member=first).last_on == D(2026, 3, 20)
+
+    # A planned meeting, then recorded as held (it was never in a tally before).
+    planned, _ = services.meeting_plan(
+        branch=branch,
+        details={"kind": MeetingKind.LECTURE, "topic": "党课", "planned_on": D(2026, 4, 2)},
+        client_key=uuid.uuid4(),
+        actor=None,
+    )
+    assert_summaries_are_live()
+    services.meeting_record(
+        meeting=planned,
+        details={"held_on": D(2026, 4, 3)},
+        marks={second.pk: services.Mark(AttendanceStatus.EXCUSED, "住院")},
+        record_key=uuid.uuid4(),
+        actor=None,
+    )
+    assert_summaries_are_live()
+
+    # Made up on the meeting page, then the absence corrected to present (the make-up
+    # goes away with it).
+    absent = Attendance.objects.get(meeting=march, member=first)
+    services.makeup_record(
+        attendance=absent,
+        details={
+            "kind": MakeUpKind.STUDY,
+            "made_up_on": D(2026, 4, 20),
+            "delivered_by": "书记",
+            "material": "学习材料",
+        },
+        actor=None,
+    )
+    assert_summaries_are_live()
+    assert MemberParticipation.objects.get(member=first).last_on == D(2026, 4, 20)
+    services.meeting_record(
+        meeting=march,
+        details={},
+        marks={first.pk: services.Mark(AttendanceStatus.PRESENT)},
+        record_key=uuid.uuid4(),
+        actor=None,
+    )
+    assert_summaries_are_live()
+    assert not MakeUp.objects.filter(attendance=absent).exists()
+
+    # The meeting's date corrected into another month: both months are rewritten.
+    services.meeting_update(meeting=march, details={"held_on": D(2026, 2, 27)}, actor=None)
+    assert_summaries_are_live()
+    assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 2, 1)).held == 1
+    assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 3, 1)).held == 1
+
+    # 送学上门: a visit makes up the excused member's April meeting, then moves to
+    # another meeting, then is deleted.
+    april = Meeting.objects.get(pk=planned.pk)
+    visit, _ = care_services.visit_record(
+        member=second,
+        data={
+            "visited_on": D(2026, 5, 6),
+            "kind": CareVisitKind.HOME_STUDY,
+            "visitors": "张书记",
+            "meeting": april,
+        },
+        actor=None,
+    )
+    assert_summaries_are_live()
+    assert MemberParticipation.objects.get(member=second).last_on == D(2026, 5, 6)
+    may = record(
+        branch=branch,
+        held_on=D(2026, 5, 12),
+        marks={second.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+    )
+    care_services.visit_update(
+        visit=visit, data={"meeting": may, "visited_on": D(2026, 5, 14)}, actor=None
+    )
+    assert_summaries_are_live()
+    care_services.visit_delete(visit=visit, actor=None)
+    assert_summaries_are_live()
+    assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 5, 1)).made_up == 0
+
+    # A meeting that was never held leaves no tally behind when cancelled.
+    cancelled, _ = services.meeting_plan(
+        branch=branch,
+        details={"kind": MeetingKind.THEME_DAY, "topic": "取消", "planned_on": D(2026, 6, 2)},
+        client_key=uuid.uuid4(),
+        actor=None,
+    )
+    services.meeting_cancel(meeting=cancelled, reason="天气", actor=None)
+    assert_summaries_are_live()
+    assert not BranchMonthTally.objects.filter(month=D(2026, 6, 1)).exists()
+
+
+def test_the_rebuild_command_recomputes_rows_written_past_the_services(roster):
+    branch, people = roster.branch, roster.members
+    record(branch=branch, held_on=D(2026, 1, 8))
+    # Rows written straight into the tables (a bulk load, a restore).
+    meeting = Meeting.objects.create(
+        branch=branch,
+        kind=MeetingKind.THEME_DAY,
+        status=MeetingStatus.HELD,
+        topic="导入",
+        planned_on=D(2026, 2, 5),
+        held_on=D(2026, 2, 5),
+    )
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, member=m, status=AttendanceStatus.PRESENT) for m in people
+    )
+    BranchMonthTally.objects.create(branch=branch, month=D(2025, 1, 1), held=9)  # stale
+    assert stored_tallies() != live_tallies()
+
+    out = StringIO()
+    call_command("rebuild_summaries", stdout=out)
+    assert_summaries_are_live()
+    assert "2 branch-month tallies, 10 participations" in out.getvalue()
+    assert BranchMonthTally.objects.aggregate(n=Count("pk"))[
+        "n"
+    ] == 2 and MemberParticipation.objects.get(member=people[0]).last_on == D(2026, 2, 5)
