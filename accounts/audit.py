@@ -100,6 +100,28 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def masked_name(name: str) -> str:
+    """张三丰 -> 张**: enough to tell entries apart, not to name anyone."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def person_repr(name: str, pk=None) -> str:
+    """How the trail names a member: the masked name and the pk ("张** #123").
+
+    Entries are hash-chained and never edited, so erasing a member (PIPL art. 47) could
+    not take a plain name out of them: the name is masked when the entry is written. The
+    auditor finds the member by pk while the member exists."""
+    shown = masked_name(str(name or "")) or "—"
+    return f"{shown} #{pk}" if pk is not None else shown
+
+
+def _object_repr(obj) -> str:
+    """An object's description for the trail: its `audit_repr()` when the model has one
+    (models whose str() names a member, or shows sensitive text), else str()."""
+    audit_repr = getattr(obj, "audit_repr", None)
+    return str(audit_repr() if callable(audit_repr) else obj)[:200]
+
+
 def _describe(change: Change) -> tuple[str, str, str]:
     obj = change.obj
     if obj is None:
@@ -108,7 +130,7 @@ def _describe(change: Change) -> tuple[str, str, str]:
     return (
         change.object_type or f"{meta.app_label}.{meta.model_name}",
         change.object_id or str(obj.pk or ""),
-        change.object_repr or str(obj)[:200],
+        change.object_repr or _object_repr(obj),
     )
 
 
@@ -397,6 +419,8 @@ __all__ = [
     "Change",
     "client_ip",
     "masked_changes",
+    "masked_name",
+    "person_repr",
     "prune",
     "record",
     "record_many",

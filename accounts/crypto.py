@@ -20,7 +20,8 @@ Encrypted today (docs/privacy/data-inventory.md):
 - members.Member.id_number (unique, looked up through id_number_hash);
 - activities.CareNeed.care_note, CareVisit.summary and .matters_raised, FollowUp.matter
   and .outcome (health and family details in free text);
-- activities.ReminderPreference.webhook_url and .webhook_secret (credentials).
+- activities.ReminderPreference.webhook_url and .webhook_secret (credentials);
+- accounts.TOTPDevice.key (the admin roles' second-factor secrets).
 Kept plain on purpose: Member.health, mobility and living situation are small sets of
 categories used in SQL filters and counts; a keyed hash of four values would be undone by
 counting, so encrypting them would cost the filters without protecting anything. They are

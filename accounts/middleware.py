@@ -82,7 +82,7 @@ class AccountGateMiddleware:
         otp_paths, password_paths = self._paths()
         user = request.user
         if path not in otp_paths and needs_second_factor(user) and not user.is_verified():
-            from django_otp.plugins.otp_totp.models import TOTPDevice
+            from .models import TOTPDevice
 
             enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = reverse("accounts:otp_verify" if enrolled else "accounts:otp_setup")

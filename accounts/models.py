@@ -1,5 +1,9 @@
 import datetime
+import time
+from base64 import b32encode
+from binascii import unhexlify
 from importlib import import_module
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -7,6 +11,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import hex_validator, random_hex
+
+from .crypto import EncryptedCharField
 
 # Password hashes kept per user: enough for the strictest history a policy may ask for.
 PASSWORD_HISTORY_KEPT = 24
@@ -307,3 +316,92 @@ class AuditHead(models.Model):
 
     def __str__(self):
         return f"#{self.last_pk} {self.last_hash[:12]}"
+
+
+# --- Second factor -------------------------------------------------------------------------
+
+
+def default_totp_key() -> str:
+    return random_hex(20)
+
+
+def validate_totp_key(value):
+    return hex_validator()(value)
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """The TOTP authenticator of an admin-role user: django-otp's TOTPDevice
+    (django_otp.plugins.otp_totp) with the secret encrypted at rest. django-otp's model
+    is concrete and stores the hex key in plain text; this one keeps the same fields and
+    the same verification, and django-otp finds it like any Device subclass
+    (devices_for_user, the OTP admin site's log-in form, the session's verified device).
+    """
+
+    # The hex secret (up to 40 bytes), encrypted (accounts.crypto): a stolen database
+    # or backup does not give away the second factor.
+    key = EncryptedCharField(
+        _("secret key"),
+        max_length=80,
+        validators=[validate_totp_key],
+        default=default_totp_key,
+    )
+    step = models.PositiveSmallIntegerField(_("time step (seconds)"), default=30)
+    t0 = models.BigIntegerField(_("first step (Unix time)"), default=0)
+    digits = models.PositiveSmallIntegerField(_("digits"), choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(_("tolerance (steps)"), default=1)
+    drift = models.SmallIntegerField(_("drift (steps)"), default=0)
+    # The step of the last code accepted: a code is never accepted twice.
+    last_t = models.BigIntegerField(_("last step used"), default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("TOTP device")
+        verbose_name_plural = _("TOTP devices")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def verify_token(self, token) -> bool:
+        """As django_otp.plugins.otp_totp.models.TOTPDevice.verify_token (django-otp 1.7)."""
+        verify_allowed, _info = self.verify_is_allowed()
+        if not verify_allowed:
+            return False
+        try:
+            token = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(token, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app reads (Key Uri Format)."""
+        label = str(self.user.get_username())
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        issuer = (getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"

@@ -6,10 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit, sessions
-from .models import AuditAction, SecurityPolicy, User, UserSession
+from .models import AuditAction, SecurityPolicy, TOTPDevice, User, UserSession
 
 PROFILE_FIELDS = ("full_name", "phone", "email")
 

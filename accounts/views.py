@@ -17,7 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit, selectors, services
 from .access import MANAGE_ROLES, MANAGE_USERS, READ_AUDIT, needs_second_factor
@@ -33,7 +32,7 @@ from .forms import (
     UserCreateForm,
     UserEditForm,
 )
-from .models import AuditAction, AuditEntry, SecurityPolicy, User
+from .models import AuditAction, AuditEntry, SecurityPolicy, TOTPDevice, User
 
 
 class LoginView(auth_views.LoginView):

@@ -87,13 +87,24 @@ def _snapshot(obj, fields) -> dict:
     return {name: getattr(obj, name) for name in fields}
 
 
+def _carer_snapshot(carer: Carer) -> dict:
+    """A carer may be a member pairing up: the name goes to the trail masked."""
+    return {**_snapshot(carer, CARER_FIELDS), "name": audit.masked_name(carer.name)}
+
+
 def _diff(before: dict, after: dict) -> tuple[dict, dict]:
     changed = [k for k in after if before.get(k) != after[k]]
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
 def _member_repr(member, day=None) -> str:
-    return f"{day:%Y-%m-%d} {member.name}" if day else member.name
+    """The member as the audit trail names them: masked name and pk, never the name."""
+    shown = member.audit_repr()
+    return f"{day:%Y-%m-%d} {shown}" if day else shown
+
+
+def _carer_repr(need: CareNeed, carer: Carer) -> str:
+    return f"{_member_repr(need.member)} · {carer.audit_repr()}"
 
 
 # --- Care needs and carers --------------------------------------------------------------
@@ -145,9 +156,7 @@ def need_delete(*, need: CareNeed, actor, request=None) -> None:
     """Remove a care record entered by mistake (with its carers). Visits stay."""
     with transaction.atomic():
         carers = list(need.carers.all())
-        changes = [
-            audit.Change(AuditAction.DELETE, c, before=_snapshot(c, CARER_FIELDS)) for c in carers
-        ]
+        changes = [audit.Change(AuditAction.DELETE, c, before=_carer_snapshot(c)) for c in carers]
         changes.append(
             audit.Change(
                 AuditAction.DELETE,
@@ -182,8 +191,8 @@ def carer_add(*, need: CareNeed, carer: Carer, actor, request=None) -> Carer:
             audit.Change(
                 AuditAction.CREATE,
                 carer,
-                object_repr=f"{need.member.name} · {carer.name}",
-                after=_snapshot(carer, CARER_FIELDS),
+                object_repr=_carer_repr(need, carer),
+                after=_carer_snapshot(carer),
             )
         )
         audit.record_many(changes, actor=actor, request=request)
@@ -197,8 +206,8 @@ def carer_remove(*, carer: Carer, actor, request=None) -> None:
             carer,
             actor=actor,
             request=request,
-            object_repr=f"{carer.need.member.name} · {carer.name}",
-            before=_snapshot(carer, CARER_FIELDS),
+            object_repr=_carer_repr(carer.need, carer),
+            before=_carer_snapshot(carer),
         )
         carer.delete()
 
@@ -397,7 +406,12 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
     with transaction.atomic():
         visit = CareVisit.objects.select_for_update().select_related("member").get(pk=visit.pk)
         changes = [
-            audit.Change(AuditAction.DELETE, f, before=_snapshot(f, FOLLOW_UP_FIELDS))
+            audit.Change(
+                AuditAction.DELETE,
+                f,
+                before=_snapshot(f, FOLLOW_UP_FIELDS),
+                object_repr=_member_repr(visit.member, f.due_on),
+            )
             for f in visit.follow_ups.all()
         ]
         make_up = MakeUp.objects.filter(care_visit=visit).first()

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import masked_name, person_repr
 from accounts.crypto import EncryptedCharField, EncryptedTextField
 from branches.access import EDIT_RULES, VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, PartyGroup, Venue
@@ -625,6 +626,9 @@ class CareNeed(models.Model):
     def __str__(self):
         return f"{self.member}"
 
+    def audit_repr(self) -> str:
+        return self.member.audit_repr()
+
     REASON_FIELDS = (
         "poor_health",
         "limited_mobility",
@@ -706,6 +710,10 @@ class Carer(models.Model):
 
     def __str__(self):
         return self.name
+
+    def audit_repr(self) -> str:
+        """The carer's name masked (a relative, a neighbour, or a member pairing up)."""
+        return masked_name(self.name)
 
 
 class CareVisit(models.Model):
@@ -855,6 +863,11 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return self.matter[:60]
+
+    def audit_repr(self) -> str:
+        """Not the matter (sensitive, encrypted): the member, masked, and the due date."""
+        member = self.visit.member
+        return f"{self.due_on:%Y-%m-%d} {person_repr(member.name, member.pk)}"
 
     @property
     def is_open(self) -> bool:

@@ -180,13 +180,15 @@ def _attendance_lines(
         )
         lines.append(line)
         after = {"member": row.member_id, "status": mark.status, "reason": reason}
+        # The member by masked name and pk: the trail must not name members.
+        shown = f"{meeting.day:%Y-%m-%d} {audit.person_repr(row.name, row.member_id)}"
         if old is None:
             changes.append(
                 audit.Change(
                     AuditAction.CREATE,
                     object_type="activities.attendance",
                     object_id=f"{meeting.pk}:{row.member_id}",
-                    object_repr=f"{meeting.day:%Y-%m-%d} {row.name}",
+                    object_repr=shown,
                     after=after,
                 )
             )
@@ -196,7 +198,7 @@ def _attendance_lines(
                     AuditAction.UPDATE,
                     object_type="activities.attendance",
                     object_id=f"{meeting.pk}:{row.member_id}",
-                    object_repr=f"{meeting.day:%Y-%m-%d} {row.name}",
+                    object_repr=shown,
                     before={"status": old.status, "reason": old.reason},
                     after=after,
                 )
@@ -359,7 +361,7 @@ def makeup_record(*, attendance: Attendance, details: dict, actor, request=None)
             make_up,
             actor=actor,
             request=request,
-            object_repr=f"{attendance.meeting.held_on:%Y-%m-%d} {attendance.member.name}",
+            object_repr=f"{attendance.meeting.held_on:%Y-%m-%d} {attendance.member.audit_repr()}",
             after={"attendance": attendance.pk, **details},
         )
         return make_up

@@ -12,10 +12,11 @@ participation, pairings as a carer, reminders naming the member). Then:
   deleted once the transaction commits (they would have to be uploaded again);
 - one audit entry records the erasure by primary key and a masked name only.
 
-Audit entries are hash-chained and never edited, so entries written before keep the
-member's pk and name for their retention period (AUDIT_RETENTION_DAYS); their before/after
-values are masked when written (accounts.audit), so no ID number, phone, address or care
-note is left there. Exports are streamed, never stored on the server.
+Audit entries are hash-chained and never edited, so nothing is removed from them: they
+never held the member's name (described as "张** #pk", accounts.audit.person_repr) nor,
+in their before/after values, the ID number, phone, address or care notes (masked when
+written). They keep the pk for their retention period (AUDIT_RETENTION_DAYS). Exports
+are streamed, never stored on the server.
 """
 
 from __future__ import annotations
@@ -34,11 +35,6 @@ from .models import ImportRun, Member
 
 # Sent with `member` (and `actor`) inside the erasure's transaction, before the delete.
 member_erasing = Signal()
-
-
-def masked_name(name: str) -> str:
-    """张三丰 -> 张**: enough for the audit to tell erasures apart, not to name anyone."""
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
 def _identifiers(member: Member) -> list[str]:
@@ -101,7 +97,7 @@ def member_erase(*, member: Member, actor, request=None) -> dict:
     """Delete the member and their personal data; returns counts for the message."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     identifiers = _identifiers(member)
-    pk, shown = member.pk, masked_name(member.name)
+    pk, shown = member.pk, member.audit_repr()
     counts: dict[str, int] = {}
     for _receiver, result in member_erasing.send(sender=Member, member=member, actor=actor):
         counts.update(result or {})

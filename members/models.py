@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.audit import person_repr
 from accounts.crypto import EncryptedCharField, KeyedHashField
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
@@ -204,6 +205,11 @@ class Member(models.Model):
     def __str__(self):
         return self.name
 
+    def audit_repr(self) -> str:
+        """How the audit trail names the member: masked name and pk, never the name
+        (entries outlive an erasure)."""
+        return person_repr(self.name, self.pk)
+
     def age_on(self, day: datetime.date) -> int:
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
@@ -295,6 +301,9 @@ class CommunityRegistration(models.Model):
     def __str__(self):
         return f"{self.member} → {self.community}"
 
+    def audit_repr(self) -> str:
+        return f"{person_repr(self.member.name, self.member_id)} → {self.community}"
+
 
 class BranchMembership(models.Model):
     """Taking part in a functional branch or volunteer team besides the home branch.
@@ -318,6 +327,9 @@ class BranchMembership(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.branch}"
+
+    def audit_repr(self) -> str:
+        return f"{person_repr(self.member.name, self.member_id)} · {self.branch}"
 
 
 class Post(models.TextChoices):
@@ -401,6 +413,10 @@ class Position(models.Model):
     def __str__(self):
         return f"{self.get_post_display()} · {self.member or '—'}"
 
+    def audit_repr(self) -> str:
+        holder = person_repr(self.member.name, self.member_id) if self.member_id else "—"
+        return f"{self.get_post_display()} · {holder}"
+
     @property
     def is_vacant(self) -> bool:
         """Nobody holds it, or its holder has died or moved away."""
@@ -437,6 +453,9 @@ class GroupLeader(models.Model):
 
     def __str__(self):
         return f"{self.group} · {self.member}"
+
+    def audit_repr(self) -> str:
+        return f"{self.group} · {person_repr(self.member.name, self.member_id)}"
 
 
 class ServiceKind(models.TextChoices):
@@ -494,6 +513,9 @@ class ServiceRole(models.Model):
     def __str__(self):
         return f"{self.member} · {self.get_kind_display()}"
 
+    def audit_repr(self) -> str:
+        return f"{person_repr(self.member.name, self.member_id)} · {self.get_kind_display()}"
+
 
 class Recognition(models.Model):
     """先进典型: an honour that makes the member an exemplary figure."""
@@ -513,6 +535,9 @@ class Recognition(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.title}"
+
+    def audit_repr(self) -> str:
+        return f"{person_repr(self.member.name, self.member_id)} · {self.title}"
 
 
 class ImportState(models.TextChoices):

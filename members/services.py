@@ -2,7 +2,10 @@
 (accounts.audit) inside it, bulk paths included. Keyword-only arguments.
 
 Sensitive values (ID number, phone, address) are stored masked in audit snapshots: the
-trail says that they changed and who changed them without copying them out.
+trail says that they changed and who changed them without copying them out. A member's
+name is never written to the trail either: snapshots hold it masked and descriptions
+name the member by masked name and pk (accounts.audit.person_repr), so that an erased
+member is named nowhere.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ REGISTRATION_FIELDS = [
 def _value(obj, name):
     field = obj._meta.get_field(name)
     value = getattr(obj, field.attname)
+    if name == "name" and isinstance(obj, Member):
+        return audit.masked_name(value)
     mask = MASKS.get(name)
     return mask(value) if mask and value else value
 
@@ -626,7 +631,8 @@ class _ImportWriter:
 
     def _registrations(self, rows, member_ids):
         """A new registration for each member without a live one; a branch named in the
-        file accepts it (or re-places an accepted one)."""
+        file accepts it (or re-places an accepted one). Audited as "张** #pk → community"
+        (from the row: str() would query each member)."""
         known = [row.member_id for row in rows if row.member_id]
         live = {
             r.member_id: r
@@ -669,7 +675,7 @@ class _ImportWriter:
                         registration,
                         before=before,
                         after=after,
-                        object_repr=row.name + label,  # str() would query the member
+                        object_repr=audit.person_repr(row.name, member_id) + label,
                     )
                 )
         CommunityRegistration.objects.bulk_create([r for _row, r in created])
@@ -678,7 +684,7 @@ class _ImportWriter:
                 AuditAction.CREATE,
                 registration,
                 after=snapshot(registration, REGISTRATION_FIELDS),
-                object_repr=row.name + label,
+                object_repr=audit.person_repr(row.name, registration.member_id) + label,
             )
             for row, registration in created
         ]

@@ -130,6 +130,15 @@ def _roster_title(filters) -> str:
     return _("Roster of retired cadre party members")
 
 
+def _audited_query(request) -> dict:
+    """The export's filters for the audit entry; the search text masked like a name (it
+    is often a member's name, and the trail must not name members)."""
+    query = request.GET.dict()
+    if query.get("q"):
+        query["q"] = audit.masked_name(query["q"])
+    return query
+
+
 def _export(request, fmt):
     scope = _require_roster_access(request)
     _form, filters, qs = _roster_query(request)
@@ -153,7 +162,7 @@ def _export(request, fmt):
         request=request,
         object_type="members.roster",
         object_repr=title[:200],
-        after={"format": fmt, "rows": count, "unmasked": reveal, "query": request.GET.dict()},
+        after={"format": fmt, "rows": count, "unmasked": reveal, "query": _audited_query(request)},
     )
     rows = exporting.roster_rows(qs, gate, reveal=reveal)
     stamp = timezone.localdate().strftime("%Y%m%d")

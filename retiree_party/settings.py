@@ -55,8 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The TOTP device model is accounts.TOTPDevice (its secret encrypted at rest), not
+    # django_otp.plugins.otp_totp's; accounts migration 0006 moved the devices over.
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "accounts",
     "branches",
     "members",

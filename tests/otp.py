@@ -8,9 +8,9 @@ client's session verified by it, as django_otp.login() does after a correct code
 from django.contrib.sessions.backends.base import SessionBase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import needs_second_factor
+from accounts.models import TOTPDevice
 
 ADMIN_ROLE_KEYS = frozenset({"system_admin", "security_admin", "auditor"})
 

@@ -2,16 +2,22 @@
 every log-in, on the portal's log-in as on the admin's."""
 
 import datetime
+import importlib
+import io
 import re
+from types import SimpleNamespace
 
 import pytest
+from cryptography.fernet import Fernet
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditAction, AuditEntry, UserSession
+from accounts.models import AuditAction, AuditEntry, TOTPDevice, UserSession
 
 from ..factories import PASSWORD
 from ..otp import device_for, totp_now
@@ -176,3 +182,84 @@ def test_the_qr_code_needs_no_inline_style(cast):
     html = client.get(reverse("accounts:otp_setup")).content.decode()
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert "style" not in svg
+
+
+def test_the_totp_secret_is_encrypted_in_the_database(cast):
+    """The key column holds ciphertext only; the key read back makes codes that verify."""
+    device = device_for(cast.user("auditor"))
+    hex_key = device.key
+    assert re.fullmatch(r"[0-9a-f]{40}", hex_key)
+    table = connection.ops.quote_name(TOTPDevice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT key FROM {table} WHERE id = %s", [device.pk])  # noqa: S608
+        [stored] = cursor.fetchone()
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+        everything = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert stored.startswith("enc1:") and hex_key not in stored
+    assert hex_key not in everything and hex_key.upper() not in everything
+    stored_device = TOTPDevice.objects.get(pk=device.pk)
+    assert stored_device.key == hex_key
+    assert stored_device.verify_token(totp_now(stored_device))
+    assert not stored_device.verify_token(totp_now(stored_device))  # no replay
+
+
+def test_django_otp_finds_the_encrypted_device(cast):
+    """The OTP admin site's form and the session check go through devices_for_user and
+    persistent ids: both must reach accounts.TOTPDevice."""
+    from django_otp import devices_for_user
+    from django_otp.models import Device
+
+    device = device_for(cast.user("auditor"))
+    assert list(devices_for_user(cast.user("auditor"))) == [device]
+    assert Device.from_persistent_id(device.persistent_id) == device
+
+
+def test_the_migration_moves_plain_otp_totp_devices_encrypted(cast):
+    """Databases made before the change hold django-otp's table with plain keys: the
+    migration copies each device encrypted (its counters too) and empties that table."""
+    migration = importlib.import_module("accounts.migrations.0006_totp_device_encrypted")
+    user = cast.user("auditor")
+    hex_key = "3132333435363738393031323334353637383930"
+    quote = connection.ops.quote_name
+    old = quote(migration.OLD_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {old} (id integer PRIMARY KEY, user_id integer, name varchar(64), "
+            "confirmed boolean, key varchar(80), step integer, t0 bigint, digits integer, "
+            "tolerance integer, drift integer, last_t bigint, "
+            "throttling_failure_timestamp timestamp NULL, throttling_failure_count integer)"
+        )
+        cursor.execute(
+            f"INSERT INTO {old} VALUES (7, %s, 'phone', %s, %s, 30, 0, 6, 1, 0, 55, NULL, 2)",  # noqa: S608
+            [user.pk, True, hex_key],
+        )
+    migration.copy_devices(django_apps, SimpleNamespace(connection=connection))
+    device = TOTPDevice.objects.get(user=user)
+    assert (device.key, device.name, device.confirmed) == (hex_key, "phone", True)
+    assert (device.last_t, device.throttling_failure_count) == (55, 2)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {old}")  # noqa: S608
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            f"SELECT key FROM {quote(TOTPDevice._meta.db_table)} WHERE id = %s",  # noqa: S608
+            [device.pk],
+        )
+        assert hex_key not in cursor.fetchone()[0]
+    device.throttling_failure_count = 0
+    assert device.verify_token(totp_now(device))
+
+
+def test_rotating_the_encryption_key_rewrites_the_totp_secrets(cast, settings):
+    """reencrypt_fields finds the device's key by itself: after a rotation and the old key's
+    removal the second factor still works."""
+    device = device_for(cast.user("auditor"))
+    hex_key = device.key
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
+    out = io.StringIO()
+    call_command("reencrypt_fields", stdout=out)
+    assert "accounts.TOTPDevice: 1 rows rewritten (key)" in out.getvalue()
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key retired
+    device = TOTPDevice.objects.get(pk=device.pk)
+    assert device.key == hex_key
+    assert device.verify_token(totp_now(device))

@@ -280,3 +280,50 @@ def test_sub_units_sort_on_the_server_by_any_column_both_ways(world):
     assert [u.name for u in ordered] == ["和平街道", "新华街道"]
     ordered, sort = sort_units(units, "nonsense")
     assert ([u.name for u in ordered], sort) == (["和平街道", "新华街道"], "name")
+
+
+def test_the_dashboards_care_rule_agrees_with_the_care_pages_sql_rule(world):
+    """reports.selectors.care_state (applied in Python) against care_selectors' COVERED
+    and OVERDUE (in SQL) for needs around the interval's edges."""
+    from activities.care_selectors import COVERED, OVERDUE, with_visit_state
+    from activities.models import CareNeed, CareVisit
+    from reports.selectors import care_state
+
+    from .conftest import resident
+
+    day = datetime.timedelta(days=1)
+    cases = [  # (last in-person visit days ago or None, care started days ago, phone days ago)
+        (29, 100, None),
+        (30, 100, None),
+        (31, 100, None),
+        (None, 30, None),
+        (None, 31, None),
+        (None, 5, 1),
+        (45, 100, 2),
+    ]
+    needs = []
+    for n, (visited, started, phoned) in enumerate(cases):
+        member = resident(f"关怀{n}", world.cast.community_a, branch=world.cast.branch_a)
+        needs.append(
+            CareNeed.objects.create(
+                member=member, interval_days=30, started_on=TODAY - started * day
+            )
+        )
+        if visited is not None:
+            CareVisit.objects.create(
+                member=member, visited_on=TODAY - visited * day, kind="routine", visitors="书记"
+            )
+        if phoned is not None:
+            CareVisit.objects.create(
+                member=member, visited_on=TODAY - phoned * day, kind="phone", visitors="书记"
+            )
+    ids = [need.pk for need in needs]
+    annotated = with_visit_state(CareNeed.objects.filter(pk__in=ids), TODAY)
+    covered = set(annotated.filter(COVERED).values_list("pk", flat=True))
+    overdue = set(annotated.filter(OVERDUE).values_list("pk", flat=True))
+    for need in annotated:
+        assert care_state(need.last_visit, need.started_on, need.interval_days, TODAY) == (
+            need.pk in covered,
+            need.pk in overdue,
+        ), need.member.name
+    assert len(covered) == 2 and len(overdue) == 3  # both outcomes are exercised

@@ -5,9 +5,7 @@ administrator, role and policy pages only the security administrator, audit page
 the auditor; everybody else gets 404.
 """
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from accounts.models import AuditEntry, SecurityPolicy, User
+from accounts.models import AuditEntry, SecurityPolicy, TOTPDevice, User
 from branches.models import StaffRole
 
 from ...otp import device_for
