@@ -419,9 +419,10 @@ def compliance(
         for district_path, plans in plans_by_district.items()
     }
 
-    # branch -> (kind, group) -> meetings held per month index. Grouped by day in SQL (a
-    # plain date column loads much faster than a truncated timestamp).
-    held: dict[int, dict[tuple, list[int]]] = defaultdict(dict)
+    # branch -> kind -> group (None: not a group meeting) -> meetings held per month
+    # index. Grouped by day in SQL (a plain date column loads much faster than a
+    # truncated timestamp).
+    held: dict[int, dict[str, dict]] = defaultdict(dict)
     # Each kind only over its own periods: a quarter's page needs a year of meetings only
     # for the kinds with yearly rules.
     windows: dict[str, tuple[datetime.date, datetime.date]] = {}
@@ -444,10 +445,10 @@ def compliance(
         .order_by()
     )
     for branch_id, kind, group_id, held_on, n in rows:
-        by_key = held[branch_id]
-        by_month = by_key.get((kind, group_id))
+        by_group = held[branch_id].setdefault(kind, {})
+        by_month = by_group.get(group_id)
         if by_month is None:
-            by_month = by_key[(kind, group_id)] = [0] * n_months
+            by_month = by_group[group_id] = [0] * n_months
         by_month[index(held_on)] += n
 
     excusals = defaultdict(list)
@@ -469,7 +470,6 @@ def compliance(
         terms[branch_id].append((starts_on, has_committee))
 
     month_ends = [m.end for m in spans_between(Period.MONTH, lo, hi)]
-    no_meetings = [0] * n_months
 
     for branch in branches:
         pk = branch.pk
@@ -488,6 +488,7 @@ def compliance(
                 t += 1
             sat[i] = 1 if latest else 0
         branch_groups = groups[pk]
+        group_set = set(branch_groups)
         branch_held = held.get(pk, {})
         branch_excusals = excusals[pk]
         for kind, rule, span, span_end, a, b in plan_ranges[_district_path(branch)]:
@@ -497,18 +498,17 @@ def compliance(
             else:
                 whole = max(0, min(b, stop) - max(a, first))
             share = _prorate(rule.minimum_count, whole, b - a)
+            # Meetings of this kind by group (None: not a group meeting), in the period.
+            by_group = {
+                g: sum(counts[a:b])
+                for g, counts in branch_held.get(kind, {}).items()
+                if g is None or g in group_set
+            }
+            cell.held = sum(by_group.values())
             if rule.per_group:
-                per_group = [
-                    sum(branch_held.get((kind, g), no_meetings)[a:b]) for g in branch_groups
-                ]
-                cell.held = sum(per_group) + sum(branch_held.get((kind, None), no_meetings)[a:b])
                 cell.required = share * len(branch_groups)
-                cell.counted = sum(min(n, share) for n in per_group)
+                cell.counted = sum(min(by_group.get(g, 0), share) for g in branch_groups)
             else:
-                cell.held = sum(
-                    sum(branch_held.get((kind, g), no_meetings)[a:b])
-                    for g in (None, *branch_groups)
-                )
                 cell.required = share
                 cell.counted = min(cell.held, share)
             if branch_excusals:

@@ -13,11 +13,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "models", nargs="*", help="only these models (app_label.Model); default: all"
+        )
         parser.add_argument("--batch", type=int, default=500)
 
-    def handle(self, *args, batch=500, **options):
+    def handle(self, *args, models=(), batch=500, **options):
         total = 0
-        for model in apps.get_models():
+        chosen = [apps.get_model(label) for label in models] if models else apps.get_models()
+        for model in chosen:
             fields = [f.name for f in encrypted_fields(model) + hash_fields(model)]
             if not fields:
                 continue
