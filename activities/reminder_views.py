@@ -106,7 +106,7 @@ def failed_detail(request, pk):
     in the queue."""
     reminder = get_object_or_404(_reviewable(request.user).select_related("recipient"), pk=pk)
     if request.method == "POST":
-        if reminders.retry_failed(reminder=reminder):
+        if reminders.retry_failed(reminder=reminder, request=request):
             messages.success(request, _("It will be sent again within a minute."))
         else:
             messages.info(request, _("Only a failed reminder can be sent again."))

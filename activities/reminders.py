@@ -52,6 +52,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import audit
+from accounts.models import AuditAction
 from branches.access import Role
 from branches.models import Branch, Organization, StaffRole
 from members.models import (
@@ -867,19 +869,31 @@ def mark_read(*, user, reminder_ids: Iterable[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def retry_failed(*, reminder: Reminder) -> bool:
+def retry_failed(*, reminder: Reminder, request=None) -> bool:
     """Put a failed outbound reminder back in the queue, with a fresh set of attempts
-    (after the recipient fixed an address, say). Deliveries already made stay made."""
-    done = (
-        Reminder.objects.filter(pk=reminder.pk, state=ReminderState.FAILED)
-        .outbound()
-        .update(
-            state=ReminderState.PENDING,
-            attempts=0,
-            next_attempt_at=timezone.now(),
-            last_error="",
-            claim_token=None,
-            lease_until=None,
+    (after the recipient fixed an address, say). Deliveries already made stay made.
+    Audited: the reviewer may be district staff acting on somebody else's message."""
+    with transaction.atomic():
+        done = (
+            Reminder.objects.filter(pk=reminder.pk, state=ReminderState.FAILED)
+            .outbound()
+            .update(
+                state=ReminderState.PENDING,
+                attempts=0,
+                next_attempt_at=timezone.now(),
+                last_error="",
+                claim_token=None,
+                lease_until=None,
+            )
         )
-    )
+        if done:
+            # Not the title or the error: they may name a member or hold an address.
+            audit.record(
+                AuditAction.UPDATE,
+                reminder,
+                request=request,
+                object_repr=f"{reminder.get_kind_display()} · {reminder.period}",
+                before={"state": ReminderState.FAILED, "attempts": reminder.attempts},
+                after={"state": ReminderState.PENDING, "attempts": 0},
+            )
     return bool(done)

@@ -94,3 +94,38 @@ def staff_role_revoke(*, request, staff_role: StaffRole) -> None:
         and not user.staff_roles.filter(role=Role.SYSTEM_ADMIN).exists()
     ):
         user_set_staff(request=request, user=user, staff=False)
+
+
+# --- Branches, party groups, venues --------------------------------------------------------
+
+
+def _structure_snapshot(obj) -> dict:
+    """Stored field values (foreign keys as ids); accounts.audit masks the phone."""
+    return {f.name: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
+
+
+@transaction.atomic
+def structure_save(*, request, form):
+    """Save a branch, party group or venue form and audit what changed (one transaction).
+
+    The organisation's structure decides who sees which members, so its changes are on
+    the trail like the roster's. The form must be valid; set fields the form does not
+    carry (a group's branch) on form.instance first."""
+    obj = form.instance
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    before = _structure_snapshot(stored) if stored is not None else None
+    obj = form.save()
+    after = _structure_snapshot(obj)
+    if before is None:
+        audit.record(AuditAction.CREATE, obj, request=request, after=after)
+        return obj
+    changed = [name for name in after if before.get(name) != after[name]]
+    if changed:
+        audit.record(
+            AuditAction.UPDATE,
+            obj,
+            request=request,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return obj

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import selectors, services
 from .access import (
     MANAGE_BRANCHES,
     MANAGE_GROUPS,
@@ -133,7 +133,7 @@ def branch_create(request):
             raise Http404
     form = BranchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        branch = form.save()
+        branch = services.structure_save(request=request, form=form)
         messages.success(request, _("Branch “%(name)s” created.") % {"name": branch.name})
         return redirect("branches:branch_detail", pk=branch.pk)
     return render(request, "branches/form.html", {"form": form, "title": _("New branch")})
@@ -143,7 +143,7 @@ def branch_edit(request, pk):
     branch = get_branch_for_user(request, pk, write=True)
     form = BranchForm(request.POST or None, instance=branch, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.structure_save(request=request, form=form)
         messages.success(request, _("Branch “%(name)s” saved.") % {"name": branch.name})
         return redirect("branches:branch_detail", pk=branch.pk)
     return render(
@@ -164,9 +164,8 @@ def group_create(request, branch_pk):
     branch = _get_branch_for_groups(request, branch_pk)
     form = PartyGroupForm(request.POST or None, branch=branch)
     if request.method == "POST" and form.is_valid():
-        group = form.save(commit=False)
-        group.branch = branch
-        group.save()
+        form.instance.branch = branch
+        group = services.structure_save(request=request, form=form)
         messages.success(request, _("Party group “%(name)s” created.") % {"name": group.name})
         return redirect("branches:branch_detail", pk=branch.pk)
     return render(
@@ -180,7 +179,7 @@ def group_edit(request, pk):
     group = get_party_group_for_user(request, pk, write=True)
     form = PartyGroupForm(request.POST or None, instance=group, branch=group.branch)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.structure_save(request=request, form=form)
         messages.success(request, _("Party group “%(name)s” saved.") % {"name": group.name})
         return redirect("branches:branch_detail", pk=group.branch_id)
     return render(
@@ -201,7 +200,7 @@ def venue_create(request):
     require_capability(request, MANAGE_BRANCHES)
     form = VenueForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        venue = form.save()
+        venue = services.structure_save(request=request, form=form)
         messages.success(request, _("Venue “%(name)s” created.") % {"name": venue.name})
         return redirect("branches:venue_list")
     return render(request, "branches/form.html", {"form": form, "title": _("New venue")})
@@ -211,7 +210,7 @@ def venue_edit(request, pk):
     venue = get_venue_for_user(request, pk, write=True)
     form = VenueForm(request.POST or None, instance=venue, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.structure_save(request=request, form=form)
         messages.success(request, _("Venue “%(name)s” saved.") % {"name": venue.name})
         return redirect("branches:venue_list")
     return render(request, "branches/form.html", {"form": form, "title": _("Edit venue")})

@@ -13,9 +13,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction
 
 from . import importing, services
 from .models import ImportRun, ImportState, Member
@@ -53,19 +56,30 @@ def _prune():
             pass
 
 
-def store(upload, *, user, community) -> ImportRun:
+def store(upload, *, user, community, request=None) -> ImportRun:
+    """Keep an uploaded roster for checking. Audited: the file holds many people's
+    personal data, even before (or without) an import of it."""
     _prune()
     token = secrets.token_urlsafe(24)
     with file_for(token).open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    return ImportRun.objects.create(
-        token=token,
-        user=user,
-        community=community,
-        file_name=Path(upload.name).name[:200],
-        file_size=upload.size,
-    )
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            token=token,
+            user=user,
+            community=community,
+            file_name=Path(upload.name).name[:200],
+            file_size=upload.size,
+        )
+        audit.record(
+            AuditAction.CREATE,
+            run,
+            actor=user,
+            request=request,
+            after={"community": community.pk, "file_size": run.file_size},
+        )
+    return run
 
 
 def run_for(request, token: str) -> ImportRun | None:

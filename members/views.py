@@ -639,7 +639,10 @@ def import_upload(request):
     )
     if request.method == "POST" and form.is_valid():
         run = uploads.store(
-            form.cleaned_data["file"], user=request.user, community=form.cleaned_data["community"]
+            form.cleaned_data["file"],
+            user=request.user,
+            community=form.cleaned_data["community"],
+            request=request,
         )
         tokens = request.session.get(uploads.SESSION_KEY, [])
         request.session[uploads.SESSION_KEY] = [*tokens, run.token][-10:]

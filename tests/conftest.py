@@ -208,10 +208,11 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# --- Services: PostgreSQL, Redis, Chromium ----------------------------------------------
+# --- Services: PostgreSQL, Redis, Chromium, poppler --------------------------------------
 # `@pytest.mark.services("postgres", "redis", "chromium")` on a test (or module) that needs
-# real services. When one is missing the test is skipped, except with REQUIRE_SERVICES=1
-# (CI), where it fails: a green CI run has really used every service.
+# real services ("poppler": pdftotext, to read PDF exports). When one is missing the test
+# is skipped, except with REQUIRE_SERVICES=1 (CI), where it fails: a green CI run has
+# really used every service.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -245,10 +246,19 @@ def _chromium_missing():
     return None
 
 
+def _poppler_missing():
+    import shutil
+
+    if not shutil.which("pdftotext"):
+        return "no pdftotext on PATH (apt-get install poppler-utils)"
+    return None
+
+
 SERVICE_CHECKS = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
     "chromium": _chromium_missing,
+    "poppler": _poppler_missing,
 }
 _service_status: dict[str, str | None] = {}
 

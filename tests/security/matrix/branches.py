@@ -1,4 +1,4 @@
-from branches.models import PartyGroup
+from branches.models import Branch, PartyGroup, Venue
 
 from . import (
     BRANCH_MANAGERS,
@@ -32,7 +32,13 @@ SPECS = [
         ok=COMMUNITY_A_VIEWERS,
     ),
     Spec("branches:branch_list", ok=STRUCTURE_VIEWERS),
-    Spec("branches:branch_create", ok=BRANCH_MANAGERS),
+    Spec(
+        "branches:branch_create",
+        ok=BRANCH_MANAGERS,
+        # Posted by community_b_secretary (the first ok role), in her community.
+        post=lambda c: {"name": "新建支部", "kind": "community", "organization": c.community_b.pk},
+        state=lambda c: sorted(Branch.objects.values_list("pk", "name")),
+    ),
     Spec(
         "branches:branch_detail",
         kwargs=lambda c: {"pk": c.branch_a.pk},
@@ -63,7 +69,12 @@ SPECS = [
         state=lambda c: row(c.group_a),
     ),
     Spec("branches:venue_list", ok=STRUCTURE_VIEWERS),
-    Spec("branches:venue_create", ok=BRANCH_MANAGERS),
+    Spec(
+        "branches:venue_create",
+        ok=BRANCH_MANAGERS,
+        post=lambda c: {"name": "新建活动室", "kind": "other", "organization": c.community_b.pk},
+        state=lambda c: sorted(Venue.objects.values_list("pk", "name")),
+    ),
     Spec(
         "branches:venue_edit",
         kwargs=lambda c: {"pk": c.venue_a.pk},
