@@ -113,12 +113,15 @@ def _days_between(later, earlier):
     return ExpressionWrapper(later - earlier, output_field=DurationField())
 
 
-def with_visit_state(needs, today: datetime.date):
+def with_visit_state(needs, today: datetime.date, *, last_visit=None):
     """Annotate `last_visit` (date or None) and alias the durations the Q objects below
     use: `since_last` (today - last visit), `since_reference` (today - last visit, or
-    today - start of care when never visited), `allowed` (the interval as a duration)."""
+    today - start of care when never visited), `allowed` (the interval as a duration).
+    `last_visit` may be given as an expression (the dashboards pass the stored
+    CareNeed.last_visit_on); by default it is looked up live."""
     day = Value(today, output_field=DateField())
-    return needs.annotate(last_visit=last_visit_subquery()).alias(
+    last_visit = last_visit if last_visit is not None else last_visit_subquery()
+    return needs.annotate(last_visit=last_visit).alias(
         since_last=_days_between(day, F("last_visit")),
         reference=Coalesce(F("last_visit"), F("started_on"), output_field=DateField()),
         since_reference=_days_between(day, F("reference")),

@@ -128,6 +128,7 @@ def need_save(*, member, data: dict, actor, request=None) -> tuple[CareNeed, boo
         after = _snapshot(need, NEED_FIELDS)
         if created:
             need.save()
+            summaries.refresh(cared=[member.pk])  # visits before care was recorded count
             audit.record(
                 AuditAction.CREATE,
                 need,
@@ -366,6 +367,7 @@ def visit_record(
                 )
             )
         audit.record_many(changes, actor=actor, request=request)
+        summaries.refresh(cared=[member.pk])
         return visit, True
 
 
@@ -397,6 +399,7 @@ def visit_update(*, visit: CareVisit, data: dict, actor, request=None) -> CareVi
             )
         _attach_make_up(visit, changes, actor=actor, request=request)
         audit.record_many(changes, actor=actor, request=request)
+        summaries.refresh(cared=[visit.member_id])
         return visit
 
 
@@ -437,6 +440,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
         if make_up is not None:
             make_up.delete()
             summaries.refresh_meeting(make_up.attendance.meeting, members=[visit.member_id])
+        summaries.refresh(cared=[visit.member_id])
 
 
 # --- Follow-ups -------------------------------------------------------------------------

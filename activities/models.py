@@ -606,6 +606,9 @@ class CareNeed(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Derived for the dashboards: the member's latest in-person visit, rewritten by the
+    # visit services (activities.summaries); the care pages compute it live.
+    last_visit_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = CareNeedQuerySet.as_manager()
 

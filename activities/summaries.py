@@ -1,8 +1,9 @@
 """The dashboards' summaries: per branch x month tallies of held meetings and attendance
-(BranchMonthTally) and each member's latest participation (MemberParticipation).
+(BranchMonthTally), each member's latest participation (MemberParticipation) and each
+care need's latest in-person visit (CareNeed.last_visit_on).
 
 They are derived from Meeting, Attendance and MakeUp and rewritten from those rows, never
-incremented: the meeting, attendance and make-up services call `refresh` inside their own
+incremented: the meeting, attendance, make-up and care services call `refresh` inside their own
 transaction with what they touched, so a summary row is exactly what a live aggregate
 would give (tests/activities/test_summaries.py compares them after every write path).
 `manage.py rebuild_summaries` (and the data migration, and the demo seeders after their
@@ -17,15 +18,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 
 from branches.models import Branch
 
 from .models import (
     ATTENDING,
+    IN_PERSON_VISITS,
     Attendance,
     BranchMonthTally,
+    CareNeed,
+    CareVisit,
     MakeUp,
     Meeting,
     MeetingStatus,
@@ -87,6 +91,16 @@ def _participation_rows(attendances, make_ups, *, models=None):
     return [models["MemberParticipation"](member_id=m, last_on=d) for m, d in last.items()]
 
 
+def _last_visit(visits):
+    """The latest in-person visit of the need's member (phone calls are not visits)."""
+    latest = (
+        visits.filter(member_id=OuterRef("member_id"), kind__in=IN_PERSON_VISITS)
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    return Subquery(latest, output_field=DateField())
+
+
 def _live_models():
     return {
         "Meeting": Meeting,
@@ -94,13 +108,22 @@ def _live_models():
         "MakeUp": MakeUp,
         "BranchMonthTally": BranchMonthTally,
         "MemberParticipation": MemberParticipation,
+        "CareNeed": CareNeed,
+        "CareVisit": CareVisit,
     }
 
 
-def refresh(*, months: Iterable[tuple[int, datetime.date | None]] = (), members=()) -> None:
-    """Rewrite the tallies of these (branch id, day in the month) pairs and the latest
-    participation of these member ids from the source rows. Call it inside the
-    transaction that changed them; days may be None (a meeting never held)."""
+def refresh(
+    *, months: Iterable[tuple[int, datetime.date | None]] = (), members=(), cared=()
+) -> None:
+    """Rewrite the tallies of these (branch id, day in the month) pairs, the latest
+    participation of these member ids and the last visit on the care needs of the
+    `cared` member ids from the source rows. Call it inside the transaction that changed
+    them; days may be None (a meeting never held)."""
+    if cared:
+        CareNeed.objects.filter(member_id__in=set(cared)).update(
+            last_visit_on=_last_visit(CareVisit.objects.all())
+        )
     pairs = {(branch_id, _month(day)) for branch_id, day in months if day is not None}
     member_ids = sorted(set(members))
     if pairs:
@@ -161,8 +184,8 @@ def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None) ->
 
 
 def rebuild(models=None) -> tuple[int, int]:
-    """Recompute every summary row from the source rows; returns (tallies,
-    participations). `models` lets the data migration pass its historical models."""
+    """Recompute every summary from the source rows; returns (tallies, participations).
+    `models` lets the data migrations pass their historical models."""
     models = models or _live_models()
     models["BranchMonthTally"].objects.all().delete()
     models["MemberParticipation"].objects.all().delete()
@@ -172,4 +195,8 @@ def rebuild(models=None) -> tuple[int, int]:
         models["Attendance"].objects.all(), models["MakeUp"].objects.all(), models=models
     )
     models["MemberParticipation"].objects.bulk_create(participations, batch_size=BATCH)
+    if "CareNeed" in models:  # (absent from the migration that created the tallies)
+        models["CareNeed"].objects.update(
+            last_visit_on=_last_visit(models["CareVisit"].objects.all())
+        )
     return len(tallies), len(participations)

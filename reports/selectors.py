@@ -17,13 +17,13 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from activities.care_selectors import with_visit_state
+from activities.care_selectors import COVERED, OVERDUE, with_visit_state
 from activities.models import (
     BranchMonthTally,
     CareNeed,
@@ -521,49 +521,22 @@ def _registered_exists():
     )
 
 
-def care_state(
-    last_visit: datetime.date | None,
-    started_on: datetime.date,
-    interval_days: int,
-    today: datetime.date,
-) -> tuple[bool, bool]:
-    """(covered, overdue): activities.care_selectors' COVERED and OVERDUE rule for one
-    need, in Python. Covered: visited in person within the interval (a visit exactly
-    interval days ago is on time). Overdue: more than the interval since the last visit,
-    or since care started when never visited."""
-    covered = last_visit is not None and (today - last_visit).days <= interval_days
-    overdue = (today - (last_visit or started_on)).days > interval_days
-    return covered, overdue
-
-
 def _care_rows(where: Q, today: datetime.date):
-    """Open care needs, visited on time and overdue, by community of residence and home
-    branch: one query. The last visit is looked up once per need and the rule applied
-    here (in SQL each of the rule's three uses of it would look it up again)."""
-    needs = with_visit_state(CareNeed.objects.open().filter(where), today).values_list(
-        "member__community_id",
-        "member__home_branch_id",
-        "last_visit",
-        "started_on",
-        "interval_days",
-    )
-    rows: dict[tuple, dict] = {}
-    for community_id, branch_id, last_visit, started_on, interval_days in needs.order_by():
-        row = rows.setdefault(
-            (community_id, branch_id),
-            {
-                "member__community_id": community_id,
-                "member__home_branch_id": branch_id,
-                "n_needs": 0,
-                "n_covered": 0,
-                "n_overdue": 0,
-            },
+    """Open care needs, visited on time and overdue (activities.care_selectors' rule),
+    by community of residence and home branch: one query, on the last visit the visit
+    services store on each need (activities.summaries)."""
+    return (
+        with_visit_state(
+            CareNeed.objects.open().filter(where), today, last_visit=F("last_visit_on")
         )
-        covered, overdue = care_state(last_visit, started_on, interval_days, today)
-        row["n_needs"] += 1
-        row["n_covered"] += covered
-        row["n_overdue"] += overdue
-    return rows.values()
+        .values("member__community_id", "member__home_branch_id")
+        .annotate(
+            n_needs=Count("pk"),
+            n_covered=Count("pk", filter=COVERED),
+            n_overdue=Count("pk", filter=OVERDUE),
+        )
+        .order_by()
+    )
 
 
 def _structure(branch_ids_q: Q, membership_q: Q, today: datetime.date):
@@ -707,11 +680,15 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
                 figures.dissolved += 1
 
     # 3. Registration coverage of the residents, by community.
+    # A join rather than EXISTS: PostgreSQL hashes an EXISTS over every registration in
+    # the city, so the district's figure would grow with the city.
     coverage = (
         Member.objects.filter(community__path__startswith=path, status=MemberStatus.ACTIVE)
-        .annotate(is_registered=_registered_exists())
         .values("community_id")
-        .annotate(n=Count("*"), registered=Count("pk", filter=Q(is_registered=True)))
+        .annotate(
+            n=Count("pk", distinct=True),
+            registered=Count("pk", distinct=True, filter=Q(registrations__status__in=REGISTERED)),
+        )
         .order_by()
     )
     for row in coverage:

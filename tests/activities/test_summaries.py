@@ -1,7 +1,7 @@
 """The dashboards' summaries (activities.summaries) equal a live aggregate of the source
 rows after every write path: recording, correcting, moving a meeting to another month,
-make-ups from the meeting page and from 送学上门 visits (made, moved, removed), and the
-rebuild command."""
+make-ups from the meeting page and from 送学上门 visits (made, moved, removed), care
+visits (in person, by phone, changed, deleted), and the rebuild command."""
 
 import datetime
 import uuid
@@ -12,11 +12,13 @@ from django.core.management import call_command
 from django.db.models import Count, Max
 
 from activities import care_services, services, summaries
+from activities.care_selectors import last_visit_subquery
 from activities.models import (
     ATTENDING,
     Attendance,
     AttendanceStatus,
     BranchMonthTally,
+    CareNeed,
     CareVisitKind,
     MakeUp,
     MakeUpKind,
@@ -79,6 +81,8 @@ def assert_summaries_are_live():
     assert dict(MemberParticipation.objects.values_list("member_id", "last_on")) == (
         live_participation()
     )
+    needs = CareNeed.objects.annotate(live=last_visit_subquery())
+    assert [(n.pk, n.last_visit_on) for n in needs] == [(n.pk, n.live) for n in needs]
 
 
 def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
@@ -213,3 +217,41 @@ def test_the_rebuild_command_recomputes_rows_written_past_the_services(roster):
     assert BranchMonthTally.objects.aggregate(n=Count("pk"))[
         "n"
     ] == 2 and MemberParticipation.objects.get(member=people[0]).last_on == D(2026, 2, 5)
+
+
+def test_care_visits_keep_each_needs_last_visit(roster):
+    cared, other = roster.members[2], roster.members[3]
+    care_services.visit_record(
+        member=cared,
+        data={"visited_on": D(2026, 3, 2), "kind": CareVisitKind.ROUTINE, "visitors": "书记"},
+        actor=None,
+    )
+    # Care recorded after a visit: the visit before it counts.
+    need, _ = care_services.need_save(
+        member=cared, data={"interval_days": 30, "started_on": D(2026, 3, 1)}, actor=None
+    )
+    assert_summaries_are_live()
+    assert CareNeed.objects.get(pk=need.pk).last_visit_on == D(2026, 3, 2)
+    care_services.need_save(
+        member=other, data={"interval_days": 30, "started_on": D(2026, 3, 1)}, actor=None
+    )
+    # A phone call is not a visit; a later one in person is.
+    care_services.visit_record(
+        member=cared,
+        data={"visited_on": D(2026, 4, 9), "kind": CareVisitKind.PHONE, "visitors": "书记"},
+        actor=None,
+    )
+    assert_summaries_are_live()
+    later, _ = care_services.visit_record(
+        member=cared,
+        data={"visited_on": D(2026, 4, 20), "kind": CareVisitKind.SICK_VISIT, "visitors": "书记"},
+        actor=None,
+    )
+    assert_summaries_are_live()
+    care_services.visit_update(visit=later, data={"visited_on": D(2026, 4, 25)}, actor=None)
+    assert_summaries_are_live()
+    assert CareNeed.objects.get(pk=need.pk).last_visit_on == D(2026, 4, 25)
+    care_services.visit_delete(visit=later, actor=None)
+    assert_summaries_are_live()
+    assert CareNeed.objects.get(pk=need.pk).last_visit_on == D(2026, 3, 2)
+    assert CareNeed.objects.get(member=other).last_visit_on is None
