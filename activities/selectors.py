@@ -470,6 +470,7 @@ def compliance(
         terms[branch_id].append((starts_on, has_committee))
 
     month_ends = [m.end for m in spans_between(Period.MONTH, lo, hi)]
+    district_of = {b.organization_id: _district_path(b) for b in branches}
 
     for branch in branches:
         pk = branch.pk
@@ -491,8 +492,8 @@ def compliance(
         group_set = set(branch_groups)
         branch_held = held.get(pk, {})
         branch_excusals = excusals[pk]
-        for kind, rule, span, span_end, a, b in plan_ranges[_district_path(branch)]:
-            cell = Cell(kind=kind, span=span, rule=rule)
+        branch_cells = cells[pk]
+        for kind, rule, span, span_end, a, b in plan_ranges[district_of[branch.organization_id]]:
             if kind == MeetingKind.COMMITTEE:
                 whole = sum(sat[a:b])
             else:
@@ -504,26 +505,29 @@ def compliance(
                 for g, counts in branch_held.get(kind, {}).items()
                 if g is None or g in group_set
             }
-            cell.held = sum(by_group.values())
+            held_n = sum(by_group.values())
             if rule.per_group:
-                cell.required = share * len(branch_groups)
-                cell.counted = sum(min(by_group.get(g, 0), share) for g in branch_groups)
+                required = share * len(branch_groups)
+                counted = sum(min(by_group.get(g, 0), share) for g in branch_groups)
             else:
-                cell.required = share
-                cell.counted = min(cell.held, share)
+                required = share
+                counted = min(held_n, share)
+            excusal = None
             if branch_excusals:
-                cell.excusal = next((e for e in branch_excusals if e.covers(span, kind)), None)
-            if cell.required == 0:
-                cell.status = CellStatus.NOT_REQUIRED
-            elif cell.excusal is not None:
-                cell.status = CellStatus.EXCUSED
-            elif cell.counted >= cell.required:
-                cell.status = CellStatus.MET
+                excusal = next((e for e in branch_excusals if e.covers(span, kind)), None)
+            if required == 0:
+                status = CellStatus.NOT_REQUIRED
+            elif excusal is not None:
+                status = CellStatus.EXCUSED
+            elif counted >= required:
+                status = CellStatus.MET
             elif span_end >= today:
-                cell.status = CellStatus.IN_PROGRESS
+                status = CellStatus.IN_PROGRESS
             else:
-                cell.status = CellStatus.BEHIND
-            cells[pk][kind].append(cell)
+                status = CellStatus.BEHIND
+            branch_cells[kind].append(
+                Cell(kind, span, rule, required, held_n, counted, status, excusal)
+            )
     for by_kind in cells.values():
         for kind_cells in by_kind.values():
             kind_cells.sort(key=lambda c: c.span)
