@@ -725,6 +725,7 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
         attendance_q=branch_filter,
         member_q=Q(home_branch__organization__path__startswith=path),
         structure_q=Q(branch__organization__path__startswith=path),
+        area=Q(organization__path__startswith=path),
         unit_names={pk: name for pk, name, _level, _path in orgs},
         org_unit=org_unit,
         by_branch=by_branch,
@@ -798,12 +799,13 @@ def _common(
     unit_names,
     org_unit,
     by_branch,
+    area=None,
 ) -> Dashboard:
     span = choice.span
 
     # Compliance of every branch that existed in the period (5 queries).
     in_period = period_branches(branches, span)
-    cells = compliance(in_period, span.start, span.end, today=today)
+    cells = compliance(in_period, span.start, span.end, today=today, area=area)
     for branch in in_period:
         figures = unit_row(branch_unit[branch.pk]).figures
         behind = False
