@@ -18,14 +18,18 @@ installed model): a new encrypted field needs no change there.
 
 Encrypted today (docs/privacy/data-inventory.md):
 - members.Member.id_number (unique, looked up through id_number_hash);
+- members.Member.health (four categories; filtered through health_hash, see
+  Member.objects.with_health / members.models.health_in);
 - activities.CareNeed.care_note, CareVisit.summary and .matters_raised, FollowUp.matter
   and .outcome (health and family details in free text);
 - activities.ReminderPreference.webhook_url and .webhook_secret (credentials);
 - accounts.TOTPDevice.key (the admin roles' second-factor secrets).
-Kept plain on purpose: Member.health, mobility and living situation are small sets of
-categories used in SQL filters and counts; a keyed hash of four values would be undone by
-counting, so encrypting them would cost the filters without protecting anything. They are
-masked on pages, exports and in the audit trail instead.
+What a keyed hash of a small set of values does not hide: equal values hash equally, so
+health_hash splits the members into (at most) four groups of known sizes. Someone holding
+the database who knows the rough distribution (most members healthy, few bedridden), or
+the health of one member, can name each group; the HMAC key (kept apart from the database)
+only stops them from computing the hashes outright. Mobility and living situation stay
+plain: masked on pages, exports and in the audit trail.
 """
 
 from __future__ import annotations
@@ -172,7 +176,9 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 
 class KeyedHashField(models.CharField):
     """The keyed hash of another field's plaintext, kept up to date on every save and
-    bulk_create (not on QuerySet.update or bulk_update: pass both fields yourself)."""
+    bulk_create. Not on QuerySet.update or bulk_update: pass both fields yourself
+    (`refresh_hashes` for bulk_update); save(update_fields=[source]) saves the hash only
+    if the model adds it (`with_hash_fields`, see members.Member.save_base)."""
 
     description = _("Keyed hash")
 
@@ -220,6 +226,24 @@ def encrypted_fields(model) -> list[models.Field]:
 
 def hash_fields(model) -> list[KeyedHashField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]
+
+
+def with_hash_fields(model, names) -> list[str]:
+    """`names` (fields to save) plus the keyed hashes of any source field among them: a
+    hash is computed in pre_save, which runs only for the fields being saved."""
+    names = list(names)
+    return names + [f.name for f in hash_fields(model) if f.source in names and f.name not in names]
+
+
+def refresh_hashes(model, objs, names) -> list[str]:
+    """For bulk_update (which skips pre_save): recompute on each of `objs` the keyed
+    hashes of the source fields among `names`; returns the names to update."""
+    fields = with_hash_fields(model, names)
+    hashed = [f for f in hash_fields(model) if f.name in fields and f.source in names]
+    for obj in objs:
+        for field in hashed:
+            setattr(obj, field.attname, field.hash_of(getattr(obj, field.source)))
+    return fields
 
 
 # --- Data migrations -----------------------------------------------------------------------

@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from branches.access import RECORD_CARE, VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
-from members.models import Health, Living, Member, MemberStatus
+from members.models import Health, Living, Member, MemberStatus, health_in
 
 from .models import (
     IN_PERSON_VISITS,
@@ -298,7 +298,7 @@ def to_review(user, today: datetime.date):
         Member.objects.visible_to(user, RECORD_CARE)
         .filter(sensitive)
         .filter(status=MemberStatus.ACTIVE, care_need__isnull=True)
-        .filter(Q(health=Health.BEDRIDDEN) | Q(birth_date__lte=born_by) | Q(living=Living.ALONE))
+        .filter(health_in(Health.BEDRIDDEN) | Q(birth_date__lte=born_by) | Q(living=Living.ALONE))
         .select_related("community", "home_branch")
         .order_by("birth_date", "pk")
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.audit import person_repr
-from accounts.crypto import EncryptedCharField, KeyedHashField
+from accounts.crypto import EncryptedCharField, KeyedHashField, with_hash_fields
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
@@ -63,6 +63,20 @@ def id_number_hash(number: str) -> str:
     return Member._meta.get_field("id_number_hash").hash_of(number)
 
 
+def health_hash(value: str) -> str:
+    return Member._meta.get_field("health_hash").hash_of(value)
+
+
+def health_in(*values: str, prefix: str = "") -> Q:
+    """Members whose health is one of `values` (Health values), e.g. `health_in(
+    Health.BEDRIDDEN)` or, from a related model, `health_in(..., prefix="member__")`.
+    Health is stored encrypted, so the filter goes through its keyed hash."""
+    hashes = sorted({health_hash(value) for value in values})
+    if len(hashes) == 1:
+        return Q(**{f"{prefix}health_hash": hashes[0]})
+    return Q(**{f"{prefix}health_hash__in": hashes})
+
+
 class MemberQuerySet(ScopedQuerySet):
     """Members in the user's area or branch; a unit liaison reads its unit's retirees."""
 
@@ -82,6 +96,10 @@ class MemberQuerySet(ScopedQuerySet):
 
     def by_id_numbers(self, numbers):
         return self.filter(id_number_hash__in=[id_number_hash(n) for n in numbers])
+
+    def with_health(self, *values: str):
+        """Members whose health is one of `values` (through its keyed hash)."""
+        return self.filter(health_in(*values))
 
     def with_registration(self):
         """Annotate `registration_status` and `registration_id`: the member's live
@@ -147,9 +165,12 @@ class Member(models.Model):
         related_name="held_relations",
     )
     relation_note = models.CharField(_("relation note"), max_length=120, blank=True)
-    health = models.CharField(
+    # Sensitive (PIPL art. 28): encrypted at rest; the roster and care filters select on
+    # its keyed hash (with_health / health_in).
+    health = EncryptedCharField(
         _("health"), max_length=12, choices=Health.choices, default=Health.GOOD
     )
+    health_hash = KeyedHashField(source="health")
     mobility_impaired = models.BooleanField(_("limited mobility"), default=False)
     living = models.CharField(
         _("living situation"), max_length=12, choices=Living.choices, default=Living.WITH_FAMILY
@@ -204,6 +225,13 @@ class Member(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save_base(self, *args, update_fields=None, **kwargs):
+        # A keyed hash is computed as it is saved: saving only its source field (an
+        # explicit or a deferred-instance update_fields) must save the hash with it.
+        if update_fields is not None:
+            update_fields = frozenset(with_hash_fields(type(self), update_fields))
+        return super().save_base(*args, update_fields=update_fields, **kwargs)
 
     def audit_repr(self) -> str:
         """How the audit trail names the member: masked name and pk, never the name

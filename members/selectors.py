@@ -178,7 +178,7 @@ def roster(user, filters: RosterFilters | None = None, *, today=None):
         gate = MemberGate(user).sensitive_q()
         qs = qs.filter(gate) if gate is not None else qs.none()
         if filters.health:
-            qs = qs.filter(health=filters.health)
+            qs = qs.with_health(filters.health)  # stored encrypted: by its keyed hash
         if filters.mobility in {"0", "1"}:
             qs = qs.filter(mobility_impaired=filters.mobility == "1")
     return qs

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.crypto import refresh_hashes
 from accounts.models import AuditAction
 from branches.models import Branch, BranchKind, OriginalUnit, PartyGroup
 
@@ -625,7 +626,10 @@ class _ImportWriter:
             touched.update(names)
             before, after = _diff(before, snapshot(member, names))
             changes.append(audit.Change(AuditAction.UPDATE, member, before=before, after=after))
-        Member.objects.bulk_update(list(existing.values()), [*sorted(touched), "updated_at"])
+        members = list(existing.values())
+        # bulk_update skips pre_save: a changed health needs its keyed hash set here.
+        fields = refresh_hashes(Member, members, [*sorted(touched), "updated_at"])
+        Member.objects.bulk_update(members, fields)
         self.updated += len(rows)
         return changes
 

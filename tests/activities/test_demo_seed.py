@@ -12,7 +12,7 @@ from activities.selectors import CellStatus, compliance
 from branches.demo import seed_structure
 from branches.models import Branch
 from members.demo import seed_members
-from members.models import Health
+from members.models import Health, health_in
 
 TODAY = datetime.date(2026, 11, 29)
 
@@ -52,7 +52,7 @@ def test_every_line_belongs_to_the_members_home_branch_while_they_were_there(see
 
 @pytest.mark.django_db
 def test_bedridden_members_are_excused_and_mostly_get_home_study(seeded):
-    lines = Attendance.objects.filter(member__health=Health.BEDRIDDEN)
+    lines = Attendance.objects.filter(health_in(Health.BEDRIDDEN, prefix="member__"))
     assert lines.exists()
     assert set(lines.values_list("status", "reason").distinct()) == {("excused", "卧床")}
     delivered = MakeUp.objects.filter(attendance__in=lines, kind="home_delivery").count()
@@ -83,7 +83,7 @@ def test_some_members_are_often_away(seeded):
     from django.db.models import Count
 
     rates = (
-        Attendance.objects.exclude(member__health=Health.BEDRIDDEN)
+        Attendance.objects.exclude(health_in(Health.BEDRIDDEN, prefix="member__"))
         .values("member_id")
         .annotate(n=Count("pk"), missed=Count("pk", filter=Q(status__in=["excused", "absent"])))
         .filter(n__gte=20)

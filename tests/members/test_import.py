@@ -125,6 +125,8 @@ def test_importing_the_same_file_again_creates_no_duplicates_and_updates_what_ch
     assert set(plan.rows[1].changed) == {"phone", "health"}
     member = Member.objects.get(name="导入002号")
     assert (member.phone, member.health) == ("13512345678", "fair")
+    # Health is stored encrypted: the update wrote its keyed hash too (bulk_update).
+    assert list(Member.objects.filter(name__startswith="导入").with_health("fair")) == [member]
     assert Member.objects.filter(name__startswith="导入").count() == 2
     assert CommunityRegistration.objects.filter(member__name__startswith="导入").count() == 2
     [update] = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=str(member.pk))
