@@ -16,6 +16,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 
 from accounts.exports import safe_cell
 
@@ -28,12 +29,6 @@ PAGE_CSS = f"""
 @page {{
   size: A4;
   margin: 16mm 12mm 18mm 12mm;
-  @bottom-center {{
-    content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
-    font-family: {PDF_FONT};
-    font-size: 9pt;
-    color: #333;
-  }}
   @top-right {{
     content: string(sheet-title);
     font-family: {PDF_FONT};
@@ -47,6 +42,20 @@ body.wide {{ page: wide; }}
 h1 {{ string-set: sheet-title content(); }}
 .no-pdf {{ display: none !important; }}
 """
+
+
+def page_number_css() -> str:
+    """The page margin's "第 x 页 / 共 y 页" in the active language: the translated pattern
+    with CSS page counters in its placeholders. Every PDF of the portal uses it."""
+    pattern = gettext("Page %(page)s of %(pages)s").replace('"', "")
+    content = '"{}"'.format(
+        pattern.replace("%(page)s", '" counter(page) "').replace("%(pages)s", '" counter(pages) "')
+    )
+    return (
+        f"@page {{ @bottom-center {{ content: {content}; font-family: {PDF_FONT}; "
+        "font-size: 9pt; color: #333; } }"
+    )
+
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,7 +73,7 @@ def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse
 def _stylesheets():
     from weasyprint import CSS
 
-    sheets = [CSS(string=PAGE_CSS)]
+    sheets = [CSS(string=PAGE_CSS), CSS(string=page_number_css())]
     path = finders.find(SHEET_CSS)
     if path:
         sheets.insert(0, CSS(filename=path))

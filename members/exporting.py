@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from branches.exporting import safe_cell
+from branches.exporting import page_number_css, safe_cell
 
 from .masking import HIDDEN, mask_address, mask_id, mask_phone
 from .models import RegistrationStatus
@@ -176,18 +176,6 @@ def export_pdf(rows, *, title, full_view, base_url=None) -> bytes:
     from weasyprint import CSS, HTML
 
     html = render_roster_html(rows, title=title, full_view=full_view, for_pdf=True)
-    # 第 x 页 / 共 y 页: the translated pattern with CSS counters put in its placeholders.
-    pattern = _("Page %(page)s of %(pages)s")
-    content = '"{}"'.format(
-        pattern.replace('"', "")
-        .replace("%(page)s", '" counter(page) "')
-        .replace("%(pages)s", '" counter(pages) "')
-    )
-    footer = CSS(
-        string=(
-            f"@page {{ @bottom-center {{ content: {content}; "
-            'font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; } }'
-        )
-    )
+    footer = CSS(string=page_number_css())
     stylesheet = CSS(filename=finders.find("members/roster_print.css"))
     return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet, footer])
