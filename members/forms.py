@@ -298,6 +298,32 @@ class MembershipForm(ActionForm):
         return day
 
 
+class MembershipEndForm(ActionForm):
+    """Leaving a functional branch or team: the date and, if wished, why."""
+
+    submit_label = _("Record the leaving")
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: moved away, health, the team was dissolved."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["left_on"].initial = timezone.localdate()
+
+
+class ServiceRoleEndForm(ActionForm):
+    submit_label = _("End the service role")
+    ends_on = forms.DateField(label=_("Ended on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_on"].initial = timezone.localdate()
+
+
 class GroupLeaderForm(ActionForm):
     submit_label = _("Save")
     member = forms.ModelChoiceField(label=_("Group leader"), queryset=Member.objects.none())
@@ -358,6 +384,72 @@ class CommitteeTermForm(ActionForm):
             for post in COMMITTEE_POSTS[:2]
             if (member := self.cleaned_data.get(f"post_{post}"))
         }
+
+
+class CommitteeTermEditForm(ActionForm):
+    """Correct a term: its dates, whether it has a committee, and who holds each post.
+    Holders are chosen among the branch's active members; a current holder who has
+    died, moved away or left stays listed (marked) until someone replaces them."""
+
+    submit_label = _("Save the term")
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    has_committee = forms.BooleanField(
+        label=_("Has a committee (7 or more full members)"), required=False
+    )
+
+    def __init__(self, *args, term, **kwargs):
+        current = {p.post: p.member for p in term.positions.select_related("member")}
+        initial = {
+            "starts_on": term.starts_on,
+            "ends_on": term.ends_on,
+            "has_committee": term.has_committee,
+            **{f"post_{post}": m.pk for post, m in current.items() if m is not None},
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        eligible = set(branch_members(term.branch).values_list("pk", flat=True))
+        holder_ids = {m.pk for m in current.values() if m is not None}
+        members = Member.objects.filter(pk__in=eligible | holder_ids).order_by("name", "pk")
+
+        def label(member):
+            if member.status != MemberStatus.ACTIVE:
+                return f"{member.name}（{member.get_status_display()}）"
+            if member.pk not in eligible:
+                return "{}（{}）".format(member.name, _("not in this branch"))
+            return member.name
+
+        for post in COMMITTEE_POSTS:
+            field = forms.ModelChoiceField(
+                label=Post(post).label,
+                queryset=members,
+                required=False,
+                empty_label=_("Vacant"),
+            )
+            field.label_from_instance = label
+            self.fields[f"post_{post}"] = field
+        self.fields[f"post_{Post.DEPUTY_SECRETARY}"].help_text = _(
+            "Without a committee only the secretary and the deputy are kept."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] <= data["starts_on"]:
+            self.add_error("ends_on", _("The term must end after it starts."))
+        if not data.get("has_committee"):
+            # Refuse rather than silently drop a name the user chose.
+            for post in COMMITTEE_POSTS[2:]:
+                if data.get(f"post_{post}"):
+                    self.add_error(
+                        f"post_{post}",
+                        _(
+                            "Only a committee has this post: tick “Has a committee” or "
+                            "leave it vacant."
+                        ),
+                    )
+        return data
+
+    def holders(self) -> dict:
+        return {post: self.cleaned_data.get(f"post_{post}") for post in COMMITTEE_POSTS}
 
 
 class ImportUploadForm(ActionForm):

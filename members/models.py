@@ -345,6 +345,7 @@ class BranchMembership(models.Model):
     )
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("branch membership")

@@ -34,6 +34,7 @@ from .models import (
     Member,
     MemberStatus,
     Position,
+    Post,
     Recognition,
     RegistrationStatus,
     ServiceRole,
@@ -436,6 +437,89 @@ def committee_term_create(
 
 
 @transaction.atomic
+def committee_term_update(
+    *,
+    term: CommitteeTerm,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    has_committee: bool,
+    holders: dict[str, Member | None],
+    actor,
+    request=None,
+) -> list[str]:
+    """Correct a term's dates and committee and fill, change or clear its posts (e.g. the
+    secretary died or moved away). `holders` maps each post shown to its holder (None:
+    vacant). A newly named holder must be an active member of the branch; an unchanged
+    one may stay whatever became of them (the post then shows as vacant). A secretary-only
+    term keeps only a secretary and, if named, a deputy. Returns what changed (nothing is
+    written or audited when nothing did)."""
+    term = CommitteeTerm.objects.select_for_update().select_related("branch").get(pk=term.pk)
+    if not has_committee:
+        holders = {
+            post: member
+            for post, member in holders.items()
+            if post == Post.SECRETARY or (post == Post.DEPUTY_SECRETARY and member is not None)
+        }
+    if ends_on <= starts_on:
+        raise ValidationError({"ends_on": _("The term must end after it starts.")})
+    named = [m.pk for m in holders.values() if m is not None]
+    if len(named) != len(set(named)):
+        raise ValidationError(_("One person cannot hold two posts."))
+    positions = {p.post: p for p in term.positions.select_for_update() if p.post != Post.MEMBER}
+    eligible = set(selectors.branch_members(term.branch).values_list("pk", flat=True))
+    for post, member in holders.items():
+        current = positions.get(post)
+        unchanged = current is not None and current.member_id == (member and member.pk)
+        if member is not None and not unchanged and member.pk not in eligible:
+            raise ValidationError(
+                {
+                    f"post_{post}": _("%(name)s is not a member of this branch.")
+                    % {"name": member.name}
+                }
+            )
+    before = {
+        "starts_on": term.starts_on,
+        "ends_on": term.ends_on,
+        "has_committee": term.has_committee,
+        "positions": {post: p.member_id for post, p in positions.items()},
+    }
+    term.starts_on, term.ends_on, term.has_committee = starts_on, ends_on, has_committee
+    term.save(update_fields=["starts_on", "ends_on", "has_committee"])
+    after_positions = {}
+    for post, member in holders.items():
+        position = positions.get(post)
+        if position is None:
+            position = Position.objects.create(term=term, post=post, member=member)
+        elif position.member_id != (member and member.pk):
+            position.member = member
+            position.save(update_fields=["member"])
+        after_positions[post] = position.member_id
+    dropped = []
+    if not has_committee:
+        # A secretary-only term drops the committee's other posts.
+        dropped = [p for post, p in positions.items() if post not in holders]
+        dropped += list(term.positions.filter(post=Post.MEMBER))
+    else:
+        for post, position in positions.items():
+            after_positions.setdefault(post, position.member_id)
+    Position.objects.filter(pk__in=[p.pk for p in dropped]).delete()
+    after = {
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "has_committee": has_committee,
+        "positions": after_positions,
+    }
+    if dropped:
+        after["removed"] = [[p.post, p.member_id] for p in dropped]
+    before, after = _diff(before, after)
+    if after:
+        audit.record(
+            AuditAction.UPDATE, term, actor=actor, request=request, before=before, after=after
+        )
+    return list(after)
+
+
+@transaction.atomic
 def membership_add(
     *, member: Member, branch: Branch, joined_on: datetime.date, actor, request=None
 ) -> BranchMembership:
@@ -449,8 +533,8 @@ def membership_add(
     if not created:
         if membership.left_on is None:
             raise ValidationError(_("The member already takes part in this branch."))
-        membership.joined_on, membership.left_on = joined_on, None
-        membership.save(update_fields=["joined_on", "left_on"])
+        membership.joined_on, membership.left_on, membership.left_reason = joined_on, None, ""
+        membership.save(update_fields=["joined_on", "left_on", "left_reason"])
     audit.record(
         AuditAction.CREATE if created else AuditAction.UPDATE,
         membership,
@@ -459,6 +543,72 @@ def membership_add(
         after={"member": member.pk, "branch": branch.pk, "joined_on": joined_on},
     )
     return membership
+
+
+def _check_end(on: datetime.date, start: datetime.date | None, field: str, start_message: str):
+    """An end date: not after today (the portal records what happened) and not before
+    the start. Errors are keyed by the form field that gave the date."""
+    if on > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+    if start and on < start:
+        raise ValidationError({field: start_message % {"date": start.isoformat()}})
+
+
+@transaction.atomic
+def membership_end(
+    *, membership: BranchMembership, left_on: datetime.date, reason: str = "", actor, request=None
+) -> BranchMembership:
+    """The member leaves a functional branch or team (the record stays, with its dates):
+    they no longer count among that branch's members."""
+    membership = BranchMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.left_on is not None:
+        raise ValidationError(_("The member has already left this branch."))
+    _check_end(
+        left_on,
+        membership.joined_on,
+        "left_on",
+        _("The leaving date cannot be before the joining date (%(date)s)."),
+    )
+    before = snapshot(membership, ["left_on", "left_reason"])
+    membership.left_on, membership.left_reason = left_on, reason.strip()[:200]
+    membership.save(update_fields=["left_on", "left_reason"])
+    audit.record(
+        AuditAction.UPDATE,
+        membership,
+        actor=actor,
+        request=request,
+        before=before,
+        after=snapshot(membership, ["left_on", "left_reason"]),
+    )
+    return membership
+
+
+@transaction.atomic
+def service_role_end(
+    *, role: ServiceRole, ends_on: datetime.date, actor, request=None
+) -> ServiceRole:
+    """The member stops playing this part from `ends_on`; the role stays in the history."""
+    role = ServiceRole.objects.select_for_update().get(pk=role.pk)
+    if role.ends_on is not None and role.ends_on < timezone.localdate():
+        raise ValidationError(_("This service role has already ended."))
+    _check_end(
+        ends_on,
+        role.starts_on,
+        "ends_on",
+        _("The end date cannot be before the start date (%(date)s)."),
+    )
+    before = snapshot(role, ["ends_on"])
+    role.ends_on = ends_on
+    role.save(update_fields=["ends_on"])
+    audit.record(
+        AuditAction.UPDATE,
+        role,
+        actor=actor,
+        request=request,
+        before=before,
+        after=snapshot(role, ["ends_on"]),
+    )
+    return role
 
 
 @transaction.atomic

@@ -19,6 +19,14 @@ urlpatterns = [
     path("members/<int:pk>/honours/new/", views.recognition_create, name="recognition_create"),
     path("members/<int:pk>/register/", views.registration_report, name="registration_report"),
     path("members/<int:pk>/memberships/new/", views.membership_create, name="membership_create"),
+    path(
+        "members/<int:pk>/memberships/<int:membership_pk>/end/",
+        views.membership_end,
+        name="membership_end",
+    ),
+    path(
+        "members/<int:pk>/roles/<int:role_pk>/end/", views.service_role_end, name="service_role_end"
+    ),
     path("groups/<int:group_pk>/leader/", views.group_leader, name="group_leader"),
     path("registrations/", views.registration_list, name="registration_list"),
     path("registrations/<int:pk>/accept/", views.registration_accept, name="registration_accept"),
@@ -29,6 +37,7 @@ urlpatterns = [
         name="registration_withdraw",
     ),
     path("branches/<int:branch_pk>/terms/new/", views.term_create, name="term_create"),
+    path("terms/<int:pk>/edit/", views.term_edit, name="term_edit"),
     path("members/import/", views.import_upload, name="import_upload"),
     path("members/import/template.xlsx", views.import_template, name="import_template"),
     path("members/import/<str:token>/", views.import_preview, name="import_preview"),

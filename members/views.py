@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,11 +33,13 @@ from branches.models import Branch, Level, Organization, PartyGroup
 
 from . import erasure, exporting, selectors, services, uploads
 from .forms import (
+    CommitteeTermEditForm,
     CommitteeTermForm,
     EraseForm,
     GroupLeaderForm,
     ImportUploadForm,
     MemberForm,
+    MembershipEndForm,
     MembershipForm,
     RecognitionForm,
     RegistrationAcceptForm,
@@ -45,6 +47,7 @@ from .forms import (
     RegistrationReportForm,
     RegistrationWithdrawForm,
     RosterFilterForm,
+    ServiceRoleEndForm,
     ServiceRoleForm,
     StatusForm,
 )
@@ -343,6 +346,15 @@ def member_erase(request, pk):
     return render(request, "members/member_erase.html", {"form": form, "member": member})
 
 
+def _form_errors(form, error: ValidationError):
+    """Show a service's refusal on the form: beside the field it names, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 def _member_record_create(request, pk, *, form_class, create, done, title):
     """A small record added to one member (a service role, an honour): form, service, back."""
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
@@ -406,6 +418,74 @@ def membership_create(request, pk):
             % {"name": member.name},
             "member": member,
         },
+    )
+
+
+def _member_record_end(request, pk, related, record_pk, *, form_class, end, done, title):
+    """End one of a member's records (a functional-branch membership, a service role):
+    a one-date form, the service on POST, back to the member page. The record is looked
+    up among the member's own, so the member's scope covers it."""
+    member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
+    record = get_object_or_404(getattr(member, related).all(), pk=record_pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            end(record, form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("members:member_detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "title": title(member, record), "member": member},
+    )
+
+
+def membership_end(request, pk, membership_pk):
+    def end(membership, data):
+        services.membership_end(
+            membership=membership,
+            left_on=data["left_on"],
+            reason=data["reason"],
+            actor=request.user,
+            request=request,
+        )
+
+    return _member_record_end(
+        request,
+        pk,
+        "memberships",
+        membership_pk,
+        form_class=MembershipEndForm,
+        end=end,
+        done=_("The leaving was recorded."),
+        title=lambda member, membership: (
+            _("%(name)s leaves %(branch)s")
+            % {"name": member.name, "branch": membership.branch.name}
+        ),
+    )
+
+
+def service_role_end(request, pk, role_pk):
+    def end(role, data):
+        services.service_role_end(
+            role=role, ends_on=data["ends_on"], actor=request.user, request=request
+        )
+
+    return _member_record_end(
+        request,
+        pk,
+        "service_roles",
+        role_pk,
+        form_class=ServiceRoleEndForm,
+        end=end,
+        done=_("The service role was ended."),
+        title=lambda member, role: (
+            _("%(name)s stops serving as %(role)s")
+            % {"name": member.name, "role": role.get_kind_display()}
+        ),
     )
 
 
@@ -503,11 +583,7 @@ def _registration_action(request, pk, form_class, title, action, **form_kwargs):
         try:
             action(registration, form.cleaned_data)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _form_errors(form, error)
         else:
             messages.success(request, _("Registration updated."))
             return redirect("members:member_detail", pk=registration.member_id)
@@ -614,6 +690,49 @@ def term_create(request, branch_pk):
         {
             "form": form,
             "title": _("New committee term: %(name)s") % {"name": branch.name},
+            "branch": branch,
+        },
+    )
+
+
+def term_edit(request, pk):
+    """Correct a committee term and fill, change or clear its posts: how a branch whose
+    secretary died or moved away records the successor."""
+    term = get_for_user(
+        request,
+        CommitteeTerm.objects.select_related("branch", "branch__organization"),
+        pk,
+        read=VIEW_STRUCTURE,
+        write=EDIT_MEMBERS,
+    )
+    branch = term.branch
+    form = CommitteeTermEditForm(request.POST or None, term=term)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.committee_term_update(
+                term=term,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                has_committee=form.cleaned_data["has_committee"],
+                holders=form.holders(),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Committee term saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("branches:branch_detail", pk=branch.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": _("Term %(number)d of %(name)s: dates and posts")
+            % {"number": term.number, "name": branch.name},
             "branch": branch,
         },
     )

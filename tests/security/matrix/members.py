@@ -7,17 +7,21 @@ unit_a liaison (status only). Only the community and branch secretaries may see 
 unmasked data or edit; only the community secretary handles registrations and imports.
 """
 
+import datetime
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditAction, AuditEntry
+from branches.models import Branch, BranchKind
 from members.models import (
+    BranchMembership,
     CommitteeTerm,
     CommunityRegistration,
     GroupLeader,
     ImportRun,
     Member,
+    Position,
     ServiceRole,
 )
 
@@ -127,6 +131,51 @@ def reveals(cast):
     ).count()
 
 
+def a_membership(cast):
+    """member_a takes part in a volunteer team's functional branch of their community
+    (both created on first use). Reached through member_a only, so the district sweep
+    (tests/branches/test_scope.py) can mirror it with member_b."""
+    member = cast.member_a
+    team, _ = Branch.objects.get_or_create(
+        organization=member.community,
+        kind=BranchKind.FUNCTIONAL,
+        name=f"{member.community.name}志愿服务队功能型党支部",
+    )
+    membership, _ = BranchMembership.objects.get_or_create(
+        member=member, branch=team, defaults={"joined_on": datetime.date(2024, 5, 1)}
+    )
+    return {"pk": cast.member_a.pk, "membership_pk": membership.pk}
+
+
+def a_service_role(cast):
+    role, _ = ServiceRole.objects.get_or_create(
+        member=cast.member_a, kind="preacher", defaults={"starts_on": datetime.date(2024, 1, 1)}
+    )
+    return {"pk": cast.member_a.pk, "role_pk": role.pk}
+
+
+def a_term(cast):
+    """branch_a's current term, its secretary member_a."""
+    term, created = CommitteeTerm.objects.get_or_create(
+        branch=cast.branch_a,
+        number=1,
+        defaults={
+            "starts_on": datetime.date(2024, 1, 1),
+            "ends_on": datetime.date(2029, 1, 1),
+            "has_committee": False,
+        },
+    )
+    if created:
+        Position.objects.create(term=term, post="secretary", member=cast.member_a)
+    return {"pk": term.pk}
+
+
+def term_state(cast):
+    return list(
+        CommitteeTerm.objects.values_list("pk", "starts_on", "ends_on", "has_committee")
+    ), list(Position.objects.values_list("term", "post", "member"))
+
+
 SPECS = [
     Spec("members:roster", ok=ROSTER_READERS),
     Spec("members:roster_print", ok=ROSTER_READERS),
@@ -208,6 +257,24 @@ SPECS = [
         state=lambda c: list(c.member_a.memberships.values_list("branch", "joined_on")),
     ),
     Spec(
+        "members:membership_end",
+        kwargs=a_membership,
+        ok=MEMBER_A_EDITORS,
+        forbidden=MEMBER_A_READERS - MEMBER_A_EDITORS,
+        post=lambda c: {"left_on": "2025-06-01", "reason": "搬家"},
+        state=lambda c: list(
+            c.member_a.memberships.values_list("branch", "left_on", "left_reason")
+        ),
+    ),
+    Spec(
+        "members:service_role_end",
+        kwargs=a_service_role,
+        ok=MEMBER_A_EDITORS,
+        forbidden=MEMBER_A_READERS - MEMBER_A_EDITORS,
+        post=lambda c: {"ends_on": "2025-06-01"},
+        state=lambda c: list(ServiceRole.objects.values_list("pk", "ends_on")),
+    ),
+    Spec(
         "members:group_leader",
         kwargs=lambda c: {"group_pk": c.group_a.pk},
         ok=MEMBER_A_EDITORS,
@@ -268,6 +335,18 @@ SPECS = [
             "post_secretary": c.member_a.pk,
         },
         state=lambda c: list(CommitteeTerm.objects.values_list("pk", "number")),
+    ),
+    Spec(
+        "members:term_edit",
+        kwargs=a_term,
+        ok=MEMBER_A_EDITORS,
+        forbidden={"city_admin", "district_staff", "street_staff", "system_admin"},
+        post=lambda c: {
+            "starts_on": "2024-01-01",
+            "ends_on": "2029-01-01",
+            "post_secretary": c.member_a_bedridden.pk,
+        },
+        state=term_state,
     ),
     Spec(
         "members:import_upload",
