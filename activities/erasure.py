@@ -22,13 +22,14 @@ from .models import (
 
 
 def _reminder_subjects(member) -> Q:
-    """Reminders that name the member in their title: meeting notices to them, and the
-    secretaries' reminders about their care, follow-ups, greetings, registration and
-    participation (see activities.reminders for the subjects)."""
+    """Reminders that name the member in their title: notices to them, and the
+    secretaries' reminders about their care (or the care they give as a carer),
+    follow-ups, greetings, registration and participation (see activities.reminders for
+    the subjects)."""
     subjects = [f"member:{member.pk}"]
-    subjects += [
-        f"care:{pk}" for pk in CareNeed.objects.filter(member=member).values_list("pk", flat=True)
-    ]
+    # Care reminders name the member cared for and the carers (the member may be one).
+    cared = CareNeed.objects.filter(Q(member=member) | Q(carers__helper_member=member))
+    subjects += [f"care:{pk}" for pk in cared.values_list("pk", flat=True)]
     subjects += [
         f"followup:{pk}"
         for pk in FollowUp.objects.filter(visit__member=member).values_list("pk", flat=True)

@@ -1010,12 +1010,17 @@ class ActivityParticipant(models.Model):
 # - items: one thing due for one secretary (a meeting coming up, a visit overdue...). They
 #   are the in-app inbox: written already delivered (state "sent"), read or not.
 # - outbound rows: the daily digest of a recipient (e-mail, group-robot webhook, SMS) and,
-#   when enabled, a meeting notice by SMS to a member. They go pending -> sending (claimed
+#   when enabled, an SMS to a member (a meeting notice; a care visit notice to a carer
+#   without a portal account). They go pending -> sending (claimed
 #   with a conditional UPDATE and a lease) -> sent, or back to pending with a backoff, or
 #   failed with the reason. Each channel of an outbound row is one ReminderDelivery with
 #   a fixed idempotency key (the e-mail's Message-ID, the webhook's key header): a row is
 #   written before the send, so a worker killed mid-send is retried with the same key and
 #   the receiver records at most one delivery per key.
+# An item whose condition no longer holds (attendance recorded, visit made...) gets
+# `resolved_at` from the next full sweep; events (a meeting coming up, a greeting) once
+# their day has passed. Resolved items stay in the inbox, apart, until pruned
+# (reminders.prune: read or resolved items and sent or failed outbound rows, when old).
 
 
 from branches.access import REVIEW_REMINDERS  # noqa: E402
@@ -1032,12 +1037,17 @@ class ReminderKind(models.TextChoices):
     REGISTRATION_WAITING = "registration_waiting", _("Registration waiting to be accepted")
     NO_PARTICIPATION = "no_participation", _("No participation for three months")
     MEETING_NOTICE = "meeting_notice", _("Meeting notice to a member")
+    CARE_NOTICE = "care_notice", _("Care visit notice to a carer")
     DIGEST = "digest", _("Daily digest")
 
 
-# Outbound kinds go through the sender; every other kind is an inbox item.
-OUTBOUND_KINDS = (ReminderKind.DIGEST, ReminderKind.MEETING_NOTICE)
+# Outbound kinds go through the sender; every other kind is an inbox item. Member
+# notices go by SMS to a member (Reminder.member), not to a portal account.
+MEMBER_NOTICE_KINDS = (ReminderKind.MEETING_NOTICE, ReminderKind.CARE_NOTICE)
+OUTBOUND_KINDS = (ReminderKind.DIGEST, *MEMBER_NOTICE_KINDS)
 ITEM_KINDS = tuple(k.value for k in ReminderKind if k not in OUTBOUND_KINDS)
+# Items about an occasion rather than a condition: done once their day (due_on) has passed.
+EVENT_KINDS = (ReminderKind.MEETING_UPCOMING, ReminderKind.GREETING)
 
 
 class ReminderState(models.TextChoices):
@@ -1074,6 +1084,10 @@ class ReminderQuerySet(ScopedQuerySet):
 
     def items(self):
         return self.filter(kind__in=ITEM_KINDS)
+
+    def unread(self):
+        """Items still to look at: neither read nor resolved (the unread badge)."""
+        return self.filter(read_at__isnull=True, resolved_at__isnull=True)
 
     def outbound(self):
         return self.filter(kind__in=OUTBOUND_KINDS)
@@ -1124,6 +1138,8 @@ class Reminder(models.Model):
         related_name="items",
     )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # An item whose condition no longer holds (set by the sweep): shown apart, not unread.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=8, choices=ReminderState.choices, default=ReminderState.PENDING
     )
@@ -1180,6 +1196,14 @@ class Reminder(models.Model):
                 name="reminder_failed_area_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # The sweep's open items per kind (resolution) and events whose day passed.
+            models.Index(
+                fields=["kind", "due_on"],
+                condition=Q(resolved_at__isnull=True),
+                name="reminder_open_idx",
+            ),
+            # The prune: old rows, oldest first.
+            models.Index(fields=["created_at"], name="reminder_created_idx"),
         ]
 
     def __str__(self):
@@ -1187,7 +1211,15 @@ class Reminder(models.Model):
 
     @property
     def is_unread(self) -> bool:
-        return self.read_at is None
+        return self.read_at is None and self.resolved_at is None
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind in EVENT_KINDS
 
 
 class DeliveryState(models.TextChoices):

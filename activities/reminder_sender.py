@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from .channels import DeliveryError, Message, send_email, send_sms, send_webhook
 from .models import (
+    MEMBER_NOTICE_KINDS,
     Channel,
     DeliveryState,
     Reminder,
@@ -123,8 +124,9 @@ def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> bool:
 
 
 def compose(reminder: Reminder, items: list[Reminder]) -> Message:
-    """The digest (or member notice) as e-mail text and HTML, robot markdown and SMS."""
-    if reminder.kind == ReminderKind.MEETING_NOTICE:
+    """The digest (or a member notice: meeting, care visit) as e-mail text and HTML,
+    robot markdown and SMS."""
+    if reminder.kind in MEMBER_NOTICE_KINDS:
         text = _("[Party branch] %(name)s: %(text)s") % {
             "name": reminder.member.name if reminder.member_id else "",
             "text": reminder.title,
@@ -173,7 +175,7 @@ def compose(reminder: Reminder, items: list[Reminder]) -> Message:
 
 def _targets(reminder: Reminder, prefs: dict[int, ReminderPreference]) -> list[tuple[str, dict]]:
     """(channel, where) for each outbound channel of this reminder."""
-    if reminder.kind == ReminderKind.MEETING_NOTICE:
+    if reminder.kind in MEMBER_NOTICE_KINDS:
         return [(Channel.SMS, {"phone": reminder.member.phone if reminder.member_id else ""})]
     pref = prefs.get(reminder.recipient_id)
     if pref is None:
@@ -285,7 +287,8 @@ def send_claimed(token: uuid.UUID, claimed: list[Reminder]) -> SendResult:
         )
     }
     items = defaultdict(list)
-    for item in Reminder.objects.filter(digest_id__in=ids).order_by("pk"):
+    # Items resolved since the digest was made are not news any more.
+    for item in Reminder.objects.filter(digest_id__in=ids, resolved_at__isnull=True).order_by("pk"):
         items[item.digest_id].append(item)
     deliveries = defaultdict(dict)
     for delivery in ReminderDelivery.objects.filter(reminder_id__in=ids):

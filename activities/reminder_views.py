@@ -10,6 +10,7 @@ sees another person's reminders: out of scope answers 404.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,12 +24,14 @@ PAGE_SIZE = 30
 
 
 def inbox(request):
-    """The user's own reminders, newest first (two queries: count and page)."""
+    """The user's own reminders: open ones newest first, then those already resolved
+    (done, or their day passed), apart. Two queries: count and page."""
     unread_only = request.GET.get("show") == "unread"
     items = Reminder.objects.mine(request.user).items()
     if unread_only:
-        items = items.filter(read_at__isnull=True)
-    page = Paginator(items.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        items = items.unread()
+    resolved = ExpressionWrapper(Q(resolved_at__isnull=False), output_field=BooleanField())
+    page = Paginator(items.order_by(resolved.asc(), "-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -41,8 +44,8 @@ def inbox(request):
 @require_GET
 def unread_badge(request):
     """The header's unread count, fetched by the page after it loads (htmx), so that no
-    page pays a query for it. One COUNT on the inbox index."""
-    count = Reminder.objects.mine(request.user).items().filter(read_at__isnull=True).count()
+    page pays a query for it. One COUNT on the inbox index; resolved items do not count."""
+    count = Reminder.objects.mine(request.user).items().unread().count()
     return render(request, "activities/reminders/unread_badge.html", {"count": count})
 
 
@@ -65,7 +68,7 @@ def mark_all_read(request):
         count = reminders.mark_read(user=request.user)
         messages.success(request, _("%(n)d reminders marked as read.") % {"n": count})
         return redirect("reminders:inbox")
-    unread = Reminder.objects.mine(request.user).items().filter(read_at__isnull=True).count()
+    unread = Reminder.objects.mine(request.user).items().unread().count()
     return render(request, "activities/reminders/mark_all_read.html", {"unread": unread})
 
 

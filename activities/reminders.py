@@ -29,8 +29,14 @@ What is due (thresholds are settings, REMINDER_*):
 - optionally (MEETING_SMS_TO_MEMBERS) an SMS notice to the members expected at a meeting
   the day before.
 
-`build_digests()` then writes one digest per recipient per day, once their digest time
-has passed, linking the items it gathers; the sender (reminder_sender) delivers it.
+The care item names the carers (结对人); optionally (CARE_SMS_TO_CARERS) a carer who is a
+member with a phone and no portal account gets an SMS once a week (modelled like the
+meeting notices: a Reminder with `member`).
+
+A full sweep also resolves the open items that are done (see `judged`): one UPDATE,
+from the answers it already has. `build_digests()` then writes one digest per recipient
+per day, once their digest time has passed, linking the open items it gathers; the
+sender (reminder_sender) delivers it. `prune()` deletes old finished rows (daily).
 Texts are written in Chinese when the row is created (no sensitive fields: no phone, ID
 number, address, health or care notes, since digests go to group chats too).
 """
@@ -46,7 +52,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -67,10 +84,13 @@ from members.models import (
 from .care_selectors import decorate, overdue_needs
 from .models import (
     ATTENDING,
+    EVENT_KINDS,
     ITEM_KINDS,
+    OUTBOUND_KINDS,
     ActivityParticipant,
     Attendance,
     CareNeed,
+    Carer,
     CareVisit,
     FollowUp,
     MakeUp,
@@ -382,13 +402,59 @@ def due_cadence(ctx: Context) -> list[Due]:
     return dues
 
 
+def _carer_list(field_name: str, condition: Q) -> Subquery:
+    """One string per need: `field_name` of its carers matching `condition`, joined by
+    CARER_SEPARATOR (a correlated subquery, so the care question stays one query)."""
+    return Subquery(
+        Carer.objects.filter(condition, need=OuterRef("pk"))
+        .order_by()
+        .values("need")
+        .annotate(joined=StringAgg(Cast(field_name, TextField()), Value(CARER_SEPARATOR)))
+        .values("joined")
+    )
+
+
+CARER_SEPARATOR = "\x1f"  # never in a name typed into a form
+
+
+def _split(joined: str | None) -> list[str]:
+    return sorted(part for part in (joined or "").split(CARER_SEPARATOR) if part)
+
+
+def carers_text(lead: str | None, helpers: list[str]) -> str:
+    """ "王阿姨（主要结对人）、李明（结对人）": names and their part only (no phone, no
+    relation to the member: digests go to group chats too)."""
+    names = [_("%(name)s (lead carer)") % {"name": lead}] if lead else []
+    names += [_("%(name)s (carer)") % {"name": name} for name in helpers]
+    return _(", ").join(names)
+
+
 def due_care_visits(ctx: Context) -> list[Due]:
-    """Members whose care visit is overdue (care_selectors.overdue_needs). One query."""
+    """Members whose care visit is overdue (care_selectors.overdue_needs), to the
+    secretaries, naming the carers responsible; with CARE_SMS_TO_CARERS also an SMS
+    once a week to each carer who is a member with a phone and no portal account (a
+    carer with an account sees the member on their own weekly list). One query: the
+    carers come as correlated subqueries."""
     needs = CareNeed.objects.open().filter(ctx.only_branches("member__home_branch_id"))
     overdue = decorate(
-        list(overdue_needs(needs, ctx.today).select_related("member__home_branch__organization")),
+        list(
+            overdue_needs(needs, ctx.today)
+            .annotate(
+                helper_carers=_carer_list("name", Q(is_lead=False)),
+                texted_carers=_carer_list(
+                    "helper_member_id",
+                    Q(
+                        user__isnull=True,
+                        helper_member__status=MemberStatus.ACTIVE,
+                    )
+                    & ~Q(helper_member__phone=""),
+                ),
+            )
+            .select_related("member__home_branch__organization")
+        ),
         ctx.today,
     )
+    texting = setting("CARE_SMS_TO_CARERS")
     dues = []
     for need in overdue:
         member = need.member
@@ -399,6 +465,11 @@ def due_care_visits(ctx: Context) -> list[Due]:
             }
         else:
             title = _("Visit overdue: %(name)s has not been visited yet") % {"name": member.name}
+        carers = carers_text(need.lead_carer, _split(need.helper_carers))
+        if carers:
+            title += _("; carers: %(carers)s") % {"carers": carers}
+        else:
+            title += _("; no carer assigned")
         dues.append(
             Due(
                 ReminderKind.CARE_OVERDUE,
@@ -412,6 +483,22 @@ def due_care_visits(ctx: Context) -> list[Due]:
                 frozenset(ctx.secretaries.for_member(member)),
             )
         )
+        carer_members = frozenset(int(pk) for pk in _split(need.texted_carers)) - {member.pk}
+        if texting and carer_members:
+            # Only the member's name and the date the visit was due: an SMS may be read
+            # by anyone holding the phone.
+            dues.append(
+                Due(
+                    ReminderKind.CARE_NOTICE,
+                    f"care:{need.pk}",
+                    week_key(ctx.today),
+                    member.community.path,
+                    _("Please visit %(name)s this week (the visit was due on %(day)s).")
+                    % {"name": member.name, "day": short_day(need.due_on)},
+                    due_on=need.due_on,
+                    members=carer_members,
+                )
+            )
     return dues
 
 
@@ -653,7 +740,8 @@ def due_no_participation(ctx: Context) -> list[Due]:
     ]
 
 
-# The sweep asks these in order; each is one query (the cadence check six).
+# The sweep asks these in order; each is one query (the cadence check six). A question
+# may answer for more than its own kind (the care question also writes carers' notices).
 COLLECTORS: dict[str, Callable[[Context], list[Due]]] = {
     ReminderKind.MEETING_UPCOMING: due_meetings,
     ReminderKind.MEETING_NOTICE: due_meeting_notices,
@@ -668,6 +756,31 @@ COLLECTORS: dict[str, Callable[[Context], list[Due]]] = {
 }
 
 
+def judged(today: datetime.date) -> dict[str, Q]:
+    """Item kinds a full sweep can resolve, each with the items its question still covers.
+
+    An open item of these kinds whose subject the question no longer finds (for anyone,
+    in any period) is done: attendance recorded or the meeting cancelled, the cadence met
+    or excused, the member visited, the follow-up solved, a new term recorded, the
+    registration accepted, the member taking part again, a meeting coming up cancelled
+    or moved. Items the question no longer looks at are left as they are: a meeting
+    more than 90 days past still unrecorded, a cadence period that ended unmet, a term
+    that ended over a year ago (nobody did them: they are not "done").
+    Greetings are events, with nothing to do that the portal would see: they, and
+    meetings coming up, are resolved once their day has passed (`EVENT_KINDS`).
+    Outbound notices and digests are never resolved."""
+    return {
+        ReminderKind.MEETING_UPCOMING: Q(due_on__gte=today),
+        ReminderKind.ATTENDANCE_MISSING: Q(due_on__gte=today - 90 * DAY),
+        ReminderKind.CADENCE_AT_RISK: Q(due_on__gte=today),  # due_on: the period's end
+        ReminderKind.CARE_OVERDUE: Q(),
+        ReminderKind.FOLLOW_UP_PAST_DUE: Q(),
+        ReminderKind.TERM_ENDING: Q(due_on__gte=today - 365 * DAY),
+        ReminderKind.REGISTRATION_WAITING: Q(),
+        ReminderKind.NO_PARTICIPATION: Q(),
+    }
+
+
 # --- The sweep ----------------------------------------------------------------------------
 
 
@@ -675,15 +788,20 @@ COLLECTORS: dict[str, Callable[[Context], list[Due]]] = {
 class SweepResult:
     due: dict[str, int] = field(default_factory=dict)  # rows wanted per kind (new or not)
     created: int = 0  # rows that did not exist before
+    resolved: int = 0  # items whose condition no longer holds (or whose day passed)
+    reopened: int = 0  # resolved items due again in the same period
     digests: int = 0
 
     def __str__(self):
         wanted = ", ".join(f"{k}={n}" for k, n in self.due.items() if n)
-        return f"due: {wanted or 'nothing'}; new rows: {self.created}; digests: {self.digests}"
+        return (
+            f"due: {wanted or 'nothing'}; new rows: {self.created}; "
+            f"resolved: {self.resolved}; reopened: {self.reopened}; digests: {self.digests}"
+        )
 
 
 def _rows(due: Due, now: datetime.datetime, run: uuid.UUID) -> list[Reminder]:
-    outbound = due.kind == ReminderKind.MEETING_NOTICE
+    outbound = due.kind in OUTBOUND_KINDS
     common = {
         "claim_token": run,  # which sweep wrote it (a sender's claim replaces it later)
         "kind": due.kind,
@@ -705,6 +823,24 @@ def _rows(due: Due, now: datetime.datetime, run: uuid.UUID) -> list[Reminder]:
     return rows
 
 
+UPDATE_CHUNK = 900  # ids per UPDATE (below SQLite's oldest parameter limit)
+
+
+def _set_resolved(pks: list[int], value, also: Q | None = None) -> int:
+    """UPDATE resolved_at for these ids (and the rows matching `also`, in the first
+    statement): one query unless thousands change at once (the first sweep after an
+    upgrade)."""
+    changed = 0
+    chunks = [pks[i : i + UPDATE_CHUNK] for i in range(0, len(pks), UPDATE_CHUNK)] or [[]]
+    for i, chunk in enumerate(chunks):
+        where = Q(pk__in=chunk)
+        if also is not None and i == 0:
+            where |= also
+        if chunk or (also is not None and i == 0):
+            changed += Reminder.objects.filter(where).update(resolved_at=value)
+    return changed
+
+
 def sweep(
     *,
     now: datetime.datetime | None = None,
@@ -712,12 +848,16 @@ def sweep(
     kinds: Iterable[str] | None = None,
     digests: bool = True,
 ) -> SweepResult:
-    """Find what is due and write it as reminders (idempotent), then the daily digests.
+    """Find what is due and write it as reminders (idempotent), resolve the items that
+    are done, then the daily digests.
 
     Queries: 1 for the secretaries, one per kind (the cadence check six), 1 for the keys
-    that exist already, and when something is new 1 insert (one per few thousand rows)
-    and 1 count; then those of build_digests. None of it grows
-    with the number of members, meetings or branches."""
+    that exist already and the open items, 1 update resolving what is done, and when
+    something is new 1 insert (one per few thousand rows) and 1 count; then those of
+    build_digests. None of it grows with the number of members, meetings or branches.
+
+    Only a full sweep (no branch_ids) resolves conditions: a targeted one sees a part of
+    what is due, so it cannot tell what is done elsewhere (the next beat sweep does)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = SweepResult()
@@ -725,20 +865,50 @@ def sweep(
     with translation.override(settings.LANGUAGE_CODE):
         ctx = Context(today=today, now=now, secretaries=Secretaries.load(), branch_ids=branch_ids)
         rows: list[Reminder] = []
+        due_subjects: set[tuple[str, str]] = set()
+        asked: set[str] = set()
         for kind, collector in COLLECTORS.items():
             if kinds is not None and kind not in kinds:
                 continue
-            kind_rows = [row for due in collector(ctx) for row in _rows(due, now, run)]
-            result.due[kind] = len(kind_rows)
-            rows += kind_rows
+            asked.add(kind)
+            for due in collector(ctx):
+                if kinds is not None and due.kind not in kinds:
+                    continue
+                due_subjects.add((due.kind, due.subject))
+                due_rows = _rows(due, now, run)
+                result.due[due.kind] = result.due.get(due.kind, 0) + len(due_rows)
+                rows += due_rows
+        # Which open items this sweep can judge done (a full sweep, per kind asked).
+        to_judge = Q(pk__in=[])
+        if branch_ids is None:
+            for kind, covered in judged(today).items():
+                if kind in asked:
+                    to_judge |= Q(kind=kind, resolved_at__isnull=True) & covered
         # Most of what is due was due at the last sweep too: leave out the keys that
-        # exist (one query over this sweep's periods) rather than send them again; the
-        # unique constraints still settle a race with a concurrent sweep.
-        existing = set(
-            Reminder.objects.filter(
-                kind__in={r.kind for r in rows}, period__in={r.period for r in rows}
-            ).values_list("kind", "subject", "recipient_id", "member_id", "period")
-        )
+        # exist (one query over this sweep's periods, with the open items to judge)
+        # rather than send them again; the unique constraints still settle a race with
+        # a concurrent sweep.
+        existing = set()
+        wanted = {(r.kind, r.subject, r.recipient_id, r.member_id, r.period) for r in rows}
+        done, again = [], []
+        for pk, *key, resolved_at, judge in Reminder.objects.filter(
+            Q(kind__in={r.kind for r in rows}, period__in={r.period for r in rows}) | to_judge
+        ).values_list(
+            "pk",
+            "kind",
+            "subject",
+            "recipient_id",
+            "member_id",
+            "period",
+            "resolved_at",
+            ExpressionWrapper(to_judge, output_field=BooleanField()),
+        ):
+            key = tuple(key)
+            existing.add(key)
+            if resolved_at is None and judge and (key[0], key[1]) not in due_subjects:
+                done.append(pk)
+            elif resolved_at is not None and key in wanted:
+                again.append(pk)  # done, then due again (a visit deleted, say)
         new = [
             r
             for r in rows
@@ -748,6 +918,12 @@ def sweep(
             Reminder.objects.bulk_create(new, ignore_conflicts=True)
             # Rows another sweep wrote first keep its token: this counts only ours.
             result.created = Reminder.objects.filter(claim_token=run).count()
+        # One UPDATE: the items found done, and events whose day has passed.
+        result.resolved = _set_resolved(
+            done, now, Q(kind__in=EVENT_KINDS, resolved_at__isnull=True, due_on__lt=today)
+        )
+        if again:
+            result.reopened = _set_resolved(again, None)
         if digests:
             result.digests = build_digests(now=now, secretaries=ctx.secretaries)
     return result
@@ -774,6 +950,7 @@ def build_digests(*, now: datetime.datetime | None = None, secretaries=None) -> 
     waiting = Reminder.objects.filter(
         kind__in=ITEM_KINDS,
         digest__isnull=True,
+        resolved_at__isnull=True,  # done already: nothing to tell
         recipient_id__in=Subquery(due_users),
         created_at__lte=now,
         created_at__gt=now - DIGEST_LOOKBACK,
@@ -862,8 +1039,9 @@ def home_branch_of(member_id: int) -> int | None:
 
 
 def mark_read(*, user, reminder_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's own unread items read (all of them without ids). One UPDATE."""
-    qs = Reminder.objects.mine(user).items().filter(read_at__isnull=True)
+    """Mark the user's own unread items read (all of them without ids). One UPDATE.
+    Resolved items are left as they are: they are no longer unread."""
+    qs = Reminder.objects.mine(user).items().unread()
     if reminder_ids is not None:
         qs = qs.filter(pk__in=list(reminder_ids))
     return qs.update(read_at=timezone.now())
@@ -897,3 +1075,85 @@ def retry_failed(*, reminder: Reminder, request=None) -> bool:
                 after={"state": ReminderState.PENDING, "attempts": 0},
             )
     return bool(done)
+
+
+# --- Pruning ------------------------------------------------------------------------------
+
+
+@dataclass
+class PruneResult:
+    items: int = 0  # inbox items read or resolved
+    outbound: int = 0  # digests and notices sent or failed
+    deliveries: int = 0  # their channel rows
+    batches: int = 0
+
+    def __str__(self):
+        return (
+            f"pruned items: {self.items}, outbound: {self.outbound}, "
+            f"deliveries: {self.deliveries} ({self.batches} batches)"
+        )
+
+
+def prunable(cutoff: datetime.datetime) -> dict[str, Q]:
+    """What may go once created before `cutoff`: items read or resolved (an unread open
+    item stays: somebody still has to see it) and outbound rows that are finished.
+    Never a row waiting to be sent or being sent."""
+    return {
+        "items": Q(kind__in=ITEM_KINDS, created_at__lt=cutoff)
+        & (Q(read_at__isnull=False) | Q(resolved_at__isnull=False)),
+        "outbound": Q(
+            kind__in=OUTBOUND_KINDS,
+            created_at__lt=cutoff,
+            state__in=[ReminderState.SENT, ReminderState.FAILED],
+        ),
+    }
+
+
+def prune(
+    *,
+    now: datetime.datetime | None = None,
+    days: int | None = None,
+    batch: int | None = None,
+    max_batches: int | None = None,
+) -> PruneResult:
+    """Delete old reminders (PRUNE_AFTER_DAYS, 180 by default) in batches of PRUNE_BATCH
+    rows, items first (so deleting a digest has few items left to unlink), at most
+    `max_batches` batches per run (the next run goes on). Each batch is one transaction
+    that locks its rows, so a failed digest being sent again by a reviewer either goes
+    back to the queue first (and stays) or finds it gone. One audit entry per run that
+    deleted something (counts only)."""
+    now = now or timezone.now()
+    days = setting("PRUNE_AFTER_DAYS") if days is None else days
+    batch = batch or setting("PRUNE_BATCH")
+    cutoff = now - days * DAY
+    result = PruneResult()
+    for name, condition in prunable(cutoff).items():
+        while max_batches is None or result.batches < max_batches:
+            with transaction.atomic():
+                pks = list(
+                    Reminder.objects.select_for_update()
+                    .filter(condition)
+                    .order_by("created_at", "pk")
+                    .values_list("pk", flat=True)[:batch]
+                )
+                if not pks:
+                    break
+                _total, per_model = Reminder.objects.filter(condition, pk__in=pks).delete()
+            result.batches += 1
+            setattr(result, name, getattr(result, name) + per_model.get("activities.Reminder", 0))
+            result.deliveries += per_model.get("activities.ReminderDelivery", 0)
+            if len(pks) < batch:
+                break
+    if result.items or result.outbound:
+        audit.record(
+            AuditAction.DELETE,
+            object_type="activities.reminder",
+            object_repr=f"pruned reminders older than {days} days",
+            before={"created_before": cutoff.isoformat()},
+            after={
+                "items": result.items,
+                "outbound": result.outbound,
+                "deliveries": result.deliveries,
+            },
+        )
+    return result

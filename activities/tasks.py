@@ -4,6 +4,8 @@
   commit after a meeting or care visit is saved, for that branch): writes what is due,
   the daily digests, then sends what is due.
 - `send_pending_reminders` (beat, every minute): retries and leases that ran out.
+- `prune_reminders` (beat, daily at night): deletes old read/resolved items and
+  finished outbound rows (reminders.prune).
 
 `manage.py send_reminders` runs the same code once, without a broker.
 
@@ -41,6 +43,11 @@ def sweep_reminders(branch_id: int | None = None, member_id: int | None = None) 
 @shared_task(name="activities.send_pending_reminders", ignore_result=True)
 def send_pending_reminders() -> str:
     return str(reminder_sender.send_due())
+
+
+@shared_task(name="activities.prune_reminders", ignore_result=True)
+def prune_reminders() -> str:
+    return str(reminders.prune())
 
 
 def publish(task_name: str, **kwargs) -> bool:

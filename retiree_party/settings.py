@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -305,6 +306,13 @@ REMINDER_REGISTRATION_WAITING_DAYS = envint("REMINDER_REGISTRATION_WAITING_DAYS"
 REMINDER_NO_PARTICIPATION_DAYS = envint("REMINDER_NO_PARTICIPATION_DAYS", 90)
 # Also notify the expected members of a planned meeting by SMS (their phone in the roster).
 REMINDER_MEETING_SMS_TO_MEMBERS = envbool("REMINDER_MEETING_SMS_TO_MEMBERS", False)
+# Also text a carer who is a member with a phone and no portal account, once a week while
+# the member they care for is overdue for a visit.
+REMINDER_CARE_SMS_TO_CARERS = envbool("REMINDER_CARE_SMS_TO_CARERS", False)
+# Pruning (daily): read or resolved items, and sent or failed outbound rows, older than
+# this many days go, in batches of this many rows.
+REMINDER_PRUNE_AFTER_DAYS = envint("REMINDER_PRUNE_AFTER_DAYS", 180)
+REMINDER_PRUNE_BATCH = envint("REMINDER_PRUNE_BATCH", 1000)
 # Sending: a claimed row is held this long (longer than the slowest channel's timeouts);
 # failures retry after base x 2^(attempt-1) seconds, capped, up to the attempt limit.
 REMINDER_LEASE_SECONDS = envint("REMINDER_LEASE_SECONDS", 300)
@@ -336,5 +344,10 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": float(REMINDER_SWEEP_EVERY_SECONDS),
         },
         "reminders-send": {"task": "activities.send_pending_reminders", "schedule": 60.0},
+        # Daily at night (Asia/Shanghai, CELERY_TIMEZONE).
+        "reminders-prune": {
+            "task": "activities.prune_reminders",
+            "schedule": crontab(hour=3, minute=40),
+        },
     }
 )

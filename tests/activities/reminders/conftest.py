@@ -15,6 +15,8 @@ import pytest
 from activities.models import Meeting, MeetingKind, MeetingStatus, ReminderPreference
 from members.models import Member
 
+from ...integration.receivers import SmtpReceiver
+
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date(2026, 3, 18)
 NOW = datetime.datetime(2026, 3, 18, 10, 0, tzinfo=SHANGHAI)
@@ -51,6 +53,20 @@ def prefer(user, **fields):
     fields.setdefault("email", f"{user.username}@example.cn")
     pref, _ = ReminderPreference.objects.update_or_create(user=user, defaults=fields)
     return pref
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, the default mailer pointed at it."""
+    receiver = SmtpReceiver().start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": receiver.port, "timeout": 5},
+        }
+    }
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from activities import channels
 from activities.channels import DeliveryError, LoggingSmsBackend, Message
 from activities.models import WebhookFlavour
 
-from ...integration.receivers import SmtpReceiver, WebhookReceiver
+from ...integration.receivers import WebhookReceiver
 
 MESSAGE = Message(
     subject="【党建工作提醒】3月18日每日提醒：共1项待办",
@@ -22,19 +22,6 @@ MESSAGE = Message(
     short="【党建工作提醒】近期会议 1。",
     data={"items": [{"kind": "meeting_upcoming"}]},
 )
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SmtpReceiver().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": receiver.port, "timeout": 5},
-        }
-    }
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
