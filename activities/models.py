@@ -1351,17 +1351,3 @@ class BranchMonthTally(models.Model):
 
     def __str__(self):
         return f"{self.branch_id} {self.month:%Y-%m}"
-
-
-class MemberParticipation(models.Model):
-    """A member's latest participation: a held meeting attended (present or remote) or a
-    make-up. "No participation for three months" becomes one indexed comparison.
-    Derived data, kept by activities.summaries like BranchMonthTally."""
-
-    member = models.OneToOneField(
-        Member, primary_key=True, on_delete=models.CASCADE, related_name="participation"
-    )
-    last_on = models.DateField(db_index=True)
-
-    def __str__(self):
-        return f"{self.member_id} {self.last_on}"

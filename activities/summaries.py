@@ -1,13 +1,13 @@
 """The dashboards' summaries: per branch x month tallies of held meetings and attendance
-(BranchMonthTally), each member's latest participation (MemberParticipation) and each
-care need's latest in-person visit (CareNeed.last_visit_on).
+(BranchMonthTally), each member's latest participation (Member.last_participated_on)
+and each care need's latest in-person visit (CareNeed.last_visit_on).
 
 They are derived from Meeting, Attendance and MakeUp and rewritten from those rows, never
 incremented: the meeting, attendance, make-up and care services call `refresh` inside their own
 transaction with what they touched, so a summary row is exactly what a live aggregate
 would give (tests/activities/test_summaries.py compares them after every write path).
-`manage.py rebuild_summaries` (and the data migration, and the demo seeders after their
-bulk inserts) recompute everything.
+`manage.py rebuild_summaries` (and the demo seeders after their bulk inserts) recompute
+everything.
 
 Concurrency: `refresh` locks the branches' rows before it aggregates, so two recordings
 in one branch and month cannot both write a tally that misses the other's meeting.
@@ -19,9 +19,10 @@ import datetime
 from collections.abc import Iterable
 
 from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
 from branches.models import Branch
+from members.models import Member
 
 from .models import (
     ATTENDING,
@@ -33,7 +34,6 @@ from .models import (
     MakeUp,
     Meeting,
     MeetingStatus,
-    MemberParticipation,
 )
 from .periods import Period, Span
 from .selectors import tally_annotations
@@ -50,9 +50,8 @@ def _date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _tally_rows(meetings, *, models=None):
+def _tally_rows(meetings):
     """BranchMonthTally objects (unsaved) aggregated from these meetings' held rows."""
-    models = models or _live_models()
     rows = (
         meetings.filter(status=MeetingStatus.HELD)
         .annotate(month=TruncMonth("held_on"))
@@ -61,7 +60,7 @@ def _tally_rows(meetings, *, models=None):
         .order_by()
     )
     return [
-        models["BranchMonthTally"](
+        BranchMonthTally(
             branch_id=row["branch_id"],
             month=_date(row["month"]),
             held=row["n_held"],
@@ -71,24 +70,29 @@ def _tally_rows(meetings, *, models=None):
     ]
 
 
-def _participation_rows(attendances, make_ups, *, models=None):
-    """MemberParticipation objects (unsaved): the latest attended held meeting or
-    make-up of each member these querysets cover."""
-    models = models or _live_models()
-    last: dict[int, datetime.date] = {}
-    attended = (
-        attendances.filter(status__in=ATTENDING, meeting__status=MeetingStatus.HELD)
-        .values_list("member_id")
-        .annotate(last=Max("meeting__held_on"))
+def _last_participation():
+    """The member's latest held meeting attended (present or remote) or make-up, as an
+    expression on Member (NULL when none). Greatest over Coalesce'd pairs: SQLite's
+    MAX() of several values is NULL if any is."""
+    attended = Subquery(
+        Attendance.objects.filter(
+            member=OuterRef("pk"), status__in=ATTENDING, meeting__status=MeetingStatus.HELD
+        )
         .order_by()
+        .values("member")
+        .annotate(last=Max("meeting__held_on"))
+        .values("last"),
+        output_field=DateField(),
     )
-    made_up = (
-        make_ups.values_list("attendance__member_id").annotate(last=Max("made_up_on")).order_by()
+    made_up = Subquery(
+        MakeUp.objects.filter(attendance__member=OuterRef("pk"))
+        .order_by()
+        .values("attendance__member")
+        .annotate(last=Max("made_up_on"))
+        .values("last"),
+        output_field=DateField(),
     )
-    for member_id, day in attended.union(made_up, all=True).order_by():  # one round trip
-        if member_id not in last or day > last[member_id]:
-            last[member_id] = day
-    return [models["MemberParticipation"](member_id=m, last_on=d) for m, d in last.items()]
+    return Greatest(Coalesce(attended, made_up), Coalesce(made_up, attended))
 
 
 def _last_visit(visits):
@@ -99,18 +103,6 @@ def _last_visit(visits):
         .values("visited_on")[:1]
     )
     return Subquery(latest, output_field=DateField())
-
-
-def _live_models():
-    return {
-        "Meeting": Meeting,
-        "Attendance": Attendance,
-        "MakeUp": MakeUp,
-        "BranchMonthTally": BranchMonthTally,
-        "MemberParticipation": MemberParticipation,
-        "CareNeed": CareNeed,
-        "CareVisit": CareVisit,
-    }
 
 
 def refresh(
@@ -154,22 +146,7 @@ def refresh(
                 stale |= Q(branch_id=branch_id, month=month)
             BranchMonthTally.objects.filter(stale).delete()
     if member_ids:
-        fresh = _participation_rows(
-            Attendance.objects.filter(member_id__in=member_ids),
-            MakeUp.objects.filter(attendance__member_id__in=member_ids),
-        )
-        if fresh:
-            MemberParticipation.objects.bulk_create(
-                fresh,
-                update_conflicts=True,
-                unique_fields=["member"],
-                update_fields=["last_on"],
-            )
-        found = {row.member_id for row in fresh}
-        if len(found) < len(member_ids):
-            MemberParticipation.objects.filter(
-                member_id__in=[m for m in member_ids if m not in found]
-            ).delete()
+        Member.objects.filter(pk__in=member_ids).update(last_participated_on=_last_participation())
 
 
 def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None) -> None:
@@ -183,20 +160,12 @@ def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None) ->
     )
 
 
-def rebuild(models=None) -> tuple[int, int]:
-    """Recompute every summary from the source rows; returns (tallies, participations).
-    `models` lets the data migrations pass their historical models."""
-    models = models or _live_models()
-    models["BranchMonthTally"].objects.all().delete()
-    models["MemberParticipation"].objects.all().delete()
-    tallies = _tally_rows(models["Meeting"].objects.all(), models=models)
-    models["BranchMonthTally"].objects.bulk_create(tallies, batch_size=BATCH)
-    participations = _participation_rows(
-        models["Attendance"].objects.all(), models["MakeUp"].objects.all(), models=models
-    )
-    models["MemberParticipation"].objects.bulk_create(participations, batch_size=BATCH)
-    if "CareNeed" in models:  # (absent from the migration that created the tallies)
-        models["CareNeed"].objects.update(
-            last_visit_on=_last_visit(models["CareVisit"].objects.all())
-        )
-    return len(tallies), len(participations)
+def rebuild() -> tuple[int, int]:
+    """Recompute every summary from the source rows; returns (branch-month tallies,
+    members who ever took part)."""
+    BranchMonthTally.objects.all().delete()
+    tallies = _tally_rows(Meeting.objects.all())
+    BranchMonthTally.objects.bulk_create(tallies, batch_size=BATCH)
+    Member.objects.update(last_participated_on=_last_participation())
+    CareNeed.objects.update(last_visit_on=_last_visit(CareVisit.objects.all()))
+    return len(tallies), Member.objects.filter(last_participated_on__isnull=False).count()

@@ -508,10 +508,11 @@ def _attendance_rows(branch_filter: Q, months: list[Span]):
 def inactive_members(members, today: datetime.date):
     """Active members placed in a home branch who took no part in the last three months:
     no held meeting attended (present or remote) and no make-up since then. Reads each
-    member's latest participation (activities.summaries)."""
+    member's latest participation (Member.last_participated_on, kept by
+    activities.summaries): no join, so a district's count does not grow with the city."""
     since = months_before(today, INACTIVE_MONTHS)
-    return members.filter(status=MemberStatus.ACTIVE, home_branch__isnull=False).exclude(
-        participation__last_on__gte=since
+    return members.filter(status=MemberStatus.ACTIVE, home_branch__isnull=False).filter(
+        Q(last_participated_on__isnull=True) | Q(last_participated_on__lt=since)
     )
 
 

@@ -14,13 +14,16 @@ from activities import summaries
 
 
 class Command(BaseCommand):
-    help = "Recompute the per branch x month tallies and members' latest participation."
+    help = (
+        "Recompute the per branch x month tallies, members' latest participation and care "
+        "needs' last visit."
+    )
 
     def handle(self, *args, **options):
         started = time.monotonic()
         with transaction.atomic():  # readers see the old rows until the new ones are in
             tallies, participations = summaries.rebuild()
         self.stdout.write(
-            f"{tallies} branch-month tallies, {participations} participations "
+            f"{tallies} branch-month tallies, {participations} members who took part "
             f"in {time.monotonic() - started:.1f} s"
         )

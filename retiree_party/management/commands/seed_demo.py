@@ -117,7 +117,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
-            f"tallies, {participations} participations."
+            f"tallies, {participations} members who took part."
         )
         self._print_logins()
 
