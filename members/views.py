@@ -309,26 +309,21 @@ def member_edit(request, pk):
 
 def member_status(request, pk):
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
-    form = StatusForm(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        services.member_set_status(
+    return _form_page(
+        request,
+        StatusForm(request.POST or None, instance=member),
+        lambda data: services.member_set_status(
             member=member,
-            status=form.cleaned_data["status"],
-            on=form.cleaned_data["status_on"],
-            note=form.cleaned_data["note"],
+            status=data["status"],
+            on=data["status_on"],
+            note=data["note"],
             actor=request.user,
             request=request,
-        )
-        messages.success(request, _("Status saved."))
-        return redirect("members:member_detail", pk=member.pk)
-    return render(
-        request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Change status: %(name)s") % {"name": member.name},
-            "member": member,
-        },
+        ),
+        done=_("Status saved."),
+        success_url=_member_url(member),
+        title=_("Change status: %(name)s") % {"name": member.name},
+        member=member,
     )
 
 
@@ -355,18 +350,39 @@ def _form_errors(form, error: ValidationError):
         form.add_error(None, error)
 
 
+def _form_page(request, form, save, *, done, success_url, title, **context):
+    """The small form pages: on a valid POST run `save(cleaned_data)` (a service; a
+    ValidationError it raises is shown on the form), say `done` and go to `success_url`;
+    `save` returning False means nothing changed. Otherwise (re)show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = save(form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if changed is False:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, done)
+            return redirect(success_url)
+    return render(request, "members/form.html", {"form": form, "title": title, **context})
+
+
+def _member_url(member) -> str:
+    return reverse("members:member_detail", args=[member.pk])
+
+
 def _member_record_create(request, pk, *, form_class, create, done, title):
     """A small record added to one member (a service role, an honour): form, service, back."""
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        create(member=member, fields=form.cleaned_data, actor=request.user, request=request)
-        messages.success(request, done)
-        return redirect("members:member_detail", pk=member.pk)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {"form": form, "title": title % {"name": member.name}, "member": member},
+        form_class(request.POST or None),
+        lambda data: create(member=member, fields=data, actor=request.user, request=request),
+        done=done,
+        success_url=_member_url(member),
+        title=title % {"name": member.name},
+        member=member,
     )
 
 
@@ -394,30 +410,20 @@ def recognition_create(request, pk):
 
 def membership_create(request, pk):
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
-    form = MembershipForm(request.POST or None, member=member)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_add(
-                member=member,
-                branch=form.cleaned_data["branch"],
-                joined_on=form.cleaned_data["joined_on"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("members:member_detail", pk=member.pk)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Takes part in a functional branch or team: %(name)s")
-            % {"name": member.name},
-            "member": member,
-        },
+        MembershipForm(request.POST or None, member=member),
+        lambda data: services.membership_add(
+            member=member,
+            branch=data["branch"],
+            joined_on=data["joined_on"],
+            actor=request.user,
+            request=request,
+        ),
+        done=_("Saved."),
+        success_url=_member_url(member),
+        title=_("Takes part in a functional branch or team: %(name)s") % {"name": member.name},
+        member=member,
     )
 
 
@@ -427,19 +433,14 @@ def _member_record_end(request, pk, related, record_pk, *, form_class, end, done
     up among the member's own, so the member's scope covers it."""
     member = get_member_for_user(request, pk, write=EDIT_MEMBERS)
     record = get_object_or_404(getattr(member, related).all(), pk=record_pk)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            end(record, form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("members:member_detail", pk=member.pk)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {"form": form, "title": title(member, record), "member": member},
+        form_class(request.POST or None),
+        lambda data: end(record, data),
+        done=done,
+        success_url=_member_url(member),
+        title=title(member, record),
+        member=member,
     )
 
 
@@ -497,29 +498,20 @@ def group_leader(request, group_pk):
         read=VIEW_STRUCTURE,
         write=EDIT_MEMBERS,
     )
-    form = GroupLeaderForm(request.POST or None, group=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_leader_set(
-                group=group,
-                member=form.cleaned_data["member"],
-                starts_on=form.cleaned_data["starts_on"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("branches:branch_detail", pk=group.branch_id)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Party group leader: %(group)s") % {"group": group.name},
-            "branch": group.branch,
-        },
+        GroupLeaderForm(request.POST or None, group=group),
+        lambda data: services.group_leader_set(
+            group=group,
+            member=data["member"],
+            starts_on=data["starts_on"],
+            actor=request.user,
+            request=request,
+        ),
+        done=_("Saved."),
+        success_url=reverse("branches:branch_detail", args=[group.branch_id]),
+        title=_("Party group leader: %(group)s") % {"group": group.name},
+        branch=group.branch,
     )
 
 
@@ -548,29 +540,21 @@ def registration_report(request, pk):
     form = RegistrationReportForm(
         request.POST or None, communities=communities, initial={"community": member.community_id}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.registration_report(
-                member=member,
-                community=form.cleaned_data["community"],
-                reported_on=form.cleaned_data["reported_on"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Registration recorded."))
-            return redirect("members:member_detail", pk=member.pk)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Record a registration: %(name)s") % {"name": member.name},
-            "member": member,
-        },
+        form,
+        lambda data: services.registration_report(
+            member=member,
+            community=data["community"],
+            reported_on=data["reported_on"],
+            note=data["note"],
+            actor=request.user,
+            request=request,
+        ),
+        done=_("Registration recorded."),
+        success_url=_member_url(member),
+        title=_("Record a registration: %(name)s") % {"name": member.name},
+        member=member,
     )
 
 
@@ -578,24 +562,15 @@ def _registration_action(request, pk, form_class, title, action, **form_kwargs):
     registration = get_registration_for_user(request, pk, write=MANAGE_REGISTRATIONS)
     if "registration" in form_kwargs:
         form_kwargs["registration"] = registration
-    form = form_class(request.POST or None, **form_kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action(registration, form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Registration updated."))
-            return redirect("members:member_detail", pk=registration.member_id)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": title % {"name": registration.member.name},
-            "member": registration.member,
-            "registration": registration,
-        },
+        form_class(request.POST or None, **form_kwargs),
+        lambda data: action(registration, data),
+        done=_("Registration updated."),
+        success_url=_member_url(registration.member),
+        title=title % {"name": registration.member.name},
+        member=registration.member,
+        registration=registration,
     )
 
 
@@ -667,31 +642,23 @@ def term_create(request, branch_pk):
         initial_number=(last.number + 1) if last else 1,
         years=selectors.term_years(branch),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.committee_term_create(
-                branch=branch,
-                number=form.cleaned_data["number"],
-                starts_on=form.cleaned_data["starts_on"],
-                ends_on=form.cleaned_data["ends_on"],
-                has_committee=form.cleaned_data["has_committee"],
-                holders=form.holders(),
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Committee term saved."))
-            return redirect("branches:branch_detail", pk=branch.pk)
-    return render(
+    return _form_page(
         request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("New committee term: %(name)s") % {"name": branch.name},
-            "branch": branch,
-        },
+        form,
+        lambda data: services.committee_term_create(
+            branch=branch,
+            number=data["number"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            has_committee=data["has_committee"],
+            holders=form.holders(),
+            actor=request.user,
+            request=request,
+        ),
+        done=_("Committee term saved."),
+        success_url=reverse("branches:branch_detail", args=[branch.pk]),
+        title=_("New committee term: %(name)s") % {"name": branch.name},
+        branch=branch,
     )
 
 
@@ -707,34 +674,25 @@ def term_edit(request, pk):
     )
     branch = term.branch
     form = CommitteeTermEditForm(request.POST or None, term=term)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.committee_term_update(
+    return _form_page(
+        request,
+        form,
+        lambda data: bool(
+            services.committee_term_update(
                 term=term,
-                starts_on=form.cleaned_data["starts_on"],
-                ends_on=form.cleaned_data["ends_on"],
-                has_committee=form.cleaned_data["has_committee"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                has_committee=data["has_committee"],
                 holders=form.holders(),
                 actor=request.user,
                 request=request,
             )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            if changed:
-                messages.success(request, _("Committee term saved."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return redirect("branches:branch_detail", pk=branch.pk)
-    return render(
-        request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": _("Term %(number)d of %(name)s: dates and posts")
-            % {"number": term.number, "name": branch.name},
-            "branch": branch,
-        },
+        ),
+        done=_("Committee term saved."),
+        success_url=reverse("branches:branch_detail", args=[branch.pk]),
+        title=_("Term %(number)d of %(name)s: dates and posts")
+        % {"number": term.number, "name": branch.name},
+        branch=branch,
     )
 
 
