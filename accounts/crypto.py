@@ -285,6 +285,21 @@ def _rewrite_columns(schema_editor, table: str, columns: list[str], convert, bat
                     )
 
 
+def rewrite_rows(model, read: list[str], write: list[str], convert, batch: int = 500) -> None:
+    """For a data migration through the ORM: walk `model` in primary-key batches (only
+    `read` loaded), let `convert(row)` set the `write` fields, save them in one UPDATE per
+    batch. Bounded memory whatever the table's size."""
+    last = 0
+    while True:
+        rows = list(model.objects.filter(pk__gt=last).order_by("pk").only("pk", *read)[:batch])
+        if not rows:
+            return
+        for row in rows:
+            convert(row)
+        model.objects.bulk_update(rows, write)
+        last = rows[-1].pk
+
+
 def encrypt_columns(schema_editor, table: str, columns: list[str], batch: int = 500) -> None:
     """For a data migration: encrypt the plain values left in `columns` (run after the
     fields became Encrypted*Field). Values already encrypted are left alone."""
