@@ -177,8 +177,8 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 class KeyedHashField(models.CharField):
     """The keyed hash of another field's plaintext, kept up to date on every save and
     bulk_create. Not on QuerySet.update or bulk_update: pass both fields yourself
-    (`refresh_hashes` for bulk_update); save(update_fields=[source]) saves the hash only
-    if the model adds it (`with_hash_fields`, see members.Member.save_base)."""
+    (`refresh_hashes` for bulk_update); save(update_fields=[source]) saves the hash too
+    when the model inherits `KeyedHashModel`."""
 
     description = _("Keyed hash")
 
@@ -233,6 +233,19 @@ def with_hash_fields(model, names) -> list[str]:
     hash is computed in pre_save, which runs only for the fields being saved."""
     names = list(names)
     return names + [f.name for f in hash_fields(model) if f.source in names and f.name not in names]
+
+
+class KeyedHashModel(models.Model):
+    """Base for models with a KeyedHashField: saving only a hash's source field (an
+    explicit update_fields, or a deferred instance) saves the recomputed hash with it."""
+
+    class Meta:
+        abstract = True
+
+    def save_base(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = frozenset(with_hash_fields(type(self), update_fields))
+        return super().save_base(*args, update_fields=update_fields, **kwargs)
 
 
 def refresh_hashes(model, objs, names) -> list[str]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.audit import person_repr
-from accounts.crypto import EncryptedCharField, KeyedHashField, with_hash_fields
+from accounts.crypto import EncryptedCharField, KeyedHashField, KeyedHashModel
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
@@ -114,7 +114,7 @@ class MemberQuerySet(ScopedQuerySet):
         )
 
 
-class Member(models.Model):
+class Member(KeyedHashModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
@@ -228,13 +228,6 @@ class Member(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save_base(self, *args, update_fields=None, **kwargs):
-        # A keyed hash is computed as it is saved: saving only its source field (an
-        # explicit or a deferred-instance update_fields) must save the hash with it.
-        if update_fields is not None:
-            update_fields = frozenset(with_hash_fields(type(self), update_fields))
-        return super().save_base(*args, update_fields=update_fields, **kwargs)
 
     def audit_repr(self) -> str:
         """How the audit trail names the member: masked name and pk, never the name
