@@ -417,7 +417,8 @@ def compliance(
 
     # Months are numbered from `lo` (every rule period starts on a 1st and ends on a
     # month's last day), so a period is a range of indices and sums are slices.
-    n_months = len(spans_between(Period.MONTH, lo, hi))
+    month_ends = [m.end for m in spans_between(Period.MONTH, lo, hi)]
+    n_months = len(month_ends)
 
     def index(day: datetime.date) -> int:
         return (day.year - lo.year) * 12 + day.month - lo.month
@@ -481,7 +482,6 @@ def compliance(
     ):
         terms[branch_id].append((starts_on, has_committee))
 
-    month_ends = [m.end for m in spans_between(Period.MONTH, lo, hi)]
     district_of = {b.organization_id: _district_path(b) for b in branches}
 
     for branch in branches:
