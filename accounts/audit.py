@@ -154,6 +154,18 @@ def _lock_head() -> tuple[str, int]:
     return last_hash, last_pk
 
 
+def snapshot(obj, fields) -> dict:
+    """The named attributes of `obj`, for a Change's before/after (use attnames such as
+    "branch_id" for foreign keys)."""
+    return {name: getattr(obj, name) for name in fields}
+
+
+def diff(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only what changed between two snapshots: (old values, new values)."""
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
 def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[AuditEntry]:
     """Append audit entries for many changes at once (bulk paths: one insert).
 

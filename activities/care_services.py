@@ -83,18 +83,9 @@ class CareError(ValueError):
         self.code = code
 
 
-def _snapshot(obj, fields) -> dict:
-    return {name: getattr(obj, name) for name in fields}
-
-
 def _carer_snapshot(carer: Carer) -> dict:
     """A carer may be a member pairing up: the name goes to the trail masked."""
-    return {**_snapshot(carer, CARER_FIELDS), "name": audit.masked_name(carer.name)}
-
-
-def _diff(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [k for k in after if before.get(k) != after[k]]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+    return {**audit.snapshot(carer, CARER_FIELDS), "name": audit.masked_name(carer.name)}
 
 
 def _member_repr(member, day=None) -> str:
@@ -119,13 +110,13 @@ def need_save(*, member, data: dict, actor, request=None) -> tuple[CareNeed, boo
             need = CareNeed(member=member, created_by=actor)
             before = {}
         else:
-            before = _snapshot(need, NEED_FIELDS)
+            before = audit.snapshot(need, NEED_FIELDS)
         for name in NEED_FIELDS:
             if name in data:
                 setattr(need, name, data[name])
         if need.closed_on is None:
             need.close_reason = ""
-        after = _snapshot(need, NEED_FIELDS)
+        after = audit.snapshot(need, NEED_FIELDS)
         if created:
             need.save()
             summaries.refresh(cared=[member.pk])  # visits before care was recorded count
@@ -138,7 +129,7 @@ def need_save(*, member, data: dict, actor, request=None) -> tuple[CareNeed, boo
                 after=after,
             )
         else:
-            old, new = _diff(before, after)
+            old, new = audit.diff(before, after)
             if new:
                 need.save()
                 audit.record(
@@ -162,7 +153,7 @@ def need_delete(*, need: CareNeed, actor, request=None) -> None:
             audit.Change(
                 AuditAction.DELETE,
                 need,
-                before=_snapshot(need, NEED_FIELDS),
+                before=audit.snapshot(need, NEED_FIELDS),
                 object_repr=_member_repr(need.member),
             )
         )
@@ -240,7 +231,7 @@ def _detach_make_up(visit: CareVisit, changes: list) -> None:
         audit.Change(
             AuditAction.DELETE,
             current,
-            before=_snapshot(current, MAKE_UP_FIELDS),
+            before=audit.snapshot(current, MAKE_UP_FIELDS),
             object_repr=_member_repr(visit.member, current.made_up_on),
         )
     )
@@ -284,10 +275,10 @@ def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
         # Recorded before on the meeting page, or this visit's own: match the visit.
         if meeting.held_on and visit.visited_on < meeting.held_on:
             raise CareError(_("A make-up cannot be before the meeting."), "before_meeting")
-        before = _snapshot(current, MAKE_UP_FIELDS)
+        before = audit.snapshot(current, MAKE_UP_FIELDS)
         for name, value in details.items():
             setattr(current, name, value)
-        old, new = _diff(before, _snapshot(current, MAKE_UP_FIELDS))
+        old, new = audit.diff(before, audit.snapshot(current, MAKE_UP_FIELDS))
         if new:
             current.save(update_fields=list(new))
             summaries.refresh_meeting(meeting, members=[visit.member_id])
@@ -351,7 +342,7 @@ def visit_record(
                 AuditAction.CREATE,
                 visit,
                 object_repr=_member_repr(member, visit.visited_on),
-                after=_snapshot(visit, VISIT_FIELDS),
+                after=audit.snapshot(visit, VISIT_FIELDS),
             )
         ]
         _attach_make_up(visit, changes, actor=actor, request=request)
@@ -363,7 +354,7 @@ def visit_record(
                     AuditAction.CREATE,
                     item,
                     object_repr=_member_repr(member, item.due_on),
-                    after=_snapshot(item, FOLLOW_UP_FIELDS),
+                    after=audit.snapshot(item, FOLLOW_UP_FIELDS),
                 )
             )
         audit.record_many(changes, actor=actor, request=request)
@@ -375,7 +366,7 @@ def visit_update(*, visit: CareVisit, data: dict, actor, request=None) -> CareVi
     """Change a visit; its make-up follows (moved, updated or removed)."""
     with transaction.atomic():
         visit = CareVisit.objects.select_for_update().select_related("member").get(pk=visit.pk)
-        before = _snapshot(visit, VISIT_FIELDS)
+        before = audit.snapshot(visit, VISIT_FIELDS)
         for name in VISIT_FIELDS:
             if name in data:
                 setattr(visit, name, data[name])
@@ -383,7 +374,7 @@ def visit_update(*, visit: CareVisit, data: dict, actor, request=None) -> CareVi
             visit.meeting = data["meeting"]
         if visit.kind != CareVisitKind.HOME_STUDY:
             visit.meeting = None
-        old, new = _diff(before, _snapshot(visit, VISIT_FIELDS))
+        old, new = audit.diff(before, audit.snapshot(visit, VISIT_FIELDS))
         changes = []
         _detach_make_up(visit, changes)
         if new:
@@ -412,7 +403,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
             audit.Change(
                 AuditAction.DELETE,
                 f,
-                before=_snapshot(f, FOLLOW_UP_FIELDS),
+                before=audit.snapshot(f, FOLLOW_UP_FIELDS),
                 object_repr=_member_repr(visit.member, f.due_on),
             )
             for f in visit.follow_ups.all()
@@ -423,7 +414,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
                 audit.Change(
                     AuditAction.DELETE,
                     make_up,
-                    before=_snapshot(make_up, MAKE_UP_FIELDS),
+                    before=audit.snapshot(make_up, MAKE_UP_FIELDS),
                     object_repr=_member_repr(visit.member, make_up.made_up_on),
                 )
             )
@@ -431,7 +422,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
             audit.Change(
                 AuditAction.DELETE,
                 visit,
-                before=_snapshot(visit, VISIT_FIELDS),
+                before=audit.snapshot(visit, VISIT_FIELDS),
                 object_repr=_member_repr(visit.member, visit.visited_on),
             )
         )
@@ -456,7 +447,7 @@ def follow_up_add(*, visit: CareVisit, data: dict, actor, request=None) -> Follo
             actor=actor,
             request=request,
             object_repr=_member_repr(visit.member, item.due_on),
-            after=_snapshot(item, FOLLOW_UP_FIELDS),
+            after=audit.snapshot(item, FOLLOW_UP_FIELDS),
         )
         return item
 
@@ -471,7 +462,7 @@ def follow_up_update(*, follow_up: FollowUp, data: dict, actor, request=None) ->
             .select_related("visit__member")
             .get(pk=follow_up.pk)
         )
-        before = _snapshot(item, FOLLOW_UP_FIELDS)
+        before = audit.snapshot(item, FOLLOW_UP_FIELDS)
         state = data.get("state", item.state)
         if state not in FollowUpState.values:
             raise CareError(_("Unknown state."), "bad_state")
@@ -485,7 +476,7 @@ def follow_up_update(*, follow_up: FollowUp, data: dict, actor, request=None) ->
             item.solved_on = data.get("solved_on") or item.solved_on or timezone.localdate()
             if item.solved_on < item.visit.visited_on:
                 raise CareError(_("A follow-up cannot be solved before the visit."), "before_visit")
-        old, new = _diff(before, _snapshot(item, FOLLOW_UP_FIELDS))
+        old, new = audit.diff(before, audit.snapshot(item, FOLLOW_UP_FIELDS))
         if new:
             item.save()
             audit.record(
@@ -511,11 +502,11 @@ def activity_save(*, activity: Activity, before: dict | None, actor, request=Non
         if before is None:
             activity.created_by = actor
         activity.save()
-        after = _snapshot(activity, ACTIVITY_FIELDS)
+        after = audit.snapshot(activity, ACTIVITY_FIELDS)
         if before is None:
             audit.record(AuditAction.CREATE, activity, actor=actor, request=request, after=after)
         else:
-            old, new = _diff(before, after)
+            old, new = audit.diff(before, after)
             if new:
                 audit.record(
                     AuditAction.UPDATE,
@@ -540,7 +531,9 @@ def activity_delete(*, activity: Activity, actor, request=None) -> None:
             for p in activity.participants.all()
         ]
         changes.append(
-            audit.Change(AuditAction.DELETE, activity, before=_snapshot(activity, ACTIVITY_FIELDS))
+            audit.Change(
+                AuditAction.DELETE, activity, before=audit.snapshot(activity, ACTIVITY_FIELDS)
+            )
         )
         audit.record_many(changes, actor=actor, request=request)
         activity.delete()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from branches.access import (
     RECORD_CARE,
     RECORD_MEETING,
@@ -696,7 +697,7 @@ def _can_record_activity(request, activity) -> bool:
 
 def activity_edit(request, pk):
     activity = get_activity_for_user(request, pk, write=True)
-    before = care_services._snapshot(activity, care_services.ACTIVITY_FIELDS)
+    before = audit.snapshot(activity, care_services.ACTIVITY_FIELDS)
     form = ActivityForm(request.POST or None, instance=activity)
     if request.method == "POST" and form.is_valid():
         care_services.activity_save(

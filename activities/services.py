@@ -61,15 +61,6 @@ class RecordingError(ValueError):
         self.code = code  # machine-readable, for tests and logs
 
 
-def _snapshot(obj, fields) -> dict:
-    return {name: getattr(obj, name) for name in fields}
-
-
-def _diff(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [k for k in after if before.get(k) != after[k]]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
-
-
 @dataclass(frozen=True)
 class Mark:
     """What the secretary tapped for one member."""
@@ -115,7 +106,7 @@ def meeting_plan(
             meeting,
             actor=actor,
             request=request,
-            after=_snapshot(meeting, MEETING_FIELDS),
+            after=audit.snapshot(meeting, MEETING_FIELDS),
         )
         return meeting, True
 
@@ -124,11 +115,11 @@ def meeting_update(*, meeting: Meeting, details: dict, actor, request=None) -> M
     """Change a meeting's details (not its attendance)."""
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        before = _snapshot(meeting, MEETING_FIELDS)
+        before = audit.snapshot(meeting, MEETING_FIELDS)
         was_held, held_on = meeting.status == MeetingStatus.HELD, meeting.held_on
         for name, value in details.items():
             setattr(meeting, name, value)
-        old, new = _diff(before, _snapshot(meeting, MEETING_FIELDS))
+        old, new = audit.diff(before, audit.snapshot(meeting, MEETING_FIELDS))
         if new:
             meeting.save(update_fields=[*details, "updated_at"])
             if was_held or meeting.status == MeetingStatus.HELD:
@@ -253,7 +244,7 @@ def meeting_record(
         if meeting.status == MeetingStatus.CANCELLED:
             raise RecordingError(_("A cancelled meeting cannot be recorded."), "cancelled")
         existing = {a.member_id: a for a in meeting.attendances.select_related("member", "make_up")}
-        before = _snapshot(meeting, MEETING_FIELDS)
+        before = audit.snapshot(meeting, MEETING_FIELDS)
         for name, value in details.items():
             setattr(meeting, name, value)
         meeting.status = MeetingStatus.HELD
@@ -275,7 +266,7 @@ def meeting_record(
             )
         lines, changes, stale = _attendance_lines(meeting, roster, existing, marks)
         meeting.save()
-        old, new = _diff(before, _snapshot(meeting, MEETING_FIELDS))
+        old, new = audit.diff(before, audit.snapshot(meeting, MEETING_FIELDS))
         if new:
             changes.insert(0, audit.Change(AuditAction.UPDATE, meeting, before=old, after=new))
         changes = _write_lines(meeting, lines, changes, stale, actor=actor, request=request)
@@ -325,7 +316,9 @@ def meeting_record_new(
         lines, changes, _stale = _attendance_lines(meeting, roster, {}, marks)
         changes.insert(
             0,
-            audit.Change(AuditAction.CREATE, meeting, after=_snapshot(meeting, MEETING_FIELDS)),
+            audit.Change(
+                AuditAction.CREATE, meeting, after=audit.snapshot(meeting, MEETING_FIELDS)
+            ),
         )
         _write_lines(meeting, lines, changes, [], actor=actor, request=request)
         summaries.refresh_meeting(meeting, members=[row.member_id for row in roster])
@@ -408,11 +401,11 @@ def cadence_rule_save(*, rule: CadenceRule, before: dict | None, actor, request=
     with transaction.atomic():
         rule.updated_by = actor
         rule.save()
-        after = _snapshot(rule, RULE_FIELDS)
+        after = audit.snapshot(rule, RULE_FIELDS)
         if before is None:
             audit.record(AuditAction.CREATE, rule, actor=actor, request=request, after=after)
         else:
-            old, new = _diff(before, after)
+            old, new = audit.diff(before, after)
             audit.record(
                 AuditAction.UPDATE, rule, actor=actor, request=request, before=old, after=new
             )
@@ -431,7 +424,7 @@ def excusal_create(*, excusal: Excusal, actor, request=None) -> Excusal:
             excusal,
             actor=actor,
             request=request,
-            after=_snapshot(excusal, EXCUSAL_FIELDS),
+            after=audit.snapshot(excusal, EXCUSAL_FIELDS),
         )
         return excusal
 
@@ -443,6 +436,6 @@ def excusal_delete(*, excusal: Excusal, actor, request=None) -> None:
             excusal,
             actor=actor,
             request=request,
-            before=_snapshot(excusal, EXCUSAL_FIELDS),
+            before=audit.snapshot(excusal, EXCUSAL_FIELDS),
         )
         excusal.delete()

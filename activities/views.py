@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from accounts import audit
 from branches.access import (
     APPROVE_EXCUSALS,
     EDIT_RULES,
@@ -534,7 +535,7 @@ def rule_create(request):
 
 def rule_edit(request, pk):
     rule = get_rule_for_user(request, pk)
-    before = services._snapshot(rule, services.RULE_FIELDS)
+    before = audit.snapshot(rule, services.RULE_FIELDS)
     form = CadenceRuleForm(request.POST or None, instance=rule, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.cadence_rule_save(

@@ -119,13 +119,7 @@ def structure_save(*, request, form):
     if before is None:
         audit.record(AuditAction.CREATE, obj, request=request, after=after)
         return obj
-    changed = [name for name in after if before.get(name) != after[name]]
-    if changed:
-        audit.record(
-            AuditAction.UPDATE,
-            obj,
-            request=request,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
+    old, new = audit.diff(before, after)
+    if new:
+        audit.record(AuditAction.UPDATE, obj, request=request, before=old, after=new)
     return obj

@@ -74,11 +74,6 @@ def snapshot(obj, fields) -> dict:
     return {name: _value(obj, name) for name in fields}
 
 
-def _diff(before: dict, after: dict):
-    changed = [k for k in after if before.get(k) != after[k]]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
-
-
 def _raw(obj, fields) -> dict:
     return {name: getattr(obj, obj._meta.get_field(name).attname) for name in fields}
 
@@ -170,7 +165,7 @@ def member_set_status(
         member.party_group = None
     member.save(update_fields=["status", "status_on", "home_branch", "party_group", "updated_at"])
     after = snapshot(member, ["status", "status_on", "home_branch", "party_group"])
-    before, after = _diff(before, after)
+    before, after = audit.diff(before, after)
     if after:
         changes.insert(0, audit.Change(AuditAction.UPDATE, member, before=before, after=after))
     audit.record_many(changes, actor=actor, request=request)
@@ -267,10 +262,10 @@ def registration_accept(
         audit.Change(
             AuditAction.UPDATE,
             registration,
-            *_diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+            *audit.diff(before, snapshot(registration, REGISTRATION_FIELDS)),
         )
     ]
-    member_change = _diff(
+    member_change = audit.diff(
         member_before, snapshot(member, ["community", "home_branch", "party_group"])
     )
     if member_change[1]:
@@ -309,7 +304,7 @@ def registration_notify_unit(
         **dict(
             zip(
                 ("before", "after"),
-                _diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+                audit.diff(before, snapshot(registration, REGISTRATION_FIELDS)),
                 strict=True,
             )
         ),
@@ -327,7 +322,7 @@ def _withdraw(registration, withdrawn_on, reason, actor) -> audit.Change:
     return audit.Change(
         AuditAction.UPDATE,
         registration,
-        *_diff(before, snapshot(registration, REGISTRATION_FIELDS)),
+        *audit.diff(before, snapshot(registration, REGISTRATION_FIELDS)),
     )
 
 
@@ -511,7 +506,7 @@ def committee_term_update(
     }
     if dropped:
         after["removed"] = [[p.post, p.member_id] for p in dropped]
-    before, after = _diff(before, after)
+    before, after = audit.diff(before, after)
     if after:
         audit.record(
             AuditAction.UPDATE, term, actor=actor, request=request, before=before, after=after
@@ -774,7 +769,7 @@ class _ImportWriter:
                 setattr(member, key, value)
             member.updated_at = now
             touched.update(names)
-            before, after = _diff(before, snapshot(member, names))
+            before, after = audit.diff(before, snapshot(member, names))
             changes.append(audit.Change(AuditAction.UPDATE, member, before=before, after=after))
         members = list(existing.values())
         # bulk_update skips pre_save: a changed health needs its keyed hash set here.
@@ -822,7 +817,7 @@ class _ImportWriter:
                     registration.accepted_on = self.today
                 registration.branch_id, registration.party_group_id = branch_id, group_id
                 changed.append(registration)
-                before, after = _diff(before, snapshot(registration, REGISTRATION_FIELDS))
+                before, after = audit.diff(before, snapshot(registration, REGISTRATION_FIELDS))
                 changes.append(
                     audit.Change(
                         AuditAction.UPDATE,
