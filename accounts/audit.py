@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import AuditAction, AuditEntry, AuditHead
@@ -33,6 +34,11 @@ GENESIS = "0" * 64
 GUARD_SETTING = "portal.audit_maintenance"
 
 logger = logging.getLogger("portal.audit")
+
+# Sent with `changes` inside the audited transaction, after the entries are written:
+# every write path is audited (the URL x role matrix checks it), so this is where the
+# dashboards learn which districts' figures changed (reports.freshness).
+recorded = Signal()
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,7 @@ def record_many(changes: Iterable[Change], *, actor=None, request=None) -> list[
             entries.append(entry)
         AuditEntry.objects.bulk_create(entries)
         AuditHead.objects.filter(pk=1).update(last_pk=entries[-1].pk, last_hash=prev)
+        recorded.send(sender=AuditEntry, changes=changes)
     return entries
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
-from branches.models import Branch
+from branches.models import Branch, Organization
 from members.models import Member
 
 from .models import (
@@ -168,4 +168,5 @@ def rebuild() -> tuple[int, int]:
     BranchMonthTally.objects.bulk_create(tallies, batch_size=BATCH)
     Member.objects.update(last_participated_on=_last_participation())
     CareNeed.objects.update(last_visit_on=_last_visit(CareVisit.objects.all()))
+    Organization.objects.touch_figures()  # no dashboard cached before this is read again
     return len(tallies), Member.objects.filter(last_participated_on__isnull=False).count()

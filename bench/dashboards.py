@@ -100,33 +100,61 @@ def table_sizes() -> dict[str, int]:
     }
 
 
+WRITTEN = " after a write"  # pages timed right after their district's figures changed
+
+
+def touches():
+    """label -> what makes the page's cached figures stale before each timed request:
+    a write in the district (its version bumped, as every audited write does)."""
+    from branches.models import Organization
+
+    district = _district()
+
+    def one():
+        Organization.objects.filter(pk=district.pk).touch_figures()
+
+    def every():
+        Organization.objects.touch_figures()
+
+    return {
+        f"district dashboard (quarter){WRITTEN}": one,
+        f"district dashboard (year){WRITTEN}": one,
+        f"street dashboard{WRITTEN}": one,
+        f"city-wide (quarter){WRITTEN}": one,
+        "city-wide (quarter), every district changed": every,
+    }
+
+
+def _district():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="district").staff_roles.get().organization
+
+
 def dashboard_pages():
     """(label, username, url) for the pages to time, as the demo logins see them."""
-    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
     from branches.models import Branch, Level, Organization
 
-    district = get_user_model().objects.get(username="district").staff_roles.get().organization
+    district = _district()
     street = Organization.objects.filter(parent=district).order_by("path").first()
     community = Organization.objects.filter(parent=street).order_by("path").first()
     branch = Branch.objects.filter(organization=community).order_by("pk").first()
     city = Organization.objects.get(level=Level.CITY)
     year = "?period=year"
+    dashboard = reverse("reports:org_dashboard", args=[district.pk])
+    street_dashboard = reverse("reports:org_dashboard", args=[street.pk])
+    city_dashboard = reverse("reports:org_dashboard", args=[city.pk])
     return [
         ("trivial view (baseline)", "district", reverse("bench_hello")),
         ("home", "district", reverse("home")),
-        (
-            "district dashboard (quarter)",
-            "district",
-            reverse("reports:org_dashboard", args=[district.pk]),
-        ),
-        (
-            "district dashboard (year)",
-            "district",
-            reverse("reports:org_dashboard", args=[district.pk]) + year,
-        ),
-        ("street dashboard", "district", reverse("reports:org_dashboard", args=[street.pk])),
+        ("district dashboard (quarter)", "district", dashboard),
+        (f"district dashboard (quarter){WRITTEN}", "district", dashboard),
+        ("district dashboard (year)", "district", dashboard + year),
+        (f"district dashboard (year){WRITTEN}", "district", dashboard + year),
+        ("street dashboard", "district", street_dashboard),
+        (f"street dashboard{WRITTEN}", "district", street_dashboard),
         ("community dashboard", "district", reverse("reports:org_dashboard", args=[community.pk])),
         ("branch overview", "district", reverse("reports:branch_dashboard", args=[branch.pk])),
         (
@@ -134,12 +162,10 @@ def dashboard_pages():
             "district",
             reverse("reports:org_members", args=[district.pk]) + "?list=inactive",
         ),
-        ("city-wide dashboard (quarter)", "city", reverse("reports:org_dashboard", args=[city.pk])),
-        (
-            "city-wide dashboard (year)",
-            "city",
-            reverse("reports:org_dashboard", args=[city.pk]) + year,
-        ),
+        ("city-wide dashboard (quarter)", "city", city_dashboard),
+        (f"city-wide (quarter){WRITTEN}", "city", city_dashboard),
+        ("city-wide (quarter), every district changed", "city", city_dashboard),
+        ("city-wide dashboard (year)", "city", city_dashboard + year),
     ]
 
 
@@ -336,7 +362,16 @@ def run_child(args):
     for username in {u for _, u, _ in pages}:
         clients[username] = Client()
         clients[username].force_login(get_user_model().objects.get(username=username))
-    out["queries"] = {label: base.count_queries(clients[u], url) for label, u, url in pages}
+    before = touches()
+
+    def queries(label, username, url):
+        if label in before:
+            before[label]()
+        else:  # a page served from the cache: the first request fills it
+            base.count_queries(clients[username], url)
+        return base.count_queries(clients[username], url)
+
+    out["queries"] = {label: queries(label, u, url) for label, u, url in pages}
     # The city-wide pages take their turns apart: each of them reads most of the city,
     # which, interleaved, would push the district's pages out of PostgreSQL's buffers
     # and time a cache miss that a real mix (few city-wide views) rarely causes.
@@ -346,13 +381,18 @@ def run_child(args):
         clients,
         requests=args.requests,
         warmup=args.warmup,
+        before=before,
     )
-    medians.update(base.measure(city_wide, clients, requests=args.requests, warmup=args.warmup))
+    medians.update(
+        base.measure(city_wide, clients, requests=args.requests, warmup=args.warmup, before=before)
+    )
     medians = {label: medians[label] for label, _user, _url in pages}  # the table's order
     out["median_ms"] = medians
     out["baseline"] = pages[0][0]
     if args.load_seconds:
-        load_pages = [url for label, user, url in pages if user == "district"][1:]
+        # Each page once (the "after a write" rows are the same addresses).
+        load_pages = list(dict.fromkeys(url for _label, user, url in pages if user == "district"))
+        load_pages = load_pages[1:]
         cookie_name = "sessionid"
         from django.conf import settings
 
@@ -385,31 +425,43 @@ def report(results: list[dict]) -> str:
         baseline = r["median_ms"][r["baseline"]]
         for label, ms in r["median_ms"].items():
             lines.append(
-                f"  {r['size']:<9} {label:<38} {ms:9.1f} {ms / baseline:9.1f} "
+                f"  {r['size']:<9} {label:<44} {ms:9.1f} {ms / baseline:9.1f} "
                 f"{r['queries'][label]:7d}"
             )
     by_size = {r["size"]: r for r in results}
-    lines += ["", "Aims:"]
+    lines += ["", "Aims (cached: figures unchanged since last computed; after a write: computed):"]
+
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
     key = "district dashboard (quarter)"
-    if "district" in by_size:
-        ms = by_size["district"]["median_ms"][key]
-        verdict = "met" if ms <= AIM_DISTRICT_MS else "NOT met"
-        lines.append(f"  district dashboard at district size: {ms:.1f} ms (aim <= 100): {verdict}")
-    if {"district", "city"} <= set(by_size):
+    for label in (key, key + WRITTEN):
+        if "district" in by_size:
+            ms = by_size["district"]["median_ms"][label]
+            lines.append(
+                f"  {label} at district size: {ms:.1f} ms (aim <= 100): "
+                f"{verdict(ms <= AIM_DISTRICT_MS)}"
+            )
+        if {"district", "city"} <= set(by_size):
 
-        def ratio(r):
-            return r["median_ms"][key] / r["median_ms"][r["baseline"]]
+            def ratio(r, label=label):
+                return r["median_ms"][label] / r["median_ms"][r["baseline"]]
 
-        growth = ratio(by_size["city"]) / ratio(by_size["district"])
-        verdict = "met" if growth <= AIM_GROWTH else "NOT met"
-        lines.append(
-            f"  a district's dashboard, city data / district data (ratios to trivial): "
-            f"{growth:.2f}x (aim <= 1.2): {verdict}"
-        )
+            growth = ratio(by_size["city"]) / ratio(by_size["district"])
+            lines.append(
+                f"  {label}, city data / district data (ratios to trivial): "
+                f"{growth:.2f}x (aim <= 1.2): {verdict(growth <= AIM_GROWTH)}"
+            )
     if "city" in by_size:
-        ms = by_size["city"]["median_ms"]["city-wide dashboard (quarter)"]
-        verdict = "met" if ms <= AIM_CITY_MS else "NOT met"
-        lines.append(f"  city-wide dashboard at city size: {ms:.1f} ms (aim <= 150): {verdict}")
+        for label in (
+            "city-wide dashboard (quarter)",
+            f"city-wide (quarter){WRITTEN}",
+            "city-wide (quarter), every district changed",
+        ):
+            ms = by_size["city"]["median_ms"][label]
+            lines.append(
+                f"  {label} at city size: {ms:.1f} ms (aim <= 150): {verdict(ms <= AIM_CITY_MS)}"
+            )
     loads = [r for r in results if "load" in r]
     if loads:
         lines += [

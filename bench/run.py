@@ -173,12 +173,16 @@ def count_queries(client, url) -> int:
     return executed
 
 
-def measure(pages, clients, *, requests: int, warmup: int):
+def measure(pages, clients, *, requests: int, warmup: int, before=None):
     """Median milliseconds per page. The pages take turns (round robin), so a burst of
-    load from elsewhere on the machine spreads over all of them, baseline included."""
+    load from elsewhere on the machine spreads over all of them, baseline included.
+    `before` maps a label to what to do, untimed, before each of its requests."""
+    before = before or {}
     times: dict[str, list[float]] = {label: [] for label, _, _ in pages}
     for round_ in range(warmup + requests):
         for label, username, url in pages:
+            if label in before:
+                before[label]()
             started = time.perf_counter()
             clients[username].get(url)
             if round_ >= warmup:

@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,11 @@ class OrganizationQuerySet(ScopedQuerySet):
         """The node and everything below it, in one indexed prefix query."""
         return self.filter(path__startswith=node.path)
 
+    def touch_figures(self) -> int:
+        """Bump the figures version of the districts among these: dashboards cached
+        for them are not read again (reports.cache)."""
+        return self.filter(level=Level.DISTRICT).update(figures_version=F("figures_version") + 1)
+
 
 class Organization(models.Model):
     """A node of the tree city -> district -> street -> community.
@@ -55,6 +60,9 @@ class Organization(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Bumped (on districts) by every audited write that touches the district's data, so
+    # a cached dashboard is keyed by the data it was computed from (reports.freshness).
+    figures_version = models.PositiveBigIntegerField(db_default=0, editable=False)
 
     objects = OrganizationQuerySet.as_manager()
 

@@ -405,6 +405,7 @@ class Dashboard:
     months: list[Span]  # the period's months (heat map columns)
     trend: list[TrendPoint]
     unit_label: str = ""
+    kinds_shown: set = field(default_factory=set)  # meeting kinds some rule asks for here
 
     @property
     def span(self) -> Span:

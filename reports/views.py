@@ -24,7 +24,7 @@ from branches.access import VIEW_DASHBOARD, get_for_user, require_capability, sc
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import Member
 
-from . import charts, exports, selectors
+from . import cache, charts, exports, selectors
 
 HEAT_PAGE = 25  # branches per heat map page (each has seven rows, one per kind)
 LIST_PAGE = 50
@@ -237,20 +237,21 @@ def org_dashboard(request, pk):
     node = get_node_for_user(request, pk)
     today = _today()
     choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.node_dashboard(node, choice, today=today)
+    dashboard = cache.node_figures(node, choice, today=today)
     units, sort = selectors.sort_units(dashboard.units, request.GET.get("sort", ""))
     dashboard.units = units
     only_behind = request.GET.get("heat") == "behind"
     heat = dashboard.behind if only_behind else dashboard.heat_lines
     heat_page = Paginator(heat, HEAT_PAGE).get_page(request.GET.get("hpage"))
+    heat_lines = cache.with_heat_cells(dashboard, list(heat_page.object_list))
     context = _node_page_context(request, node, choice, dashboard, today)
     context.update(
         {
             "breadcrumbs": _breadcrumbs(request, node.path)[:-1],
             "sort": sort,
             "heat_page": heat_page,
-            "heat_lines": heat_page.object_list,
-            "excusals": selectors.excusals_of(heat_page.object_list),
+            "heat_lines": heat_lines,
+            "excusals": selectors.excusals_of(heat_lines),
             "only_behind": only_behind,
         }
     )
@@ -405,7 +406,7 @@ def org_branches(request, pk):
     code = code if code in selectors.WARNING_TEXTS else ""
     lines = None
     if which in ("behind", "warning"):
-        dashboard = selectors.node_dashboard(node, choice, today=today)
+        dashboard = cache.node_figures(node, choice, today=today)
         lines = dashboard.behind if which == "behind" else dashboard.warned
         if code:
             lines = [line for line in lines if code in line.warnings]
@@ -424,6 +425,8 @@ def org_branches(request, pk):
             qs = qs.filter(kind=kind)
         branches = qs.order_by("organization__path", "name", "pk")
     page = Paginator(branches, LIST_PAGE).get_page(request.GET.get("page"))
+    if lines is not None:  # cached lines name their branch only: load this page's
+        cache.load_branches(page.object_list)
     titles = {
         "active": _("Branches"),
         "pilot": _("Pilot branches"),

@@ -231,6 +231,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Cache (computed dashboards: reports.cache). Per process by default; CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1, a database of its own) shares it between workers. Entries
+# are keyed by the version of the data, so a stale one is never read, only left to expire.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 6 * 3600))
+
 # Security headers. CSP is Django's own, with per-request nonces for scripts.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -293,3 +293,12 @@ def redis_url():
     """The Redis server the tests talk to (REDIS_URL, else the local default)."""
     require_service("redis")
     return REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: dashboards are cached by pk and version,
+    and the next test's rolled-back database hands out the same ones again."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,175 @@
+"""Dashboards of organisation nodes, cached under the version of the data they were
+computed from.
+
+A node's dashboard (`selectors.node_dashboard`) is computed once per node, period, day
+and version of its district(s) (`Organization.figures_version`, bumped in the same
+transaction by every audited write that touches the district: reports.freshness) and
+kept in Django's cache in a compact form: its figures and one line per branch, without
+the heat map cells, which the page computes for the 25 branches it shows. A node above
+the districts (the city) is composed from its districts' dashboards, so a write in one
+district recomputes that district only.
+
+The key carries the day, so figures that move with the date (periods in progress,
+overdue visits, three months without participation) are recomputed each morning;
+DASHBOARD_CACHE_SECONDS bounds how long an entry lives whatever happens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+
+from activities.periods import Period, spans_between
+from activities.selectors import Tally, compliance
+from branches.models import Branch, Level, Organization
+
+from .selectors import (
+    BranchLine,
+    Dashboard,
+    Figures,
+    PeriodChoice,
+    TrendPoint,
+    UnitRow,
+    add_tally,
+    node_dashboard,
+    trend_months,
+)
+
+KEY_PREFIX = "dashboard:v1"
+# Queries of a node's dashboard page besides the request's own: the district versions
+# (one more above the districts: whether branches sit on the node itself) and the heat
+# map page (its branches, and their compliance). Each district's dashboard computed
+# rather than found in the cache adds selectors.NODE_QUERIES.
+VERSION_QUERIES = 1
+HEAT_QUERIES = 6
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BranchRef:
+    """What the dashboard pages show of a branch (a cached line holds no model)."""
+
+    pk: int
+    name: str
+    dissolved_on: datetime.date | None
+    organization_id: int
+
+
+def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.date) -> Dashboard:
+    """The node's dashboard without heat map cells (`with_heat_cells` adds a page's):
+    two queries when cached (the districts' versions, and whether branches sit on a
+    node above the districts)."""
+    districts = list(_districts(node))
+    if node.level != Level.CITY and len(districts) == 1:
+        return _cached(node, districts[0].figures_version, choice, today)
+    if Branch.objects.filter(organization=node).exists():
+        # Branches on the city itself belong to no district: computed whole (none so far).
+        return compact(node_dashboard(node, choice, today=today))
+    return _compose(node, districts, choice, today)
+
+
+def _districts(node: Organization):
+    """The districts whose data the node's dashboard reads: its own, or those below."""
+    prefixes = Organization.path_prefixes(node.path)
+    if len(prefixes) >= 2:
+        return Organization.objects.filter(path=prefixes[1]).only("pk", "figures_version")
+    return Organization.objects.filter(path__startswith=node.path, level=Level.DISTRICT).order_by(
+        "path"
+    )
+
+
+def _key(pk: int, version: int, choice: PeriodChoice, today: datetime.date) -> str:
+    span = choice.span
+    return f"{KEY_PREFIX}:{pk}:{version}:{span.period}:{span.start:%Y%m%d}:{today:%Y%m%d}"
+
+
+def _cached(node, version, choice, today) -> Dashboard:
+    key = _key(node.pk, version, choice, today)
+    dashboard = cache.get(key)
+    if dashboard is None:
+        dashboard = compact(node_dashboard(node, choice, today=today))
+        cache.set(key, dashboard, settings.DASHBOARD_CACHE_SECONDS)
+    return dashboard
+
+
+def compact(dashboard: Dashboard) -> Dashboard:
+    """Drop what only the heat map's cells need: a district's dashboard pickles to a
+    few tens of kilobytes instead of most of a megabyte."""
+    for line in dashboard.lines:
+        if line.in_period and not dashboard.kinds_shown:
+            dashboard.kinds_shown = set(line.kinds_shown)
+        branch = line.branch
+        line.branch = BranchRef(branch.pk, branch.name, branch.dissolved_on, branch.organization_id)
+        line.cells, line.months, line.kinds_shown, line._kinds = {}, [], set(), None
+    return dashboard
+
+
+def _compose(node, districts, choice, today) -> Dashboard:
+    """A dashboard above the districts from the districts' own (cached) dashboards:
+    every figure is a sum, the lines follow one another in path order."""
+    keys = {d.pk: _key(d.pk, d.figures_version, choice, today) for d in districts}
+    found = cache.get_many(list(keys.values()))
+    total = Figures()
+    units, lines, kinds_shown = [], [], set()
+    trend: dict[datetime.date, Tally] = {}
+    for district in districts:
+        part = found.get(keys[district.pk])
+        if part is None:
+            part = compact(node_dashboard(district, choice, today=today))
+            cache.set(keys[district.pk], part, settings.DASHBOARD_CACHE_SECONDS)
+        add_figures(total, part.total)
+        units.append(UnitRow(district.pk, district.name, district.level, part.total, district.path))
+        for line in part.lines:
+            line.unit = district.name
+            lines.append(line)
+        kinds_shown |= part.kinds_shown
+        for point in part.trend:
+            add_tally(trend.setdefault(point.month.start, Tally()), point.tally)
+    span = choice.span
+    dashboard = Dashboard(
+        subject=node,
+        choice=choice,
+        today=today,
+        total=total,
+        units=units,
+        lines=lines,
+        months=spans_between(Period.MONTH, span.start, span.end),
+        trend=[TrendPoint(m, trend.get(m.start, Tally())) for m in trend_months(span)],
+        unit_label=str(Level(node.child_level).label) if node.child_level else "",
+    )
+    dashboard.kinds_shown = kinds_shown
+    return dashboard
+
+
+def add_figures(total: Figures, other: Figures) -> None:
+    for f in dataclasses.fields(Figures):
+        mine, theirs = getattr(total, f.name), getattr(other, f.name)
+        if isinstance(mine, Counter):
+            mine.update(theirs)
+        elif isinstance(mine, Tally):
+            add_tally(mine, theirs)
+        else:
+            setattr(total, f.name, mine + theirs)
+
+
+def with_heat_cells(dashboard: Dashboard, lines: list[BranchLine]) -> list[BranchLine]:
+    """Fill these lines' heat map cells: compliance of just these branches (six queries).."""
+    load_branches(lines)
+    span = dashboard.span
+    cells = compliance([line.branch for line in lines], span.start, span.end, today=dashboard.today)
+    for line in lines:
+        line.cells = cells.get(line.branch.pk, {})
+        line.months, line.kinds_shown, line._kinds = dashboard.months, dashboard.kinds_shown, None
+    return lines
+
+
+def load_branches(lines: list[BranchLine]) -> None:
+    """Put the branch itself (with its organisation) on these lines: one query."""
+    branches = Branch.objects.select_related("organization").in_bulk(
+        [line.branch.pk for line in lines]
+    )
+    for line in lines:
+        line.branch = branches[line.branch.pk]

@@ -1,0 +1,148 @@
+"""Which districts' figures a write changed: the version that keys cached dashboards.
+
+Every district carries `Organization.figures_version`. Each audited change (and every
+write path is audited: the URL x role matrix checks it) bumps the version of the
+districts the changed row belongs to, inside the write's own transaction, so a
+dashboard cached under the old version is never served again once the write commits
+(reports.cache). The districts are found through the row's foreign keys to the
+organisation tree, old values included (a member moved to another district changes
+both); a change that cannot be placed, or one above the districts (an organisation, a
+city-wide rule), bumps every district.
+
+Writes outside the audit (the demo seeder, `rebuild_summaries`) call `touch_all`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.db import models
+
+from accounts.models import AuditAction
+from activities.models import Attendance, CareNeed, Meeting
+from branches.models import Branch, Organization
+from members.models import CommitteeTerm, Member
+
+# What a foreign key to each of these models places a row in: the organisations' paths.
+PLACES = {
+    Organization: ("path",),
+    Branch: ("organization__path",),
+    Member: ("community__path", "home_branch__organization__path"),
+    Meeting: ("branch__organization__path",),
+    Attendance: (
+        "meeting__branch__organization__path",
+        "member__community__path",
+        "member__home_branch__organization__path",
+    ),
+    CareNeed: ("member__community__path", "member__home_branch__organization__path"),
+    CommitteeTerm: ("branch__organization__path",),
+}
+FIGURE_APPS = {"branches", "members", "activities"}
+# Rows of those apps no dashboard figure reads.
+NO_FIGURES = {
+    "activities.activity",
+    "activities.activityparticipant",
+    "activities.carer",
+    "activities.followup",
+    "activities.meetingattachment",
+    "activities.reminder",
+    "activities.reminderdelivery",
+    "activities.reminderpreference",
+    "branches.originalunit",
+    "branches.partygroup",
+    "branches.staffrole",
+    "branches.venue",
+    "members.groupleader",
+    "members.importrun",
+    "members.recognition",
+    "members.servicerole",
+}
+# Audited actions that change data (an export or a look at unmasked data does not).
+WRITES = {AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, AuditAction.IMPORT}
+EVERY_DISTRICT = object()
+
+
+def _label(change) -> str:
+    if change.obj is not None:
+        meta = change.obj._meta
+        return f"{meta.app_label}.{meta.model_name}"
+    return change.object_type
+
+
+def _places(change) -> dict | object | None:
+    """{model: {pk}} the change's row hangs from; EVERY_DISTRICT when it cannot be
+    placed; None when no figure reads it. A change without its object (the attendance
+    lines of a recording) is placed by the values it carries."""
+    label = _label(change)
+    if change.action not in WRITES or label.split(".")[0] not in FIGURE_APPS:
+        return None
+    if label in NO_FIGURES:
+        return None
+    obj = change.obj
+    if isinstance(obj, Organization):
+        return EVERY_DISTRICT
+    try:
+        model = type(obj) if obj is not None else apps.get_model(label)
+    except (LookupError, ValueError):
+        return EVERY_DISTRICT
+    found = defaultdict(set)
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or field.related_model not in PLACES:
+            continue
+        candidates = [
+            values.get(name)
+            for values in (change.before or {}, change.after or {})
+            for name in (field.name, field.attname)
+        ]
+        if obj is not None:
+            candidates.append(getattr(obj, field.attname))
+        found[field.related_model].update(pk for pk in map(_pk, candidates) if pk is not None)
+    return {model: pks for model, pks in found.items() if pks} or EVERY_DISTRICT
+
+
+def _pk(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    return value if isinstance(value, int) else None
+
+
+def district_paths(changes) -> set[str] | object:
+    """The paths of the districts these changes touch, or EVERY_DISTRICT."""
+    wanted = defaultdict(set)
+    for change in changes:
+        places = _places(change)
+        if places is None:
+            continue
+        if places is EVERY_DISTRICT:
+            return EVERY_DISTRICT
+        for model, pks in places.items():
+            wanted[model] |= pks
+    paths = set()
+    for model, pks in wanted.items():  # one query per kind of parent row
+        for row in model.objects.filter(pk__in=pks).values_list(*PLACES[model]):
+            paths.update(path for path in row if path)
+    districts = set()
+    for path in paths:
+        prefixes = Organization.path_prefixes(path)
+        if len(prefixes) < 2:  # the city itself: everything below it
+            return EVERY_DISTRICT
+        districts.add(prefixes[1])
+    return districts
+
+
+def touch(changes) -> None:
+    """Bump the versions of the districts these changes touch (one UPDATE)."""
+    paths = district_paths(changes)
+    if paths is EVERY_DISTRICT:
+        touch_all()
+    elif paths:
+        Organization.objects.filter(path__in=paths).touch_figures()
+
+
+def touch_all() -> None:
+    Organization.objects.touch_figures()
+
+
+def on_audit_recorded(sender, changes, **kwargs) -> None:
+    touch(changes)

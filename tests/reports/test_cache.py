@@ -1,0 +1,250 @@
+"""Cached dashboards (reports.cache) show what a fresh computation shows, after every
+kind of write; a write bumps the districts it touches and no other; the city's dashboard
+composed of its districts' equals the city computed whole."""
+
+import dataclasses
+import datetime
+import uuid
+
+import pytest
+
+from accounts.audit import Change
+from activities import care_services, services
+from activities.models import CadenceRule, CareVisitKind, Excusal, MeetingKind
+from activities.periods import Period, year_span
+from branches.models import Organization
+from members import services as member_services
+from members.models import CommunityRegistration, MemberStatus
+from reports import freshness
+from reports.cache import compact, node_figures, with_heat_cells
+from reports.selectors import PeriodChoice, node_dashboard
+
+from .conftest import GA, Q1, TODAY, T
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+YEAR = PeriodChoice(year_span(2026), 2026, 1, 1)
+
+
+def signature(dashboard) -> dict:
+    """Every figure the page shows, and every branch line (by pk)."""
+
+    def figures(f):
+        return {
+            **{x.name: getattr(f, x.name) for x in dataclasses.fields(f) if x.name != "tally"},
+            "tally": dataclasses.astuple(f.tally),
+        }
+
+    return {
+        "total": figures(dashboard.total),
+        "units": [(u.key, u.name, u.level, figures(u.figures)) for u in dashboard.units],
+        "lines": [
+            (
+                line.branch.pk,
+                line.unit,
+                dict(line.statuses),
+                line.behind_kinds,
+                line.warnings,
+                line.members,
+                line.full_members,
+                line.in_period,
+            )
+            for line in dashboard.lines
+        ],
+        "trend": [(p.month.start, dataclasses.astuple(p.tally)) for p in dashboard.trend],
+        "months": [m.start for m in dashboard.months],
+        "kinds_shown": dashboard.kinds_shown,
+        "unit_label": dashboard.unit_label,
+    }
+
+
+def live(node, choice=Q1):
+    return signature(compact(node_dashboard(node, choice, today=TODAY)))
+
+
+def nodes(cast):
+    return [cast.city, cast.district_a, cast.street_a, cast.community_a, cast.district_b]
+
+
+def assert_cached_is_live(cast):
+    for node in nodes(cast):
+        node = Organization.objects.get(pk=node.pk)
+        for choice in (Q1, YEAR):
+            assert signature(node_figures(node, choice, today=TODAY)) == live(node, choice), node
+
+
+def versions(cast) -> tuple[int, int]:
+    a, b = (Organization.objects.get(pk=d.pk) for d in (cast.district_a, cast.district_b))
+    return a.figures_version, b.figures_version
+
+
+def test_the_city_composed_of_its_districts_equals_the_city_computed_whole(world):
+    cast = world.cast
+    for choice in (Q1, YEAR):
+        composed = node_figures(cast.city, choice, today=TODAY)
+        assert signature(composed) == live(cast.city, choice)
+    # Non-trivial: both districts' branches and residents are in it, named by district.
+    units = {u.name: u.figures for u in composed.units}
+    assert set(units) == {"东城区", "西湖区"}
+    assert composed.total.residents == units["东城区"].residents + units["西湖区"].residents > 0
+    assert {line.unit for line in composed.lines} == {"东城区", "西湖区"}
+
+
+def test_a_cached_dashboard_is_served_until_its_district_changes(world):
+    cast = world.cast
+    first = node_figures(cast.district_a, Q1, today=TODAY)
+    # Written past the services (and so past the audit): the cache does not know.
+    CommunityRegistration.objects.filter(member=world.members["A4"]).update(status="accepted")
+    assert node_figures(cast.district_a, Q1, today=TODAY).total.registered == (
+        first.total.registered
+    )
+    assert live(cast.district_a)["total"]["registered"] == first.total.registered + 1
+    # Any audited write in the district makes it compute again.
+    Organization.objects.filter(pk=cast.district_a.pk).touch_figures()
+    district = Organization.objects.get(pk=cast.district_a.pk)
+    assert node_figures(district, Q1, today=TODAY).total.registered == (first.total.registered + 1)
+    # So does the next day.
+    other_day = node_figures(district, Q1, today=TODAY + datetime.timedelta(days=1))
+    assert other_day.today == TODAY + datetime.timedelta(days=1)
+
+
+def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
+    cast, m = world.cast, world.members
+    actor = cast.user("district_staff")
+    assert_cached_is_live(cast)
+
+    def step(write, *, touches: str):
+        """Run an audited write with every dashboard cached, then compare."""
+        assert_cached_is_live(cast)  # fills the cache
+        before = versions(cast)
+        write()
+        after = versions(cast)
+        bumped = {name for name, x, y in zip("ab", before, after, strict=True) if y > x}
+        assert bumped == set(touches), write.__name__
+        assert_cached_is_live(cast)
+
+    def meeting_in_branch_a2():  # February's missing theme day, recorded late
+        services.meeting_record_new(
+            branch=cast.branch_a2,
+            details={"kind": T, "topic": "补开", "held_on": D(2026, 2, 26)},
+            marks={},
+            client_key=uuid.uuid4(),
+            actor=actor,
+        )
+
+    def excusal_for_functional_a():
+        services.excusal_create(
+            excusal=Excusal(
+                branch=cast.functional_a,
+                period=Period.QUARTER,
+                period_start=D(2026, 1, 1),
+                kind=GA,
+                reason="成员集中住院",
+                approved_by="区委老干部局",
+                approved_on=D(2026, 3, 30),
+            ),
+            actor=actor,
+        )
+
+    def registration_accepted():
+        registration = CommunityRegistration.objects.get(member=m["A4"])
+        member_services.registration_accept(
+            registration=registration, branch=cast.branch_a, actor=actor
+        )
+
+    def care_visit_for_b2():
+        care_services.visit_record(
+            member=m["B2"],
+            data={"visited_on": D(2026, 5, 18), "kind": CareVisitKind.ROUTINE, "visitors": "书记"},
+            actor=actor,
+        )
+
+    def new_term_for_branch_a2():
+        member_services.committee_term_create(
+            branch=cast.branch_a2,
+            number=2,
+            starts_on=D(2026, 4, 1),
+            ends_on=D(2031, 3, 31),
+            has_committee=False,
+            holders={"secretary": m["B1"]},
+            actor=actor,
+        )
+
+    def member_moves_to_district_b():  # both districts' residents change
+        member_services.member_update(
+            member=m["B1"], changes={"community": cast.community_b}, actor=actor
+        )
+
+    def member_dies():
+        member_services.member_set_status(
+            member=m["A1"], status=MemberStatus.DECEASED, on=D(2026, 5, 2), actor=actor
+        )
+
+    def meeting_in_district_b():
+        services.meeting_record_new(
+            branch=cast.branch_b,
+            details={"kind": MeetingKind.THEME_DAY, "topic": "学习", "held_on": D(2026, 2, 9)},
+            marks={},
+            client_key=uuid.uuid4(),
+            actor=actor,
+        )
+
+    def city_wide_rule():  # a rule above the districts: every district
+        services.cadence_rule_save(
+            rule=CadenceRule(
+                kind=MeetingKind.LECTURE,
+                period=Period.QUARTER,
+                minimum_count=1,
+                valid_from=D(2026, 1, 1),
+                source_note="市定规则",
+            ),
+            before=None,
+            actor=actor,
+        )
+
+    step(meeting_in_branch_a2, touches="a")
+    step(excusal_for_functional_a, touches="a")
+    step(registration_accepted, touches="a")
+    step(care_visit_for_b2, touches="a")
+    step(new_term_for_branch_a2, touches="a")
+    step(member_moves_to_district_b, touches="ab")
+    step(member_dies, touches="a")
+    step(meeting_in_district_b, touches="b")
+    step(city_wide_rule, touches="ab")
+
+
+def test_writes_no_figure_reads_leave_every_version_alone(world):
+    cast = world.cast
+    before = versions(cast)
+    member_services.recognition_create(
+        member=world.members["A1"],
+        fields={"title": "优秀共产党员", "conferred_on": D(2026, 7, 1), "conferred_by": "区委"},
+        actor=world.cast.user("district_staff"),
+    )
+    assert versions(cast) == before
+
+
+def test_the_heat_map_page_gets_its_cells_from_live_compliance(world):
+    cast = world.cast
+    cached = node_figures(cast.district_a, Q1, today=TODAY)
+    assert all(line.cells == {} for line in cached.lines)  # not kept in the cache
+    whole = node_dashboard(cast.district_a, Q1, today=TODAY)
+    page = with_heat_cells(cached, cached.heat_lines[:2])
+
+    def cells(lines):
+        return [(line.branch.pk, [(k.kind, k.cells_html) for k in line.kinds]) for line in lines]
+
+    assert cells(page) == cells(whole.heat_lines[:2])
+    assert page and page[0].kinds
+
+
+def test_a_change_is_placed_by_old_values_too(world):
+    """A member moved away: the audit's `before` names the district they left."""
+    cast, member = world.cast, world.members["C1"]  # lives in district B
+    change = Change(
+        "update",
+        member,
+        before={"community": cast.community_a},
+        after={"community": member.community},
+    )
+    assert freshness.district_paths([change]) == {cast.district_a.path, cast.district_b.path}
