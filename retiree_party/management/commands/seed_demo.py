@@ -6,7 +6,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from activities import summaries
@@ -87,6 +87,12 @@ class Command(BaseCommand):
             care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
             care_done = time.perf_counter()
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
+            # PostgreSQL plans that from statistics, which still describe empty tables
+            # inside this transaction (a city's rebuild ran for over ten minutes): gather
+            # them first (ANALYZE sees this transaction's own rows).
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             tallies, participations = summaries.rebuild()
             summaries_done = time.perf_counter()
         elapsed = time.perf_counter() - started
