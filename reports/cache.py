@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 from collections import Counter
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from .selectors import (
     trend_months,
 )
 
+logger = logging.getLogger("portal.reports")
 KEY_PREFIX = "dashboard:v1"
 # Queries of a node's dashboard page besides the request's own: the district versions
 # (one more above the districts: whether branches sit on the node itself) and the heat
@@ -88,11 +90,28 @@ def _key(pk: int, version: int, choice: PeriodChoice, today: datetime.date) -> s
 
 def _cached(node, version, choice, today) -> Dashboard:
     key = _key(node.pk, version, choice, today)
-    dashboard = cache.get(key)
+    dashboard = _get_many([key]).get(key)
     if dashboard is None:
         dashboard = compact(node_dashboard(node, choice, today=today))
-        cache.set(key, dashboard, settings.DASHBOARD_CACHE_SECONDS)
+        _set(key, dashboard)
     return dashboard
+
+
+def _get_many(keys: list[str]) -> dict:
+    """What the cache holds of these keys; nothing if it cannot be reached (a shared
+    cache that is down slows the dashboards, it does not break them)."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("dashboard cache unreachable", exc_info=True)
+        return {}
+
+
+def _set(key: str, dashboard: Dashboard) -> None:
+    try:
+        cache.set(key, dashboard, settings.DASHBOARD_CACHE_SECONDS)
+    except Exception:
+        logger.warning("dashboard cache unreachable", exc_info=True)
 
 
 def compact(dashboard: Dashboard) -> Dashboard:
@@ -111,7 +130,7 @@ def _compose(node, districts, choice, today) -> Dashboard:
     """A dashboard above the districts from the districts' own (cached) dashboards:
     every figure is a sum, the lines follow one another in path order."""
     keys = {d.pk: _key(d.pk, d.figures_version, choice, today) for d in districts}
-    found = cache.get_many(list(keys.values()))
+    found = _get_many(list(keys.values()))
     total = Figures()
     units, lines, kinds_shown = [], [], set()
     trend: dict[datetime.date, Tally] = {}
@@ -119,7 +138,7 @@ def _compose(node, districts, choice, today) -> Dashboard:
         part = found.get(keys[district.pk])
         if part is None:
             part = compact(node_dashboard(district, choice, today=today))
-            cache.set(keys[district.pk], part, settings.DASHBOARD_CACHE_SECONDS)
+            _set(keys[district.pk], part)
         add_figures(total, part.total)
         units.append(UnitRow(district.pk, district.name, district.level, part.total, district.path))
         for line in part.lines:

@@ -248,3 +248,18 @@ def test_a_change_is_placed_by_old_values_too(world):
         after={"community": member.community},
     )
     assert freshness.district_paths([change]) == {cast.district_a.path, cast.district_b.path}
+
+
+def test_a_shared_cache_that_is_down_slows_the_dashboard_but_does_not_break_it(
+    world, settings, caplog
+):
+    settings.CACHES = {  # a Redis nobody listens on (loopback, a closed port)
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    cast = world.cast
+    for node in (cast.district_a, cast.city):
+        assert signature(node_figures(node, Q1, today=TODAY)) == live(node)
+    assert "dashboard cache unreachable" in caplog.text
