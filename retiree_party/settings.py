@@ -365,5 +365,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "activities.prune_reminders",
             "schedule": crontab(hour=3, minute=40),
         },
+        # Before office hours: the day's first look at a dashboard finds it computed.
+        "dashboards-warm": {
+            "task": "reports.warm_dashboards",
+            "schedule": crontab(hour=6, minute=30),
+        },
     }
 )

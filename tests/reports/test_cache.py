@@ -7,6 +7,9 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.audit import Change
 from activities import care_services, services
@@ -17,7 +20,8 @@ from members import services as member_services
 from members.models import CommunityRegistration, MemberStatus
 from reports import freshness
 from reports.cache import compact, node_figures, with_heat_cells
-from reports.selectors import PeriodChoice, node_dashboard
+from reports.selectors import PeriodChoice, choose_period, node_dashboard
+from reports.tasks import warm_dashboards
 
 from .conftest import GA, Q1, TODAY, T
 
@@ -263,3 +267,22 @@ def test_a_shared_cache_that_is_down_slows_the_dashboard_but_does_not_break_it(
     for node in (cast.district_a, cast.city):
         assert signature(node_figures(node, Q1, today=TODAY)) == live(node)
     assert "dashboard cache unreachable" in caplog.text
+
+
+def test_the_morning_task_computes_every_districts_dashboard(world):
+    cast, today = world.cast, timezone.localdate()
+    assert "2 districts" in warm_dashboards()
+    choice = choose_period({}, today=today)
+    with CaptureQueriesContext(connection) as queries:
+        city = node_figures(cast.city, choice, today=today)
+    # The districts' versions and whether branches sit on the city: nothing computed.
+    assert len(queries) == 2
+    assert signature(city) == signature(compact(node_dashboard(cast.city, choice, today=today)))
+
+
+def test_the_beat_schedule_warms_the_dashboards_before_office_hours(settings):
+    from retiree_party.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboards-warm"]
+    assert entry["task"] == "reports.warm_dashboards" and entry["task"] in app.tasks
+    assert entry["schedule"].hour == {6}
