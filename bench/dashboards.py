@@ -104,14 +104,16 @@ WRITTEN = " after a write"  # pages timed right after their district's figures c
 
 
 def touches():
-    """label -> what makes the page's cached figures stale before each timed request:
-    a write in the district (its version bumped, as every audited write does)."""
+    """label -> what makes the page's cached figures stale before each timed request: a
+    write in a community of the district's first street (the street's and the
+    district's versions bumped, as every audited write there does), or everywhere."""
     from branches.models import Organization
 
     district = _district()
+    street = Organization.objects.filter(parent=district).order_by("path").first()
 
-    def one():
-        Organization.objects.filter(pk=district.pk).touch_figures()
+    def one():  # what a write in one of the street's communities bumps
+        Organization.objects.filter(pk__in=[district.pk, street.pk]).touch_figures()
 
     def every():
         Organization.objects.touch_figures()

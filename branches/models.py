@@ -34,9 +34,11 @@ class OrganizationQuerySet(ScopedQuerySet):
         return self.filter(path__startswith=node.path)
 
     def touch_figures(self) -> int:
-        """Bump the figures version of the districts among these: dashboards cached
-        for them are not read again (reports.cache)."""
-        return self.filter(level=Level.DISTRICT).update(figures_version=F("figures_version") + 1)
+        """Bump the figures version of the districts and streets among these: dashboards
+        cached for them are not read again (reports.cache)."""
+        return self.filter(level__in=[Level.DISTRICT, Level.STREET]).update(
+            figures_version=F("figures_version") + 1
+        )
 
 
 class Organization(models.Model):
@@ -60,8 +62,8 @@ class Organization(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    # Bumped (on districts) by every audited write that touches the district's data, so
-    # a cached dashboard is keyed by the data it was computed from (reports.freshness).
+    # Bumped (on districts and streets) by every audited write that touches their data,
+    # so a cached dashboard is keyed by the data it was computed from (reports.freshness).
     figures_version = models.PositiveBigIntegerField(db_default=0, editable=False)
 
     objects = OrganizationQuerySet.as_manager()

@@ -1,17 +1,19 @@
 """Dashboards of organisation nodes, cached under the version of the data they were
 computed from.
 
-A node's dashboard (`selectors.node_dashboard`) is computed once per node, period, day
-and version of its district(s) (`Organization.figures_version`, bumped in the same
-transaction by every audited write that touches the district: reports.freshness) and
-kept in Django's cache in a compact form: its figures and one line per branch, without
-the heat map cells, which the page computes for the 25 branches it shows. A node above
-the districts (the city) is composed from its districts' dashboards, so a write in one
-district recomputes that district only.
+Districts and streets carry a version (`Organization.figures_version`), bumped in the
+same transaction by every audited write that touches their data (reports.freshness).
+A node's dashboard is kept in Django's cache per node, version, period and day, in a
+compact form: its figures and one line per branch, without the heat map cells, which
+the page computes for the 25 branches it shows. The city is composed of its districts'
+dashboards and a district of its streets', each cached under its own version, so a
+write in one street recomputes that street alone (a community's dashboard goes by its
+street's version); streets and communities are computed by `selectors.node_dashboard`.
 
 The key carries the day, so figures that move with the date (periods in progress,
-overdue visits, three months without participation) are recomputed each morning;
-DASHBOARD_CACHE_SECONDS bounds how long an entry lives whatever happens.
+overdue visits, three months without participation) are recomputed each morning
+(`reports.tasks.warm_dashboards` does it before office hours); DASHBOARD_CACHE_SECONDS
+bounds how long an entry lives whatever happens.
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ from .selectors import (
 
 logger = logging.getLogger("portal.reports")
 KEY_PREFIX = "dashboard:v1"
-# Queries of a node's dashboard page besides the request's own: the district versions
-# (one more above the districts: whether branches sit on the node itself) and the heat
-# map page (its branches, and their compliance). Each district's dashboard computed
-# rather than found in the cache adds selectors.NODE_QUERIES.
+# Queries of a node's dashboard page besides the request's own: its version (the city:
+# its districts' versions, and whether a branch sits on the city) and the heat map page
+# (its branches, and their compliance). Computing a street or community adds
+# selectors.NODE_QUERIES; composing a district adds COMPOSE_QUERIES and its streets'.
 VERSION_QUERIES = 1
 HEAT_QUERIES = 6
+COMPOSE_QUERIES = 2  # the children and their versions; a branch on the node itself?
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -61,25 +64,32 @@ class BranchRef:
 
 
 def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.date) -> Dashboard:
-    """The node's dashboard without heat map cells (`with_heat_cells` adds a page's):
-    two queries when cached (the districts' versions, and whether branches sit on a
-    node above the districts)."""
-    districts = list(_districts(node))
-    if node.level != Level.CITY and len(districts) == 1:
-        return _cached(node, districts[0].figures_version, choice, today)
-    if Branch.objects.filter(organization=node).exists():
-        # Branches on the city itself belong to no district: computed whole (none so far).
-        return compact(node_dashboard(node, choice, today=today))
-    return _compose(node, districts, choice, today)
+    """The node's dashboard without heat map cells (`with_heat_cells` adds a page's).
+
+    The city is composed of its districts' dashboards, a district of its streets', each
+    cached under its own version; a street or a community is computed whole (a
+    community under its street's version). A cached district, street or community
+    costs one query (its version); the city two (its districts and their versions, and
+    whether a branch sits on the city itself)."""
+    if node.level == Level.CITY:
+        return _compose(node, _children(node), choice, today)
+    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
+    version = (
+        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
+    )
+    return _cached(node, version or 0, choice, today)
 
 
-def _districts(node: Organization):
-    """The districts whose data the node's dashboard reads: its own, or those below."""
-    prefixes = Organization.path_prefixes(node.path)
-    if len(prefixes) >= 2:
-        return Organization.objects.filter(path=prefixes[1]).only("pk", "figures_version")
-    return Organization.objects.filter(path__startswith=node.path, level=Level.DISTRICT).order_by(
-        "path"
+# Nodes carrying a figures version (reports.freshness bumps them); a community's
+# dashboard goes by its street's.
+VERSIONED = (Level.DISTRICT, Level.STREET)
+
+
+def _children(node: Organization) -> list[Organization]:
+    return list(
+        Organization.objects.filter(parent=node)
+        .only("pk", "name", "level", "path", "code", "parent_id", "figures_version")
+        .order_by("path")
     )
 
 
@@ -92,9 +102,15 @@ def _cached(node, version, choice, today) -> Dashboard:
     key = _key(node.pk, version, choice, today)
     dashboard = _get_many([key]).get(key)
     if dashboard is None:
-        dashboard = compact(node_dashboard(node, choice, today=today))
+        dashboard = _computed(node, choice, today)
         _set(key, dashboard)
     return dashboard
+
+
+def _computed(node, choice, today) -> Dashboard:
+    if node.level == Level.DISTRICT:
+        return _compose(node, _children(node), choice, today)
+    return compact(node_dashboard(node, choice, today=today))
 
 
 def _get_many(keys: list[str]) -> dict:
@@ -126,23 +142,26 @@ def compact(dashboard: Dashboard) -> Dashboard:
     return dashboard
 
 
-def _compose(node, districts, choice, today) -> Dashboard:
-    """A dashboard above the districts from the districts' own (cached) dashboards:
-    every figure is a sum, the lines follow one another in path order."""
-    keys = {d.pk: _key(d.pk, d.figures_version, choice, today) for d in districts}
+def _compose(node, children, choice, today) -> Dashboard:
+    """A node's dashboard from its children's own (cached) dashboards: every figure is a
+    sum, the lines follow one another in path order. Branches sitting on the node
+    itself belong to no child: then the node is computed whole (none do so far)."""
+    if Branch.objects.filter(organization=node).exists():
+        return compact(node_dashboard(node, choice, today=today))
+    keys = {c.pk: _key(c.pk, c.figures_version, choice, today) for c in children}
     found = _get_many(list(keys.values()))
     total = Figures()
     units, lines, kinds_shown = [], [], set()
     trend: dict[datetime.date, Tally] = {}
-    for district in districts:
-        part = found.get(keys[district.pk])
+    for child in children:
+        part = found.get(keys[child.pk])
         if part is None:
-            part = compact(node_dashboard(district, choice, today=today))
-            _set(keys[district.pk], part)
+            part = _computed(child, choice, today)
+            _set(keys[child.pk], part)
         add_figures(total, part.total)
-        units.append(UnitRow(district.pk, district.name, district.level, part.total, district.path))
+        units.append(UnitRow(child.pk, child.name, child.level, part.total, child.path))
         for line in part.lines:
-            line.unit = district.name
+            line.unit = child.name
             lines.append(line)
         kinds_shown |= part.kinds_shown
         for point in part.trend:

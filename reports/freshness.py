@@ -1,15 +1,16 @@
-"""Which districts' figures a write changed: the version that keys cached dashboards.
+"""Which districts' and streets' figures a write changed: the versions that key cached
+dashboards.
 
-Every district carries `Organization.figures_version`. Each audited change (and every
-write path is audited: the URL x role matrix checks it) bumps the version of the
-districts the changed row belongs to, inside the write's own transaction, so a
-dashboard cached under the old version is never served again once the write commits
-(reports.cache). The districts are found through the row's foreign keys to the
-organisation tree, old values included (a member moved to another district changes
-both); a change that cannot be placed, or one above the districts (an organisation, a
-city-wide rule), bumps every district.
+Districts and streets carry `Organization.figures_version`. Each audited change (and
+every write path is audited: the URL x role matrix checks it) bumps the versions of the
+street and the district the changed row belongs to, inside the write's own transaction,
+so a dashboard cached under an old version is never served again once the write commits
+(reports.cache). The row is placed through its foreign keys to the organisation tree,
+old values included (a member moved to another district changes both); a change that
+cannot be placed, or one above the districts (an organisation, a city-wide rule), bumps
+every district and street.
 
-Writes outside the audit (the demo seeder, `rebuild_summaries`) call `touch_all`.
+Writes outside the audit (the demo seeder, `rebuild_summaries`) bump them all.
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ def _pk(value):
     return value if isinstance(value, int) else None
 
 
-def district_paths(changes) -> set[str] | object:
-    """The paths of the districts these changes touch, or EVERY_DISTRICT."""
+def version_paths(changes) -> set[str] | object:
+    """The paths of the districts and streets these changes touch, or EVERY_DISTRICT."""
     wanted = defaultdict(set)
     for change in changes:
         places = _places(change)
@@ -122,26 +123,22 @@ def district_paths(changes) -> set[str] | object:
     for model, pks in wanted.items():  # one query per kind of parent row
         for row in model.objects.filter(pk__in=pks).values_list(*PLACES[model]):
             paths.update(path for path in row if path)
-    districts = set()
+    versioned = set()
     for path in paths:
         prefixes = Organization.path_prefixes(path)
         if len(prefixes) < 2:  # the city itself: everything below it
             return EVERY_DISTRICT
-        districts.add(prefixes[1])
-    return districts
+        versioned.update(prefixes[1:3])  # the district, and the street when below one
+    return versioned
 
 
 def touch(changes) -> None:
-    """Bump the versions of the districts these changes touch (one UPDATE)."""
-    paths = district_paths(changes)
+    """Bump the versions of the districts and streets these changes touch (one UPDATE)."""
+    paths = version_paths(changes)
     if paths is EVERY_DISTRICT:
-        touch_all()
+        Organization.objects.touch_figures()
     elif paths:
         Organization.objects.filter(path__in=paths).touch_figures()
-
-
-def touch_all() -> None:
-    Organization.objects.touch_figures()
 
 
 def on_audit_recorded(sender, changes, **kwargs) -> None:
