@@ -22,15 +22,19 @@ import dataclasses
 import datetime
 import logging
 from collections import Counter
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 
 from activities.periods import Period, spans_between
-from activities.selectors import Tally, compliance
+from activities.selectors import CellStatus, Tally, compliance
 from branches.models import Branch, Level, Organization
 
 from .selectors import (
+    BEHIND_SHOWN,
+    LINE_VIEWS,
     BranchLine,
     Dashboard,
     Figures,
@@ -53,9 +57,10 @@ HEAT_QUERIES = 6
 COMPOSE_QUERIES = 2  # the children and their versions; a branch on the node itself?
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class BranchRef:
-    """What the dashboard pages show of a branch (a cached line holds no model)."""
+class BranchRef(NamedTuple):
+    """What the dashboard pages show of a branch (a cached line holds no model). A
+    tuple: a frozen dataclass unpickles several times slower, and the city-wide page
+    unpickles one per branch of the city."""
 
     pk: int
     name: str
@@ -70,19 +75,29 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
     cached under its own version; a street or a community is computed whole (a
     community under its street's version). A cached district, street or community
     costs one query (its version); the city two (its districts and their versions, and
-    whether a branch sits on the city itself)."""
+    whether a branch sits on the city itself), and reads the lines of only the
+    districts its page of the heat map shows."""
     if node.level == Level.CITY:
-        return _compose(node, _children(node), choice, today)
+        return _compose(node, _children(node), choice, today, lazy=True)
     source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
     version = (
         Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
     )
-    return _cached(node, version or 0, choice, today)
+    key = _key(node.pk, version or 0, choice, today)
+    found = _get_many([key, key + LINES])
+    if key in found and key + LINES in found:
+        head = found[key]
+        head.lines = found[key + LINES]
+        return head
+    return _computed(node, key, choice, today)
 
 
 # Nodes carrying a figures version (reports.freshness bumps them); a community's
 # dashboard goes by its street's.
 VERSIONED = (Level.DISTRICT, Level.STREET)
+# An entry is kept as two: the figures (the head) and the branch lines, which a node
+# composed of it reads only for the branches its page shows.
+LINES = ":lines"
 
 
 def _children(node: Organization) -> list[Organization]:
@@ -98,19 +113,17 @@ def _key(pk: int, version: int, choice: PeriodChoice, today: datetime.date) -> s
     return f"{KEY_PREFIX}:{pk}:{version}:{span.period}:{span.start:%Y%m%d}:{today:%Y%m%d}"
 
 
-def _cached(node, version, choice, today) -> Dashboard:
-    key = _key(node.pk, version, choice, today)
-    dashboard = _get_many([key]).get(key)
-    if dashboard is None:
-        dashboard = _computed(node, choice, today)
-        _set(key, dashboard)
-    return dashboard
-
-
-def _computed(node, choice, today) -> Dashboard:
+def _computed(node, key, choice, today) -> Dashboard:
+    """Compute the node's dashboard (a district: from its streets') and cache it."""
     if node.level == Level.DISTRICT:
-        return _compose(node, _children(node), choice, today)
-    return compact(node_dashboard(node, choice, today=today))
+        dashboard = _compose(node, _children(node), choice, today, lazy=False)
+    else:
+        dashboard = compact(node_dashboard(node, choice, today=today))
+    head = _plain(dashboard, lines=[])
+    head.counts = {which: len(dashboard.view(which)) for which in LINE_VIEWS}
+    head.top_behind = dashboard.behind_first
+    _set_many({key: head, key + LINES: dashboard.lines})
+    return dashboard
 
 
 def _get_many(keys: list[str]) -> dict:
@@ -123,9 +136,9 @@ def _get_many(keys: list[str]) -> dict:
         return {}
 
 
-def _set(key: str, dashboard: Dashboard) -> None:
+def _set_many(entries: dict) -> None:
     try:
-        cache.set(key, dashboard, settings.DASHBOARD_CACHE_SECONDS)
+        cache.set_many(entries, settings.DASHBOARD_CACHE_SECONDS)
     except Exception:
         logger.warning("dashboard cache unreachable", exc_info=True)
 
@@ -139,47 +152,146 @@ def compact(dashboard: Dashboard) -> Dashboard:
         branch = line.branch
         line.branch = BranchRef(branch.pk, branch.name, branch.dissolved_on, branch.organization_id)
         line.cells, line.months, line.kinds_shown, line._kinds = {}, [], set(), None
+        line.statuses = dict(line.statuses)  # a Counter unpickles through its __init__
     return dashboard
 
 
-def _compose(node, children, choice, today) -> Dashboard:
+def _compose(node, children, choice, today, *, lazy: bool) -> Dashboard:
     """A node's dashboard from its children's own (cached) dashboards: every figure is a
-    sum, the lines follow one another in path order. Branches sitting on the node
-    itself belong to no child: then the node is computed whole (none do so far)."""
+    sum, the lines follow one another in path order. Lazy: the lines are read from the
+    cache when asked for, and only the children's they fall in (the city's page).
+    Branches sitting on the node itself belong to no child: then the node is computed
+    whole (none do so far)."""
     if Branch.objects.filter(organization=node).exists():
         return compact(node_dashboard(node, choice, today=today))
     keys = {c.pk: _key(c.pk, c.figures_version, choice, today) for c in children}
     found = _get_many(list(keys.values()))
     total = Figures()
-    units, lines, kinds_shown = [], [], set()
+    units, heads, kinds_shown, fresh = [], [], set(), {}
     trend: dict[datetime.date, Tally] = {}
     for child in children:
-        part = found.get(keys[child.pk])
-        if part is None:
-            part = _computed(child, choice, today)
-            _set(keys[child.pk], part)
-        add_figures(total, part.total)
-        units.append(UnitRow(child.pk, child.name, child.level, part.total, child.path))
-        for line in part.lines:
-            line.unit = child.name
-            lines.append(line)
-        kinds_shown |= part.kinds_shown
-        for point in part.trend:
+        head = found.get(keys[child.pk])
+        if head is None:
+            head = _computed(child, keys[child.pk], choice, today)
+            head.counts = {which: len(head.view(which)) for which in LINE_VIEWS}
+            head.top_behind = head.behind_first
+            fresh[len(heads)] = head.lines
+        heads.append((child, keys[child.pk], head))
+        add_figures(total, head.total)
+        units.append(UnitRow(child.pk, child.name, child.level, head.total, child.path))
+        kinds_shown |= head.kinds_shown
+        for point in head.trend:
             add_tally(trend.setdefault(point.month.start, Tally()), point.tally)
     span = choice.span
-    dashboard = Dashboard(
+    parts = Parts(heads, choice, today, fresh)
+    dashboard = ComposedDashboard(
         subject=node,
         choice=choice,
         today=today,
         total=total,
         units=units,
-        lines=lines,
+        lines=parts.view("all"),
         months=spans_between(Period.MONTH, span.start, span.end),
         trend=[TrendPoint(m, trend.get(m.start, Tally())) for m in trend_months(span)],
         unit_label=str(Level(node.child_level).label) if node.child_level else "",
+        kinds_shown=kinds_shown,
     )
-    dashboard.kinds_shown = kinds_shown
-    return dashboard
+    dashboard.parts = parts
+    return dashboard if lazy else _plain(dashboard, lines=list(dashboard.lines))
+
+
+def _plain(dashboard: Dashboard, *, lines) -> Dashboard:
+    """A Dashboard holding these lines (a composed one becomes a plain one)."""
+    fields = {f.name: getattr(dashboard, f.name) for f in dataclasses.fields(Dashboard)}
+    return Dashboard(**{**fields, "lines": lines})
+
+
+class ComposedDashboard(Dashboard):
+    """A dashboard whose branch lines stay in its children's cache entries until a page
+    of them is shown."""
+
+    parts: Parts
+
+    def view(self, which: str):
+        return self.parts.view(which)
+
+    @property
+    def behind_first(self) -> list[BranchLine]:
+        return self.parts.behind_first()
+
+
+class Parts:
+    """The children's heads in path order, and their lines read on demand."""
+
+    def __init__(self, heads, choice, today, fresh):
+        self.heads, self.choice, self.today = heads, choice, today
+        self._lines: dict[int, list[BranchLine]] = {}
+        for i, lines in fresh.items():  # computed in this request: no cache read
+            self._own(i, lines)
+
+    def view(self, which: str) -> PartLines:
+        return PartLines(self, which)
+
+    def lines_of(self, indexes: list[int]) -> dict[int, list[BranchLine]]:
+        """The lines of these children (one cache read; recomputed if evicted)."""
+        wanted = [i for i in indexes if i not in self._lines]
+        found = _get_many([self.heads[i][1] + LINES for i in wanted])
+        for i in wanted:
+            child, key, _head = self.heads[i]
+            lines = found.get(key + LINES)
+            if lines is None:
+                lines = _computed(child, key, self.choice, self.today).lines
+            self._own(i, lines)
+        return {i: self._lines[i] for i in indexes}
+
+    def _own(self, i: int, lines: list[BranchLine]) -> None:
+        child = self.heads[i][0]
+        for line in lines:
+            line.unit = child.name
+        self._lines[i] = list(lines)
+
+    def behind_first(self) -> list[BranchLine]:
+        # Each child keeps its own first BEHIND_SHOWN: the node's are among them, and a
+        # stable sort keeps path order between equals, as a sort of every line would.
+        lines = []
+        for child, _key, head in self.heads:
+            for line in head.top_behind:
+                line.unit = child.name
+                lines.append(line)
+        lines.sort(key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
+        return lines[:BEHIND_SHOWN]
+
+
+class PartLines(Sequence):
+    """The lines of one view (all, heat map, behind, warned) across the children, in
+    path order: its length from the heads, a slice from the children it falls in."""
+
+    def __init__(self, parts: Parts, which: str):
+        self.parts, self.which, self.keep = parts, which, LINE_VIEWS[which]
+        self.counts = [head.counts[which] for _child, _key, head in parts.heads]
+
+    def __len__(self) -> int:
+        return sum(self.counts)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            found = self[index : index + 1] if index >= 0 else list(self)[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, _step = index.indices(len(self))
+        spans, offset = [], 0
+        for i, n in enumerate(self.counts):
+            if offset < stop and offset + n > start:
+                spans.append((i, max(start - offset, 0), min(stop - offset, n)))
+            offset += n
+        loaded = self.parts.lines_of([i for i, _a, _b in spans])
+        return [line for i, a, b in spans for line in [x for x in loaded[i] if self.keep(x)][a:b]]
+
+    def __iter__(self):
+        loaded = self.parts.lines_of(list(range(len(self.counts))))
+        for i in range(len(self.counts)):
+            yield from (line for line in loaded[i] if self.keep(line))
 
 
 def add_figures(total: Figures, other: Figures) -> None:

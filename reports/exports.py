@@ -91,7 +91,7 @@ def _kinds(d: Dashboard):
 
 def _behind(d: Dashboard):
     rows = [
-        [line.branch.name, line.unit, "、".join(line.behind_kinds), line.statuses["behind"]]
+        [line.branch.name, line.unit, "、".join(line.behind_kinds), line.statuses.get("behind", 0)]
         for line in d.behind
     ]
     return [_("Branch"), d.unit_label or _("Unit"), _("Behind on"), _("Periods behind")], rows

@@ -376,7 +376,7 @@ class BranchLine:
 
     @property
     def is_behind(self) -> bool:
-        return self.statuses[CellStatus.BEHIND] > 0
+        return self.statuses.get(CellStatus.BEHIND, 0) > 0
 
     @property
     def warning_labels(self) -> list[str]:
@@ -392,6 +392,14 @@ class TrendPoint:
     @property
     def rate(self) -> float | None:
         return self.tally.rate
+
+
+LINE_VIEWS = {
+    "all": lambda line: True,
+    "heat": lambda line: line.in_period,
+    "behind": lambda line: line.is_behind,
+    "warned": lambda line: bool(line.warnings),
+}
 
 
 @dataclass
@@ -411,19 +419,25 @@ class Dashboard:
     def span(self) -> Span:
         return self.choice.span
 
+    def view(self, which: str) -> list[BranchLine]:
+        """The lines of the heat map ("heat"), of the branches behind ("behind"), with
+        a warning ("warned"), or all of them."""
+        keep = LINE_VIEWS[which]
+        return [line for line in self.lines if keep(line)]
+
     @property
     def behind(self) -> list[BranchLine]:
-        return [line for line in self.lines if line.is_behind]
+        return self.view("behind")
 
     @property
     def behind_first(self) -> list[BranchLine]:
         """The BEHIND_SHOWN branches furthest behind (the page links to all of them)."""
-        ranked = sorted(self.behind, key=lambda line: -line.statuses[CellStatus.BEHIND])
+        ranked = sorted(self.behind, key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
         return ranked[:BEHIND_SHOWN]
 
     @property
     def warned(self) -> list[BranchLine]:
-        return [line for line in self.lines if line.warnings]
+        return self.view("warned")
 
     @property
     def warning_rows(self) -> list[tuple[str, str, int]]:
@@ -439,7 +453,7 @@ class Dashboard:
 
     @property
     def heat_lines(self) -> list[BranchLine]:
-        return [line for line in self.lines if line.in_period]
+        return self.view("heat")
 
 
 def excusals_of(lines: list[BranchLine]) -> list:
