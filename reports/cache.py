@@ -244,6 +244,10 @@ class Parts:
             self._own(i, lines)
         return {i: self._lines[i] for i in indexes}
 
+    def lines_read(self) -> list[int]:
+        """Which children's lines this dashboard has read so far."""
+        return sorted(self._lines)
+
     def _own(self, i: int, lines: list[BranchLine]) -> None:
         child = self.heads[i][0]
         for line in lines:
@@ -275,7 +279,8 @@ class PartLines(Sequence):
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
-            found = self[index : index + 1] if index >= 0 else list(self)[index : index + 1]
+            position = index + len(self) if index < 0 else index
+            found = self[position : position + 1] if position >= 0 else []
             if not found:
                 raise IndexError(index)
             return found[0]

@@ -20,7 +20,7 @@ from members import services as member_services
 from members.models import CommunityRegistration, MemberStatus
 from reports import freshness
 from reports.cache import compact, node_figures, with_heat_cells
-from reports.selectors import PeriodChoice, choose_period, node_dashboard
+from reports.selectors import LINE_VIEWS, PeriodChoice, choose_period, node_dashboard
 from reports.tasks import warm_dashboards
 
 from .conftest import GA, Q1, TODAY, T
@@ -306,3 +306,25 @@ def test_the_beat_schedule_warms_the_dashboards_before_office_hours(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["dashboards-warm"]
     assert entry["task"] == "reports.warm_dashboards" and entry["task"] in app.tasks
     assert entry["schedule"].hour == {6}
+
+
+def test_the_city_reads_the_lines_of_only_the_districts_its_page_shows(world):
+    cast = world.cast
+    for district in (cast.district_a, cast.district_b):  # both cached
+        node_figures(district, Q1, today=TODAY)
+    city = node_figures(cast.city, Q1, today=TODAY)
+    whole = compact(node_dashboard(cast.city, Q1, today=TODAY))
+    assert city.parts.lines_read() == []  # the figures need no line
+    in_a = city.parts.heads[0][2].counts["heat"]
+    assert 1 < in_a < len(city.heat_lines)
+    page = city.heat_lines[0:in_a]
+    assert [line.unit for line in page] == ["东城区"] * in_a
+    assert city.parts.lines_read() == [0]  # district B's were not read
+    for which in LINE_VIEWS:  # any slice of any list is the slice of the whole
+        found, expected = city.view(which), whole.view(which)
+        assert len(found) == len(expected)
+        for a, b in ((0, 1), (1, 3), (0, in_a), (in_a - 1, in_a + 1), (2, 100), (5, 5)):
+            assert [x.branch.pk for x in found[a:b]] == [x.branch.pk for x in expected[a:b]]
+        if expected:
+            assert found[-1].branch.pk == expected[-1].branch.pk
+    assert [x.branch.pk for x in city.behind_first] == [x.branch.pk for x in whole.behind_first]
