@@ -42,6 +42,7 @@ from .selectors import (
     TrendPoint,
     UnitRow,
     add_tally,
+    area_rows,
     node_dashboard,
     trend_months,
 )
@@ -51,7 +52,8 @@ KEY_PREFIX = "dashboard:v1"
 # Queries of a node's dashboard page besides the request's own: its version (the city:
 # its districts' versions, and whether a branch sits on the city) and the heat map page
 # (its branches, and their compliance). Computing a street or community adds
-# selectors.NODE_QUERIES; composing a district adds COMPOSE_QUERIES and its streets'.
+# selectors.NODE_QUERIES; composing a district adds COMPOSE_QUERIES and NODE_QUERIES for
+# its streets to compute (one set for any number of them: selectors.area_rows).
 VERSION_QUERIES = 1
 HEAT_QUERIES = 6
 COMPOSE_QUERIES = 2  # the children and their versions; a branch on the node itself?
@@ -113,12 +115,13 @@ def _key(pk: int, version: int, choice: PeriodChoice, today: datetime.date) -> s
     return f"{KEY_PREFIX}:{pk}:{version}:{span.period}:{span.start:%Y%m%d}:{today:%Y%m%d}"
 
 
-def _computed(node, key, choice, today) -> Dashboard:
-    """Compute the node's dashboard (a district: from its streets') and cache it."""
+def _computed(node, key, choice, today, rows=None) -> Dashboard:
+    """Compute the node's dashboard (a district: from its streets') and cache it.
+    `rows`: an area's query rows the node is in (no query then)."""
     if node.level == Level.DISTRICT:
         dashboard = _compose(node, _children(node), choice, today, lazy=False)
     else:
-        dashboard = compact(node_dashboard(node, choice, today=today))
+        dashboard = compact(node_dashboard(node, choice, today=today, rows=rows))
     head = _plain(dashboard, lines=[])
     head.counts = {which: len(dashboard.view(which)) for which in LINE_VIEWS}
     head.top_behind = dashboard.behind_first
@@ -166,13 +169,21 @@ def _compose(node, children, choice, today, *, lazy: bool) -> Dashboard:
         return compact(node_dashboard(node, choice, today=today))
     keys = {c.pk: _key(c.pk, c.figures_version, choice, today) for c in children}
     found = _get_many(list(keys.values()))
+    # Several streets to compute (a change to all of them, a new day): one set of
+    # queries for the district, each street assembled from its share.
+    missing = [c for c in children if keys[c.pk] not in found]
+    rows = (
+        area_rows(node, choice, today=today)
+        if node.level == Level.DISTRICT and len(missing) > 1
+        else None
+    )
     total = Figures()
     units, heads, kinds_shown, fresh = [], [], set(), {}
     trend: dict[datetime.date, Tally] = {}
     for child in children:
         head = found.get(keys[child.pk])
         if head is None:
-            head = _computed(child, keys[child.pk], choice, today)
+            head = _computed(child, keys[child.pk], choice, today, rows)
             head.counts = {which: len(head.view(which)) for which in LINE_VIEWS}
             head.top_behind = head.behind_first
             fresh[len(heads)] = head.lines

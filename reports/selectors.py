@@ -637,20 +637,136 @@ def _fill_branch_lines(
             )
 
 
-def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.date) -> Dashboard:
-    """The dashboard of an organisation node: NODE_QUERIES queries, whatever its size."""
+@dataclass
+class Rows:
+    """What the queries return for an area (a node's subtree) and a period: every row
+    keyed by organisation or branch, so a node inside the area takes its own share of
+    them (`within`) and a district's streets are assembled from one set of queries."""
+
+    path: str
+    choice: PeriodChoice
+    today: datetime.date
+    orgs: list  # (pk, name, level, path) in path order
+    branches: list[Branch]  # with their organisation, in heat map order
+    coverage: list[dict]  # residents and registered, by community
+    care: list[dict]  # open care needs by community and home branch
+    cells: dict  # branch pk -> kind -> [Cell] (activities.selectors.compliance)
+    attendance: list  # (branch pk, month, Tally)
+    inactive: list[dict]  # members without participation, by home branch
+    structure: tuple  # (home counts, functional counts, current terms) by branch
+
+    def within(self, node: Organization) -> Rows:
+        if node.path == self.path:
+            return self
+        path = node.path
+        orgs = [org for org in self.orgs if org[3].startswith(path)]
+        org_ids = {org[0] for org in orgs}
+        branches = [b for b in self.branches if b.organization.path.startswith(path)]
+        ids = {b.pk for b in branches}
+        home, functional, terms = self.structure
+        return Rows(
+            path=path,
+            choice=self.choice,
+            today=self.today,
+            orgs=orgs,
+            branches=branches,
+            coverage=[row for row in self.coverage if row["community_id"] in org_ids],
+            care=[row for row in self.care if row["member__community_id"] in org_ids],
+            cells={pk: cells for pk, cells in self.cells.items() if pk in ids},
+            attendance=[row for row in self.attendance if row[0] in ids],
+            inactive=[row for row in self.inactive if row["home_branch_id"] in ids],
+            structure=tuple(
+                {pk: value for pk, value in rows.items() if pk in ids}
+                for rows in (home, functional, terms)
+            ),
+        )
+
+
+def area_rows(node: Organization, choice: PeriodChoice, *, today: datetime.date) -> Rows:
+    """The rows of the node's subtree: NODE_QUERIES queries, whatever its size."""
+    path = node.path
+    orgs = list(
+        Organization.objects.filter(path__startswith=path)
+        .values_list("pk", "name", "level", "path")
+        .order_by("path")
+    )
+    # Every branch of the subtree, dissolved ones included.
+    branches = list(
+        Branch.objects.filter(organization__path__startswith=path)
+        .select_related("organization")
+        .order_by("organization__path", "name", "pk")
+    )
+    # Registration coverage of the residents, by community. A join rather than EXISTS:
+    # PostgreSQL hashes an EXISTS over every registration in the city, so the district's
+    # figure would grow with the city.
+    coverage = list(
+        Member.objects.filter(community__path__startswith=path, status=MemberStatus.ACTIVE)
+        .values("community_id")
+        .annotate(
+            n=Count("pk", distinct=True),
+            registered=Count("pk", distinct=True, filter=Q(registrations__status__in=REGISTERED)),
+        )
+        .order_by()
+    )
+    care = list(_care_rows(Q(member__community__path__startswith=path), today))
+    return Rows(
+        path,
+        choice,
+        today,
+        orgs,
+        branches,
+        coverage,
+        care,
+        **_branch_rows(
+            choice,
+            today,
+            branches,
+            attendance_q=Q(branch__organization__path__startswith=path),
+            member_q=Q(home_branch__organization__path__startswith=path),
+            structure_q=Q(branch__organization__path__startswith=path),
+            area=Q(organization__path__startswith=path),
+        ),
+    )
+
+
+def _branch_rows(choice, today, branches, *, attendance_q, member_q, structure_q, area=None):
+    """Compliance (5 queries), attendance (1), inactive members (1), structure (3)."""
+    span = choice.span
+    cells = compliance(
+        period_branches(branches, span), span.start, span.end, today=today, area=area
+    )
+    inactive = list(
+        inactive_members(Member.objects.filter(member_q), today)
+        .values("home_branch_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return {
+        "cells": cells,
+        "attendance": list(_attendance_rows(attendance_q, trend_months(span))),
+        "inactive": inactive,
+        "structure": _structure(member_q, structure_q, today),
+    }
+
+
+def node_dashboard(
+    node: Organization, choice: PeriodChoice, *, today: datetime.date, rows: Rows | None = None
+) -> Dashboard:
+    """The dashboard of an organisation node: NODE_QUERIES queries, whatever its size;
+    none when given the rows of an area the node is in (`area_rows`)."""
+    if rows is None:
+        rows = area_rows(node, choice, today=today)
+    if (rows.choice, rows.today) != (choice, today) or not node.path.startswith(rows.path):
+        raise ValueError("rows of another period, day or area")
+    rows = rows.within(node)
     span = choice.span
     months = spans_between(Period.MONTH, span.start, span.end)
     trend = trend_months(span)
     path = node.path
     depth = len(path.rstrip("/").split("/"))
 
-    # 1. The subtree's organisations: names of the sub-units and the roll-up map.
-    orgs = list(
-        Organization.objects.filter(path__startswith=path)
-        .values_list("pk", "name", "level", "path")
-        .order_by("path")
-    )
+    # The subtree's organisations: names of the sub-units and the roll-up map.
+    orgs = rows.orgs
     by_path = {p: pk for pk, _name, _level, p in orgs}
     by_branch = node.level == Level.COMMUNITY
     units: dict[int, UnitRow] = {}
@@ -665,12 +781,7 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
             if len(parts) == depth + 1 and not by_branch:
                 units[pk] = UnitRow(pk, name, level, path=org_path)
 
-    # 2. Every branch of the subtree, dissolved ones included.
-    branches = list(
-        Branch.objects.filter(organization__path__startswith=path)
-        .select_related("organization")
-        .order_by("organization__path", "name", "pk")
-    )
+    branches = rows.branches
 
     def unit_key(branch) -> int:
         return branch.pk if by_branch else org_unit.get(branch.organization_id, DIRECT)
@@ -695,19 +806,8 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
             else:
                 figures.dissolved += 1
 
-    # 3. Registration coverage of the residents, by community.
-    # A join rather than EXISTS: PostgreSQL hashes an EXISTS over every registration in
-    # the city, so the district's figure would grow with the city.
-    coverage = (
-        Member.objects.filter(community__path__startswith=path, status=MemberStatus.ACTIVE)
-        .values("community_id")
-        .annotate(
-            n=Count("pk", distinct=True),
-            registered=Count("pk", distinct=True, filter=Q(registrations__status__in=REGISTERED)),
-        )
-        .order_by()
-    )
-    for row in coverage:
+    # Registration coverage of the residents, by community.
+    for row in rows.coverage:
         total.residents += row["n"]
         total.registered += row["registered"]
         if not by_branch:
@@ -715,9 +815,7 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
             figures.residents += row["n"]
             figures.registered += row["registered"]
 
-    branch_filter = Q(branch__organization__path__startswith=path)
-    care_rows = _care_rows(Q(member__community__path__startswith=path), today)
-    for row in care_rows:
+    for row in rows.care:
         if by_branch:
             key = row["member__home_branch_id"]
             figures = units[key].figures if key in units else None
@@ -738,10 +836,10 @@ def node_dashboard(node: Organization, choice: PeriodChoice, *, today: datetime.
         total=total,
         months=months,
         trend=trend,
-        attendance_q=branch_filter,
-        member_q=Q(home_branch__organization__path__startswith=path),
-        structure_q=Q(branch__organization__path__startswith=path),
-        area=Q(organization__path__startswith=path),
+        cells=rows.cells,
+        attendance=rows.attendance,
+        inactive=rows.inactive,
+        structure=rows.structure,
         unit_names={pk: name for pk, name, _level, _path in orgs},
         org_unit=org_unit,
         by_branch=by_branch,
@@ -787,9 +885,14 @@ def branch_dashboard(branch: Branch, choice: PeriodChoice, *, today: datetime.da
         total=total,
         months=months,
         trend=trend,
-        attendance_q=Q(branch_id=branch.pk),
-        member_q=Q(home_branch_id=branch.pk),
-        structure_q=Q(branch_id=branch.pk),
+        **_branch_rows(
+            choice,
+            today,
+            [branch],
+            attendance_q=Q(branch_id=branch.pk),
+            member_q=Q(home_branch_id=branch.pk),
+            structure_q=Q(branch_id=branch.pk),
+        ),
         unit_names={},
         org_unit={},
         by_branch=True,
@@ -809,19 +912,19 @@ def _common(
     total,
     months,
     trend,
-    attendance_q,
-    member_q,
-    structure_q,
+    cells,
+    attendance,
+    inactive,
+    structure,
     unit_names,
     org_unit,
     by_branch,
-    area=None,
 ) -> Dashboard:
+    """The figures from the rows (`_branch_rows`): no query."""
     span = choice.span
 
-    # Compliance of every branch that existed in the period (5 queries).
+    # Compliance of every branch that existed in the period.
     in_period = period_branches(branches, span)
-    cells = compliance(in_period, span.start, span.end, today=today, area=area)
     for branch in in_period:
         figures = unit_row(branch_unit[branch.pk]).figures
         behind = False
@@ -835,30 +938,23 @@ def _common(
         figures.branches_behind += behind
         total.branches_behind += behind
 
-    # Attendance by branch and month over the trend window (1 query).
+    # Attendance by branch and month over the trend window.
     by_month: dict[datetime.date, Tally] = {m.start: Tally() for m in trend}
-    for branch_id, month, tally in _attendance_rows(attendance_q, trend):
+    for branch_id, month, tally in attendance:
         add_tally(by_month.setdefault(month, Tally()), tally)
         if span.start <= month <= span.end:
             add_tally(unit_row(branch_unit.get(branch_id, DIRECT)).figures.tally, tally)
             add_tally(total.tally, tally)
 
-    # Members placed here who took no part for three months (1 query) and how many are
-    # placed here at all (from the structure counts below).
-    inactive = (
-        inactive_members(Member.objects.filter(member_q), today)
-        .values("home_branch_id")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    # Members placed here who took no part for three months, and how many are placed
+    # here at all (from the structure counts below).
     for row in inactive:
         key = branch_unit.get(row["home_branch_id"])
         if key is not None:
             unit_row(key).figures.inactive += row["n"]
         total.inactive += row["n"]
 
-    # Structure (3 queries): counts per branch and the current terms.
-    structure = _structure(member_q, structure_q, today)
+    # Structure: counts per branch and the current terms.
     home = structure[0]
     for branch_id, (n, _full) in home.items():
         key = branch_unit.get(branch_id)

@@ -20,7 +20,13 @@ from members import services as member_services
 from members.models import CommunityRegistration, MemberStatus
 from reports import freshness
 from reports.cache import compact, node_figures, with_heat_cells
-from reports.selectors import LINE_VIEWS, PeriodChoice, choose_period, node_dashboard
+from reports.selectors import (
+    LINE_VIEWS,
+    PeriodChoice,
+    area_rows,
+    choose_period,
+    node_dashboard,
+)
 from reports.tasks import warm_dashboards
 
 from .conftest import GA, Q1, TODAY, T
@@ -328,3 +334,16 @@ def test_the_city_reads_the_lines_of_only_the_districts_its_page_shows(world):
         if expected:
             assert found[-1].branch.pk == expected[-1].branch.pk
     assert [x.branch.pk for x in city.behind_first] == [x.branch.pk for x in whole.behind_first]
+
+
+def test_a_node_assembled_from_its_areas_rows_equals_it_computed_alone(world):
+    cast = world.cast
+    for choice in (Q1, YEAR):
+        rows = area_rows(cast.city, choice, today=TODAY)
+        for node in nodes(cast)[1:]:
+            with CaptureQueriesContext(connection) as queries:
+                assembled = node_dashboard(node, choice, today=TODAY, rows=rows)
+            assert len(queries) == 0
+            assert signature(compact(assembled)) == live(node, choice), node
+    with pytest.raises(ValueError):  # rows of another period
+        node_dashboard(cast.street_a, Q1, today=TODAY, rows=area_rows(cast.city, YEAR, today=TODAY))
