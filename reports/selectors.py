@@ -6,7 +6,10 @@ grouped by branch or community and rolled up to the sub-units in Python; cadence
 compliance reuses `activities.selectors.compliance` (five queries for any number of
 branches). So a dashboard runs the same number of queries whatever the data size:
 `node_dashboard` runs NODE_QUERIES, `branch_dashboard` BRANCH_QUERIES (pinned by
-tests/reports/test_query_counts.py).
+tests/reports/test_query_counts.py). The queries' rows (`area_rows`) are keyed by
+organisation or branch, so every node inside an area can be assembled from one set of
+them with no further query (reports.cache computes a district's streets that way).
+The pages read these figures through reports.cache.
 
 Reports never write: everything here is a read.
 """
