@@ -202,19 +202,23 @@ def _css() -> str:
         return handle.read()
 
 
-def dashboard_pdf(request, context: dict, *, title: str, span):
+def dashboard_pdf(request, context: dict, *, title: str, span, fill=None):
     """The whole dashboard on A4 landscape: every table and chart; a heat map of more
-    than PDF_HEAT_LIMIT branches keeps the branches behind (the Excel export has all)."""
+    than PDF_HEAT_LIMIT branches keeps the branches behind (the Excel export has all).
+    `fill(dashboard, lines)` computes the printed lines' cells (a cached dashboard's)."""
     dashboard = context["dashboard"]
     heat = dashboard.heat_lines
     heat_trimmed = len(heat) > PDF_HEAT_LIMIT
+    shown = list(dashboard.behind if heat_trimmed else heat)
+    if fill is not None:
+        fill(dashboard, shown)
     html = render_to_string(
         "reports/pdf.html",
         {
             **context,
             "title": title,
-            "heat_lines": dashboard.behind if heat_trimmed else heat,
-            "excusals": excusals_of(dashboard.behind if heat_trimmed else heat),
+            "heat_lines": shown,
+            "excusals": excusals_of(shown),
             "heat_trimmed": heat_trimmed,
             "behind_rows": dashboard.behind,  # paper has no link to the rest
             "css": _css(),

@@ -264,7 +264,9 @@ def org_export(request, pk, table):
         raise Http404
     today = _today()
     choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.node_dashboard(node, choice, today=today)
+    dashboard = cache.node_figures(node, choice, today=today)
+    if table == "heatmap":  # every branch's cells (the page computes only its own)
+        cache.with_heat_cells(dashboard, list(dashboard.heat_lines))
     dashboard.units, _sort = selectors.sort_units(dashboard.units, request.GET.get("sort", ""))
     return exports.table_response(dashboard, table, title=node.name)
 
@@ -273,9 +275,11 @@ def org_pdf(request, pk):
     node = get_node_for_user(request, pk)
     today = _today()
     choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.node_dashboard(node, choice, today=today)
+    dashboard = cache.node_figures(node, choice, today=today)
     context = _node_page_context(request, node, choice, dashboard, today)
-    return exports.dashboard_pdf(request, context, title=node.name, span=choice.span)
+    return exports.dashboard_pdf(
+        request, context, title=node.name, span=choice.span, fill=cache.with_heat_cells
+    )
 
 
 def branch_dashboard(request, pk):

@@ -145,6 +145,7 @@ def test_the_whole_dashboard_prints_to_a_pdf_with_chinese_text(world, district, 
         "71.4%",
         "组织生活落实热力表",
         "枫林社区离退休干部党支部",
+        "1/1",  # a heat map cell: counted / required
     ):
         assert expected in text
 
