@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -313,39 +313,36 @@ class HeatKind:
     def cells_html(self) -> str:
         """The row's cells as HTML: built here rather than in the template, which is
         several times slower per cell and the heat map has thousands of them."""
-        return mark_safe("".join(_heat_cell_html(hc) for hc in self.cells))  # noqa: S308 (escaped below)
+        words = (gettext("Not required"), gettext("Excused from the cadence"))
+        return mark_safe("".join(_heat_cell_html(hc, words) for hc in self.cells))  # noqa: S308 (escaped below)
 
 
-def _heat_cell_html(hc: HeatCell) -> str:
+def _heat_cell_html(hc: HeatCell, words: tuple[str, str]) -> str:
+    """One cell; every text in it escaped (an excusal's reason is typed by users).
+    f-strings rather than format_html: the page builds a few hundred of these."""
+    not_required, excused = words
     c = hc.cell
     if c is None:
-        return format_html(
-            '<td colspan="{}" class="hm hm-{}"><span aria-hidden="true">—</span>'
-            '<span class="visually-hidden">{}</span></td>',
-            hc.colspan,
-            hc.status,
-            gettext("Not required"),
+        return (
+            f'<td colspan="{int(hc.colspan)}" class="hm hm-{escape(hc.status)}">'
+            f'<span aria-hidden="true">—</span>'
+            f'<span class="visually-hidden">{escape(not_required)}</span></td>'
         )
     title = f"{c.span.label} · {c.status_label}"
     if c.excusal:
-        title += f" · {gettext('Excused from the cadence')}：{c.excusal.reason}"
+        title += f" · {excused}：{c.excusal.reason}"
     if c.excusal and c.required:
-        figure = format_html(
-            "<sup>{}</sup>{}", c.excusal.pk, f" {c.held}/{c.required}" if c.held else ""
+        figure = f"<sup>{int(c.excusal.pk)}</sup>" + (
+            f" {int(c.held)}/{int(c.required)}" if c.held else ""
         )
     elif c.required:
-        figure = f" {c.counted}/{c.required}"
+        figure = f" {int(c.counted)}/{int(c.required)}"
     else:
-        figure = f" {c.held}" if c.held else ""
-    return format_html(
-        '<td colspan="{}" class="hm hm-{}" title="{}"><span aria-hidden="true">{}</span>{}'
-        '<span class="visually-hidden"> {}</span></td>',
-        hc.colspan,
-        hc.status,
-        title,
-        c.symbol,
-        figure,
-        c.status_label,
+        figure = f" {int(c.held)}" if c.held else ""
+    return (
+        f'<td colspan="{int(hc.colspan)}" class="hm hm-{escape(hc.status)}"'
+        f' title="{escape(title)}"><span aria-hidden="true">{escape(c.symbol)}</span>{figure}'
+        f'<span class="visually-hidden"> {escape(c.status_label)}</span></td>'
     )
 
 

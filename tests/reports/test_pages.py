@@ -160,3 +160,16 @@ def test_the_branch_overview_links_to_the_meeting_pages(world, district, frozen_
         district.get(reverse("reports:branch_export", args=[cast.branch_a.pk, "attendance"]) + Q1)
     )
     assert ["2026年1月", 3, 1, 1, 0, 1, 0, "66.7%"] in rows
+
+
+def test_an_excusal_reason_is_shown_in_the_heat_map_as_text(world, district, frozen_today):
+    from activities.models import Excusal
+
+    Excusal.objects.filter(branch=world.cast.branch_a).update(reason='<b onclick="x()">改造</b>')
+    html = district.get(
+        reverse("reports:org_dashboard", args=[world.cast.district_a.pk]) + Q1
+    ).content.decode()
+    heat = html[html.index('id="heatmap-title"') : html.index('id="attendance-title"')]
+    # The end of a cell's title (the list of excusals under the map goes on after it).
+    assert '：&lt;b onclick=&quot;x()&quot;&gt;改造&lt;/b&gt;">' in heat
+    assert "<b onclick" not in html
