@@ -397,13 +397,36 @@ def committee_term_create(
     actor,
     request=None,
 ) -> CommitteeTerm:
-    """A new term of the branch committee with its posts (a post may be left vacant)."""
+    """A new term of the branch committee with its posts (a post may be left vacant).
+
+    An election (换届) ends the term it replaces: a term still running when the new one
+    starts now ends the day before (audited). A new term may not reach into a later
+    term, nor repeat a term's number."""
     eligible = set(selectors.branch_members(branch).values_list("pk", flat=True))
     for member in holders.values():
         if member is not None and member.pk not in eligible:
             raise ValidationError(
                 _("%(name)s is not a member of this branch.") % {"name": member.name}
             )
+    others = list(CommitteeTerm.objects.select_for_update().filter(branch=branch))
+    if any(t.number == number for t in others):
+        raise ValidationError(
+            {"number": _("Term %(number)d is already recorded.") % {"number": number}}
+        )
+    _refuse_overlap([t for t in others if t.starts_on >= starts_on], starts_on, ends_on)
+    replaced = [t for t in others if t.starts_on < starts_on <= t.ends_on]
+    for old in replaced:
+        ended_on = starts_on - datetime.timedelta(days=1)
+        audit.record(
+            AuditAction.UPDATE,
+            old,
+            actor=actor,
+            request=request,
+            before={"ends_on": old.ends_on},
+            after={"ends_on": ended_on, "replaced_by": number},
+        )
+        old.ends_on = ended_on
+        old.save(update_fields=["ends_on"])
     term = CommitteeTerm.objects.create(
         branch=branch,
         number=number,
@@ -429,6 +452,22 @@ def committee_term_create(
         },
     )
     return term
+
+
+def _refuse_overlap(terms, starts_on: datetime.date, ends_on: datetime.date) -> None:
+    """A branch has one committee at a time: no two terms share a day."""
+    for term in terms:
+        if term.starts_on <= ends_on and starts_on <= term.ends_on:
+            raise ValidationError(
+                {
+                    "starts_on": _("These dates overlap term %(number)d (%(start)s to %(end)s).")
+                    % {
+                        "number": term.number,
+                        "start": f"{term.starts_on:%Y-%m-%d}",
+                        "end": f"{term.ends_on:%Y-%m-%d}",
+                    }
+                }
+            )
 
 
 @transaction.atomic
@@ -457,6 +496,12 @@ def committee_term_update(
         }
     if ends_on <= starts_on:
         raise ValidationError({"ends_on": _("The term must end after it starts.")})
+    if (starts_on, ends_on) != (term.starts_on, term.ends_on):
+        _refuse_overlap(
+            CommitteeTerm.objects.filter(branch=term.branch).exclude(pk=term.pk),
+            starts_on,
+            ends_on,
+        )
     named = [m.pk for m in holders.values() if m is not None]
     if len(named) != len(set(named)):
         raise ValidationError(_("One person cannot hold two posts."))

@@ -209,3 +209,56 @@ def test_a_new_group_leader_ends_the_previous_one(cast):
     assert GroupLeader.objects.filter(group=cast.group_a, ends_on__isnull=True).get().member == (
         cast.member_a_bedridden
     )
+
+
+def _term(cast, number, starts_on, ends_on):
+    return services.committee_term_create(
+        branch=cast.branch_a,
+        number=number,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        has_committee=False,
+        holders={Post.SECRETARY: cast.member_a},
+        actor=None,
+    )
+
+
+def test_an_election_ends_the_term_it_replaces_the_day_before(cast):
+    first = _term(cast, 1, datetime.date(2022, 1, 1), datetime.date(2027, 1, 1))
+    second = _term(cast, 2, datetime.date(2025, 9, 1), datetime.date(2030, 9, 1))
+    first.refresh_from_db()
+    assert first.ends_on == datetime.date(2025, 8, 31)
+    entry = audit_for(first)[-1]  # after its creation
+    assert entry.action == AuditAction.UPDATE
+    assert entry.changes["after"] == {"ends_on": "2025-08-31", "replaced_by": 2}
+    assert list(CommitteeTerm.objects.current(datetime.date(2025, 9, 1))) == [second]
+
+
+def test_a_term_may_not_reach_into_a_later_one_nor_repeat_a_number(cast):
+    _term(cast, 2, datetime.date(2025, 1, 1), datetime.date(2030, 1, 1))
+    with pytest.raises(ValidationError) as raised:  # an earlier term recorded late
+        _term(cast, 1, datetime.date(2021, 1, 1), datetime.date(2026, 1, 1))
+    assert "starts_on" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        _term(cast, 2, datetime.date(2031, 1, 1), datetime.date(2036, 1, 1))
+    assert "number" in raised.value.message_dict
+    assert CommitteeTerm.objects.count() == 1
+    # Before it, without overlap, it is fine.
+    _term(cast, 1, datetime.date(2020, 1, 1), datetime.date(2024, 12, 31))
+
+
+def test_a_terms_dates_may_not_be_moved_onto_another_term(cast):
+    first = _term(cast, 1, datetime.date(2020, 1, 1), datetime.date(2024, 12, 31))
+    _term(cast, 2, datetime.date(2025, 1, 1), datetime.date(2030, 1, 1))
+    with pytest.raises(ValidationError) as raised:
+        services.committee_term_update(
+            term=first,
+            starts_on=first.starts_on,
+            ends_on=datetime.date(2025, 6, 30),
+            has_committee=False,
+            holders={Post.SECRETARY: cast.member_a},
+            actor=None,
+        )
+    assert "starts_on" in raised.value.message_dict
+    first.refresh_from_db()
+    assert first.ends_on == datetime.date(2024, 12, 31)

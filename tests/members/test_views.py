@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AuditAction, AuditEntry
 from members import selectors
-from members.models import CommunityRegistration, Member
+from members.models import CommitteeTerm, CommunityRegistration, Member
 from members.validators import make_id_number
 from tests import factories as f
 
@@ -381,3 +381,16 @@ def test_a_group_leader_is_chosen_among_the_branch_members_and_shown(cast, clien
     assert response.url == reverse("branches:branch_detail", args=[cast.branch_a.pk])
     text = client.get(response.url).content.decode()
     assert f"{cast.group_a.name}组长" in text
+
+
+def test_a_term_overlapping_a_later_one_is_refused_in_chinese(cast, client_for):
+    client = client_for("branch_secretary")
+    url = reverse("members:term_create", args=[cast.branch_a.pk])
+    data = {"starts_on": "2025-01-01", "ends_on": "2030-01-01", "post_secretary": cast.member_a.pk}
+    assert client.post(url, {**data, "number": 2}).status_code == 302
+    response = client.post(
+        url, {**data, "number": 1, "starts_on": "2021-01-01", "ends_on": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    assert "与第2届任期（2025-01-01至2030-01-01）重叠" in response.content.decode()
+    assert CommitteeTerm.objects.filter(branch=cast.branch_a).count() == 1
