@@ -342,7 +342,13 @@ class CommitteeTermForm(ActionForm):
 
     submit_label = _("Save the term")
     number = forms.IntegerField(label=_("Term number"), min_value=1, max_value=99)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        widget=DateInput(),
+        help_text=_(
+            "A term still running on this day ends the day before: the new one replaces it."
+        ),
+    )
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     has_committee = forms.BooleanField(
         label=_("Has a committee (7 or more full members)"), required=False, initial=True
