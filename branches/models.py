@@ -1,10 +1,12 @@
 """The organisation tree, original units, branches, party groups, venues and staff roles."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +37,12 @@ class OrganizationQuerySet(ScopedQuerySet):
 
     def touch_figures(self) -> int:
         """Bump the figures version of the districts and streets among these: dashboards
-        cached for them are not read again (reports.cache)."""
+        cached for them are not read again (reports.cache). The new version is at least
+        the current time in microseconds, so versions never repeat across a restored
+        backup or a re-seeded database (a shared cache outlives both)."""
+        now = time.time_ns() // 1000
         return self.filter(level__in=[Level.DISTRICT, Level.STREET]).update(
-            figures_version=F("figures_version") + 1
+            figures_version=Greatest(F("figures_version") + 1, Value(now))
         )
 
 

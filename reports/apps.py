@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +13,10 @@ class ReportsConfig(AppConfig):
         from . import freshness
 
         audit.recorded.connect(freshness.on_audit_recorded, dispatch_uid="reports.freshness")
+        # A migration may change what the figures read (a data fix): nothing cached
+        # before it is read after it. (Sent per app with models: the versions' own.)
+        post_migrate.connect(
+            freshness.on_migrated,
+            sender=self.apps.get_app_config("branches"),
+            dispatch_uid="reports.freshness.migrated",
+        )

@@ -10,7 +10,8 @@ old values included (a member moved to another district changes both); a change 
 cannot be placed, or one above the districts (an organisation, a city-wide rule), bumps
 every district and street.
 
-Writes outside the audit (the demo seeder, `rebuild_summaries`) bump them all.
+Writes outside the audit (the demo seeder, `rebuild_summaries`) and every `migrate`
+bump them all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.apps import apps
-from django.db import models
+from django.db import connections, models
 
 from accounts.models import AuditAction
 from activities.models import Attendance, CareNeed, Meeting
@@ -29,7 +30,13 @@ from members.models import CommitteeTerm, Member
 PLACES = {
     Organization: ("path",),
     Branch: ("organization__path",),
-    Member: ("community__path", "home_branch__organization__path"),
+    # A member counts where they live, in their home branch and in the functional
+    # branches they take part in (a death changes those branches' counts too).
+    Member: (
+        "community__path",
+        "home_branch__organization__path",
+        "memberships__branch__organization__path",
+    ),
     Meeting: ("branch__organization__path",),
     Attendance: (
         "meeting__branch__organization__path",
@@ -99,6 +106,8 @@ def _places(change) -> dict | object | None:
         if obj is not None:
             candidates.append(getattr(obj, field.attname))
         found[field.related_model].update(pk for pk in map(_pk, candidates) if pk is not None)
+    if isinstance(obj, Member) and obj.pk is not None:  # and their functional branches
+        found[Member].add(obj.pk)
     return {model: pks for model, pks in found.items() if pks} or EVERY_DISTRICT
 
 
@@ -143,3 +152,14 @@ def touch(changes) -> None:
 
 def on_audit_recorded(sender, changes, **kwargs) -> None:
     touch(changes)
+
+
+def on_migrated(sender, using="default", **kwargs) -> None:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        table = Organization._meta.db_table
+        if table not in connection.introspection.table_names(cursor):
+            return
+        columns = connection.introspection.get_table_description(cursor, table)
+    if "figures_version" in {column.name for column in columns}:  # not migrated back
+        Organization.objects.using(using).touch_figures()

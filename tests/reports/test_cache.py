@@ -206,6 +206,16 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
             member=m["A1"], status=MemberStatus.DECEASED, on=D(2026, 5, 2), actor=actor
         )
 
+    def b2_joins_functional_a():  # a functional branch in the other street
+        member_services.membership_add(
+            member=m["B2"], branch=cast.functional_a, joined_on=D(2026, 4, 1), actor=actor
+        )
+
+    def b2_dies():  # her home street's figures, and functional_a's member count
+        member_services.member_set_status(
+            member=m["B2"], status=MemberStatus.DECEASED, on=D(2026, 5, 3), actor=actor
+        )
+
     def meeting_in_district_b():
         services.meeting_record_new(
             branch=cast.branch_b,
@@ -237,6 +247,8 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
     step(new_term_for_branch_a2, touches="at")
     step(member_moves_to_district_b, touches="atb")
     step(member_dies, touches="as")
+    step(b2_joins_functional_a, touches="ast")
+    step(b2_dies, touches="ast")
     step(meeting_in_district_b, touches="b")
     step(city_wide_rule, touches="astb")
 
@@ -347,3 +359,18 @@ def test_a_node_assembled_from_its_areas_rows_equals_it_computed_alone(world):
             assert signature(compact(assembled)) == live(node, choice), node
     with pytest.raises(ValueError):  # rows of another period
         node_dashboard(cast.street_a, Q1, today=TODAY, rows=area_rows(cast.city, YEAR, today=TODAY))
+
+
+def test_versions_never_repeat_and_a_migration_bumps_them_all(world):
+    from django.core.management import call_command
+
+    cast = world.cast
+    before = versions(cast)
+    Organization.objects.filter(pk=cast.district_a.pk).touch_figures()
+    after = versions(cast)
+    # At least the time in microseconds: a restored backup's or a re-seeded database's
+    # versions cannot meet the entries a shared cache kept from before.
+    assert after["a"] > before["a"] and after["a"] >= 1_700_000_000 * 10**6
+    assert after["b"] == before["b"]
+    call_command("migrate", verbosity=0)
+    assert all(v > after[k] for k, v in versions(cast).items())
