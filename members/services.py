@@ -254,6 +254,7 @@ def registration_accept(
     registration.save()
     member = Member.objects.select_for_update().get(pk=registration.member_id)
     member_before = snapshot(member, ["community", "home_branch", "party_group"])
+    left = member.home_branch_id if member.home_branch_id not in (None, branch.pk) else None
     member.community_id = registration.community_id
     member.home_branch = branch
     member.party_group = party_group
@@ -270,6 +271,8 @@ def registration_accept(
     )
     if member_change[1]:
         changes.append(audit.Change(AuditAction.UPDATE, member, *member_change))
+    if left is not None:  # placed in another branch: the posts held in the old one
+        changes += _vacate_posts(member_id=member.pk, branch_id=left, on=timezone.localdate())
     audit.record_many(changes, actor=actor, request=request)
     return registration
 
@@ -612,15 +615,41 @@ def membership_end(
     before = snapshot(membership, ["left_on", "left_reason"])
     membership.left_on, membership.left_reason = left_on, reason.strip()[:200]
     membership.save(update_fields=["left_on", "left_reason"])
-    audit.record(
-        AuditAction.UPDATE,
-        membership,
-        actor=actor,
-        request=request,
-        before=before,
-        after=snapshot(membership, ["left_on", "left_reason"]),
-    )
+    changes = [
+        audit.Change(
+            AuditAction.UPDATE,
+            membership,
+            before=before,
+            after=snapshot(membership, ["left_on", "left_reason"]),
+        ),
+        *_vacate_posts(member_id=membership.member_id, branch_id=membership.branch_id, on=left_on),
+    ]
+    audit.record_many(changes, actor=actor, request=request)
     return membership
+
+
+def _vacate_posts(*, member_id: int, branch_id: int, on: datetime.date) -> list[audit.Change]:
+    """A member who leaves a branch leaves the posts they hold in its terms still running
+    on `on`: those posts become vacant, and the branch page warns about them (the audit
+    keeps who held them)."""
+    changes = []
+    positions = (
+        Position.objects.select_for_update()
+        .filter(member_id=member_id, term__branch_id=branch_id, term__ends_on__gte=on)
+        .select_related("term")
+    )
+    for position in positions:
+        changes.append(
+            audit.Change(
+                AuditAction.UPDATE,
+                position.term,
+                before={"positions": {position.post: member_id}},
+                after={"positions": {position.post: None}, "reason": "left the branch"},
+            )
+        )
+        position.member = None
+        position.save(update_fields=["member"])
+    return changes
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.audit import verify_chain
 from accounts.models import AuditAction, AuditEntry
+from branches.models import Branch
 from members import services
 from members.models import (
     CommitteeTerm,
@@ -262,3 +263,54 @@ def test_a_terms_dates_may_not_be_moved_onto_another_term(cast):
     assert "starts_on" in raised.value.message_dict
     first.refresh_from_db()
     assert first.ends_on == datetime.date(2024, 12, 31)
+
+
+def test_leaving_a_functional_branch_leaves_the_post_held_there(cast):
+    from members.selectors import branch_structure
+
+    membership = services.membership_add(
+        member=cast.member_a, branch=cast.functional_a, joined_on=DAY, actor=None
+    )
+    term = services.committee_term_create(
+        branch=cast.functional_a,
+        number=1,
+        starts_on=DAY,
+        ends_on=DAY.replace(year=2028),
+        has_committee=False,
+        holders={Post.SECRETARY: cast.member_a},
+        actor=None,
+    )
+    assert "vacant" not in {w.code for w in branch_structure(cast.functional_a).warnings}
+    services.membership_end(membership=membership, left_on=DAY.replace(month=9), actor=None)
+    assert term.positions.get(post=Post.SECRETARY).member is None
+    assert "vacant" in {w.code for w in branch_structure(cast.functional_a).warnings}
+    entry = audit_for(term)[-1]
+    assert entry.changes["before"] == {"positions": {"secretary": cast.member_a.pk}}
+    assert entry.changes["after"]["positions"] == {"secretary": None}
+
+
+def test_placed_in_another_branch_the_member_leaves_the_post_in_the_old_one(cast):
+    other = Branch.objects.create(organization=cast.community_a, name="翠园社区第二党支部")
+    term = services.committee_term_create(
+        branch=cast.branch_a,
+        number=1,
+        starts_on=DAY,
+        ends_on=DAY.replace(year=2030),
+        has_committee=False,
+        holders={Post.SECRETARY: cast.member_a},
+        actor=None,
+    )
+    services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
+    assert term.positions.get(post=Post.SECRETARY).member is None
+    # Placed again in the same branch: nothing is vacated.
+    term2 = services.committee_term_create(
+        branch=other,
+        number=1,
+        starts_on=DAY,
+        ends_on=DAY.replace(year=2030),
+        has_committee=False,
+        holders={Post.SECRETARY: cast.member_a},
+        actor=None,
+    )
+    services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
+    assert term2.positions.get(post=Post.SECRETARY).member == cast.member_a
