@@ -136,6 +136,34 @@ def _with_notes(follow_ups, gate: CareGate):
     return follow_ups
 
 
+def _care_form(
+    request,
+    form,
+    save,
+    *,
+    done,
+    success_url,
+    template="activities/care/form.html",
+    refusal_field=None,
+    **context,
+):
+    """The care pages' forms: on a valid POST run `save(cleaned_data)` (a service; a
+    CareError it raises is shown on the form, beside `refusal_field` or on top), say
+    `done` and go to `success_url` (either may be a function of what `save` returned;
+    `done` may give nothing to say). Otherwise (re)show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except care_services.CareError as error:
+            form.add_error(refusal_field, str(error))
+        else:
+            message = done(result) if callable(done) else done
+            if message:
+                messages.success(request, message)
+            return redirect(success_url(result) if callable(success_url) else success_url)
+    return render(request, template, {"form": form, **context})
+
+
 def _year(request, today) -> int:
     raw = request.GET.get("year", "")
     if raw.isdigit() and 2000 <= int(raw) <= today.year + 1:
@@ -332,21 +360,18 @@ def need_edit(request, pk):
     sensitive = CareGate(request.user).sensitive(member)
     initial = care_selectors.suggested_need(member, timezone.localdate()) if need is None else {}
     form = CareNeedForm(request.POST or None, instance=need, initial=initial, sensitive=sensitive)
-    if request.method == "POST" and form.is_valid():
-        care_services.need_save(
-            member=member, data=form.data_for_service(), actor=request.user, request=request
-        )
-        messages.success(request, _("Care record saved for %(name)s.") % {"name": member.name})
-        return redirect("care:member", pk=member.pk)
-    return render(
+    back = reverse("care:member", args=[member.pk])
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "member": member,
-            "title": _("Care record") if need else _("New care record"),
-            "back": reverse("care:member", args=[member.pk]),
-        },
+        form,
+        lambda data: care_services.need_save(
+            member=member, data=form.data_for_service(), actor=request.user, request=request
+        ),
+        done=_("Care record saved for %(name)s.") % {"name": member.name},
+        success_url=back,
+        member=member,
+        title=_("Care record") if need else _("New care record"),
+        back=back,
     )
 
 
@@ -382,25 +407,18 @@ def carer_add(request, pk):
         messages.error(request, _("Record the member's care need first."))
         return redirect("care:need_edit", pk=member.pk)
     form = CarerForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care_services.carer_add(
-                need=need, carer=form.carer(), actor=request.user, request=request
-            )
-        except care_services.CareError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Carer added."))
-            return redirect("care:member", pk=member.pk)
-    return render(
+    back = reverse("care:member", args=[member.pk])
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "member": member,
-            "title": _("Add a carer"),
-            "back": reverse("care:member", args=[member.pk]),
-        },
+        form,
+        lambda data: care_services.carer_add(
+            need=need, carer=form.carer(), actor=request.user, request=request
+        ),
+        done=_("Carer added."),
+        success_url=back,
+        member=member,
+        title=_("Add a carer"),
+        back=back,
     )
 
 
@@ -442,32 +460,29 @@ def visit_create(request, pk):
         sensitive=sensitive,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            _visit, created = care_services.visit_record(
-                member=member,
-                data=form.visit_data(),
-                follow_up=form.follow_up_data(),
-                client_key=form.cleaned_data.get("client_key"),
-                actor=request.user,
-                request=request,
-            )
-        except care_services.CareError as error:
-            form.add_error("meeting", str(error))
-        else:
-            if created:
-                messages.success(request, _("Visit to %(name)s recorded.") % {"name": member.name})
-            return redirect(_next_or(request, reverse("care:member", args=[member.pk])))
-    return render(
+    back = _next_or(request, reverse("care:member", args=[member.pk]))
+    return _care_form(
         request,
-        "activities/care/visit_form.html",
-        {
-            "form": form,
-            "member": member,
-            "title": _("Record a visit"),
-            "next": _next_or(request, ""),
-            "back": _next_or(request, reverse("care:member", args=[member.pk])),
-        },
+        form,
+        lambda data: care_services.visit_record(
+            member=member,
+            data=form.visit_data(),
+            follow_up=form.follow_up_data(),
+            client_key=data.get("client_key"),
+            actor=request.user,
+            request=request,
+        ),
+        # A replayed submission (the same client key) records nothing: nothing to say.
+        done=lambda result: (
+            _("Visit to %(name)s recorded.") % {"name": member.name} if result[1] else None
+        ),
+        success_url=back,
+        template="activities/care/visit_form.html",
+        refusal_field="meeting",
+        member=member,
+        title=_("Record a visit"),
+        next=_next_or(request, ""),
+        back=back,
     )
 
 
@@ -501,26 +516,21 @@ def visit_edit(request, pk):
         user=request.user,
         sensitive=sensitive,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            care_services.visit_update(
-                visit=visit, data=form.visit_data(), actor=request.user, request=request
-            )
-        except care_services.CareError as error:
-            form.add_error("meeting", str(error))
-        else:
-            messages.success(request, _("Visit saved."))
-            return redirect("care:visit_detail", pk=visit.pk)
-    return render(
+    back = reverse("care:visit_detail", args=[visit.pk])
+    return _care_form(
         request,
-        "activities/care/visit_form.html",
-        {
-            "form": form,
-            "member": member,
-            "visit": visit,
-            "title": _("Change the visit"),
-            "back": reverse("care:visit_detail", args=[visit.pk]),
-        },
+        form,
+        lambda data: care_services.visit_update(
+            visit=visit, data=form.visit_data(), actor=request.user, request=request
+        ),
+        done=_("Visit saved."),
+        success_url=back,
+        template="activities/care/visit_form.html",
+        refusal_field="meeting",
+        member=member,
+        visit=visit,
+        title=_("Change the visit"),
+        back=back,
     )
 
 
@@ -552,51 +562,41 @@ def visit_delete(request, pk):
 def follow_up_add(request, pk):
     visit = get_visit_for_user(request, pk, write=True)
     form = FollowUpAddForm(request.POST or None, visit=visit, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        care_services.follow_up_add(
-            visit=visit, data=form.cleaned_data, actor=request.user, request=request
-        )
-        messages.success(request, _("Follow-up added."))
-        return redirect("care:visit_detail", pk=visit.pk)
-    return render(
+    back = reverse("care:visit_detail", args=[visit.pk])
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "member": visit.member,
-            "title": _("Add a follow-up"),
-            "plain_form": True,
-            "back": reverse("care:visit_detail", args=[visit.pk]),
-        },
+        form,
+        lambda data: care_services.follow_up_add(
+            visit=visit, data=data, actor=request.user, request=request
+        ),
+        done=_("Follow-up added."),
+        success_url=back,
+        member=visit.member,
+        title=_("Add a follow-up"),
+        plain_form=True,
+        back=back,
     )
 
 
 def follow_up_edit(request, pk):
     item = get_follow_up_for_user(request, pk, write=True)
     form = FollowUpForm(request.POST or None, follow_up=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care_services.follow_up_update(
-                follow_up=item, data=form.cleaned_data, actor=request.user, request=request
-            )
-        except care_services.CareError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Follow-up saved."))
-            return redirect(_next_or(request, reverse("care:visit_detail", args=[item.visit_id])))
-    return render(
+    back = reverse("care:visit_detail", args=[item.visit_id])
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "member": item.visit.member,
-            "follow_up": item,
-            "show_notes": CareGate(request.user).sensitive(item.visit.member),
-            "title": _("Follow-up"),
-            "plain_form": True,
-            "next": _next_or(request, ""),
-            "back": reverse("care:visit_detail", args=[item.visit_id]),
-        },
+        form,
+        lambda data: care_services.follow_up_update(
+            follow_up=item, data=data, actor=request.user, request=request
+        ),
+        done=_("Follow-up saved."),
+        success_url=_next_or(request, back),
+        member=item.visit.member,
+        follow_up=item,
+        show_notes=CareGate(request.user).sensitive(item.visit.member),
+        title=_("Follow-up"),
+        plain_form=True,
+        next=_next_or(request, ""),
+        back=back,
     )
 
 
@@ -648,24 +648,24 @@ def activity_list(request, branch_pk):
 def activity_create(request, branch_pk):
     branch = get_branch_for_care(request, branch_pk, write=RECORD_MEETING)
     form = ActivityForm(request.POST or None, initial={"held_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+
+    def save(data):
         activity = form.save(commit=False)
         activity.branch = branch
         activity.organization = branch.organization
-        care_services.activity_save(
+        return care_services.activity_save(
             activity=activity, before=None, actor=request.user, request=request
         )
-        messages.success(request, _("Activity saved. Now tick who took part."))
-        return redirect("care:activity_participants", pk=activity.pk)
-    return render(
+
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "branch": branch,
-            "title": _("Record an activity"),
-            "back": reverse("care:activity_list", args=[branch.pk]),
-        },
+        form,
+        save,
+        done=_("Activity saved. Now tick who took part."),
+        success_url=lambda activity: reverse("care:activity_participants", args=[activity.pk]),
+        branch=branch,
+        title=_("Record an activity"),
+        back=reverse("care:activity_list", args=[branch.pk]),
     )
 
 
@@ -699,21 +699,18 @@ def activity_edit(request, pk):
     activity = get_activity_for_user(request, pk, write=True)
     before = audit.snapshot(activity, care_services.ACTIVITY_FIELDS)
     form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        care_services.activity_save(
-            activity=form.save(commit=False), before=before, actor=request.user, request=request
-        )
-        messages.success(request, _("Activity saved."))
-        return redirect("care:activity_detail", pk=activity.pk)
-    return render(
+    back = reverse("care:activity_detail", args=[activity.pk])
+    return _care_form(
         request,
-        "activities/care/form.html",
-        {
-            "form": form,
-            "branch": activity.branch,
-            "title": _("Change the activity"),
-            "back": reverse("care:activity_detail", args=[activity.pk]),
-        },
+        form,
+        lambda data: care_services.activity_save(
+            activity=form.save(commit=False), before=before, actor=request.user, request=request
+        ),
+        done=_("Activity saved."),
+        success_url=back,
+        branch=activity.branch,
+        title=_("Change the activity"),
+        back=back,
     )
 
 
@@ -726,16 +723,16 @@ def activity_participants(request, pk):
         else Member.objects.filter(activity_participations__activity=activity).order_by("name")
     )
     form = ParticipantsForm(request.POST or None, candidates=candidates, current=current)
-    if request.method == "POST" and form.is_valid():
-        care_services.participants_set(
-            activity=activity, hours=form.hours(), actor=request.user, request=request
-        )
-        messages.success(request, _("Participants saved."))
-        return redirect("care:activity_detail", pk=activity.pk)
-    return render(
+    return _care_form(
         request,
-        "activities/care/participants_form.html",
-        {"form": form, "activity": activity},
+        form,
+        lambda data: care_services.participants_set(
+            activity=activity, hours=form.hours(), actor=request.user, request=request
+        ),
+        done=_("Participants saved."),
+        success_url=reverse("care:activity_detail", args=[activity.pk]),
+        template="activities/care/participants_form.html",
+        activity=activity,
     )
 
 
