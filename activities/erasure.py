@@ -2,13 +2,19 @@
 here about the member goes, inside the erasure's transaction. Meeting tallies are
 recomputed for the months whose attendance changed (activities.summaries).
 
+Where the member is named as a person acting — a meeting's host, recorder or lecturer,
+who delivered a make-up, a care visit's visitors, a follow-up's responsible person, a
+carer named without an account — the name is replaced by its masked form (张**).
 Meeting minutes, decisions and attachments are the branch's record of a meeting and
 may name several people: they are not searched or changed (docs/privacy).
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
+
+from accounts.audit import masked_name
 
 from .models import (
     ActivityParticipant,
@@ -17,8 +23,19 @@ from .models import (
     Carer,
     CareVisit,
     FollowUp,
+    MakeUp,
+    Meeting,
     Reminder,
 )
+
+# Plain text fields that name the people acting (not encrypted, so found by SQL).
+ACTING_PERSON_FIELDS = [
+    (Meeting, ("host", "recorder", "lecturer")),
+    (MakeUp, ("delivered_by",)),
+    (CareVisit, ("visitors",)),
+    (FollowUp, ("owner_name",)),
+    (Carer, ("name",)),
+]
 
 
 def _reminder_subjects(member) -> Q:
@@ -54,4 +71,19 @@ def erase_member(sender, member, **kwargs) -> dict[str, int]:
     counts["attendance"] = attendance.delete()[0]
     if months:
         summaries.refresh(months=months)
+    counts["names_masked"] = _mask_name(member.name)
     return {key: n for key, n in counts.items() if n}
+
+
+def _mask_name(name: str) -> int:
+    """Replace the member's name where it stands as a person acting; the rows changed.
+    A shorter name than two characters would match inside too many others: left."""
+    if len(name) < 2:
+        return 0
+    masked, changed = masked_name(name), 0
+    for model, fields in ACTING_PERSON_FIELDS:
+        for field in fields:
+            changed += model.objects.filter(**{f"{field}__contains": name}).update(
+                **{field: Replace(F(field), Value(name), Value(masked))}
+            )
+    return changed

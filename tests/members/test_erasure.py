@@ -23,6 +23,7 @@ from activities.models import (
     CareVisit,
     CareVisitKind,
     FollowUp,
+    MakeUp,
     Meeting,
     MeetingStatus,
     Reminder,
@@ -216,6 +217,41 @@ def _member_with_everything(cast):
         details={"kind": "study", "made_up_on": datetime.date(2025, 6, 12)},
         actor=secretary,
     )
+    # She acted for others: hosted and lectured a meeting, made up another member's
+    # absence, visited a bedridden member and took on the follow-up, cares without an
+    # account of her own. (Written straight into the tables: the audit keeps such text
+    # as typed, docs/privacy "Known limits".)
+    hosted = Meeting.objects.create(
+        branch=cast.branch_a,
+        kind="lecture",
+        topic="党课",
+        planned_on=datetime.date(2025, 7, 1),
+        held_on=datetime.date(2025, 7, 1),
+        status=MeetingStatus.HELD,
+        host=NAME,
+        recorder=f"{NAME}、李四",
+        lecturer=NAME,
+    )
+    MakeUp.objects.create(
+        attendance=Attendance.objects.create(
+            meeting=hosted, member=cast.member_a, status=AttendanceStatus.ABSENT
+        ),
+        made_up_on=datetime.date(2025, 7, 3),
+        delivered_by=NAME,
+        material="党课讲稿",
+    )
+    FollowUp.objects.create(
+        visit=CareVisit.objects.create(
+            member=cast.member_a_bedridden,
+            visited_on=datetime.date(2025, 7, 2),
+            kind=CareVisitKind.ROUTINE,
+            visitors=f"张书记、{NAME}",
+        ),
+        matter="送药",
+        owner_name=NAME,
+        due_on=datetime.date(2025, 7, 9),
+    )
+    Carer.objects.create(need=other_need, name=NAME, relation="邻居")
     Reminder.objects.create(
         kind=ReminderKind.MEETING_NOTICE,
         subject=f"meeting:{meeting.pk}",
@@ -261,6 +297,8 @@ def test_erasing_a_member_leaves_no_personal_data_behind(
     before = _scan_database(needles)
     assert NAME in before["members_member"] and NAME in before["activities_reminder"]
     assert NAME in before["members_importrun"] and NAME in before["activities_carer"]
+    for table in ("meeting", "makeup", "carevisit", "followup"):  # as a person acting
+        assert NAME in before[f"activities_{table}"], table
     assert _scan_files(folders, [NAME, member.id_number])
     # ...and encrypted columns already hide the ID number and the care notes.
     assert all(member.id_number not in hits for hits in before.values())
@@ -302,6 +340,10 @@ def test_erasing_a_member_leaves_no_personal_data_behind(
     assert not Attendance.objects.filter(member_id=member.pk).exists()
     after = _scan_database(needles)
     assert after == {}  # the audit table included
+    # Where she acted for others her name is masked; the rows stay.
+    hosted = Meeting.objects.get(topic="党课")
+    assert (hosted.host, hosted.recorder) == ("欧***", "欧***、李四")
+    assert CareVisit.objects.get(member=cast.member_a_bedridden).visitors == "张书记、欧***"
     assert _scan_files(folders, needles) == {}
     # The other upload and the other members are untouched.
     assert uploads.file_for(other.token).exists()
