@@ -123,8 +123,10 @@ def _computed(node, key, choice, today, rows=None) -> Dashboard:
     else:
         dashboard = compact(node_dashboard(node, choice, today=today, rows=rows))
     head = _plain(dashboard, lines=[])
-    head.counts = {which: len(dashboard.view(which)) for which in LINE_VIEWS}
-    head.top_behind = dashboard.behind_first
+    # What a node composed of this one needs without reading the lines.
+    counts = {which: len(dashboard.view(which)) for which in LINE_VIEWS}
+    for entry in (head, dashboard):
+        entry.counts, entry.top_behind = counts, dashboard.behind_first
     _set_many({key: head, key + LINES: dashboard.lines})
     return dashboard
 
@@ -184,8 +186,6 @@ def _compose(node, children, choice, today, *, lazy: bool) -> Dashboard:
         head = found.get(keys[child.pk])
         if head is None:
             head = _computed(child, keys[child.pk], choice, today, rows)
-            head.counts = {which: len(head.view(which)) for which in LINE_VIEWS}
-            head.top_behind = head.behind_first
             fresh[len(heads)] = head.lines
         heads.append((child, keys[child.pk], head))
         add_figures(total, head.total)
@@ -322,7 +322,7 @@ def add_figures(total: Figures, other: Figures) -> None:
 
 
 def with_heat_cells(dashboard: Dashboard, lines: list[BranchLine]) -> list[BranchLine]:
-    """Fill these lines' heat map cells: compliance of just these branches (six queries).."""
+    """Fill these lines' heat map cells: compliance of just these branches (six queries)."""
     load_branches(lines)
     span = dashboard.span
     cells = compliance([line.branch for line in lines], span.start, span.end, today=dashboard.today)
