@@ -43,6 +43,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 # Marks a stored ciphertext; a Fernet token itself always starts with "gAAAAA".
@@ -117,9 +118,22 @@ def normalize_id_number(value: str | None) -> str:
     return "".join(str(value or "").split()).upper()
 
 
+class EmptyExact(Exact):
+    """`field=""` on an encrypted field: whether it holds a value at all (empty stays
+    empty in the column). Any other value cannot be compared: the ciphertext is random."""
+
+    def __init__(self, lhs, rhs):
+        if rhs != "":
+            raise FieldError(
+                f"{lhs.target.model.__name__}.{lhs.target.name} is encrypted: it can be "
+                'compared with "" only. Filter on its keyed hash instead.'
+            )
+        super().__init__(lhs, rhs)
+
+
 class EncryptedMixin:
     """Store the value encrypted; read it back as plaintext. Empty stays empty (""),
-    None stays NULL. Only `isnull` lookups are allowed: the ciphertext is random."""
+    None stays NULL. Only `isnull` and `=""` lookups: the ciphertext is random."""
 
     def get_internal_type(self):
         return "TextField"
@@ -138,6 +152,8 @@ class EncryptedMixin:
         return encrypt(str(value))
 
     def get_lookup(self, lookup_name):
+        if lookup_name == "exact":
+            return EmptyExact
         if lookup_name != "isnull":
             raise FieldError(
                 f"{self.model.__name__}.{self.name} is encrypted: it cannot be queried with "

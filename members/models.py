@@ -122,8 +122,9 @@ class Member(KeyedHashModel):
     # Encrypted at rest (accounts.crypto); unique and found through its keyed hash.
     id_number = EncryptedCharField(_("ID number"), max_length=18, validators=[validate_id_number])
     id_number_hash = KeyedHashField(source="id_number", normalizer=normalize_id_number, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
-    address = models.CharField(pgettext_lazy("home", "address"), max_length=200, blank=True)
+    # Encrypted at rest too (nothing filters on them; shown masked but to a few).
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    address = EncryptedCharField(pgettext_lazy("home", "address"), max_length=200, blank=True)
     community = models.ForeignKey(
         Organization,
         verbose_name=_("community of residence"),

@@ -98,6 +98,12 @@ def test_encrypted_fields_refuse_value_lookups(secret_table):
         list(Secret.objects.filter(health_note__contains="血压"))
 
 
+def test_an_encrypted_field_can_be_asked_whether_it_holds_a_value(secret_table):
+    full, empty = Secret.objects.create(id_number=ID), Secret.objects.create(id_number="")
+    assert list(Secret.objects.filter(id_number="")) == [empty]
+    assert list(Secret.objects.exclude(id_number="")) == [full]
+
+
 def test_the_keyed_hash_depends_on_the_key(settings):
     one = keyed_hash("110101194910010012")
     settings.FIELD_HASH_KEY = "another-key"
