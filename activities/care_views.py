@@ -28,6 +28,7 @@ from branches.access import (
     scope_for,
 )
 from branches.models import Branch, Level, Organization
+from branches.pages import form_page
 from members.models import Member
 
 from . import care_exports, care_selectors, care_services
@@ -136,32 +137,11 @@ def _with_notes(follow_ups, gate: CareGate):
     return follow_ups
 
 
-def _care_form(
-    request,
-    form,
-    save,
-    *,
-    done,
-    success_url,
-    template="activities/care/form.html",
-    refusal_field=None,
-    **context,
-):
-    """The care pages' forms: on a valid POST run `save(cleaned_data)` (a service; a
-    CareError it raises is shown on the form, beside `refusal_field` or on top), say
-    `done` and go to `success_url` (either may be a function of what `save` returned;
-    `done` may give nothing to say). Otherwise (re)show the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = save(form.cleaned_data)
-        except care_services.CareError as error:
-            form.add_error(refusal_field, str(error))
-        else:
-            message = done(result) if callable(done) else done
-            if message:
-                messages.success(request, message)
-            return redirect(success_url(result) if callable(success_url) else success_url)
-    return render(request, template, {"form": form, **context})
+def _care_form(request, form, save, *, template="activities/care/form.html", **kwargs):
+    """The care pages' forms: branches.pages.form_page, a CareError shown on the form."""
+    return form_page(
+        request, form, save, template=template, refusals=(care_services.CareError,), **kwargs
+    )
 
 
 def _year(request, today) -> int:

@@ -6,7 +6,6 @@ import time
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from branches.access import (
     scope_for,
 )
 from branches.models import Branch, Level, Organization, PartyGroup
+from branches.pages import form_page
 
 from . import erasure, exporting, selectors, services, uploads
 from .forms import (
@@ -341,31 +341,9 @@ def member_erase(request, pk):
     return render(request, "members/member_erase.html", {"form": form, "member": member})
 
 
-def _form_errors(form, error: ValidationError):
-    """Show a service's refusal on the form: beside the field it names, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _form_page(request, form, save, *, done, success_url, title, **context):
-    """The small form pages: on a valid POST run `save(cleaned_data)` (a service; a
-    ValidationError it raises is shown on the form), say `done` and go to `success_url`;
-    `save` returning False means nothing changed. Otherwise (re)show the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = save(form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            if changed is False:
-                messages.info(request, _("Nothing was changed."))
-            else:
-                messages.success(request, done)
-            return redirect(success_url)
-    return render(request, "members/form.html", {"form": form, "title": title, **context})
+def _form_page(request, form, save, **kwargs):
+    """The small member form pages (branches.pages.form_page in members/form.html)."""
+    return form_page(request, form, save, template="members/form.html", **kwargs)
 
 
 def _member_url(member) -> str:
