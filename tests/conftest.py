@@ -302,3 +302,19 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, the default mailer pointed at it."""
+    from .integration.receivers import SmtpReceiver
+
+    receiver = SmtpReceiver().start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": receiver.port, "timeout": 10},
+        }
+    }
+    yield receiver
+    receiver.stop()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REQUIRE_SERVICES
-from .receivers import SmtpReceiver, WebhookReceiver, free_port
+from .receivers import WebhookReceiver, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORT = int(os.environ.get("REMINDERS_TEST_REDIS_PORT", "6390"))
@@ -105,19 +105,6 @@ def redis(redis_server):
         redis_server.start()
     redis_server.flush()
     return redis_server
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SmtpReceiver().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": receiver.port, "timeout": 10},
-        }
-    }
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import zoneinfo
 
 import pytest
 
+from activities.channels import LoggingSmsBackend
 from activities.models import Meeting, MeetingKind, MeetingStatus, ReminderPreference
 from members.models import Member
-
-from ...integration.receivers import SmtpReceiver
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date(2026, 3, 18)
@@ -55,18 +54,10 @@ def prefer(user, **fields):
     return pref
 
 
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server (aiosmtpd) on 127.0.0.1, the default mailer pointed at it."""
-    receiver = SmtpReceiver().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": receiver.port, "timeout": 5},
-        }
-    }
-    yield receiver
-    receiver.stop()
+@pytest.fixture(autouse=True)
+def _clear_sms():
+    """The logging SMS backend keeps what it sent: each test starts with none."""
+    LoggingSmsBackend.outbox.clear()
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 SENSITIVE = ("13812345678", "13600003333", "解放路", "卧床", "糖尿病", "女儿")
 
 
-@pytest.fixture(autouse=True)
-def _clear_sms():
-    LoggingSmsBackend.outbox.clear()
-
-
 @pytest.fixture
 def need(cast):
     """赵德明 (member_a, phone 13812345678) overdue for a visit since 2026-03-08, with a

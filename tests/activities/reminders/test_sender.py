@@ -31,11 +31,6 @@ def digest(cast, secretaries):
     return Reminder.objects.get(kind=ReminderKind.DIGEST, recipient=secretaries[0])
 
 
-@pytest.fixture(autouse=True)
-def _clear_sms():
-    LoggingSmsBackend.outbox.clear()
-
-
 def test_a_digest_goes_out_by_email_with_text_html_and_a_chinese_subject(digest, mailoutbox):
     result = reminder_sender.send_due()
     assert (result.claimed, result.sent, result.deliveries) == (1, 1, 1)
