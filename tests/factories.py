@@ -113,3 +113,14 @@ def grant(account, role, node):
 
 
 __all__ = ["Level", "Role"]
+
+
+def audit_entries(obj) -> list:
+    """The audit entries about `obj`, oldest first."""
+    from accounts.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(
+            object_type=f"{obj._meta.app_label}.{obj._meta.model_name}", object_id=str(obj.pk)
+        ).order_by("pk")
+    )

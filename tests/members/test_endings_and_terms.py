@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditAction, AuditEntry
+from accounts.models import AuditAction
 from members import services
 from members.models import BranchMembership, CommitteeTerm, Member, Position, Post, ServiceRole
 from members.selectors import branch_members, branch_structure
@@ -16,14 +16,6 @@ from tests import factories as f
 
 JOINED = datetime.date(2024, 5, 1)
 LEFT = datetime.date(2025, 6, 1)
-
-
-def entries_for(obj):
-    return list(
-        AuditEntry.objects.filter(
-            object_type=f"{obj._meta.app_label}.{obj._meta.model_name}", object_id=str(obj.pk)
-        ).order_by("pk")
-    )
 
 
 def error_text(error: ValidationError) -> str:
@@ -84,7 +76,7 @@ def test_leaving_a_functional_branch_is_recorded_and_audited(cast, membership):
     membership.refresh_from_db()
     assert (membership.left_on, membership.left_reason) == (LEFT, "搬家")
     assert cast.member_a not in branch_members(cast.functional_a)  # no longer counted there
-    entry = entries_for(membership)[-1]
+    entry = f.audit_entries(membership)[-1]
     assert entry.action == AuditAction.UPDATE
     assert entry.changes["before"] == {"left_on": None, "left_reason": ""}
     assert entry.changes["after"] == {"left_on": "2025-06-01", "left_reason": "搬家"}
@@ -105,7 +97,7 @@ def test_a_wrong_leaving_date_is_refused_in_chinese(cast, membership, left_on, m
     assert message in error_text(caught.value)
     membership.refresh_from_db()
     assert membership.left_on is None
-    assert entries_for(membership) == []
+    assert f.audit_entries(membership) == []
 
 
 def test_leaving_twice_is_refused_and_rejoining_clears_the_reason(cast, membership):
@@ -169,7 +161,7 @@ def test_ending_a_service_role_is_recorded_and_audited(cast, role):
     role.refresh_from_db()
     assert role.ends_on == LEFT
     assert role not in ServiceRole.objects.current()
-    entry = entries_for(role)[-1]
+    entry = f.audit_entries(role)[-1]
     assert entry.changes == {"before": {"ends_on": None}, "after": {"ends_on": "2025-06-01"}}
 
 
@@ -240,7 +232,7 @@ def test_replacing_a_deceased_secretary_clears_the_vacancy_warning(cast):
     assert {p.post: p.member for p in term.positions.all()} == {
         "secretary": cast.member_a_bedridden
     }
-    entry = entries_for(term)[-1]
+    entry = f.audit_entries(term)[-1]
     assert entry.changes["before"] == {"positions": {"secretary": cast.member_a.pk}}
     assert entry.changes["after"] == {"positions": {"secretary": cast.member_a_bedridden.pk}}
 
@@ -314,7 +306,7 @@ def test_switching_between_committee_and_secretary_only(cast):
         "deputy": third,
     }
     assert warning_codes(cast.branch_a) == []
-    assert entries_for(term)[-1].changes["after"]["removed"] == [
+    assert f.audit_entries(term)[-1].changes["after"]["removed"] == [
         ["organisation", None],
         ["publicity", None],
         ["discipline", None],
@@ -342,7 +334,7 @@ def test_a_term_must_end_after_it_starts_and_no_change_writes_nothing(cast):
         actor=None,
     )
     assert changed == []
-    assert entries_for(term) == []
+    assert f.audit_entries(term) == []
 
 
 def test_one_person_cannot_hold_two_posts(cast):

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.audit import verify_chain
-from accounts.models import AuditAction, AuditEntry
+from accounts.models import AuditAction
 from branches.models import Branch
 from members import services
 from members.models import (
@@ -17,16 +17,9 @@ from members.models import (
     RegistrationStatus,
 )
 from members.validators import make_id_number
+from tests.factories import audit_entries
 
 DAY = datetime.date(2025, 5, 6)
-
-
-def audit_for(obj):
-    return list(
-        AuditEntry.objects.filter(
-            object_type=f"{obj._meta.app_label}.{obj._meta.model_name}", object_id=str(obj.pk)
-        ).order_by("pk")
-    )
 
 
 def test_creating_a_member_also_records_the_registration_and_audits_both(cast):
@@ -47,12 +40,12 @@ def test_creating_a_member_also_records_the_registration_and_audits_both(cast):
     registration = member.registrations.get()
     assert registration.status == RegistrationStatus.REPORTED
     assert registration.community == cast.community_a
-    [created] = audit_for(member)
+    [created] = audit_entries(member)
     assert created.action == AuditAction.CREATE and created.actor == actor
     # The trail says a phone was recorded without copying it out.
     assert created.changes["after"]["phone"] == "138****2222"
     assert created.changes["after"]["id_number"].count("*") == 11
-    assert audit_for(registration)[0].action == AuditAction.CREATE
+    assert audit_entries(registration)[0].action == AuditAction.CREATE
     assert verify_chain() == []
 
 
@@ -63,10 +56,10 @@ def test_an_update_audits_only_what_changed_and_nothing_when_nothing_did(cast):
         member=member, changes={"former_post": "处长", "name": member.name}, actor=actor
     )
     assert changed == ["former_post"]
-    [entry] = audit_for(member)
+    [entry] = audit_entries(member)
     assert entry.changes == {"before": {"former_post": ""}, "after": {"former_post": "处长"}}
     assert services.member_update(member=member, changes={"former_post": "处长"}, actor=actor) == []
-    assert len(audit_for(member)) == 1
+    assert len(audit_entries(member)) == 1
 
 
 def test_moving_away_ends_the_registration_and_the_placement(cast):
@@ -109,8 +102,8 @@ def test_accepting_places_the_member_in_the_branch_and_group(cast):
     assert registration.accepted_on == DAY
     member = Member.objects.get(pk=cast.member_a_reported.pk)
     assert (member.home_branch, member.party_group) == (cast.branch_a, cast.group_a)
-    assert [e.action for e in audit_for(registration)] == ["update"]
-    assert audit_for(member)[0].changes["after"]["home_branch"] == cast.branch_a.pk
+    assert [e.action for e in audit_entries(registration)] == ["update"]
+    assert audit_entries(member)[0].changes["after"]["home_branch"] == cast.branch_a.pk
 
 
 @pytest.mark.parametrize(
@@ -181,7 +174,7 @@ def test_a_committee_term_is_created_with_its_posts(cast):
         "secretary": cast.member_a,
         "deputy": None,
     }
-    assert audit_for(term)[0].changes["after"]["positions"]["secretary"] == cast.member_a.pk
+    assert audit_entries(term)[0].changes["after"]["positions"]["secretary"] == cast.member_a.pk
 
 
 def test_a_post_holder_must_belong_to_the_branch(cast):
@@ -212,9 +205,9 @@ def test_a_new_group_leader_ends_the_previous_one(cast):
     )
 
 
-def _term(cast, number, starts_on, ends_on):
+def _term(cast, number, starts_on, ends_on, *, branch=None):
     return services.committee_term_create(
-        branch=cast.branch_a,
+        branch=branch or cast.branch_a,
         number=number,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -229,7 +222,7 @@ def test_an_election_ends_the_term_it_replaces_the_day_before(cast):
     second = _term(cast, 2, datetime.date(2025, 9, 1), datetime.date(2030, 9, 1))
     first.refresh_from_db()
     assert first.ends_on == datetime.date(2025, 8, 31)
-    entry = audit_for(first)[-1]  # after its creation
+    entry = audit_entries(first)[-1]  # after its creation
     assert entry.action == AuditAction.UPDATE
     assert entry.changes["after"] == {"ends_on": "2025-08-31", "replaced_by": 2}
     assert list(CommitteeTerm.objects.current(datetime.date(2025, 9, 1))) == [second]
@@ -271,46 +264,22 @@ def test_leaving_a_functional_branch_leaves_the_post_held_there(cast):
     membership = services.membership_add(
         member=cast.member_a, branch=cast.functional_a, joined_on=DAY, actor=None
     )
-    term = services.committee_term_create(
-        branch=cast.functional_a,
-        number=1,
-        starts_on=DAY,
-        ends_on=DAY.replace(year=2028),
-        has_committee=False,
-        holders={Post.SECRETARY: cast.member_a},
-        actor=None,
-    )
+    term = _term(cast, 1, DAY, DAY.replace(year=2028), branch=cast.functional_a)
     assert "vacant" not in {w.code for w in branch_structure(cast.functional_a).warnings}
     services.membership_end(membership=membership, left_on=DAY.replace(month=9), actor=None)
     assert term.positions.get(post=Post.SECRETARY).member is None
     assert "vacant" in {w.code for w in branch_structure(cast.functional_a).warnings}
-    entry = audit_for(term)[-1]
+    entry = audit_entries(term)[-1]
     assert entry.changes["before"] == {"positions": {"secretary": cast.member_a.pk}}
     assert entry.changes["after"]["positions"] == {"secretary": None}
 
 
 def test_placed_in_another_branch_the_member_leaves_the_post_in_the_old_one(cast):
     other = Branch.objects.create(organization=cast.community_a, name="翠园社区第二党支部")
-    term = services.committee_term_create(
-        branch=cast.branch_a,
-        number=1,
-        starts_on=DAY,
-        ends_on=DAY.replace(year=2030),
-        has_committee=False,
-        holders={Post.SECRETARY: cast.member_a},
-        actor=None,
-    )
+    term = _term(cast, 1, DAY, DAY.replace(year=2030))
     services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
     assert term.positions.get(post=Post.SECRETARY).member is None
     # Placed again in the same branch: nothing is vacated.
-    term2 = services.committee_term_create(
-        branch=other,
-        number=1,
-        starts_on=DAY,
-        ends_on=DAY.replace(year=2030),
-        has_committee=False,
-        holders={Post.SECRETARY: cast.member_a},
-        actor=None,
-    )
+    term2 = _term(cast, 1, DAY, DAY.replace(year=2030), branch=other)
     services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
     assert term2.positions.get(post=Post.SECRETARY).member == cast.member_a
