@@ -152,8 +152,6 @@ def compact(dashboard: Dashboard) -> Dashboard:
     """Drop what only the heat map's cells need: a district's dashboard pickles to a
     few tens of kilobytes instead of most of a megabyte."""
     for line in dashboard.lines:
-        if line.in_period and not dashboard.kinds_shown:
-            dashboard.kinds_shown = set(line.kinds_shown)
         branch = line.branch
         line.branch = BranchRef(branch.pk, branch.name, branch.dissolved_on, branch.organization_id)
         line.cells, line.months, line.kinds_shown, line._kinds = {}, [], set(), None

@@ -611,7 +611,8 @@ def _fill_branch_lines(
     months: list[Span],
     structure,
     today: datetime.date,
-):
+) -> set[str]:
+    """Fill the lines; returns the meeting kinds the heat map shows."""
     home, functional, terms = structure
     kind_labels = dict(MeetingKind.choices)
     # The heat map shows the kinds some rule asks for here (all seven by default).
@@ -635,6 +636,7 @@ def _fill_branch_lines(
                 term=terms.get(branch.pk),
                 today=today,
             )
+    return kinds_shown
 
 
 @dataclass
@@ -969,7 +971,7 @@ def _common(
         )
         for b in branches
     }
-    _fill_branch_lines(lines, branches, cells, months, structure, today)
+    kinds_shown = _fill_branch_lines(lines, branches, cells, months, structure, today)
     for branch in branches:
         line = lines[branch.pk]
         if line.warnings:
@@ -988,6 +990,7 @@ def _common(
         lines=[lines[b.pk] for b in branches if b.pk in in_period_ids or lines[b.pk].warnings],
         months=months,
         trend=[TrendPoint(m, by_month.get(m.start, Tally())) for m in trend],
+        kinds_shown=kinds_shown,
     )
 
 
