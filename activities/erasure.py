@@ -76,14 +76,17 @@ def erase_member(sender, member, **kwargs) -> dict[str, int]:
 
 
 def _mask_name(name: str) -> int:
-    """Replace the member's name where it stands as a person acting; the rows changed.
+    """Replace the member's name where it stands as a person acting; the rows changed
+    (a field without the name is written back unchanged).
     A shorter name than two characters would match inside too many others: left."""
     if len(name) < 2:
         return 0
     masked, changed = masked_name(name), 0
-    for model, fields in ACTING_PERSON_FIELDS:
+    for model, fields in ACTING_PERSON_FIELDS:  # one UPDATE a model
+        naming = Q()
         for field in fields:
-            changed += model.objects.filter(**{f"{field}__contains": name}).update(
-                **{field: Replace(F(field), Value(name), Value(masked))}
-            )
+            naming |= Q(**{f"{field}__contains": name})
+        changed += model.objects.filter(naming).update(
+            **{field: Replace(F(field), Value(name), Value(masked)) for field in fields}
+        )
     return changed
