@@ -124,3 +124,13 @@ def audit_entries(obj) -> list:
             object_type=f"{obj._meta.app_label}.{obj._meta.model_name}", object_id=str(obj.pk)
         ).order_by("pk")
     )
+
+
+def raw_member_columns(pk, *columns) -> tuple:
+    """A member row's columns as stored (what an encrypted field really holds)."""
+    from django.db import connection
+
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM members_member WHERE id = %s", [pk])  # noqa: S608
+        return cursor.fetchone()

@@ -9,14 +9,9 @@ from django.db.migrations.executor import MigrationExecutor
 from accounts.crypto import PREFIX
 from members.models import Member
 from members.validators import make_id_number
+from tests.factories import raw_member_columns
 
 PHONE, ADDRESS = "13912345678", "翠园社区3栋2单元501室"
-
-
-def _raw(pk) -> tuple[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT phone, address FROM members_member WHERE id = %s", [pk])
-        return cursor.fetchone()
 
 
 def test_the_database_never_holds_the_plain_phone_or_address(cast):
@@ -24,7 +19,7 @@ def test_the_database_never_holds_the_plain_phone_or_address(cast):
     member = Member.objects.get(pk=cast.member_a.pk)
     member.phone, member.address = PHONE, ADDRESS
     member.save()
-    phone, address = _raw(member.pk)
+    phone, address = raw_member_columns(member.pk, "phone", "address")
     assert phone.startswith(PREFIX) and address.startswith(PREFIX)
     assert PHONE not in phone and PHONE[-4:] not in phone and "翠园" not in address
     member = Member.objects.get(pk=member.pk)
@@ -59,19 +54,19 @@ def test_the_migration_encrypts_existing_phones_and_addresses_and_can_go_back():
         ).pk
         for n, (phone, address) in enumerate([(PHONE, ADDRESS), ("", "")])
     ]
-    assert _raw(rows[0]) == (PHONE, ADDRESS)  # plain before
+    assert raw_member_columns(rows[0], "phone", "address") == (PHONE, ADDRESS)  # plain before
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
-    phone, address = _raw(rows[0])
+    phone, address = raw_member_columns(rows[0], "phone", "address")
     assert phone.startswith(PREFIX) and address.startswith(PREFIX)
     assert (Member.objects.get(pk=rows[0]).phone, Member.objects.get(pk=rows[0]).address) == (
         PHONE,
         ADDRESS,
     )
-    assert _raw(rows[1]) == ("", "")  # nothing to hide
+    assert raw_member_columns(rows[1], "phone", "address") == ("", "")  # nothing to hide
     # And back: plain again.
     executor = MigrationExecutor(connection)
     executor.migrate([LAST_PLAIN])
-    assert _raw(rows[0]) == (PHONE, ADDRESS)
+    assert raw_member_columns(rows[0], "phone", "address") == (PHONE, ADDRESS)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())

@@ -24,10 +24,7 @@ PLAIN = set(Health.values)
 
 
 def _raw_health(pk) -> tuple[str, str]:
-    table = connection.ops.quote_name(Member._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT health, health_hash FROM {table} WHERE id = %s", [pk])  # noqa: S608
-        return cursor.fetchone()
+    return f.raw_member_columns(pk, "health", "health_hash")
 
 
 def _all_raw_health() -> list[tuple[str, str]]:

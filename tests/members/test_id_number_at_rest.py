@@ -11,19 +11,13 @@ from accounts.crypto import PREFIX, keyed_hash
 from members.models import Member
 from members.validators import make_id_number
 from tests import factories as f
+from tests.factories import raw_member_columns
 from tests.members.test_views import member_data
-
-
-def _raw_member_row(pk) -> tuple[str, str]:
-    table = connection.ops.quote_name(Member._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id_number, id_number_hash FROM {table} WHERE id = %s", [pk])  # noqa: S608
-        return cursor.fetchone()
 
 
 def test_the_database_never_holds_the_plain_id_number(cast):
     member = cast.member_a
-    stored, stored_hash = _raw_member_row(member.pk)
+    stored, stored_hash = raw_member_columns(member.pk, "id_number", "id_number_hash")
     assert stored.startswith(PREFIX)
     assert member.id_number not in stored and member.id_number[-8:] not in stored
     assert stored_hash == keyed_hash(member.id_number) and member.id_number not in stored_hash
@@ -56,7 +50,7 @@ def test_bulk_create_stores_the_hash_and_the_ciphertext(cast):
         ]
     )
     member = Member.objects.by_id_number(number).get()
-    stored, _hash = _raw_member_row(member.pk)
+    stored, _hash = raw_member_columns(member.pk, "id_number", "id_number_hash")
     assert stored.startswith(PREFIX) and number not in stored
 
 
@@ -104,7 +98,7 @@ def test_the_migration_encrypts_existing_rows_and_can_go_back():
     executor.migrate(executor.loader.graph.leaf_nodes())
     for number in numbers:
         member = Member.objects.by_id_number(number).get()
-        stored, stored_hash = _raw_member_row(member.pk)
+        stored, stored_hash = raw_member_columns(member.pk, "id_number", "id_number_hash")
         assert stored.startswith(PREFIX) and number not in stored
         assert stored_hash == keyed_hash(number) and member.id_number == number
     # And back: the plain column again, unique.
