@@ -67,7 +67,8 @@ check: venv messages
 	PORTAL_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
 		FIELD_HASH_KEY=$$(head -c 32 /dev/urandom | base64) \
-		ALLOWED_HOSTS=portal.example.cn $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=portal.example.cn TRUSTED_PROXIES=127.0.0.1 \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)

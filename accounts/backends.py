@@ -7,19 +7,26 @@ from .audit import client_ip
 
 
 class LockoutModelBackend(ModelBackend):
-    """Django's model backend, refusing locked-out user names and addresses.
+    """Django's model backend behind the lockout: a locked user name or a throttled
+    address is refused before the password is hashed (accounts.lockout).
 
     Every password log-in path (the portal's form, the admin's, test clients) goes
     through authenticate(), so the lockout holds everywhere. Raising PermissionDenied
     stops authenticate() at once; Django then sends user_login_failed, which
-    accounts.signals audits (without counting it as a new failure).
+    accounts.signals audits.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
-        if username is not None and lockout.is_locked(username, client_ip(request)):
+        if username is None or password is None:
+            return None
+        attempt = lockout.attempt(username, client_ip(request))
+        if attempt.refused:
             if request is not None:
-                request._login_locked = True
+                request._login_refused = attempt.refused
             raise PermissionDenied
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            lockout.succeeded(attempt)
+        return user

@@ -16,8 +16,11 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The user name or password is wrong. Please try again."),
         "inactive": _("This account is disabled."),
         "locked": _(
-            "Too many failed log-ins for this user name or from this address. "
+            "Too many failed log-ins for this user name. "
             "Please wait %(minutes)d minutes and try again, or ask your system administrator."
+        ),
+        "address_throttled": _(
+            "Too many failed log-ins from this network address. Please wait a minute and try again."
         ),
     }
 
@@ -31,12 +34,19 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except ValidationError:
+            # Refused before the password was checked, or locked by this very failure.
+            refused = getattr(self.request, "_login_refused", "")
             state = lockout.state(self.cleaned_data.get("username"), client_ip(self.request))
-            if state.locked:
+            refused = refused or state.refused
+            if refused == lockout.NAME:
                 raise ValidationError(
                     self.error_messages["locked"],
                     code="locked",
                     params={"minutes": state.minutes},
+                ) from None
+            if refused == lockout.ADDRESS:
+                raise ValidationError(
+                    self.error_messages["address_throttled"], code="address_throttled"
                 ) from None
             raise
 

@@ -1,4 +1,5 @@
-"""Log-in, log-out and failed log-in: audited, counted for the lockout, tracked per user."""
+"""Log-in, log-out and failed log-in: audited, tracked per user (the lockout counts
+failures itself, before the password is hashed: accounts.lockout)."""
 
 import datetime
 
@@ -42,15 +43,14 @@ def on_logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="accounts_login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    # The failure itself was counted before the password was checked (accounts.lockout).
     username = str(credentials.get("username", ""))[:150]
-    ip = audit.client_ip(request)
-    locked = bool(getattr(request, "_login_locked", False))
-    if not locked:
-        lockout.record_failure(username, ip)
+    refused = getattr(request, "_login_refused", "")
+    reason = {lockout.NAME: "locked", lockout.ADDRESS: "address_throttled"}.get(refused)
     audit.record(
         AuditAction.LOGIN_FAILED,
         request=request,
         object_type="accounts.user",
         object_repr=username,
-        after={"reason": "locked" if locked else "wrong_credentials"},
+        after={"reason": reason or "wrong_credentials"},
     )

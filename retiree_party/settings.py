@@ -146,11 +146,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.CharacterClassValidator"},
     {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
-# Lockout: this many failures per user name, and per address, within the window (seconds).
+# Lockout: this many failures per user name within the window (seconds) lock the name.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 15 * 60)
+# Throttle per client address (many users may share one, e.g. a community office): past
+# this many failures within the window (seconds) its attempts wait, without locking names.
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ADDRESS_WINDOW = envint("LOGIN_ADDRESS_WINDOW", 60)
 # The client address is REMOTE_ADDR; X-Forwarded-For is read only when REMOTE_ADDR is one
-# of these reverse proxies (a forged header from anyone else is ignored).
+# of these reverse proxies (a forged header from anyone else is ignored). Behind a proxy
+# set it (comma-separated addresses), or every user has the proxy's address
+# (check --deploy warns: accounts.W003).
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 

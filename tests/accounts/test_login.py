@@ -66,9 +66,41 @@ def test_five_failures_lock_the_user_name_even_for_the_right_password(cast, clie
     assert _login(client, "street_staff", REMOTE_ADDR="198.51.100.98").status_code == 302
 
 
-def test_a_rotating_forged_forwarded_for_does_not_escape_the_address_lockout(cast, client):
-    # An attacker sprays five user names, forging a new X-Forwarded-For on every try.
-    for n in range(5):
+def _spray(client, addr, count=None, **extra):
+    """A guesser tries one wrong password on many user names from one address."""
+    for n in range(count or settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        _login(client, f"guess{n}", "wrong", REMOTE_ADDR=addr, **extra)
+
+
+def test_five_failures_from_an_office_address_do_not_lock_out_its_other_users(cast, client):
+    # A community office: everyone has the same public address.
+    for _ in range(5):
+        _login(client, "district_staff", "wrong", REMOTE_ADDR="203.0.113.50")
+    # That name is locked, even with the right password...
+    assert _login(client, "district_staff", REMOTE_ADDR="203.0.113.50").status_code == 200
+    # ...but a colleague at the same address logs in.
+    assert _login(client, "street_staff", REMOTE_ADDR="203.0.113.50").status_code == 302
+
+
+def test_a_guesser_spraying_names_throttles_the_address_for_a_minute(cast, client):
+    _spray(client, "203.0.113.60")
+    response = _login(client, "district_staff", REMOTE_ADDR="203.0.113.60")
+    assert response.status_code == 200
+    assert "来自此网络地址的登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    refused = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).first()  # newest
+    assert refused.changes["after"] == {"reason": "address_throttled"}
+    # The user name itself is not locked: from elsewhere it logs in...
+    assert _login(client, "district_staff", REMOTE_ADDR="203.0.113.61").status_code == 302
+    client.logout()
+    # ...and from the office again once the minute has passed.
+    LoginFailure.objects.update(at=timezone.now() - datetime.timedelta(seconds=61))
+    assert _login(client, "district_staff", REMOTE_ADDR="203.0.113.60").status_code == 302
+
+
+def test_a_rotating_forged_forwarded_for_does_not_escape_the_address_throttle(cast, client):
+    # The guesser forges a new X-Forwarded-For on every try.
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
         _login(
             client,
             f"guess{n}",
@@ -77,7 +109,7 @@ def test_a_rotating_forged_forwarded_for_does_not_escape_the_address_lockout(cas
             HTTP_X_FORWARDED_FOR=f"10.{n}.{n}.{n}",
         )
     assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"203.0.113.9"}
-    # The address is locked now: even a right password from it is refused.
+    # The address is throttled now: even a right password from it waits.
     response = _login(
         client, "district_staff", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.9.9.9"
     )
@@ -89,14 +121,7 @@ def test_a_rotating_forged_forwarded_for_does_not_escape_the_address_lockout(cas
 
 def test_behind_the_trusted_proxy_each_forwarded_client_counts_on_its_own(cast, client, settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
-    for n in range(5):
-        _login(
-            client,
-            f"guess{n}",
-            "wrong",
-            REMOTE_ADDR="127.0.0.1",
-            HTTP_X_FORWARDED_FOR="198.51.100.66",
-        )
+    _spray(client, "127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.66")
     assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"198.51.100.66"}
     ok = _login(
         client, "district_staff", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.67"
