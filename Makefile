@@ -81,8 +81,8 @@ bench-dashboards: venv
 # Backups of the PostgreSQL database (custom format: compressed, restorable table by table).
 #   make backup [DATABASE_URL=postgres://...] [BACKUP_FILE=backups/x.dump]
 #   make restore BACKUP_FILE=backups/x.dump RESTORE_DATABASE_URL=postgres://.../scratch
-# restore replaces the objects in the target database; it refuses to run without both
-# variables. The encryption keys (FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY) are not in the
+# restore creates the target database when it does not exist yet (the role needs CREATEDB)
+# and replaces the objects in it; it refuses to run without both variables. The encryption keys (FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY) are not in the
 # dump: keep them apart from it, or the restored personal fields cannot be read.
 BACKUP_DIR ?= backups
 BACKUP_FILE ?= $(BACKUP_DIR)/portal-$(shell date +%Y%m%d-%H%M%S).dump
@@ -96,6 +96,7 @@ backup:
 restore:
 	@[ -n "$(RESTORE_DATABASE_URL)" ] || { echo "RESTORE_DATABASE_URL (the target database) is not set." >&2; exit 1; }
 	@[ -f "$(BACKUP_FILE)" ] || { echo "BACKUP_FILE=$(BACKUP_FILE) does not exist." >&2; exit 1; }
+	$(PY) tools/ensure_database.py "$(RESTORE_DATABASE_URL)"
 	pg_restore --clean --if-exists --no-owner --no-privileges --exit-on-error \
 		--dbname="$(RESTORE_DATABASE_URL)" "$(BACKUP_FILE)"
 	@echo "restored $(BACKUP_FILE) into the target database"

@@ -73,6 +73,24 @@ def test_a_backup_restores_into_a_scratch_database_with_every_row(cast, tmp_path
             cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
+def test_restore_creates_a_target_database_that_does_not_exist_yet(cast, tmp_path):
+    # A fresh server: the database named in RESTORE_DATABASE_URL is not there.
+    dump = tmp_path / "fresh.dump"
+    source = connection.settings_dict["NAME"]
+    _make("backup", f"DATABASE_URL={_url(source)}", f"BACKUP_FILE={dump}")
+    scratch = f"restore_fresh_{uuid.uuid4().hex[:8]}"
+    try:
+        _make("restore", f"BACKUP_FILE={dump}", f"RESTORE_DATABASE_URL={_url(scratch)}")
+        tables = ["accounts_user", "branches_organization", "branches_branch"]
+        with psycopg.connect(_url(source)) as src, psycopg.connect(_url(scratch)) as dst:
+            assert _counts(dst, tables) == _counts(src, tables)
+        # Run again onto the database it made: replaced in place, not an error.
+        _make("restore", f"BACKUP_FILE={dump}", f"RESTORE_DATABASE_URL={_url(scratch)}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
 def test_restore_refuses_to_run_without_a_target():
     result = subprocess.run(
         ["make", "-s", "restore", "BACKUP_FILE=/nonexistent.dump"],
