@@ -54,6 +54,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -788,6 +789,7 @@ def judged(today: datetime.date) -> dict[str, Q]:
 class SweepResult:
     due: dict[str, int] = field(default_factory=dict)  # rows wanted per kind (new or not)
     created: int = 0  # rows that did not exist before
+    inbox: int = 0  # of those, items: delivered by being in the recipient's inbox
     resolved: int = 0  # items whose condition no longer holds (or whose day passed)
     reopened: int = 0  # resolved items due again in the same period
     digests: int = 0
@@ -917,7 +919,10 @@ def sweep(
         if new:
             Reminder.objects.bulk_create(new, ignore_conflicts=True)
             # Rows another sweep wrote first keep its token: this counts only ours.
-            result.created = Reminder.objects.filter(claim_token=run).count()
+            counts = Reminder.objects.filter(claim_token=run).aggregate(
+                created=Count("pk"), inbox=Count("pk", filter=Q(kind__in=ITEM_KINDS))
+            )
+            result.created, result.inbox = counts["created"], counts["inbox"]
         # One UPDATE: the items found done, and events whose day has passed.
         result.resolved = _set_resolved(
             done, now, Q(kind__in=EVENT_KINDS, resolved_at__isnull=True, due_on__lt=today)

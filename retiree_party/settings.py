@@ -12,6 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.log import DEFAULT_LOGGING
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -307,11 +308,24 @@ MAILERS = {
     )
 }
 
+# Everything goes to the root's console handler once. Django's default config gives the
+# "django" logger a console handler of its own (DEBUG only) that also propagates to the
+# root: every django.* line (e.g. "Not Found") came out twice under runserver.
+# Configuring "django" resets its children, so django.server (runserver's request lines,
+# with their time) is set up again as Django has it: its own handler, not propagating.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+    },
 }
 
 # --- Reminders (activities.reminders, activities.tasks) -------------------------------------

@@ -4,6 +4,10 @@
     manage.py send_reminders --no-send  # only write what is due (inbox and digests)
 
 For installations without a broker, run it from cron every few minutes.
+
+Most reminders are in-app items: written to the recipients' inboxes (the 提醒 page),
+they are delivered by being there and never "sent". Only the daily digests and member
+notices go out by e-mail, webhook or SMS: the send line counts those alone.
 """
 
 from django.core.management.base import BaseCommand
@@ -22,6 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, no_send=False, **options):
         swept = reminders.sweep()
         self.stdout.write(f"sweep: {swept}")
+        self.stdout.write(
+            f"inbox: {swept.inbox} new reminders written to the users' inboxes "
+            "(shown on their reminder page; nothing to send)"
+        )
         if not no_send:
             sent = reminder_sender.send_due()
-            self.stdout.write(f"send: {sent}")
+            self.stdout.write(f"send by e-mail, webhook or SMS (digests, notices): {sent}")

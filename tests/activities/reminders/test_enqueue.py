@@ -119,3 +119,22 @@ def test_the_command_runs_the_same_sweep_and_send_once(cast, mailoutbox):
     out = StringIO()
     call_command("send_reminders", stdout=out)
     assert "new rows: 0" in out.getvalue() and len(mailoutbox) == 1
+
+
+def test_the_command_says_what_went_to_the_inbox(cast):
+    # No outbound channel: everything due is an in-app item, and nothing is sent.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from activities.models import ITEM_KINDS, Reminder
+
+    out = StringIO()
+    call_command("send_reminders", stdout=out)
+    items = Reminder.objects.filter(kind__in=ITEM_KINDS).count()
+    assert items > 0
+    assert f"inbox: {items} new reminders written to the users' inboxes" in out.getvalue()
+    assert "sent 0" in out.getvalue()  # ...and it says why that is not "nothing happened"
+    out = StringIO()
+    call_command("send_reminders", stdout=out)
+    assert "inbox: 0 new reminders" in out.getvalue()
