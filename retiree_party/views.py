@@ -1,6 +1,11 @@
 import datetime
 
-from django.http import HttpResponseNotFound, HttpResponseServerError
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
@@ -63,6 +68,18 @@ def home(request):
             pending_registrations(user).filter(status=RegistrationStatus.REPORTED).count()
         )
     return render(request, "home.html", context)
+
+
+# 403: Django's own handler renders templates/403.html with the request. These two would
+# render theirs without it (no header, no working language switch).
+def bad_request(request, exception):
+    # Mostly a form post beyond DATA_UPLOAD_MAX_NUMBER_FIELDS or DATA_UPLOAD_MAX_MEMORY_SIZE.
+    return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
+
+
+def csrf_failure(request, reason=""):
+    # CSRF_FAILURE_VIEW: a form kept open past the session, or cookies turned off.
+    return HttpResponseForbidden(loader.render_to_string("403_csrf.html", request=request))
 
 
 def page_not_found(request, exception):
