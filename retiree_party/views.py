@@ -15,12 +15,16 @@ from activities.models import Meeting, MeetingStatus
 from branches import selectors
 from branches.access import (
     MANAGE_REGISTRATIONS,
+    MANAGE_ROLES,
+    MANAGE_USERS,
+    READ_AUDIT,
     RECORD_CARE,
     RECORD_MEETING,
     VIEW_STRUCTURE,
+    VIEW_UNIT_MEMBERS,
     scope_for,
 )
-from branches.models import Branch
+from branches.models import Branch, OriginalUnit
 from members.models import RegistrationStatus
 from members.selectors import pending_registrations
 
@@ -42,7 +46,17 @@ def home(request):
             )
         ),
         "today": today,
+        # Roles that look after no area or branch get a line about their own job; only an
+        # account with no role at all is told to ask for one.
+        "has_role": bool(scope.roles),
+        "reads_audit": scope.has(READ_AUDIT),
+        "manages_users": scope.has(MANAGE_USERS),
+        "manages_roles": scope.has(MANAGE_ROLES),
     }
+    if scope.has(VIEW_UNIT_MEMBERS):
+        context["liaison_units"] = list(
+            OriginalUnit.objects.filter(pk__in=scope.unit_ids(VIEW_UNIT_MEMBERS)).order_by("name")
+        )
     if scope.has(RECORD_MEETING):
         context["upcoming"] = list(
             Meeting.objects.visible_to(user, RECORD_MEETING)
