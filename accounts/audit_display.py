@@ -50,6 +50,7 @@ KEY_LABELS = {
     "replaced_by": _("Replaced by"),
     "state": _("State"),
     "via": _("Via"),
+    "backend": _("Log-in method"),
     "q": _("Search"),
     "status": _("Status"),
     "community": _("Community"),
@@ -61,6 +62,13 @@ KEY_LABELS = {
     "member": _("Member"),
     "reason": _("Reason"),
     "name": _("Name"),
+    "role": _("Role"),
+    "node": _("Area"),
+    "title": _("Title"),
+    "meeting": _("Meeting"),
+    "is_active": _("Enabled"),
+    "starts_on": _("Starts on"),
+    "ends_on": _("Ends on"),
     "full": _("Full view"),
     "page": _("Page"),
     "user": _("User"),
@@ -79,6 +87,12 @@ FORMAT_NAMES = {
     "csv": "CSV",
     "print": _("Print"),
     "html": _("Print"),
+}
+
+# How a log-in was checked (the authentication backend's path).
+BACKEND_NAMES = {
+    "accounts.backends.LockoutModelBackend": _("User name and password"),
+    "django.contrib.auth.backends.ModelBackend": _("User name and password"),
 }
 
 # Descriptions the code writes for entries about the system itself.
@@ -150,6 +164,8 @@ def value_text(model, key: str, value) -> str:
         return "、".join(value_text(model, key, item) for item in value)
     if key == "format":
         return str(FORMAT_NAMES.get(value, value))
+    if key == "backend":
+        return str(BACKEND_NAMES.get(value, value))
     field = _field(model, key)
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from accounts import audit
@@ -76,6 +77,10 @@ def test_the_audit_filter_offers_types_by_chinese_name(cast, client_for):
 
 def test_an_entry_shows_field_names_and_values_in_chinese(cast, client_for):
     client = _entries(cast, client_for)
+    login = AuditEntry.objects.filter(action=AuditAction.LOGIN).latest("pk")
+    page = _visible(client.get(reverse("accounts:audit_detail", args=[login.pk])).content.decode())
+    assert "登录方式" in page and "用户名和密码" in page
+    assert "backend" not in page.lower()
     member = AuditEntry.objects.get(object_type="members.member")
     page = _visible(client.get(reverse("accounts:audit_detail", args=[member.pk])).content.decode())
     assert "离退休类别" in page and "行动不便" in page  # the fields' verbose names
@@ -116,3 +121,18 @@ def test_the_export_writes_readable_chinese_instead_of_json(cast, client_for):
     assert "{" not in text
     for technical in TECHNICAL:
         assert technical not in text, technical
+
+
+def test_every_name_the_audit_pages_use_is_translated():
+    from accounts import audit_display
+
+    names = [
+        *audit_display.KEY_LABELS.values(),
+        *audit_display.OTHER_TYPES.values(),
+        *audit_display.SYSTEM_REPRS.values(),
+        *audit_display.BACKEND_NAMES.values(),
+        *(label for _value, label in audit_display.type_choices()),
+    ]
+    with translation.override("zh-hans"):
+        latin = {str(name) for name in names if re.search(r"[A-Za-z]{2,}", str(name))}
+    assert latin <= {"TOTP 设备"}
