@@ -1,12 +1,12 @@
 """Spreadsheet safety shared by every export, and the audit log as an Excel workbook."""
 
 import io
-import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from . import audit_display
 from .audit import masked_changes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,16 +38,22 @@ def audit_workbook(entries) -> bytes:
         ]
     )
     for entry in entries:
-        changes = json.dumps(masked_changes(entry.changes), ensure_ascii=False, sort_keys=True)
+        # One line per field, as on the detail page: "字段：前 → 后".
+        changes = "\n".join(
+            f"{field}：{before} → {after}"
+            for field, before, after in audit_display.change_rows(
+                entry, masked_changes(entry.changes)
+            )
+        )
         sheet.append(
             [
                 entry.pk,
                 timezone.localtime(entry.at).replace(tzinfo=None),
                 safe_cell(entry.actor_name),
                 entry.get_action_display(),
-                safe_cell(entry.object_type),
+                safe_cell(audit_display.type_label(entry.object_type)),
                 safe_cell(entry.object_id),
-                safe_cell(entry.object_repr),
+                safe_cell(audit_display.object_text(entry)),
                 safe_cell(entry.ip),
                 safe_cell(changes),
                 entry.hash,

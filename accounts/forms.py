@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import lockout
+from . import audit_display, lockout
 from .audit import client_ip
 from .models import AuditAction, SecurityPolicy, User
 
@@ -190,16 +190,16 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("Any")), *AuditAction.choices], required=False
     )
-    object_type = forms.CharField(
-        label=_("Object type"),
-        max_length=60,
-        required=False,
-        help_text=_("For example members.member"),
-    )
+    # By Chinese name; the value is the technical type the trail stores.
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), max_length=40, required=False)
     ip = forms.CharField(label=_("Address"), max_length=45, required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("Any")), *audit_display.type_choices()]
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import audit, selectors, services
+from . import audit, audit_display, selectors, services
 from .access import MANAGE_ROLES, MANAGE_USERS, READ_AUDIT, needs_second_factor
 from .access import require_capability as require
 from .exports import audit_workbook
@@ -243,10 +243,12 @@ def user_set_active(request, pk):
         request,
         "accounts/confirm.html",
         {
-            "title": _("Enable the account %(name)s?")
-            if not account.is_active
-            else _("Disable the account %(name)s?"),
-            "name": account.username,
+            "title": (
+                _("Enable the account %(name)s?")
+                if not account.is_active
+                else _("Disable the account %(name)s?")
+            )
+            % {"name": account.username},
             "explanation": ""
             if not account.is_active
             else _("The person is logged out at once and cannot log in until enabled again."),
@@ -344,6 +346,10 @@ def audit_list(request):
     require(request, READ_AUDIT)
     form, filters = _audit_filters(request)
     page = Paginator(selectors.audit_entries(**filters), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for entry in page.object_list:
+        entry.type_label = audit_display.type_label(entry.object_type)
+        entry.object_text = audit_display.object_text(entry)
     export_query = request.GET.copy()
     export_query.pop("page", None)
     return render(
@@ -356,10 +362,17 @@ def audit_list(request):
 def audit_detail(request, pk):
     require(request, READ_AUDIT)
     entry = get_object_or_404(AuditEntry, pk=pk)
-    changes = audit.masked_changes(entry.changes)
-    before, after = changes.get("before") or {}, changes.get("after") or {}
-    rows = [(key, before.get(key), after.get(key)) for key in sorted({*before, *after})]
-    return render(request, "accounts/audit_detail.html", {"entry": entry, "rows": rows})
+    rows = audit_display.change_rows(entry, audit.masked_changes(entry.changes))
+    return render(
+        request,
+        "accounts/audit_detail.html",
+        {
+            "entry": entry,
+            "rows": rows,
+            "type_label": audit_display.type_label(entry.object_type),
+            "object_text": audit_display.object_text(entry),
+        },
+    )
 
 
 def audit_export(request):

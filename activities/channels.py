@@ -32,6 +32,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from members.masking import mask_phone
 
@@ -41,6 +42,8 @@ logger = logging.getLogger("portal.reminders")
 
 
 class DeliveryError(Exception):
+    # The reason is shown to district staff (failed reminders): written in the language
+    # active when sending, Chinese in the workers.
     def __init__(self, reason: str, *, permanent: bool = False):
         super().__init__(reason)
         self.reason = reason[:480]
@@ -74,7 +77,7 @@ def _mailer():
 def send_email(*, to: str, message: Message, key: str) -> None:
     """Text and HTML parts, a Chinese subject (encoded by Django), Message-ID = the key."""
     if not to:
-        raise DeliveryError("no e-mail address", permanent=True)
+        raise DeliveryError(_("no e-mail address"), permanent=True)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
@@ -90,7 +93,9 @@ def send_email(*, to: str, message: Message, key: str) -> None:
         codes = [code for code, _text in error.recipients.values()]
         permanent = all(500 <= code < 600 for code in codes)
         raise DeliveryError(
-            f"address refused ({', '.join(map(str, codes))}): {to}", permanent=permanent
+            _("address refused (%(codes)s): %(to)s")
+            % {"codes": ", ".join(map(str, codes)), "to": to},
+            permanent=permanent,
         ) from error
     except smtplib.SMTPResponseException as error:
         # 5xx: the server will not take it (again); 4xx: try later.
@@ -100,10 +105,11 @@ def send_email(*, to: str, message: Message, key: str) -> None:
             else str(error.smtp_error)
         )
         raise DeliveryError(
-            f"SMTP {error.smtp_code}: {text}", permanent=500 <= error.smtp_code < 600
+            _("mail server answered %(code)s: %(text)s") % {"code": error.smtp_code, "text": text},
+            permanent=500 <= error.smtp_code < 600,
         ) from error
     except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(f"mail server unreachable: {error}") from error
+        raise DeliveryError(_("mail server unreachable: %(error)s") % {"error": error}) from error
 
 
 # --- Group-chat robot webhooks ------------------------------------------------------------
@@ -181,7 +187,7 @@ RATE_LIMITED = {45009, 130101, 9499}
 
 def send_webhook(*, url: str, secret: str, flavour: str, message: Message, key: str) -> None:
     if not webhook_allowed(url):
-        raise DeliveryError("the robot address is not on the allowed list", permanent=True)
+        raise DeliveryError(_("the robot address is not on the allowed list"), permanent=True)
     target, body, headers = webhook_request(
         url=url, secret=secret, flavour=flavour, message=message, key=key
     )
@@ -194,11 +200,13 @@ def send_webhook(*, url: str, secret: str, flavour: str, message: Message, key: 
     except urllib.error.HTTPError as error:
         status, answer = error.code, error.read(4096)
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise DeliveryError(f"robot unreachable: {error}") from error
+        raise DeliveryError(_("robot unreachable: %(error)s") % {"error": error}) from error
     if status in (408, 429) or status >= 500:
-        raise DeliveryError(f"robot answered HTTP {status}")
+        raise DeliveryError(_("robot answered status %(status)s") % {"status": status})
     if not 200 <= status < 300:
-        raise DeliveryError(f"robot refused the message: HTTP {status}", permanent=True)
+        raise DeliveryError(
+            _("robot refused the message: status %(status)s") % {"status": status}, permanent=True
+        )
     if flavour == WebhookFlavour.GENERIC:
         return
     try:
@@ -208,7 +216,10 @@ def send_webhook(*, url: str, secret: str, flavour: str, message: Message, key: 
     code = reply.get("errcode", reply.get("code", 0)) if isinstance(reply, dict) else 0
     if code:
         text = reply.get("errmsg") or reply.get("msg") or ""
-        raise DeliveryError(f"robot error {code}: {text}", permanent=code not in RATE_LIMITED)
+        raise DeliveryError(
+            _("robot error %(code)s: %(text)s") % {"code": code, "text": text},
+            permanent=code not in RATE_LIMITED,
+        )
 
 
 # --- SMS ----------------------------------------------------------------------------------
@@ -232,7 +243,7 @@ class LoggingSmsBackend(SmsBackend):
 
     def send(self, *, phone: str, text: str, key: str) -> None:
         if not phone:
-            raise DeliveryError("no mobile number", permanent=True)
+            raise DeliveryError(_("no mobile number"), permanent=True)
         if any(sent["key"] == key for sent in self.outbox):
             return
         self.outbox.append({"phone": phone, "text": text, "key": key})

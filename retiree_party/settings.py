@@ -276,6 +276,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = False
+# A Chinese page in the site's style instead of Django's English one.
+CSRF_FAILURE_VIEW = "retiree_party.views.csrf_failure"
 
 if PRODUCTION:
     # WhiteNoise serves the collected static files in production only; development and

@@ -18,5 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "retiree_party.views.bad_request"
 handler404 = "retiree_party.views.page_not_found"
 handler500 = "retiree_party.views.server_error"

@@ -1,6 +1,11 @@
 import datetime
 
-from django.http import HttpResponseNotFound, HttpResponseServerError
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
@@ -10,12 +15,16 @@ from activities.models import Meeting, MeetingStatus
 from branches import selectors
 from branches.access import (
     MANAGE_REGISTRATIONS,
+    MANAGE_ROLES,
+    MANAGE_USERS,
+    READ_AUDIT,
     RECORD_CARE,
     RECORD_MEETING,
     VIEW_STRUCTURE,
+    VIEW_UNIT_MEMBERS,
     scope_for,
 )
-from branches.models import Branch
+from branches.models import Branch, OriginalUnit
 from members.models import RegistrationStatus
 from members.selectors import pending_registrations
 
@@ -37,7 +46,17 @@ def home(request):
             )
         ),
         "today": today,
+        # Roles that look after no area or branch get a line about their own job; only an
+        # account with no role at all is told to ask for one.
+        "has_role": bool(scope.roles),
+        "reads_audit": scope.has(READ_AUDIT),
+        "manages_users": scope.has(MANAGE_USERS),
+        "manages_roles": scope.has(MANAGE_ROLES),
     }
+    if scope.has(VIEW_UNIT_MEMBERS):
+        context["liaison_units"] = list(
+            OriginalUnit.objects.filter(pk__in=scope.unit_ids(VIEW_UNIT_MEMBERS)).order_by("name")
+        )
     if scope.has(RECORD_MEETING):
         context["upcoming"] = list(
             Meeting.objects.visible_to(user, RECORD_MEETING)
@@ -63,6 +82,18 @@ def home(request):
             pending_registrations(user).filter(status=RegistrationStatus.REPORTED).count()
         )
     return render(request, "home.html", context)
+
+
+# 403: Django's own handler renders templates/403.html with the request. These two would
+# render theirs without it (no header, no working language switch).
+def bad_request(request, exception):
+    # Mostly a form post beyond DATA_UPLOAD_MAX_NUMBER_FIELDS or DATA_UPLOAD_MAX_MEMORY_SIZE.
+    return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
+
+
+def csrf_failure(request, reason=""):
+    # CSRF_FAILURE_VIEW: a form kept open past the session, or cookies turned off.
+    return HttpResponseForbidden(loader.render_to_string("403_csrf.html", request=request))
 
 
 def page_not_found(request, exception):

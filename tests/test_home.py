@@ -51,3 +51,36 @@ def test_the_home_page_query_count_does_not_grow_with_meetings(cast, client_for)
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(many) == len(few)
+
+
+NO_ROLE_LINE = "您的账号还没有分配片区或支部"
+
+
+def test_the_liaison_is_told_their_unit_and_led_to_its_retirees(cast, client_for):
+    client = client_for("unit_liaison")
+    page = client.get("/").content.decode()
+    assert NO_ROLE_LINE not in page
+    assert "您负责联络的原单位" in page and cast.unit_a.name in page
+    link = f"/members/?original_unit={cast.unit_a.pk}"
+    assert f'href="{link}"' in page
+    assert cast.member_a.name in client.get(link).content.decode()
+
+
+def test_the_auditor_is_led_to_the_audit_log(cast, client_for):
+    page = client_for("auditor").get("/").content.decode()
+    assert NO_ROLE_LINE not in page
+    assert 'href="/accounts/audit/"' in page and 'href="/accounts/audit/check/"' in page
+
+
+def test_the_security_administrator_is_led_to_roles_and_policy(cast, client_for):
+    page = client_for("security_admin").get("/").content.decode()
+    assert NO_ROLE_LINE not in page
+    assert 'href="/roles/"' in page and 'href="/accounts/policy/"' in page
+
+
+def test_every_role_is_spared_the_no_role_line_and_only_a_roleless_account_gets_it(
+    cast, client_for
+):
+    for key in cast.users:
+        page = client_for(key).get("/").content.decode()
+        assert (NO_ROLE_LINE in page) is (key == "outsider"), key

@@ -62,7 +62,7 @@ def test_no_mail_server_is_a_failure_to_retry(settings):
     }
     with pytest.raises(DeliveryError) as error:
         channels.send_email(to="zhang@example.cn", message=MESSAGE, key="k")
-    assert not error.value.permanent and "unreachable" in error.value.reason
+    assert not error.value.permanent and "无法连接邮件服务器" in error.value.reason
 
 
 def test_no_address_is_permanent():

@@ -195,4 +195,4 @@ def test_a_member_without_a_phone_is_a_permanent_failure(cast, settings):
     )
     reminder_sender.send_due()
     notice.refresh_from_db()
-    assert (notice.state, notice.last_error) == (ReminderState.FAILED, "no mobile number")
+    assert (notice.state, notice.last_error) == (ReminderState.FAILED, "没有手机号码")

@@ -64,7 +64,7 @@ def failed(cast):
         title="3月18日提醒",
         state=ReminderState.FAILED,
         attempts=6,
-        last_error="address refused",
+        last_error="收件地址被拒收（550）：zhang@example.cn",
     )
 
 
