@@ -148,3 +148,17 @@ def test_the_roster_lists_names_in_pinyin_order(branch, client_for):
         "赵明",
     ]
     assert in_page_order(response.content.decode(), NAMES_IN_ORDER) == NAMES_IN_ORDER
+
+
+def test_the_group_form_takes_the_number_from_the_name_or_as_typed_and_refuses_a_taken_one(
+    branch, client_for
+):
+    client = client_for("community_secretary")
+    url = reverse("branches:group_create", args=[branch.pk])
+    client.post(url, {"name": "第五党小组", "number": ""})
+    client.post(url, {"name": "老干部合唱组", "number": "4"})
+    page = client.post(url, {"name": "书画组", "number": "3"})
+    assert "本支部已有该序号的党小组。" in page.content.decode()
+    numbers = dict(PartyGroup.objects.filter(branch=branch).values_list("name", "number"))
+    assert (numbers["第五党小组"], numbers["老干部合唱组"]) == (5, 4)
+    assert "书画组" not in numbers
