@@ -87,7 +87,7 @@ class PartyGroupForm(PortalForm):
 
     class Meta:
         model = PartyGroup
-        fields = ["number", "name", "area"]
+        fields = ["name", "number", "area"]
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
