@@ -8,7 +8,9 @@ usually get the study delivered at home (送学上门) within two weeks; some ot
 absences are made up. A meeting's list is the roster of the day it was held (members
 who died or moved away later still appear in earlier meetings).
 
-Members, groups and committees are read from the database (seed after the members).
+Members, groups and committees are read from the database (seed after the members):
+meetings are chaired and minuted by people (the branch's secretary and organisation
+member, a group's leader), and each branch has its coming month's meetings planned.
 Everything is written in batches, branch by branch, so memory stays flat: meetings and
 make-ups with bulk_create, the attendance lines with COPY (see _write_lines).
 Demo data leaves no audit rows (nobody did it).
@@ -26,7 +28,7 @@ from django.db import connection
 from django.db.models import Q
 
 from branches.models import Branch, PartyGroup
-from members.models import Health, Member, MemberStatus, Position
+from members.models import GroupLeader, Health, Member, MemberStatus, Position, Post
 
 from .models import (
     Attendance,
@@ -42,6 +44,9 @@ from .models import (
 
 BATCH = 5000
 BRANCHES_PER_FLUSH = 25
+PLAN_DAYS_AHEAD = 30  # meetings planned from tomorrow on (the home page's "next 30 days")
+# Who takes the minutes when the organisation member's post is vacant, in this order.
+RECORDER_POSTS = [Post.ORGANISATION, Post.PUBLICITY, Post.DEPUTY_SECRETARY, Post.DISCIPLINE]
 
 TOPICS = {
     MeetingKind.GENERAL_ASSEMBLY: [
@@ -99,6 +104,7 @@ class MeetingSeed:
 @dataclass
 class _Person:
     pk: int
+    name: str
     group_id: int | None
     health: str
     full_member_on: datetime.date | None
@@ -127,7 +133,8 @@ def _day_in(month: datetime.date, dom: int) -> datetime.date:
 def seed_meetings(
     *, rng: random.Random, today: datetime.date, years: int = 3, stdout=None
 ) -> MeetingSeed:
-    """Meetings from 1 January `years - 1` years ago up to today, plus next month's plans."""
+    """Meetings from 1 January `years - 1` years ago up to today, plus the plans for the
+    next PLAN_DAYS_AHEAD days."""
     seed = MeetingSeed()
     start = datetime.date(today.year - years + 1, 1, 1)
 
@@ -138,6 +145,7 @@ def seed_meetings(
         .order_by("pk")
         .values_list(
             "pk",
+            "name",
             "home_branch_id",
             "party_group_id",
             "health",
@@ -146,16 +154,22 @@ def seed_meetings(
             "status_on",
         )
     )
-    for pk, branch_id, group_id, health, full_on, status, status_on in rows:
+    for pk, name, branch_id, group_id, health, full_on, status, status_on in rows:
         roll = rng.random()
         away = 0.04 if roll < 0.8 else (0.25 if roll < 0.95 else 0.5)
-        people[branch_id].append(_Person(pk, group_id, health, full_on, status, status_on, away))
+        people[branch_id].append(
+            _Person(pk, name, group_id, health, full_on, status, status_on, away)
+        )
     groups: dict[int, list[int]] = defaultdict(list)
     for pk, branch_id in PartyGroup.objects.order_by("pk").values_list("pk", "branch_id"):
         groups[branch_id].append(pk)
-    # Committee members per branch per term: (starts_on, ends_on, has_committee, {members})
+    leaders = dict(
+        GroupLeader.objects.filter(ends_on__isnull=True).values_list("group_id", "member_id")
+    )
+    # Committee members per branch per term:
+    # [starts_on, ends_on, has_committee, {members}, {post: member}]
     terms: dict[int, dict] = defaultdict(dict)
-    for branch_id, term_id, starts, ends, has_committee, member_id in (
+    for branch_id, term_id, starts, ends, has_committee, member_id, post in (
         Position.objects.filter(member__isnull=False)
         .order_by("term__branch_id", "term_id")
         .values_list(
@@ -165,10 +179,12 @@ def seed_meetings(
             "term__ends_on",
             "term__has_committee",
             "member_id",
+            "post",
         )
     ):
-        entry = terms[branch_id].setdefault(term_id, [starts, ends, has_committee, set()])
+        entry = terms[branch_id].setdefault(term_id, [starts, ends, has_committee, set(), {}])
         entry[3].add(member_id)
+        entry[4].setdefault(post, member_id)
 
     branches = list(
         Branch.objects.order_by("pk").values_list(
@@ -185,6 +201,7 @@ def seed_meetings(
                 members,
                 groups.get(branch[0], []),
                 terms[branch[0]],
+                leaders,
                 rng,
                 start,
                 today,
@@ -203,10 +220,35 @@ def seed_meetings(
     return seed
 
 
-def _plan_branch(branch, members, group_ids, terms, rng, start, today, pending):
+def _chairs(members, terms, leaders):
+    """Who chairs and who minutes, by name: (host, recorder) of branch meetings and
+    {group: (host, recorder)} of group meetings. The latest term's secretary and
+    organisation member (else the next post held); without a term, the branch's first
+    members. A group's leader chairs it, a fellow member minutes."""
+    names = {p.pk: p.name for p in members}
+    posts = max(terms.values(), key=lambda t: t[0])[4] if terms else {}
+    host = names.get(posts.get(Post.SECRETARY)) or next(iter(names.values()))
+    recorder = next((names[posts[p]] for p in RECORDER_POSTS if posts.get(p) in names), None)
+    if recorder is None or recorder == host:
+        recorder = next((name for name in names.values() if name != host), host)
+    by_group = defaultdict(list)
+    for p in members:
+        if p.group_id is not None:
+            by_group[p.group_id].append(p.pk)
+    group_chairs = {}
+    for group_id, pks in by_group.items():
+        leader = leaders.get(group_id) if leaders.get(group_id) in names else pks[0]
+        fellow = next((pk for pk in pks if pk != leader), leader)
+        group_chairs[group_id] = (names[leader], names[fellow])
+    return (host, recorder), group_chairs
+
+
+def _plan_branch(branch, members, group_ids, terms, leaders, rng, start, today, pending):
     """Append one branch's meetings (with their expected lists) to `pending`; return
     the branch's excusal, if it got one."""
     branch_id, established, dissolved, venue_id = branch
+    branch_chairs, group_chairs = _chairs(members, terms, leaders)
+    plan_until = today + datetime.timedelta(days=PLAN_DAYS_AHEAD)
     roll = rng.random()
     hold = 0.97 if roll < 0.72 else (0.75 if roll < 0.92 else 0.5)
     skips_lectures = rng.random() < 0.08  # a branch that never gets round to lectures
@@ -233,23 +275,25 @@ def _plan_branch(branch, members, group_ids, terms, rng, start, today, pending):
 
     def make(kind, day, expected, group_id=None, status=MeetingStatus.HELD):
         held = status == MeetingStatus.HELD
+        topic = rng.choice(TOPICS[kind])
+        host, recorder = group_chairs.get(group_id, branch_chairs)
         meeting = Meeting(
             branch_id=branch_id,
             kind=kind,
             party_group_id=group_id,
             status=status,
-            topic=rng.choice(TOPICS[kind]),
+            topic=topic,
             planned_on=day,
             held_on=day if held else None,
             start_time=datetime.time(rng.choice([9, 9, 14, 15]), rng.choice([0, 30])),
             venue_id=venue_id,
             mode=MeetingMode.MIXED if rng.random() < 0.1 else MeetingMode.ON_SITE,
-            host="支部书记",
-            recorder="组织委员",
-            lecturer="支部书记" if kind == MeetingKind.LECTURE else "",
+            host=host,
+            recorder=recorder,
+            lecturer=host if kind == MeetingKind.LECTURE else "",
             minutes=(
-                f"会议由支部书记主持，围绕“{rng.choice(TOPICS[kind])}”开展学习讨论，"
-                "与会党员结合自身实际交流了体会。"
+                f"{host}主持，{recorder}记录。会议主题：“{topic}”。"
+                "与会党员围绕这一主题学习讨论，结合自身实际交流了体会。"
                 if held
                 else ""
             ),
@@ -268,12 +312,12 @@ def _plan_branch(branch, members, group_ids, terms, rng, start, today, pending):
 
     def committee_on(day):
         latest = None
-        for starts, _ends, has_committee, member_ids in terms.values():
+        for starts, _ends, has_committee, member_ids, _posts in terms.values():
             if starts <= day and (latest is None or starts > latest[0]):
                 latest = (starts, has_committee, member_ids)
         return latest[2] if latest and latest[1] else None
 
-    for month in _months(start, today):
+    for month in _months(start, plan_until):
         if (month.year, (month.month - 1) // 3) == excused_quarter:
             continue
         candidates = [(MeetingKind.THEME_DAY, _day_in(month, theme_dom), None, None)]
@@ -299,7 +343,10 @@ def _plan_branch(branch, members, group_ids, terms, rng, start, today, pending):
             candidates.append((MeetingKind.LIFE_MEETING, day, None, None))
             candidates.append((MeetingKind.APPRAISAL, day, None, None))
         for kind, day, group_id, only in candidates:
-            if day > today or not exists(day):
+            if day > plan_until or not exists(day):
+                continue
+            if day > today:
+                make(kind, day, [], group_id, status=MeetingStatus.PLANNED)
                 continue
             factor = 0.92 if kind == MeetingKind.GROUP else 1.0
             if rng.random() >= hold * factor:
@@ -309,10 +356,6 @@ def _plan_branch(branch, members, group_ids, terms, rng, start, today, pending):
             expected = on_list(day, group_id, only)
             if expected:
                 make(kind, day, expected, group_id)
-    # Next month's theme day, planned.
-    upcoming = _day_in(today.replace(day=1) + datetime.timedelta(days=32), theme_dom)
-    if exists(upcoming):
-        make(MeetingKind.THEME_DAY, upcoming, [], status=MeetingStatus.PLANNED)
     return excusal
 
 
@@ -346,7 +389,9 @@ def _flush(pending, rng: random.Random, today: datetime.date, seed: MeetingSeed)
             if made_up:
                 when = day + datetime.timedelta(days=rng.randint(1, 14))
                 if when <= today:
-                    make_ups[meeting.pk, person.pk] = (made_up, when, meeting.topic)
+                    # Delivered home by the chair; studied with the one who minuted.
+                    by = meeting.host if made_up == MakeUpKind.HOME_DELIVERY else meeting.recorder
+                    make_ups[meeting.pk, person.pk] = (made_up, when, meeting.topic, by)
     _write_lines(lines, make_ups, seed)
 
 
@@ -382,13 +427,13 @@ def _write_lines(lines, make_ups, seed: MeetingSeed) -> None:
     for pk, meeting_id, member_id in found.iterator(chunk_size=BATCH):
         wanted = make_ups.get((meeting_id, member_id))
         if wanted is not None:
-            kind, when, topic = wanted
+            kind, when, topic, by = wanted
             rows.append(
                 MakeUp(
                     attendance_id=pk,
                     kind=kind,
                     made_up_on=when,
-                    delivered_by="支部书记" if kind == MakeUpKind.HOME_DELIVERY else "党小组长",
+                    delivered_by=by,
                     material=f"“{topic}”学习材料",
                 )
             )

@@ -225,6 +225,8 @@ class MakeUpForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.attendance = attendance
         self.initial.setdefault("made_up_on", timezone.localdate())
+        # What is made up is usually the meeting's own subject.
+        self.initial.setdefault("material", attendance.meeting.topic)
 
     def clean_made_up_on(self):
         day = self.cleaned_data["made_up_on"]

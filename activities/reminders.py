@@ -71,6 +71,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import audit
+from accounts.formats import month_day
 from accounts.models import AuditAction
 from branches.access import Role
 from branches.models import Branch, Organization, StaffRole
@@ -126,10 +127,6 @@ def week_key(day: datetime.date) -> str:
 
 def month_key(day: datetime.date) -> str:
     return f"{day.year}-{day.month:02d}"
-
-
-def short_day(day: datetime.date) -> str:
-    return _("%(month)d/%(day)d") % {"month": day.month, "day": day.day}
 
 
 @functools.cache
@@ -228,9 +225,9 @@ class Context:
         return Q(**{f"{field_name}__in": self.branch_ids}) if self.branch_ids else Q()
 
 
-def _meeting_title(meeting: Meeting) -> str:
+def _meeting_title(meeting: Meeting, today: datetime.date) -> str:
     return _("%(day)s %(branch)s %(kind)s: %(topic)s") % {
-        "day": short_day(meeting.day),
+        "day": month_day(meeting.day, today),
         "branch": meeting.branch.name,
         "kind": meeting.get_kind_display(),
         "topic": meeting.topic,
@@ -257,7 +254,7 @@ def due_meetings(ctx: Context) -> list[Due]:
                 f"meeting:{m.pk}",
                 day_key(m.planned_on),
                 m.branch.organization.path,
-                _("Coming up: %(meeting)s") % {"meeting": _meeting_title(m)},
+                _("Coming up: %(meeting)s") % {"meeting": _meeting_title(m, ctx.today)},
                 body,
                 _link("activities:meeting_detail", pk=m.pk),
                 m.planned_on,
@@ -304,7 +301,7 @@ def due_meeting_notices(ctx: Context) -> list[Due]:
         text = _("%(branch)s holds a %(kind)s on %(day)s %(time)s at %(place)s. Please attend.") % {
             "branch": m.branch.name,
             "kind": m.get_kind_display(),
-            "day": short_day(m.planned_on),
+            "day": month_day(m.planned_on, ctx.today),
             "time": when,
             "place": m.place or _("the usual place"),
         }
@@ -348,7 +345,7 @@ def due_attendance(ctx: Context) -> list[Due]:
             week_key(ctx.today),
             m.branch.organization.path,
             _("Attendance not recorded: %(meeting)s (%(days)d days ago)")
-            % {"meeting": _meeting_title(m), "days": (ctx.today - m.day).days},
+            % {"meeting": _meeting_title(m, ctx.today), "days": (ctx.today - m.day).days},
             _("Record who attended, or cancel the meeting if it did not take place."),
             _link("activities:meeting_record", pk=m.pk),
             m.day,
@@ -391,7 +388,7 @@ def due_cadence(ctx: Context) -> list[Due]:
                             "kind": MeetingKind(kind).label,
                             "period": cell.span.label,
                             "n": cell.required - cell.counted,
-                            "end": short_day(cell.span.end),
+                            "end": month_day(cell.span.end, ctx.today),
                         },
                         _("Held %(held)d, required %(required)d.")
                         % {"held": cell.counted, "required": cell.required},
@@ -495,7 +492,7 @@ def due_care_visits(ctx: Context) -> list[Due]:
                     week_key(ctx.today),
                     member.community.path,
                     _("Please visit %(name)s this week (the visit was due on %(day)s).")
-                    % {"name": member.name, "day": short_day(need.due_on)},
+                    % {"name": member.name, "day": month_day(need.due_on, ctx.today)},
                     due_on=need.due_on,
                     members=carer_members,
                 )
@@ -524,7 +521,11 @@ def due_follow_ups(ctx: Context) -> list[Due]:
                 week_key(ctx.today),
                 member.community.path,
                 _("Follow-up for %(name)s past due (due %(day)s, responsible: %(owner)s)")
-                % {"name": member.name, "day": short_day(item.due_on), "owner": item.owner_name},
+                % {
+                    "name": member.name,
+                    "day": month_day(item.due_on, ctx.today),
+                    "owner": item.owner_name,
+                },
                 "",
                 _link("care:follow_up_edit", pk=item.pk),
                 item.due_on,
@@ -578,7 +579,7 @@ def due_greetings(ctx: Context) -> list[Due]:
                         on,
                         _("%(day)s: %(name)s turns %(age)d")
                         % {
-                            "day": short_day(on),
+                            "day": month_day(on, ctx.today),
                             "name": member.name,
                             "age": year - member.birth_date.year,
                         },
@@ -596,7 +597,11 @@ def due_greetings(ctx: Context) -> list[Due]:
                                 "%(day)s: %(name)s's political birthday, "
                                 "%(years)d years in the party"
                             )
-                            % {"day": short_day(on), "name": member.name, "years": years},
+                            % {
+                                "day": month_day(on, ctx.today),
+                                "name": member.name,
+                                "years": years,
+                            },
                         )
                     )
         for occasion, on, title in occasions:
@@ -634,7 +639,11 @@ def due_terms(ctx: Context) -> list[Due]:
     )
     dues = []
     for term in terms:
-        params = {"branch": term.branch.name, "n": term.number, "day": term.ends_on.isoformat()}
+        params = {
+            "branch": term.branch.name,
+            "n": term.number,
+            "day": month_day(term.ends_on, ctx.today),
+        }
         if term.ends_on >= ctx.today:
             title = _("%(branch)s: term %(n)d ends on %(day)s, prepare the election") % params
         else:
@@ -680,7 +689,7 @@ def due_registrations(ctx: Context) -> list[Due]:
             % {
                 "name": reg.member.name,
                 "community": reg.community.name,
-                "day": short_day(reg.reported_on),
+                "day": month_day(reg.reported_on, ctx.today),
             },
             "",
             _link("members:registration_list"),
@@ -967,7 +976,7 @@ def build_digests(*, now: datetime.datetime | None = None, secretaries=None) -> 
         token = uuid.uuid4()
         secretaries = secretaries or Secretaries.load()
         with translation.override(settings.LANGUAGE_CODE):
-            title = _("Reminders for %(day)s") % {"day": short_day(today)}
+            title = _("Reminders for %(day)s") % {"day": month_day(today, today)}
         Reminder.objects.bulk_create(
             [
                 Reminder(

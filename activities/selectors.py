@@ -96,7 +96,7 @@ def expected_members(
         members = members.filter(home_branch_id=branch_id, party_group_id=party_group_id)
     else:
         members = members.filter(home_branch_id=branch_id)
-    rows = members.order_by("party_group__name", "name", "pk").values_list(
+    rows = members.order_by("party_group__number", "name", "pk").values_list(
         "pk", "name", "party_group__name", "health", "full_member_on"
     )
     return [
@@ -110,7 +110,7 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
     computed now (one more query)."""
     attendances = meeting.attendances.select_related(
         "member", "member__party_group", "make_up"
-    ).order_by("member__party_group__name", "member__name", "member_id")
+    ).order_by("member__party_group__number", "member__name", "member_id")
     rows = [
         RosterRow(
             member_id=a.member_id,
@@ -603,7 +603,7 @@ def attendance_report(branch: Branch, span: Span) -> AttendanceReport:
     rows = (
         base.values("member_id", "member__name", "member__party_group__name", "member__health")
         .annotate(**tally_annotations())
-        .order_by("member__party_group__name", "member__name", "member_id")
+        .order_by("member__party_group__number", "member__name", "member_id")
     )
     lines = [
         MemberLine(
@@ -700,7 +700,7 @@ def ledger(branch: Branch, year: int) -> Ledger:
             meeting__branch=branch, meeting__status=MeetingStatus.HELD, meeting__held_on__year=year
         )
         .select_related("member", "member__party_group", "make_up")
-        .order_by("meeting_id", "member__party_group__name", "member__name", "member_id")
+        .order_by("meeting_id", "member__party_group__number", "member__name", "member_id")
     )
     for attendance in attendances:
         if attendance.meeting_id in entries:

@@ -220,7 +220,7 @@ def seed_structure(*, rng: random.Random, size: str, today: datetime.date) -> St
     for branch in branches:
         count = 2 if branch.kind == BranchKind.FUNCTIONAL else rng.randint(2, 4)
         for g in range(count):
-            groups.append(PartyGroup(branch=branch, name=f"第{'一二三四'[g]}党小组"))
+            groups.append(PartyGroup(branch=branch, number=g + 1, name=f"第{'一二三四'[g]}党小组"))
     PartyGroup.objects.bulk_create(groups, batch_size=5000)
     structure.groups = groups
 

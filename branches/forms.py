@@ -76,13 +76,31 @@ class BranchForm(PortalForm):
 
 
 class PartyGroupForm(PortalForm):
+    # Blank: the ordinal the name spells (第三党小组: 3) or the next free number.
+    number = forms.IntegerField(
+        label=_("Group number"),
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text=_("Groups are listed in this order. Leave empty to take it from the name."),
+    )
+
     class Meta:
         model = PartyGroup
-        fields = ["name", "area"]
+        fields = ["name", "number", "area"]
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
         self.branch = branch
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        clash = PartyGroup.objects.filter(branch=self.branch, number=number).exclude(
+            pk=self.instance.pk
+        )
+        if number is not None and clash.exists():
+            raise forms.ValidationError(_("This branch already has a party group of that number."))
+        return number
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -4,6 +4,7 @@ import datetime
 import time
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import VIEW_STRUCTURE, Role, ScopedQuerySet, scope_for
+from .numbering import ordinal_in
 
 
 class Level(models.TextChoices):
@@ -268,6 +270,8 @@ class PartyGroup(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="groups"
     )
+    # Groups are listed by number: names sort 第一, 第三, 第二 by code point.
+    number = models.PositiveIntegerField(_("group number"), validators=[MinValueValidator(1)])
     name = models.CharField(_("name"), max_length=60)
     area = models.CharField(_("area covered"), max_length=120, blank=True)
 
@@ -276,13 +280,30 @@ class PartyGroup(models.Model):
     class Meta:
         verbose_name = _("party group")
         verbose_name_plural = _("party groups")
-        ordering = ["branch", "name"]
+        ordering = ["branch", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["branch", "name"], name="party_group_unique_name")
+            models.UniqueConstraint(fields=["branch", "name"], name="party_group_unique_name"),
+            models.UniqueConstraint(fields=["branch", "number"], name="party_group_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="party_group_number_positive"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.number is None:
+            self.number = self.free_number(self.branch_id, self.name)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def free_number(cls, branch_id: int, name: str = "") -> int:
+        """The ordinal the name spells (第二党小组: 2) when the branch has it free, else one
+        past the branch's highest number."""
+        taken = set(cls.objects.filter(branch_id=branch_id).values_list("number", flat=True))
+        wanted = ordinal_in(name)
+        if wanted and wanted not in taken:
+            return wanted
+        return max(taken, default=0) + 1
 
 
 # The node each role covers: an organisation subtree, one branch or one original unit.

@@ -19,6 +19,7 @@ from accounts.crypto import EncryptedCharField, KeyedHashField, KeyedHashModel
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
+from .collation import PINYIN_COLLATION
 from .validators import normalize_id_number, validate_id_number, validate_phone
 
 
@@ -115,7 +116,10 @@ class MemberQuerySet(ScopedQuerySet):
 
 
 class Member(KeyedHashModel):
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
+    # Lists sort by pinyin (阿 陈 李 欧阳 王 张 赵); see members.collation.
+    name = models.CharField(
+        pgettext_lazy("person", "name"), max_length=40, db_collation=PINYIN_COLLATION
+    )
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)

@@ -263,7 +263,7 @@ def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> B
     leaders = list(
         GroupLeader.objects.filter(group__branch=branch, ends_on__isnull=True)
         .select_related("group", "member")
-        .order_by("group__name")
+        .order_by("group__number")
     )
     return BranchStructure(
         counts["members"], counts["full"], term, positions, warnings, group_leaders=leaders

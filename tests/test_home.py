@@ -84,3 +84,16 @@ def test_every_role_is_spared_the_no_role_line_and_only_a_roleless_account_gets_
     for key in cast.users:
         page = client_for(key).get("/").content.decode()
         assert (NO_ROLE_LINE in page) is (key == "outsider"), key
+
+
+def test_next_meetings_show_their_day_as_month_and_day_with_the_year_only_if_not_this_one(
+    cast, client_for
+):
+    today = timezone.localdate()
+    soon = _plan(cast.branch_a, 2, "学习").planned_on
+    late = _plan(cast.branch_a, -today.timetuple().tm_yday - 1, "去年的会").planned_on
+    page = client_for("branch_secretary").get("/").content.decode()
+    shown = f"{soon.month}月{soon.day}日"
+    assert (shown if soon.year == today.year else f"{soon.year}年{shown}") in page
+    assert soon.isoformat() not in page
+    assert f"{late.year}年{late.month}月{late.day}日" in page

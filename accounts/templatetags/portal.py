@@ -2,6 +2,8 @@
 
 from django import template
 
+from accounts import formats
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def query_replace(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter(expects_localtime=True)
+def month_day(value):
+    """{{ day|month_day }}: 4月25日, or 2023年4月25日 when not this year."""
+    return formats.month_day(value or None)

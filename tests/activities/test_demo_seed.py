@@ -2,6 +2,7 @@
 
 import datetime
 import random
+from collections import defaultdict
 
 import pytest
 from django.db.models import F, Q
@@ -91,3 +92,35 @@ def test_some_members_are_often_away(seeded):
     shares = [row["missed"] / row["n"] for row in rates]
     assert sum(1 for s in shares if s > 0.15) >= 3
     assert sum(1 for s in shares if s < 0.1) > len(shares) / 2
+
+
+@pytest.mark.django_db
+def test_minutes_describe_their_own_meetings_topic(seeded):
+    held = Meeting.objects.filter(status=MeetingStatus.HELD).values_list("topic", "minutes")
+    assert held.exists()
+    assert [(t, m) for t, m in held if f"“{t}”" not in m] == []
+
+
+@pytest.mark.django_db
+def test_hosts_recorders_and_deliverers_are_members_of_the_branch_by_name(seeded):
+    from members.models import Member
+
+    names = defaultdict(set)
+    for branch_id, name in Member.objects.values_list("home_branch_id", "name"):
+        names[branch_id].add(name)
+    meetings = Meeting.objects.exclude(status=MeetingStatus.CANCELLED)
+    wrong = [
+        (branch_id, host, recorder)
+        for branch_id, host, recorder in meetings.values_list("branch_id", "host", "recorder")
+        if host not in names[branch_id] or recorder not in names[branch_id]
+    ]
+    assert wrong == []
+    assert meetings.exclude(host=F("recorder")).count() > 0.95 * meetings.count()
+    assert all(
+        f"{host}主持，{recorder}记录" in minutes
+        for host, recorder, minutes in meetings.filter(status=MeetingStatus.HELD).values_list(
+            "host", "recorder", "minutes"
+        )
+    )
+    by = MakeUp.objects.values_list("attendance__meeting__branch_id", "delivered_by")
+    assert by.exists() and all(name in names[branch_id] for branch_id, name in by)

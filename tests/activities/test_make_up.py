@@ -98,6 +98,19 @@ def test_the_form_offers_home_delivery_for_a_bedridden_member(roster, client_for
     assert 'value="home_delivery" selected' in html or 'value="home_delivery" checked' in html
 
 
+def test_the_form_starts_with_the_meetings_topic_as_what_is_made_up(roster, client_for):
+    meeting = meeting_with_gaps(roster)
+    line = meeting.attendances.get(member=roster.members[0])
+    url = reverse("activities:makeup_create", args=[line.pk])
+    client = client_for("community_secretary")
+    form = client.get(url).context["form"]
+    assert form["material"].value() == "学习贯彻党的二十届四中全会精神"
+    # Kept as the secretary submits it, empty included (the form then says it is needed).
+    page = client.post(url, {**DETAILS, "material": ""})
+    assert page.context["form"]["material"].value() == ""
+    assert not MakeUp.objects.exists()
+
+
 def test_the_meeting_page_links_each_gap_to_its_make_up_form(roster, client_for):
     meeting = meeting_with_gaps(roster)
     html = (
