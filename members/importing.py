@@ -67,6 +67,36 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 IGNORED_HEADERS = {"序号", "编号", "备注", "年龄"}
 REQUIRED = ("name", "id_number")
+# A column the workbook does not carry leaves the member's value as it is. A column it
+# carries with an empty cell clears these (column -> Member attname -> cleared value):
+CLEARED_BY_EMPTY_CELL: dict[str, dict] = {
+    "ethnicity": {"ethnicity": ""},
+    "phone": {"phone": ""},
+    "address": {"address": ""},
+    "original_unit": {"original_unit_id": None},
+    "former_post": {"former_post": ""},
+    "rank": {"rank": ""},
+    "retired_on": {"retired_on": None},
+    "joined_party_on": {"joined_party_on": None},
+    "full_member_on": {"full_member_on": None},
+    "skills": {"skills": ""},
+    "mobility": {"mobility_impaired": False},
+    "party_group": {"party_group_id": None},
+}
+# ...while an empty cell in these keeps the value: the portal always holds one (taken from
+# the ID number, or a default that would be wrong to impose on a bedridden member), and a
+# member leaves a branch through the registration pages, not by a blank cell.
+KEPT_WHEN_EMPTY = (
+    "gender",
+    "birth_date",
+    "retirement_type",
+    "relation",
+    "health",
+    "living",
+    "branch",
+    "reported_on",
+)
+FROM_ID_NUMBER = ("gender", "birth_date")
 HEADER_LOOKUP = {
     re.sub(r"\s+", "", unicodedata.normalize("NFKC", variant)): name
     for name, variants in HEADERS.items()
@@ -142,10 +172,18 @@ class RowPlan:
     fields: dict  # Member attnames -> values read from the file (non-empty cells only)
     member_id: int | None = None  # an existing member of this community (same ID number)
     changed: dict = field(default_factory=dict)  # for an existing member: what differs
+    # Attnames an empty cell (in a column the file carries) clears on an existing member.
+    clears: dict = field(default_factory=dict)
     new_unit_name: str = ""  # an original unit to create on import
     branch_id: int | None = None
     party_group_id: int | None = None
+    group_given: bool = False  # the file has a 党小组 column (an empty cell leaves the group)
     reported_on: datetime.date | None = None
+
+    @property
+    def cleared(self) -> list[str]:
+        """The changes that empty a value."""
+        return [key for key in self.changed if key in self.clears]
 
     @property
     def action(self) -> str:
@@ -187,6 +225,21 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    @property
+    def absent_columns(self) -> list[str]:
+        """The optional columns the file does not carry (their values stay as they are);
+        gender and birth date always follow the ID number."""
+        return [
+            HEADERS[name][0]
+            for name in HEADERS
+            if name not in self.columns and name not in (*REQUIRED, *FROM_ID_NUMBER)
+        ]
+
+    @property
+    def kept_when_empty(self) -> list[str]:
+        """The file's columns whose empty cells keep the member's value."""
+        return [self.columns[name] for name in KEPT_WHEN_EMPTY if name in self.columns]
 
 
 # --- cell values -------------------------------------------------------------------------
@@ -652,6 +705,9 @@ class _RowChecker:
                 self.error(excel_row, "mobility", _("write 是 or 否."))
 
         row = RowPlan(excel_row=excel_row, name=name, fields=fields)
+        for column, cleared in CLEARED_BY_EMPTY_CELL.items():
+            if column in values and _blank(values[column]):
+                row.clears.update({k: v for k, v in cleared.items() if k not in fields})
         unit_name = clean_text(values.get("original_unit"))
         if unit_name:
             if len(unit_name) > 120:
@@ -690,6 +746,7 @@ class _RowChecker:
     def _placement(self, row, excel_row, values):
         branch_text = clean_text(values.get("branch"))
         group_text = clean_text(values.get("party_group"))
+        row.group_given = "party_group" in values
         branch = None
         if branch_text:
             branch = self.branches.get(branch_text)
@@ -727,7 +784,7 @@ class _RowChecker:
                 )
                 return
             row.party_group_id = group_id
-        row.fields["party_group_id"] = row.party_group_id
+            row.fields["party_group_id"] = group_id
 
     def resolve(self, rows: list[RowPlan]):
         """Match a chunk of rows with existing members by ID number: update those of this
@@ -736,7 +793,10 @@ class _RowChecker:
             return
         # The ID number is stored encrypted: match on its keyed hash, and leave the
         # number itself out of the comparison (an equal hash is the same number).
-        attnames = sorted({key for row in rows for key in row.fields} - {"id_number"})
+        attnames = sorted(
+            {key for row in rows for key in (*row.fields, *row.clears)} - {"id_number"}
+            | {"home_branch_id", "party_group_id"}
+        )
         hashes = {row.excel_row: id_number_hash(row.fields["id_number"]) for row in rows}
         existing = {
             values["id_number_hash"]: values
@@ -761,9 +821,14 @@ class _RowChecker:
                 )
                 continue
             row.member_id = found["pk"]
+            if row.branch_id and not row.group_given and found["home_branch_id"] != row.branch_id:
+                # No 党小组 column: the member keeps their group, unless they move to
+                # another branch (a group belongs to its branch).
+                row.clears["party_group_id"] = None
+            wanted = {**row.clears, **row.fields}
             row.changed = {
                 key: value
-                for key, value in row.fields.items()
+                for key, value in wanted.items()
                 if key != "id_number" and found.get(key) != value
             }
             if row.new_unit_name:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -116,26 +117,34 @@ def _progress(run):
     return report
 
 
+def _field_label(attname) -> str:
+    return str(Member._meta.get_field(attname.removesuffix("_id")).verbose_name)
+
+
+def _change_labels(row) -> list[str]:
+    cleared = row.cleared
+    return sorted(
+        _("%(field)s (cleared)") % {"field": _field_label(key)}
+        if key in cleared
+        else _field_label(key)
+        for key in row.changed
+    )
+
+
 def _report(plan) -> dict:
     def preview(action):
         rows = [r for r in plan.rows if r.action == action][:PREVIEW_ROWS]
-        return [
-            {
-                "row": r.excel_row,
-                "name": r.name,
-                "changed": sorted(
-                    str(Member._meta.get_field(k.removesuffix("_id")).verbose_name)
-                    for k in r.changed
-                ),
-            }
-            for r in rows
-        ]
+        return [{"row": r.excel_row, "name": r.name, "changed": _change_labels(r)} for r in rows]
 
+    cleared = Counter(_field_label(key) for row in plan.rows for key in row.cleared)
     return {
         "sheet": plan.sheet,
         "header_row": plan.header_row,
         "columns": list(plan.columns.values()),
         "ignored_columns": plan.ignored_columns,
+        "absent_columns": plan.absent_columns,
+        "kept_when_empty": plan.kept_when_empty,
+        "cleared": [{"field": label, "count": n} for label, n in sorted(cleared.items())],
         "new_units": sorted(plan.new_units),
         "errors": [str(e) for e in plan.errors[:REPORT_ERRORS]],
         "create": preview("create"),

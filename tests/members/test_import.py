@@ -3,6 +3,7 @@ all-or-nothing writes. Error messages are checked in Chinese (the site's languag
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -339,3 +340,174 @@ def test_a_file_with_too_many_rows_is_refused(cast, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 3)
     message = file_error(workbook([person(n) for n in range(1, 5)]), cast)
     assert "超过 3 行" in message
+
+
+# --- a re-import changes only what the workbook carries ------------------------------------
+
+# Every column the template names, with a value unlike the portal's defaults.
+FULL_HEADER = [
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "身份证号",
+    "联系电话",
+    "家庭住址",
+    "原工作单位",
+    "原职务",
+    "职级",
+    "离退休类别",
+    "离退休时间",
+    "入党时间",
+    "转正时间",
+    "组织关系所在",
+    "健康状况",
+    "行动不便",
+    "居住情况",
+    "特长",
+    "所在支部",
+    "党小组",
+    "报到时间",
+]
+# column -> (the member's attribute an empty cell clears, its cleared value, its label in
+# the preview); None:
+# an empty cell keeps the value (it follows the ID number, or the portal always holds one).
+OPTIONAL_COLUMNS = {
+    "性别": None,
+    "民族": ("ethnicity", "", "民族"),
+    "出生日期": None,
+    "联系电话": ("phone", "", "电话"),
+    "家庭住址": ("address", "", "家庭住址"),
+    "原工作单位": ("original_unit_id", None, "原单位"),
+    "原职务": ("former_post", "", "原职务"),
+    "职级": ("rank", "", "职级"),
+    "离退休类别": None,
+    "离退休时间": ("retired_on", None, "离退休时间"),
+    "入党时间": ("joined_party_on", None, "入党时间"),
+    "转正时间": ("full_member_on", None, "转正时间"),
+    "组织关系所在": None,
+    "健康状况": None,
+    "行动不便": ("mobility_impaired", False, "行动不便"),
+    "居住情况": None,
+    "特长": ("skills", "", "特长爱好"),
+    "所在支部": None,
+    "党小组": ("party_group_id", None, "党小组"),
+    "报到时间": None,
+}
+KEPT = "以下列的空白单元格不会清除已有信息："
+ABSENT = "工作簿没有以下列，这些信息保持不变："
+
+
+def full_row(cast):
+    born = datetime.date(1950, 3, 5)
+    return {
+        "姓名": "导入钱秀英",
+        "性别": "女",
+        "民族": "回族",
+        "出生日期": "1950-03-05",
+        "身份证号": make_id_number("319901", born, 41, male=False),
+        "联系电话": "13912345678",
+        "家庭住址": "翠园路1号",
+        "原工作单位": cast.unit_a.name,
+        "原职务": "科长",
+        "职级": "正科级",
+        "离退休类别": "离休",
+        "离退休时间": "2010-03-01",
+        "入党时间": "1972-07-01",
+        "转正时间": "1973-07-01",
+        "组织关系所在": cast.branch_a.name,
+        "健康状况": "卧床",
+        "行动不便": "是",
+        "居住情况": "独居",
+        "特长": "书法",
+        "所在支部": cast.branch_a.name,
+        "党小组": cast.group_a.name,
+        "报到时间": "2020-05-01",
+    }
+
+
+def member_state(member):
+    member.refresh_from_db()
+    registration = member.registrations.get()
+    values = {
+        f.attname: getattr(member, f.attname)
+        for f in Member._meta.concrete_fields
+        if f.attname not in {"updated_at", "id_number_hash", "health_hash"}
+    }
+    values["registration"] = (
+        registration.branch_id,
+        registration.party_group_id,
+        registration.reported_on,
+    )
+    return values
+
+
+@pytest.fixture
+def imported(cast, settings, tmp_path):
+    """导入钱秀英, imported once with every column filled."""
+    settings.MEMBER_IMPORT_DIR = str(tmp_path)
+    do_import(workbook([full_row(cast)], header=FULL_HEADER), cast)
+    return Member.objects.get(name="导入钱秀英")
+
+
+def web_reimport(cast, client_for, data):
+    """Upload and check through the pages; the preview's text, then confirm."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from members.models import ImportRun
+
+    client = client_for("community_secretary")
+    client.post(
+        reverse("members:import_upload"),
+        {"community": cast.community_a.pk, "file": SimpleUploadedFile("花名册.xlsx", data)},
+    )
+    run = ImportRun.objects.latest("created_at")
+    preview = client.post(
+        reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    run.refresh_from_db()
+    assert run.state == "done", run.report
+    return preview
+
+
+def note(preview, lead):
+    """The preview's sentence that starts with `lead` (its columns)."""
+    return preview.split(lead, 1)[1].split("<", 1)[0]
+
+
+@pytest.mark.parametrize("column", list(OPTIONAL_COLUMNS))
+def test_a_column_the_workbook_lacks_leaves_the_members_value(column, cast, imported, client_for):
+    before = member_state(imported)
+    header = [h for h in FULL_HEADER if h != column]
+    preview = web_reimport(cast, client_for, workbook([full_row(cast)], header=header))
+    assert member_state(imported) == before
+    assert "所有行均正确：将新增 0 人，更新 0 人，1 人无变化。" in preview
+    if column not in ("性别", "出生日期"):  # these two always follow the ID number
+        assert note(preview, ABSENT).rstrip("。").split("、") == [column]
+
+
+@pytest.mark.parametrize("column", list(OPTIONAL_COLUMNS))
+def test_an_empty_cell_in_a_column_the_workbook_carries_clears_the_value(
+    column, cast, imported, client_for
+):
+    before = member_state(imported)
+    row = dict(full_row(cast), **{column: ""})
+    preview = web_reimport(cast, client_for, workbook([row], header=FULL_HEADER))
+    after = member_state(imported)
+    cleared = OPTIONAL_COLUMNS[column]
+    if cleared is None:
+        assert after == before
+        assert "更新 0 人，1 人无变化" in preview
+        assert column in note(preview, KEPT).rstrip("。").split("、")
+        return
+    attname, empty, label = cleared
+    expected = dict(before, **{attname: empty})
+    if attname == "party_group_id":  # the registration's group goes with the member's
+        expected["registration"] = (cast.branch_a.pk, None, before["registration"][2])
+    assert after == expected
+    assert before[attname] != after[attname]
+    assert "将新增 0 人，更新 1 人，0 人无变化" in preview
+    assert f"<td>{label}（清空）</td>" in preview
+    assert re.search(f"空白单元格将清空以下信息：</strong>\\s*{label} 1 人", preview)
