@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import time
 import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +40,13 @@ HEADER_SCAN_ROWS = 10
 CHUNK = 500
 MAX_ROWS = 20_000
 MAX_ERRORS_KEPT = 1000
+# Bounds on reading, blank rows included: a small upload can unpack to millions of empty
+# rows. The read stops with an error at the first bound it meets.
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows in all sheets together
+MAX_ROW_CELLS = 16_384  # Excel's own column limit
+MAX_BOOK_CELLS = 2_000_000
+MAX_UNPACKED_BYTES = 64 * 2**20
+READ_SECONDS = 25  # settings.MEMBER_IMPORT_READ_SECONDS; below the web worker's timeout
 
 # Field -> the headers communities use for it (compared after normalising: NFKC, no
 # spaces, no "*" required marks, no bracketed hints such as "(年-月-日)").
@@ -336,6 +345,94 @@ def open_workbook(source):
         ) from error
 
 
+def read_seconds() -> int:
+    return getattr(settings, "MEMBER_IMPORT_READ_SECONDS", READ_SECONDS)
+
+
+def _too_long():
+    return ImportFileError(
+        _(
+            "Reading the workbook took more than %(seconds)d seconds and was stopped: split "
+            "the roster into smaller files (e.g. one per branch)."
+        )
+        % {"seconds": read_seconds()}
+    )
+
+
+def _too_many_rows():
+    return ImportFileError(
+        _(
+            "The workbook has more than %(max)d rows (blank rows count too); reading stopped. "
+            "Delete the empty rows below the table, or split the roster into smaller files."
+        )
+        % {"max": MAX_SHEET_ROWS}
+    )
+
+
+class _Deadline:
+    def __init__(self):
+        self.at = time.monotonic() + read_seconds()
+
+    def check(self):
+        if time.monotonic() > self.at:
+            raise _too_long()
+
+
+# An opening <row> or <c> tag, with or without a namespace prefix.
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+
+
+def _scan(source, deadline: _Deadline):
+    """Count the rows and cells of every part before openpyxl parses anything: openpyxl
+    reads a sheet without a <dimension> to its very end just to open it, and builds a
+    whole row in memory before giving it out. Streams the unpacked XML in small pieces;
+    raises ImportFileError at the first bound passed. (Counting every tag that looks like
+    a row or a cell can only overcount.)"""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # open_workbook says what is wrong with it
+    rows = cells = row_cells = 0
+    with archive:
+        # zipfile never unpacks more than a member's recorded size.
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise ImportFileError(
+                _(
+                    "The workbook unpacks to more than %(mb)d MB, more than a roster needs: "
+                    "delete the empty rows and pictures, or split it into smaller files."
+                )
+                % {"mb": MAX_UNPACKED_BYTES // 2**20}
+            )
+        for info in archive.infolist():
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(2**16):
+                    deadline.check()
+                    data = tail + chunk
+                    cut = data.rfind(b"<")  # a tag may go on in the next piece
+                    data, tail = (data, b"") if cut < 0 else (data[:cut], data[cut:])
+                    for match in _ROW_OR_CELL.finditer(data):
+                        if match.group(1) == b"row":
+                            rows += 1
+                            row_cells = 0
+                            if rows > MAX_SHEET_ROWS:
+                                raise _too_many_rows()
+                        else:
+                            cells += 1
+                            row_cells += 1
+                            if row_cells > MAX_ROW_CELLS or cells > MAX_BOOK_CELLS:
+                                raise ImportFileError(
+                                    _(
+                                        "The workbook has more cells than a roster can "
+                                        "have (at most %(max)d columns per row and %(total)d "
+                                        "cells in all); reading stopped."
+                                    )
+                                    % {"max": MAX_ROW_CELLS, "total": MAX_BOOK_CELLS}
+                                )
+    if hasattr(source, "seek"):
+        source.seek(0)
+
+
 def _header_score(values) -> tuple[int, dict, list]:
     mapping: dict[str, list[int]] = {}
     ignored = []
@@ -376,9 +473,13 @@ def read_plan(
     if isinstance(source, str | os.PathLike):
         source = opened = open(source, "rb")  # noqa: SIM115 (closed below)
     try:
+        deadline = _Deadline()
+        _scan(source, deadline)
         workbook = open_workbook(source)
         try:
-            return _read(workbook, community=community, progress=progress, today=today)
+            return _read(
+                workbook, community=community, progress=progress, today=today, deadline=deadline
+            )
         finally:
             workbook.close()
     finally:
@@ -386,12 +487,12 @@ def read_plan(
             opened.close()
 
 
-def _read(workbook, *, community, progress, today) -> ImportPlan:
+def _read(workbook, *, community, progress, today, deadline) -> ImportPlan:
     district = Organization.objects.filter(
         path__in=community.ancestor_paths, level="district"
     ).first()
     plan = ImportPlan(community=community, district=district)
-    sheet, header_index, mapping, ignored, header_values = _find_header(workbook)
+    sheet, header_index, mapping, ignored, header_values = _find_header(workbook, deadline)
     plan.sheet = sheet.title
     plan.header_row = header_index + 1
     plan.ignored_columns = ignored
@@ -400,14 +501,18 @@ def _read(workbook, *, community, progress, today) -> ImportPlan:
     too_many = _(
         "The file has more than %(max)d rows: split it into smaller files (e.g. one per branch)."
     ) % {"max": MAX_ROWS}
-    if total > MAX_ROWS * 2:  # the sheet's recorded size; blank rows are allowed for
-        raise ImportFileError(too_many)
+    if total > MAX_SHEET_ROWS:  # the sheet's recorded size; blank rows are allowed for
+        raise _too_many_rows()
     checker = _RowChecker(plan, community=community, district=district, today=today)
     chunk: list[RowPlan] = []
     seen_rows = 0
     for excel_row, cells in enumerate(
         sheet.iter_rows(min_row=plan.header_row + 1, values_only=True), start=plan.header_row + 1
     ):
+        # openpyxl makes up the rows a sheet skips (<row r="1048576">): count them all.
+        if excel_row > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        deadline.check()
         values = {
             name: next(
                 (
@@ -457,12 +562,13 @@ def _is_footer(cells, values) -> bool:
     return bool(texts) and _blank(values.get("id_number")) and bool(FOOTER.match(nfkc(texts[0])))
 
 
-def _find_header(workbook):
+def _find_header(workbook, deadline):
     """The first sheet with a header row among its first rows: (sheet, row index,
     field -> column indexes, unknown headers, the header cells)."""
     best = None
     any_cells = False
     for sheet in workbook.worksheets:
+        deadline.check()
         for index, cells in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)):
             if any(not _blank(v) for v in cells):
                 any_cells = True

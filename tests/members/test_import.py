@@ -4,6 +4,8 @@ all-or-nothing writes. Error messages are checked in Chinese (the site's languag
 import datetime
 import io
 import re
+import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -511,3 +513,132 @@ def test_an_empty_cell_in_a_column_the_workbook_carries_clears_the_value(
     assert "将新增 0 人，更新 1 人，0 人无变化" in preview
     assert f"<td>{label}（清空）</td>" in preview
     assert re.search(f"空白单元格将清空以下信息：</strong>\\s*{label} 1 人", preview)
+
+
+# --- hostile workbooks: the read stops at a bound, quickly, with a Chinese error -----------
+
+SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>"
+)
+
+
+def hostile_workbook(body_pieces) -> bytes:
+    """A minimal .xlsx whose only sheet has no <dimension>: a header row and one member,
+    then `body_pieces` (bytes, streamed into the zip as they come)."""
+    ns = "http://schemas.openxmlformats.org"
+    parts = {
+        "[Content_Types].xml": (
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" '
+            f'xmlns:r="{ns}/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="花名册" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+    }
+    member = person(1)
+    header, first = (
+        "<row>"
+        + "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in values)
+        + "</row>"
+        for values in (("姓名", "身份证号"), (member["姓 名"], member["公民身份号码"]))
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(SHEET_START)
+            sheet.write(f"{header}{first}".encode())
+            for piece in body_pieces:
+                sheet.write(piece)
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def empty_rows(count):
+    piece = b"<row><c/></row>" * 10_000
+    return (piece for _ in range(count // 10_000))
+
+
+def refused_in(data, cast):
+    """The error and the seconds it took to refuse the file."""
+    started = time.monotonic()
+    message = file_error(data, cast)
+    return message, time.monotonic() - started
+
+
+def test_the_issues_ten_million_empty_rows_are_refused_in_a_moment(cast):
+    data = hostile_workbook(empty_rows(10_000_000))
+    assert len(data) < 400_000  # a small upload (296 KB in the issue)
+    message, seconds = refused_in(data, cast)
+    assert message == (
+        "工作簿解压后超过 64 MB，远超一份名册所需：请删除多余的空行和图片，或拆成几个较小的文件。"
+    )
+    assert seconds < 2
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        # Blank rows count: a million of them stay under the unpacked-size bound.
+        pytest.param(
+            lambda: empty_rows(1_000_000),
+            "工作簿超过 40000 行（空行也计算在内），已停止读取。请删除表格下方多余的空行，"
+            "或把名册拆成几个较小的文件。",
+            id="blank-rows",
+        ),
+        # One row far down: openpyxl makes up every row above it.
+        pytest.param(
+            lambda: [b'<row r="1000000"><c r="A1000000"/></row>'],
+            "工作簿超过 40000 行（空行也计算在内），已停止读取。请删除表格下方多余的空行，"
+            "或把名册拆成几个较小的文件。",
+            id="far-row",
+        ),
+        # One row of a hundred thousand cells (openpyxl builds a row whole in memory).
+        pytest.param(
+            lambda: [b"<row>" + b"<c/>" * 100_000 + b"</row>"],
+            "工作簿的单元格多于一份名册可能有的数量（每行最多 16384 列，"
+            "总共最多 2000000 个单元格），已停止读取。",
+            id="wide-row",
+        ),
+    ],
+)
+def test_reading_stops_at_the_row_and_cell_bounds(pieces, expected, cast):
+    message, seconds = refused_in(hostile_workbook(pieces()), cast)
+    assert message == expected
+    assert seconds < 2
+
+
+def test_reading_stops_at_the_time_bound(cast, settings):
+    settings.MEMBER_IMPORT_READ_SECONDS = 0
+    message = file_error(workbook([person(1)]), cast)
+    assert message == (
+        "读取工作簿超过 0 秒，已停止：请把名册拆成几个较小的文件（例如每个支部一个）。"
+    )
+
+
+def test_the_hostile_workbook_reads_as_a_roster_once_its_empty_rows_are_few(cast):
+    """The same construction with a few empty rows is a valid one-member roster, so the
+    refusals above come from the bounds, not from a broken file."""
+    plan = plan_for(hostile_workbook(empty_rows(10_000)), cast)
+    assert (plan.errors, plan.create_count) == ([], 1)
