@@ -11,12 +11,14 @@ lists the members to create and update, and every error by Excel row and column 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -404,7 +406,8 @@ def _scan(source, deadline: _Deadline):
                 % {"mb": MAX_UNPACKED_BYTES // 2**20}
             )
         for info in archive.infolist():
-            with archive.open(info) as part:
+            row_cells = 0
+            with _damaged_as_file_error(), archive.open(info) as part:
                 tail = b""
                 while chunk := part.read(2**16):
                     deadline.check()
@@ -431,6 +434,17 @@ def _scan(source, deadline: _Deadline):
                                 )
     if hasattr(source, "seek"):
         source.seek(0)
+
+
+@contextlib.contextmanager
+def _damaged_as_file_error():
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        # A bad checksum, a broken stream, an unknown compression, a password.
+        raise ImportFileError(
+            _("The workbook could not be read: it may be damaged. Save it again as .xlsx.")
+        ) from None
 
 
 def _header_score(values) -> tuple[int, dict, list]:

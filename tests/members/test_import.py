@@ -642,3 +642,14 @@ def test_the_hostile_workbook_reads_as_a_roster_once_its_empty_rows_are_few(cast
     refusals above come from the bounds, not from a broken file."""
     plan = plan_for(hostile_workbook(empty_rows(10_000)), cast)
     assert (plan.errors, plan.create_count) == ([], 1)
+
+
+def test_a_sheet_damaged_inside_the_zip_is_refused_as_damaged(cast):
+    data = bytearray(workbook([person(n) for n in range(1, 30)]))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    # The local header is 30 bytes, then the name and the extra field, then the data.
+    start = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra)
+    middle = start + sheet.compress_size // 2
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    assert file_error(bytes(data), cast) == "无法读取该工作簿，文件可能已损坏。请重新另存为 .xlsx。"
