@@ -653,3 +653,14 @@ def test_a_sheet_damaged_inside_the_zip_is_refused_as_damaged(cast):
     middle = start + sheet.compress_size // 2
     data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
     assert file_error(bytes(data), cast) == "无法读取该工作簿，文件可能已损坏。请重新另存为 .xlsx。"
+
+
+def test_the_command_says_what_a_reimport_keeps_and_clears(cast, imported, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    header = [h for h in FULL_HEADER if h != "联系电话"]
+    path.write_bytes(workbook([dict(full_row(cast), 党小组="")], header=header))
+    call_command("import_members", str(path), "--community", cast.community_a.code, "--dry-run")
+    out = capsys.readouterr().out
+    assert "0 new, 1 updated, 0 unchanged" in out
+    assert "not in the file, kept: 联系电话;" in out
+    assert "cleared by empty cells: party_group (1)" in out
