@@ -48,7 +48,7 @@ MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows in all sheets together
 MAX_ROW_CELLS = 16_384  # Excel's own column limit
 MAX_BOOK_CELLS = 2_000_000
 MAX_UNPACKED_BYTES = 64 * 2**20
-READ_SECONDS = 25  # settings.MEMBER_IMPORT_READ_SECONDS; below the web worker's timeout
+READ_SECONDS = 25  # settings.MEMBER_IMPORT_READ_SECONDS overrides it
 
 # Field -> the headers communities use for it (compared after normalising: NFKC, no
 # spaces, no "*" required marks, no bracketed hints such as "(年-月-日)").
