@@ -7,6 +7,11 @@ their usual variants in any order, normalises every cell (full-width digits and 
 dates in the usual spellings) and checks every row. Nothing is written here: the plan
 lists the members to create and update, and every error by Excel row and column header.
 `members.services.members_import` writes a plan without errors, all at once.
+
+Reading is bounded in rows (blank ones count), cells, unpacked size and seconds, checked
+on the raw XML before openpyxl parses anything: a small upload cannot hold a worker.
+A re-import changes only what the workbook carries: a column it lacks leaves the value,
+an empty cell in a column it has clears it (CLEARED_BY_EMPTY_CELL, KEPT_WHEN_EMPTY).
 """
 
 from __future__ import annotations
