@@ -7,18 +7,27 @@ their usual variants in any order, normalises every cell (full-width digits and 
 dates in the usual spellings) and checks every row. Nothing is written here: the plan
 lists the members to create and update, and every error by Excel row and column header.
 `members.services.members_import` writes a plan without errors, all at once.
+
+Reading is bounded in rows (blank ones count), cells, unpacked size and seconds, checked
+on the raw XML before openpyxl parses anything: a small upload cannot hold a worker.
+A re-import changes only what the workbook carries: a column it lacks leaves the value,
+an empty cell in a column it has clears it (CLEARED_BY_EMPTY_CELL, KEPT_WHEN_EMPTY).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
+import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +47,13 @@ HEADER_SCAN_ROWS = 10
 CHUNK = 500
 MAX_ROWS = 20_000
 MAX_ERRORS_KEPT = 1000
+# Bounds on reading, blank rows included: a small upload can unpack to millions of empty
+# rows. The read stops with an error at the first bound it meets.
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows in all sheets together
+MAX_ROW_CELLS = 16_384  # Excel's own column limit
+MAX_BOOK_CELLS = 2_000_000
+MAX_UNPACKED_BYTES = 64 * 2**20
+READ_SECONDS = 25  # settings.MEMBER_IMPORT_READ_SECONDS overrides it
 
 # Field -> the headers communities use for it (compared after normalising: NFKC, no
 # spaces, no "*" required marks, no bracketed hints such as "(年-月-日)").
@@ -67,6 +83,36 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 IGNORED_HEADERS = {"序号", "编号", "备注", "年龄"}
 REQUIRED = ("name", "id_number")
+# A column the workbook does not carry leaves the member's value as it is. A column it
+# carries with an empty cell clears these (column -> Member attname -> cleared value):
+CLEARED_BY_EMPTY_CELL: dict[str, dict] = {
+    "ethnicity": {"ethnicity": ""},
+    "phone": {"phone": ""},
+    "address": {"address": ""},
+    "original_unit": {"original_unit_id": None},
+    "former_post": {"former_post": ""},
+    "rank": {"rank": ""},
+    "retired_on": {"retired_on": None},
+    "joined_party_on": {"joined_party_on": None},
+    "full_member_on": {"full_member_on": None},
+    "skills": {"skills": ""},
+    "mobility": {"mobility_impaired": False},
+    "party_group": {"party_group_id": None},
+}
+# ...while an empty cell in these keeps the value: the portal always holds one (taken from
+# the ID number, or a default that would be wrong to impose on a bedridden member), and a
+# member leaves a branch through the registration pages, not by a blank cell.
+KEPT_WHEN_EMPTY = (
+    "gender",
+    "birth_date",
+    "retirement_type",
+    "relation",
+    "health",
+    "living",
+    "branch",
+    "reported_on",
+)
+FROM_ID_NUMBER = ("gender", "birth_date")
 HEADER_LOOKUP = {
     re.sub(r"\s+", "", unicodedata.normalize("NFKC", variant)): name
     for name, variants in HEADERS.items()
@@ -142,10 +188,18 @@ class RowPlan:
     fields: dict  # Member attnames -> values read from the file (non-empty cells only)
     member_id: int | None = None  # an existing member of this community (same ID number)
     changed: dict = field(default_factory=dict)  # for an existing member: what differs
+    # Attnames an empty cell (in a column the file carries) clears on an existing member.
+    clears: dict = field(default_factory=dict)
     new_unit_name: str = ""  # an original unit to create on import
     branch_id: int | None = None
     party_group_id: int | None = None
+    group_given: bool = False  # the file has a 党小组 column (an empty cell leaves the group)
     reported_on: datetime.date | None = None
+
+    @property
+    def cleared(self) -> list[str]:
+        """The changes that empty a value."""
+        return [key for key in self.changed if key in self.clears]
 
     @property
     def action(self) -> str:
@@ -187,6 +241,21 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    @property
+    def absent_columns(self) -> list[str]:
+        """The optional columns the file does not carry (their values stay as they are);
+        gender and birth date always follow the ID number."""
+        return [
+            HEADERS[name][0]
+            for name in HEADERS
+            if name not in self.columns and name not in (*REQUIRED, *FROM_ID_NUMBER)
+        ]
+
+    @property
+    def kept_when_empty(self) -> list[str]:
+        """The file's columns whose empty cells keep the member's value."""
+        return [self.columns[name] for name in KEPT_WHEN_EMPTY if name in self.columns]
 
 
 # --- cell values -------------------------------------------------------------------------
@@ -283,6 +352,106 @@ def open_workbook(source):
         ) from error
 
 
+def read_seconds() -> int:
+    return getattr(settings, "MEMBER_IMPORT_READ_SECONDS", READ_SECONDS)
+
+
+def _too_long():
+    return ImportFileError(
+        _(
+            "Reading the workbook took more than %(seconds)d seconds and was stopped: split "
+            "the roster into smaller files (e.g. one per branch)."
+        )
+        % {"seconds": read_seconds()}
+    )
+
+
+def _too_many_rows():
+    return ImportFileError(
+        _(
+            "The workbook has more than %(max)d rows (blank rows count too); reading stopped. "
+            "Delete the empty rows below the table, or split the roster into smaller files."
+        )
+        % {"max": MAX_SHEET_ROWS}
+    )
+
+
+class _Deadline:
+    def __init__(self):
+        self.at = time.monotonic() + read_seconds()
+
+    def check(self):
+        if time.monotonic() > self.at:
+            raise _too_long()
+
+
+# An opening <row> or <c> tag, with or without a namespace prefix.
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+
+
+def _scan(source, deadline: _Deadline):
+    """Count the rows and cells of every part before openpyxl parses anything: openpyxl
+    reads a sheet without a <dimension> to its very end just to open it, and builds a
+    whole row in memory before giving it out. Streams the unpacked XML in small pieces;
+    raises ImportFileError at the first bound passed. (Counting every tag that looks like
+    a row or a cell can only overcount.)"""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # open_workbook says what is wrong with it
+    rows = cells = row_cells = 0
+    with archive:
+        # zipfile never unpacks more than a member's recorded size.
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise ImportFileError(
+                _(
+                    "The workbook unpacks to more than %(mb)d MB, more than a roster needs: "
+                    "delete the empty rows and pictures, or split it into smaller files."
+                )
+                % {"mb": MAX_UNPACKED_BYTES // 2**20}
+            )
+        for info in archive.infolist():
+            row_cells = 0
+            with _damaged_as_file_error(), archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(2**16):
+                    deadline.check()
+                    data = tail + chunk
+                    cut = data.rfind(b"<")  # a tag may go on in the next piece
+                    data, tail = (data, b"") if cut < 0 else (data[:cut], data[cut:])
+                    for match in _ROW_OR_CELL.finditer(data):
+                        if match.group(1) == b"row":
+                            rows += 1
+                            row_cells = 0
+                            if rows > MAX_SHEET_ROWS:
+                                raise _too_many_rows()
+                        else:
+                            cells += 1
+                            row_cells += 1
+                            if row_cells > MAX_ROW_CELLS or cells > MAX_BOOK_CELLS:
+                                raise ImportFileError(
+                                    _(
+                                        "The workbook has more cells than a roster can "
+                                        "have (at most %(max)d columns per row and %(total)d "
+                                        "cells in all); reading stopped."
+                                    )
+                                    % {"max": MAX_ROW_CELLS, "total": MAX_BOOK_CELLS}
+                                )
+    if hasattr(source, "seek"):
+        source.seek(0)
+
+
+@contextlib.contextmanager
+def _damaged_as_file_error():
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        # A bad checksum, a broken stream, an unknown compression, a password.
+        raise ImportFileError(
+            _("The workbook could not be read: it may be damaged. Save it again as .xlsx.")
+        ) from None
+
+
 def _header_score(values) -> tuple[int, dict, list]:
     mapping: dict[str, list[int]] = {}
     ignored = []
@@ -323,9 +492,13 @@ def read_plan(
     if isinstance(source, str | os.PathLike):
         source = opened = open(source, "rb")  # noqa: SIM115 (closed below)
     try:
+        deadline = _Deadline()
+        _scan(source, deadline)
         workbook = open_workbook(source)
         try:
-            return _read(workbook, community=community, progress=progress, today=today)
+            return _read(
+                workbook, community=community, progress=progress, today=today, deadline=deadline
+            )
         finally:
             workbook.close()
     finally:
@@ -333,12 +506,12 @@ def read_plan(
             opened.close()
 
 
-def _read(workbook, *, community, progress, today) -> ImportPlan:
+def _read(workbook, *, community, progress, today, deadline) -> ImportPlan:
     district = Organization.objects.filter(
         path__in=community.ancestor_paths, level="district"
     ).first()
     plan = ImportPlan(community=community, district=district)
-    sheet, header_index, mapping, ignored, header_values = _find_header(workbook)
+    sheet, header_index, mapping, ignored, header_values = _find_header(workbook, deadline)
     plan.sheet = sheet.title
     plan.header_row = header_index + 1
     plan.ignored_columns = ignored
@@ -347,14 +520,18 @@ def _read(workbook, *, community, progress, today) -> ImportPlan:
     too_many = _(
         "The file has more than %(max)d rows: split it into smaller files (e.g. one per branch)."
     ) % {"max": MAX_ROWS}
-    if total > MAX_ROWS * 2:  # the sheet's recorded size; blank rows are allowed for
-        raise ImportFileError(too_many)
+    if total > MAX_SHEET_ROWS:  # the sheet's recorded size; blank rows are allowed for
+        raise _too_many_rows()
     checker = _RowChecker(plan, community=community, district=district, today=today)
     chunk: list[RowPlan] = []
     seen_rows = 0
     for excel_row, cells in enumerate(
         sheet.iter_rows(min_row=plan.header_row + 1, values_only=True), start=plan.header_row + 1
     ):
+        # openpyxl makes up the rows a sheet skips (<row r="1048576">): count them all.
+        if excel_row > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        deadline.check()
         values = {
             name: next(
                 (
@@ -404,12 +581,13 @@ def _is_footer(cells, values) -> bool:
     return bool(texts) and _blank(values.get("id_number")) and bool(FOOTER.match(nfkc(texts[0])))
 
 
-def _find_header(workbook):
+def _find_header(workbook, deadline):
     """The first sheet with a header row among its first rows: (sheet, row index,
     field -> column indexes, unknown headers, the header cells)."""
     best = None
     any_cells = False
     for sheet in workbook.worksheets:
+        deadline.check()
         for index, cells in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)):
             if any(not _blank(v) for v in cells):
                 any_cells = True
@@ -652,6 +830,9 @@ class _RowChecker:
                 self.error(excel_row, "mobility", _("write 是 or 否."))
 
         row = RowPlan(excel_row=excel_row, name=name, fields=fields)
+        for column, cleared in CLEARED_BY_EMPTY_CELL.items():
+            if column in values and _blank(values[column]):
+                row.clears.update({k: v for k, v in cleared.items() if k not in fields})
         unit_name = clean_text(values.get("original_unit"))
         if unit_name:
             if len(unit_name) > 120:
@@ -690,6 +871,7 @@ class _RowChecker:
     def _placement(self, row, excel_row, values):
         branch_text = clean_text(values.get("branch"))
         group_text = clean_text(values.get("party_group"))
+        row.group_given = "party_group" in values
         branch = None
         if branch_text:
             branch = self.branches.get(branch_text)
@@ -727,7 +909,7 @@ class _RowChecker:
                 )
                 return
             row.party_group_id = group_id
-        row.fields["party_group_id"] = row.party_group_id
+            row.fields["party_group_id"] = group_id
 
     def resolve(self, rows: list[RowPlan]):
         """Match a chunk of rows with existing members by ID number: update those of this
@@ -736,7 +918,10 @@ class _RowChecker:
             return
         # The ID number is stored encrypted: match on its keyed hash, and leave the
         # number itself out of the comparison (an equal hash is the same number).
-        attnames = sorted({key for row in rows for key in row.fields} - {"id_number"})
+        attnames = sorted(
+            {key for row in rows for key in (*row.fields, *row.clears)} - {"id_number"}
+            | {"home_branch_id", "party_group_id"}
+        )
         hashes = {row.excel_row: id_number_hash(row.fields["id_number"]) for row in rows}
         existing = {
             values["id_number_hash"]: values
@@ -761,9 +946,14 @@ class _RowChecker:
                 )
                 continue
             row.member_id = found["pk"]
+            if row.branch_id and not row.group_given and found["home_branch_id"] != row.branch_id:
+                # No 党小组 column: the member keeps their group, unless they move to
+                # another branch (a group belongs to its branch).
+                row.clears["party_group_id"] = None
+            wanted = {**row.clears, **row.fields}
             row.changed = {
                 key: value
-                for key, value in row.fields.items()
+                for key, value in wanted.items()
                 if key != "id_number" and found.get(key) != value
             }
             if row.new_unit_name:

@@ -578,6 +578,16 @@ class ImportState(models.TextChoices):
     WRITING = "writing", _("Writing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed: nothing written")
+    DISCARDED = "discarded", _("Discarded: nothing written")
+
+
+IMPORT_LEASE_SECONDS = 120
+
+
+def import_lease_seconds() -> int:
+    """How long a check or write may run before its import counts as stranded (its worker
+    was stopped): longer than the web worker's timeout."""
+    return getattr(settings, "MEMBER_IMPORT_LEASE_SECONDS", IMPORT_LEASE_SECONDS)
 
 
 class ImportRun(models.Model):
@@ -612,6 +622,9 @@ class ImportRun(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the running check or write started: it also names that run, so a stranded
+    # step that wakes up after a retry or a discard changes nothing.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -631,3 +644,21 @@ class ImportRun(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.state in {ImportState.CHECKING, ImportState.WRITING}
+
+    @property
+    def is_stranded(self) -> bool:
+        """Busy for longer than the lease: the worker running it was stopped."""
+        if not self.is_busy:
+            return False
+        lease = datetime.timedelta(seconds=import_lease_seconds())
+        return (self.claimed_at or self.created_at) < timezone.now() - lease
+
+    @property
+    def lease_minutes(self) -> int:
+        return max(1, round(import_lease_seconds() / 60))
+
+    @property
+    def status_label(self) -> str:
+        if self.is_stranded:
+            return str(_("Interrupted: nothing written"))
+        return self.get_state_display()

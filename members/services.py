@@ -868,7 +868,15 @@ class _ImportWriter:
         for row in rows:
             member_id = member_ids[row.excel_row]
             registration = live.get(member_id)
-            branch_id, group_id = row.branch_id, row.party_group_id
+            # A row without a branch keeps the placement; without a 党小组 column (or with
+            # the same group) the group stays within the same branch.
+            branch_id = row.branch_id or (registration.branch_id if registration else None)
+            if row.party_group_id or "party_group_id" in row.changed:
+                group_id = row.changed.get("party_group_id", row.party_group_id)
+            elif registration is not None and registration.branch_id == branch_id:
+                group_id = registration.party_group_id
+            else:
+                group_id = None
             if registration is None:
                 registration = CommunityRegistration(
                     member_id=member_id,

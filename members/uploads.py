@@ -2,18 +2,26 @@
 is also kept in the session, never in the database), an ImportRun row for progress and
 outcome, and the two long steps (check, confirm) run inside the request while the page
 polls the row. No broker needed; on PostgreSQL or SQLite alike.
+
+A step cannot hang a worker: reading is bounded in rows and time (members.importing),
+below the web worker's timeout. If the worker is stopped all the same, the step's claim
+(`claimed_at`) runs out after a lease and the page offers to retry or discard the import;
+a write commits together with its "done" state, so a stranded write has written nothing.
 """
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +29,7 @@ from accounts import audit
 from accounts.models import AuditAction
 
 from . import importing, services
-from .models import ImportRun, ImportState, Member
+from .models import ImportRun, ImportState, Member, import_lease_seconds
 
 SESSION_KEY = "member_imports"
 MAX_BYTES = 10 * 2**20
@@ -95,47 +103,77 @@ def recent_runs(user, limit=5):
     return list(ImportRun.objects.filter(user=user).select_related("community")[:limit])
 
 
-def _claim(run, from_states, to_state) -> bool:
-    """Move the run to `to_state` only if nobody else did (a double click runs once)."""
-    return bool(
-        ImportRun.objects.filter(pk=run.pk, state__in=from_states).update(
-            state=to_state, processed_rows=0
-        )
+BUSY = [ImportState.CHECKING, ImportState.WRITING]
+
+
+def _stranded() -> Q:
+    """Runs whose check or write has outlived its lease: their worker was stopped."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=import_lease_seconds())
+    return Q(state__in=BUSY) & (
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
     )
 
 
-def _progress(run):
+def _claim(run, from_states, to_state):
+    """Move the run to `to_state` only if nobody else did (a double click runs once).
+    The claim's time, which names this step from now on, or None."""
+    now = timezone.now()
+    claimed = ImportRun.objects.filter(pk=run.pk, state__in=from_states).update(
+        state=to_state, processed_rows=0, claimed_at=now
+    )
+    return now if claimed else None
+
+
+def _finish(run, claim, **values) -> ImportRun:
+    """Store the outcome of the step `claim` names, unless the run was retried or
+    discarded in the meantime."""
+    ImportRun.objects.filter(pk=run.pk, state__in=BUSY, claimed_at=claim).update(**values)
+    run.refresh_from_db()
+    return run
+
+
+def _progress(run, claim):
     last = [0.0]
 
     def report(done, total):
         now = time.monotonic()
         if now - last[0] >= 0.3 or done >= total:
             last[0] = now
-            ImportRun.objects.filter(pk=run.pk).update(processed_rows=done, total_rows=total)
+            ImportRun.objects.filter(pk=run.pk, claimed_at=claim).update(
+                processed_rows=done, total_rows=total
+            )
 
     return report
+
+
+def _field_label(attname) -> str:
+    return str(Member._meta.get_field(attname.removesuffix("_id")).verbose_name)
+
+
+def _change_labels(row) -> list[str]:
+    cleared = row.cleared
+    return sorted(
+        _("%(field)s (cleared)") % {"field": _field_label(key)}
+        if key in cleared
+        else _field_label(key)
+        for key in row.changed
+    )
 
 
 def _report(plan) -> dict:
     def preview(action):
         rows = [r for r in plan.rows if r.action == action][:PREVIEW_ROWS]
-        return [
-            {
-                "row": r.excel_row,
-                "name": r.name,
-                "changed": sorted(
-                    str(Member._meta.get_field(k.removesuffix("_id")).verbose_name)
-                    for k in r.changed
-                ),
-            }
-            for r in rows
-        ]
+        return [{"row": r.excel_row, "name": r.name, "changed": _change_labels(r)} for r in rows]
 
+    cleared = Counter(_field_label(key) for row in plan.rows for key in row.cleared)
     return {
         "sheet": plan.sheet,
         "header_row": plan.header_row,
         "columns": list(plan.columns.values()),
         "ignored_columns": plan.ignored_columns,
+        "absent_columns": plan.absent_columns,
+        "kept_when_empty": plan.kept_when_empty,
+        "cleared": [{"field": label, "count": n} for label, n in sorted(cleared.items())],
         "new_units": sorted(plan.new_units),
         "errors": [str(e) for e in plan.errors[:REPORT_ERRORS]],
         "create": preview("create"),
@@ -143,91 +181,126 @@ def _report(plan) -> dict:
     }
 
 
-def _file_error(run, message, state=ImportState.INVALID):
-    run.state = state
-    run.error_count = 1
-    run.report = {"errors": [message]}
-    run.finished_at = timezone.now()
-    run.save(update_fields=["state", "error_count", "report", "finished_at"])
-    return run
+def _file_error(run, claim, message, state=ImportState.INVALID):
+    return _finish(
+        run,
+        claim,
+        state=state,
+        error_count=1,
+        report={"errors": [message]},
+        finished_at=timezone.now(),
+    )
 
 
-def _read(run):
+def _read(run, claim):
     path = file_for(run.token)
     if not path.exists():
         raise importing.ImportFileError(_("The uploaded file has expired: upload it again."))
-    return importing.read_plan(path, community=run.community, progress=_progress(run))
+    return importing.read_plan(path, community=run.community, progress=_progress(run, claim))
+
+
+def _plan_values(plan, state) -> dict:
+    return {
+        "state": state,
+        "create_count": plan.create_count,
+        "update_count": plan.update_count,
+        "unchanged_count": plan.unchanged_count,
+        "error_count": plan.error_count,
+        "report": _report(plan),
+    }
 
 
 def check(run: ImportRun) -> ImportRun:
     """Read and check every row; store the counts, the errors and a preview."""
-    if not _claim(run, [ImportState.UPLOADED, ImportState.READY], ImportState.CHECKING):
+    claim = _claim(run, [ImportState.UPLOADED, ImportState.READY], ImportState.CHECKING)
+    if claim is None:
         run.refresh_from_db()
         return run
     try:
-        plan = _read(run)
+        plan = _read(run, claim)
     except importing.ImportFileError as error:
-        return _file_error(run, str(error))
-    _store_plan(run, plan, ImportState.READY if plan.ok else ImportState.INVALID)
-    return run
-
-
-def _store_plan(run, plan, state):
-    run.refresh_from_db(fields=["total_rows", "processed_rows"])
-    run.state = state
-    run.create_count = plan.create_count
-    run.update_count = plan.update_count
-    run.unchanged_count = plan.unchanged_count
-    run.error_count = plan.error_count
-    run.report = _report(plan)
-    run.save(
-        update_fields=[
-            "state",
-            "create_count",
-            "update_count",
-            "unchanged_count",
-            "error_count",
-            "report",
-        ]
+        return _file_error(run, claim, str(error))
+    return _finish(
+        run, claim, **_plan_values(plan, ImportState.READY if plan.ok else ImportState.INVALID)
     )
 
 
 def confirm(run: ImportRun, *, request=None) -> ImportRun:
     """Read the file again (the database may have changed since the preview) and, if
     every row is still right, write it all in one transaction."""
-    if not _claim(run, [ImportState.READY], ImportState.WRITING):
+    claim = _claim(run, [ImportState.READY], ImportState.WRITING)
+    if claim is None:
         run.refresh_from_db()
         return run
     # SQLite runs in WAL mode (settings), so progress polls can read while this writes.
     try:
-        plan = _read(run)
+        plan = _read(run, claim)
     except importing.ImportFileError as error:
-        return _file_error(run, str(error))
+        return _file_error(run, claim, str(error))
     if not plan.ok:
-        _store_plan(run, plan, ImportState.INVALID)
-        return run
+        return _finish(run, claim, **_plan_values(plan, ImportState.INVALID))
     try:
-        outcome = services.members_import(
-            plan=plan,
-            community=run.community,
-            actor=run.user,
-            request=request,
-            file_name=run.file_name,
-        )
+        with transaction.atomic():
+            # Still this step's run? Locked until the write and its "done" commit together.
+            ours = ImportRun.objects.select_for_update().filter(
+                pk=run.pk, state=ImportState.WRITING, claimed_at=claim
+            )
+            if not ours.exists():
+                run.refresh_from_db()
+                return run
+            outcome = services.members_import(
+                plan=plan,
+                community=run.community,
+                actor=run.user,
+                request=request,
+                file_name=run.file_name,
+            )
+            ours.update(
+                state=ImportState.DONE,
+                create_count=outcome.created,
+                update_count=outcome.updated,
+                unchanged_count=outcome.unchanged,
+                error_count=0,
+                report=dict(_report(plan), units_created=outcome.units_created),
+                finished_at=timezone.now(),
+            )
     except (IntegrityError, ValidationError) as error:
         return _file_error(
             run,
+            claim,
             _("Nothing was written: the roster changed while importing (%(error)s). Try again.")
             % {"error": str(error)[:200]},
             ImportState.FAILED,
         )
-    run.state = ImportState.DONE
-    run.create_count = outcome.created
-    run.update_count = outcome.updated
-    run.unchanged_count = outcome.unchanged
-    run.error_count = 0
-    run.report = dict(_report(plan), units_created=outcome.units_created)
-    run.finished_at = timezone.now()
-    run.save()
     file_for(run.token).unlink(missing_ok=True)
+    run.refresh_from_db()
+    return run
+
+
+def retry(run: ImportRun) -> ImportRun:
+    """A stranded check or write starts over from the check (nothing was written)."""
+    ImportRun.objects.filter(_stranded(), pk=run.pk).update(
+        state=ImportState.UPLOADED, processed_rows=0, total_rows=0, claimed_at=None, report={}
+    )
+    run.refresh_from_db()
+    return run
+
+
+def discard(run: ImportRun, *, request=None) -> ImportRun:
+    """Give up a stranded import: forget its file (audited, like the upload)."""
+    with transaction.atomic():
+        if ImportRun.objects.filter(_stranded(), pk=run.pk).update(
+            state=ImportState.DISCARDED, finished_at=timezone.now()
+        ):
+            audit.record(
+                AuditAction.UPDATE,
+                run,
+                actor=run.user,
+                request=request,
+                before={"state": run.state},
+                after={"state": ImportState.DISCARDED},
+            )
+    run.refresh_from_db()
+    if run.state == ImportState.DISCARDED:
+        file_for(run.token).unlink(missing_ok=True)
     return run

@@ -44,4 +44,6 @@ urlpatterns = [
     path("members/import/<str:token>/check/", views.import_check, name="import_check"),
     path("members/import/<str:token>/confirm/", views.import_confirm, name="import_confirm"),
     path("members/import/<str:token>/progress/", views.import_progress, name="import_progress"),
+    path("members/import/<str:token>/retry/", views.import_retry, name="import_retry"),
+    path("members/import/<str:token>/discard/", views.import_discard, name="import_discard"),
 ]

@@ -703,7 +703,12 @@ def import_upload(request):
         request.session[uploads.SESSION_KEY] = [*tokens, run.token][-10:]
         return redirect("members:import_preview", token=run.token)
     recent = uploads.recent_runs(request.user)
-    return render(request, "members/import_upload.html", {"form": form, "recent": recent})
+    tokens = request.session.get(uploads.SESSION_KEY, [])
+    return render(
+        request,
+        "members/import_upload.html",
+        {"form": form, "recent": recent, "tokens": tokens},
+    )
 
 
 def _get_run(request, token):
@@ -743,6 +748,25 @@ def import_confirm(request, token):
             % {"created": run.create_count, "updated": run.update_count},
         )
     return _import_partial(request, run)
+
+
+@require_POST
+def import_retry(request, token):
+    """A stranded check or write starts over with the check (the page runs it)."""
+    run = uploads.retry(_get_run(request, token))
+    return redirect("members:import_preview", token=run.token)
+
+
+@require_POST
+def import_discard(request, token):
+    run = uploads.discard(_get_run(request, token), request=request)
+    if run.state != ImportState.DISCARDED:
+        return redirect("members:import_preview", token=run.token)
+    messages.success(
+        request,
+        _("The import of %(file)s was discarded: nothing was written.") % {"file": run.file_name},
+    )
+    return redirect("members:import_upload")
 
 
 def import_progress(request, token):

@@ -231,6 +231,12 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Roster imports run inside the web request: reading a workbook stops after this many
+# seconds (keep it below gunicorn's --timeout), and a check or write that has not finished
+# after the lease (keep it above --timeout) is offered for retry or discard.
+MEMBER_IMPORT_READ_SECONDS = envint("MEMBER_IMPORT_READ_SECONDS", 25)
+MEMBER_IMPORT_LEASE_SECONDS = envint("MEMBER_IMPORT_LEASE_SECONDS", 120)
+
 # Celery: with no REDIS_URL tasks run inline, so the demo needs no broker.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

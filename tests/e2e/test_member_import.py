@@ -2,7 +2,10 @@
 name in the roster: in Debian's Chromium, under the portal's real Content-Security-Policy
 (the htmx check, progress and confirm steps must work without inline scripts)."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from members.models import ImportRun, Member
 
@@ -104,3 +107,38 @@ def test_the_roster_and_import_pages_have_no_serious_accessibility_problem(
         found[path] = axe_violations(page, axe_source)
     context.close()
     assert {path: v for path, v in found.items() if v} == {}
+
+
+def test_a_stranded_import_is_retried_on_a_phone_and_then_imports(
+    browser, live_server, cast, tmp_path
+):
+    """A worker stopped mid-write left the import at 正在写入: past the lease the page
+    offers 重试 and 放弃; 重试 checks the file again and the import goes through."""
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(workbook([person(1), person(2)]))
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 800})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = PageProblems(page)
+    base = live_server.url
+    log_in(page, base, "community_secretary")
+    page.goto(f"{base}/members/import/")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="上传并检查").click()
+    page.get_by_text("所有行均正确：将新增 2 人").wait_for()
+
+    run = ImportRun.objects.get()
+    stopped = timezone.now() - datetime.timedelta(minutes=5)
+    ImportRun.objects.filter(pk=run.pk).update(state="writing", claimed_at=stopped)
+    page.reload()
+    page.get_by_text("写入没有完成。").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "import-stranded-375")
+    page.get_by_role("button", name="重试").click()
+    page.get_by_text("所有行均正确：将新增 2 人").wait_for()
+    page.get_by_role("button", name="确认导入").click()
+    page.get_by_role("link", name="打开花名册").wait_for()
+    context.close()
+    assert ImportRun.objects.get().state == "done"
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+    assert problems.errors == []

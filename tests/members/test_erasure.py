@@ -87,7 +87,7 @@ def _scan_files(folders, needles) -> dict[str, list[str]]:
 def _workbook(rows) -> SimpleUploadedFile:
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["姓名", "身份证号", "联系电话", "所在支部"])
+    sheet.append(["姓名", "身份证号", "联系电话", "所在支部", "党小组"])  # groups left empty
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -269,7 +269,8 @@ def _member_with_everything(cast):
     # An import of a workbook naming her: checked (the report previews her row), not
     # confirmed (the file waits in the import folder). And one that does not name her.
     rows = [[NAME, member.id_number, PHONE, cast.branch_a.name]]
-    # A confirmed import re-places her (out of her party group): an audited update.
+    # A confirmed import re-places her (its empty 党小组 cell takes her out of her party
+    # group): an audited update.
     done = uploads.store(_workbook(rows), user=secretary, community=cast.community_a)
     uploads.check(done)
     uploads.confirm(done)

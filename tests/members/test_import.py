@@ -3,6 +3,9 @@ all-or-nothing writes. Error messages are checked in Chinese (the site's languag
 
 import datetime
 import io
+import re
+import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -339,3 +342,325 @@ def test_a_file_with_too_many_rows_is_refused(cast, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 3)
     message = file_error(workbook([person(n) for n in range(1, 5)]), cast)
     assert "超过 3 行" in message
+
+
+# --- a re-import changes only what the workbook carries ------------------------------------
+
+# Every column the template names, with a value unlike the portal's defaults.
+FULL_HEADER = [
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "身份证号",
+    "联系电话",
+    "家庭住址",
+    "原工作单位",
+    "原职务",
+    "职级",
+    "离退休类别",
+    "离退休时间",
+    "入党时间",
+    "转正时间",
+    "组织关系所在",
+    "健康状况",
+    "行动不便",
+    "居住情况",
+    "特长",
+    "所在支部",
+    "党小组",
+    "报到时间",
+]
+# column -> (the member's attribute an empty cell clears, its cleared value, its label in
+# the preview); None:
+# an empty cell keeps the value (it follows the ID number, or the portal always holds one).
+OPTIONAL_COLUMNS = {
+    "性别": None,
+    "民族": ("ethnicity", "", "民族"),
+    "出生日期": None,
+    "联系电话": ("phone", "", "电话"),
+    "家庭住址": ("address", "", "家庭住址"),
+    "原工作单位": ("original_unit_id", None, "原单位"),
+    "原职务": ("former_post", "", "原职务"),
+    "职级": ("rank", "", "职级"),
+    "离退休类别": None,
+    "离退休时间": ("retired_on", None, "离退休时间"),
+    "入党时间": ("joined_party_on", None, "入党时间"),
+    "转正时间": ("full_member_on", None, "转正时间"),
+    "组织关系所在": None,
+    "健康状况": None,
+    "行动不便": ("mobility_impaired", False, "行动不便"),
+    "居住情况": None,
+    "特长": ("skills", "", "特长爱好"),
+    "所在支部": None,
+    "党小组": ("party_group_id", None, "党小组"),
+    "报到时间": None,
+}
+KEPT = "以下列的空白单元格不会清除已有信息："
+ABSENT = "工作簿没有以下列，这些信息保持不变："
+
+
+def full_row(cast):
+    born = datetime.date(1950, 3, 5)
+    return {
+        "姓名": "导入钱秀英",
+        "性别": "女",
+        "民族": "回族",
+        "出生日期": "1950-03-05",
+        "身份证号": make_id_number("319901", born, 41, male=False),
+        "联系电话": "13912345678",
+        "家庭住址": "翠园路1号",
+        "原工作单位": cast.unit_a.name,
+        "原职务": "科长",
+        "职级": "正科级",
+        "离退休类别": "离休",
+        "离退休时间": "2010-03-01",
+        "入党时间": "1972-07-01",
+        "转正时间": "1973-07-01",
+        "组织关系所在": cast.branch_a.name,
+        "健康状况": "卧床",
+        "行动不便": "是",
+        "居住情况": "独居",
+        "特长": "书法",
+        "所在支部": cast.branch_a.name,
+        "党小组": cast.group_a.name,
+        "报到时间": "2020-05-01",
+    }
+
+
+def member_state(member):
+    member.refresh_from_db()
+    registration = member.registrations.get()
+    values = {
+        f.attname: getattr(member, f.attname)
+        for f in Member._meta.concrete_fields
+        if f.attname not in {"updated_at", "id_number_hash", "health_hash"}
+    }
+    values["registration"] = (
+        registration.branch_id,
+        registration.party_group_id,
+        registration.reported_on,
+    )
+    return values
+
+
+@pytest.fixture
+def imported(cast, settings, tmp_path):
+    """导入钱秀英, imported once with every column filled."""
+    settings.MEMBER_IMPORT_DIR = str(tmp_path)
+    do_import(workbook([full_row(cast)], header=FULL_HEADER), cast)
+    return Member.objects.get(name="导入钱秀英")
+
+
+def web_reimport(cast, client_for, data):
+    """Upload and check through the pages; the preview's text, then confirm."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from members.models import ImportRun
+
+    client = client_for("community_secretary")
+    client.post(
+        reverse("members:import_upload"),
+        {"community": cast.community_a.pk, "file": SimpleUploadedFile("花名册.xlsx", data)},
+    )
+    run = ImportRun.objects.latest("created_at")
+    preview = client.post(
+        reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    run.refresh_from_db()
+    assert run.state == "done", run.report
+    return preview
+
+
+def note(preview, lead):
+    """The preview's sentence that starts with `lead` (its columns)."""
+    return preview.split(lead, 1)[1].split("<", 1)[0]
+
+
+@pytest.mark.parametrize("column", list(OPTIONAL_COLUMNS))
+def test_a_column_the_workbook_lacks_leaves_the_members_value(column, cast, imported, client_for):
+    before = member_state(imported)
+    header = [h for h in FULL_HEADER if h != column]
+    preview = web_reimport(cast, client_for, workbook([full_row(cast)], header=header))
+    assert member_state(imported) == before
+    assert "所有行均正确：将新增 0 人，更新 0 人，1 人无变化。" in preview
+    if column not in ("性别", "出生日期"):  # these two always follow the ID number
+        assert note(preview, ABSENT).rstrip("。").split("、") == [column]
+
+
+@pytest.mark.parametrize("column", list(OPTIONAL_COLUMNS))
+def test_an_empty_cell_in_a_column_the_workbook_carries_clears_the_value(
+    column, cast, imported, client_for
+):
+    before = member_state(imported)
+    row = dict(full_row(cast), **{column: ""})
+    preview = web_reimport(cast, client_for, workbook([row], header=FULL_HEADER))
+    after = member_state(imported)
+    cleared = OPTIONAL_COLUMNS[column]
+    if cleared is None:
+        assert after == before
+        assert "更新 0 人，1 人无变化" in preview
+        assert column in note(preview, KEPT).rstrip("。").split("、")
+        return
+    attname, empty, label = cleared
+    expected = dict(before, **{attname: empty})
+    if attname == "party_group_id":  # the registration's group goes with the member's
+        expected["registration"] = (cast.branch_a.pk, None, before["registration"][2])
+    assert after == expected
+    assert before[attname] != after[attname]
+    assert "将新增 0 人，更新 1 人，0 人无变化" in preview
+    assert f"<td>{label}（清空）</td>" in preview
+    assert re.search(f"空白单元格将清空以下信息：</strong>\\s*{label} 1 人", preview)
+
+
+# --- hostile workbooks: the read stops at a bound, quickly, with a Chinese error -----------
+
+SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>"
+)
+
+
+def hostile_workbook(body_pieces) -> bytes:
+    """A minimal .xlsx whose only sheet has no <dimension>: a header row and one member,
+    then `body_pieces` (bytes, streamed into the zip as they come)."""
+    ns = "http://schemas.openxmlformats.org"
+    parts = {
+        "[Content_Types].xml": (
+            f'<Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" '
+            f'xmlns:r="{ns}/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="花名册" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+    }
+    member = person(1)
+    header, first = (
+        "<row>"
+        + "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in values)
+        + "</row>"
+        for values in (("姓名", "身份证号"), (member["姓 名"], member["公民身份号码"]))
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(SHEET_START)
+            sheet.write(f"{header}{first}".encode())
+            for piece in body_pieces:
+                sheet.write(piece)
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def empty_rows(count):
+    piece = b"<row><c/></row>" * 10_000
+    return (piece for _ in range(count // 10_000))
+
+
+def refused_in(data, cast):
+    """The error and the seconds it took to refuse the file."""
+    started = time.monotonic()
+    message = file_error(data, cast)
+    return message, time.monotonic() - started
+
+
+def test_the_issues_ten_million_empty_rows_are_refused_in_a_moment(cast):
+    data = hostile_workbook(empty_rows(10_000_000))
+    assert len(data) < 400_000  # a small upload (296 KB in the issue)
+    message, seconds = refused_in(data, cast)
+    assert message == (
+        "工作簿解压后超过 64 MB，远超一份名册所需：请删除多余的空行和图片，或拆成几个较小的文件。"
+    )
+    assert seconds < 2
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        # Blank rows count: a million of them stay under the unpacked-size bound.
+        pytest.param(
+            lambda: empty_rows(1_000_000),
+            "工作簿超过 40000 行（空行也计算在内），已停止读取。请删除表格下方多余的空行，"
+            "或把名册拆成几个较小的文件。",
+            id="blank-rows",
+        ),
+        # One row far down: openpyxl makes up every row above it.
+        pytest.param(
+            lambda: [b'<row r="1000000"><c r="A1000000"/></row>'],
+            "工作簿超过 40000 行（空行也计算在内），已停止读取。请删除表格下方多余的空行，"
+            "或把名册拆成几个较小的文件。",
+            id="far-row",
+        ),
+        # One row of a hundred thousand cells (openpyxl builds a row whole in memory).
+        pytest.param(
+            lambda: [b"<row>" + b"<c/>" * 100_000 + b"</row>"],
+            "工作簿的单元格多于一份名册可能有的数量（每行最多 16384 列，"
+            "总共最多 2000000 个单元格），已停止读取。",
+            id="wide-row",
+        ),
+    ],
+)
+def test_reading_stops_at_the_row_and_cell_bounds(pieces, expected, cast):
+    message, seconds = refused_in(hostile_workbook(pieces()), cast)
+    assert message == expected
+    assert seconds < 2
+
+
+def test_reading_stops_at_the_time_bound(cast, settings):
+    settings.MEMBER_IMPORT_READ_SECONDS = 0
+    message = file_error(workbook([person(1)]), cast)
+    assert message == (
+        "读取工作簿超过 0 秒，已停止：请把名册拆成几个较小的文件（例如每个支部一个）。"
+    )
+
+
+def test_the_hostile_workbook_reads_as_a_roster_once_its_empty_rows_are_few(cast):
+    """The same construction with a few empty rows is a valid one-member roster, so the
+    refusals above come from the bounds, not from a broken file."""
+    plan = plan_for(hostile_workbook(empty_rows(10_000)), cast)
+    assert (plan.errors, plan.create_count) == ([], 1)
+
+
+def test_a_sheet_damaged_inside_the_zip_is_refused_as_damaged(cast):
+    data = bytearray(workbook([person(n) for n in range(1, 30)]))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    # The local header is 30 bytes, then the name and the extra field, then the data.
+    start = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra)
+    middle = start + sheet.compress_size // 2
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    assert file_error(bytes(data), cast) == "无法读取该工作簿，文件可能已损坏。请重新另存为 .xlsx。"
+
+
+def test_the_command_says_what_a_reimport_keeps_and_clears(cast, imported, tmp_path, capsys):
+    path = tmp_path / "roster.xlsx"
+    header = [h for h in FULL_HEADER if h != "联系电话"]
+    path.write_bytes(workbook([dict(full_row(cast), 党小组="")], header=header))
+    call_command("import_members", str(path), "--community", cast.community_a.code, "--dry-run")
+    out = capsys.readouterr().out
+    assert "0 new, 1 updated, 0 unchanged" in out
+    assert "not in the file, kept: 联系电话;" in out
+    assert "cleared by empty cells: party_group (1)" in out

@@ -1,10 +1,14 @@
 """The web import: upload -> check (with progress) -> preview -> confirm, all or nothing,
 reachable only from the session that uploaded the file."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import AuditEntry
 from members import uploads
 from members.models import ImportRun, ImportState, Member
 
@@ -131,8 +135,8 @@ def test_progress_is_recorded_per_chunk_while_checking(cast, client_for, monkeyp
     seen = []
     original = uploads._progress
 
-    def spy(run):
-        report = original(run)
+    def spy(run, claim):
+        report = original(run, claim)
 
         def wrapped(done, total):
             seen.append((done, total))
@@ -160,3 +164,139 @@ def test_the_progress_fragment_shows_the_share_done_while_busy(cast, client_for)
     text = client.get(reverse("members:import_progress", args=[run.token])).content.decode()
     assert "已处理 3000 / 10000 行（30%）" in text
     assert 'hx-trigger="load delay:1s"' in text  # it polls again while busy
+
+
+# --- a stranded import (its worker was stopped) can be retried or discarded ----------------
+
+
+def strand(run, state, minutes=10):
+    """As a worker killed mid-step leaves it: busy, its claim older than the lease."""
+    claimed = timezone.now() - datetime.timedelta(minutes=minutes)
+    ImportRun.objects.filter(pk=run.pk).update(state=state, claimed_at=claimed)
+
+
+def uploaded(client, cast, rows):
+    upload(client, cast, workbook(rows))
+    return ImportRun.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("state", "heading"), [("checking", "检查没有完成。"), ("writing", "写入没有完成。")]
+)
+def test_a_stranded_import_offers_retry_and_discard(cast, client_for, state, heading):
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1)])
+    preview = reverse("members:import_preview", args=[run.token])
+    retry = reverse("members:import_retry", args=[run.token])
+
+    strand(run, state, minutes=1)  # still within the lease: busy, no buttons, polling
+    text = client.get(preview).content.decode()
+    assert heading not in text and retry not in text
+    assert 'hx-trigger="load delay:1s"' in text
+    client.post(retry)
+    assert ImportRun.objects.get().state == state  # a live step is not taken over
+
+    strand(run, state)
+    text = client.get(preview).content.decode()
+    assert heading in text
+    assert "已超过 2 分钟没有进展，处理被中断了。没有写入任何数据。" in text
+    assert f'action="{retry}"' in text
+    assert f'action="{reverse("members:import_discard", args=[run.token])}"' in text
+    assert 'hx-trigger="load delay:1s"' not in text  # it stops polling
+    assert "已中断，未写入任何数据" in client.get(reverse("members:import_upload")).content.decode()
+
+
+def test_a_stranded_write_is_retried_through_the_pages_and_imports_once(cast, client_for):
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1), person(2)])
+    client.post(reverse("members:import_check", args=[run.token]))
+    strand(run, ImportState.WRITING)
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    assert ImportRun.objects.get().state == ImportState.WRITING  # a new confirm does nothing
+
+    response = client.post(reverse("members:import_retry", args=[run.token]))
+    assert response.url == reverse("members:import_preview", args=[run.token])
+    run.refresh_from_db()
+    assert run.state == ImportState.UPLOADED
+    page = client.get(response.url).content.decode()
+    assert "正在逐行检查" in page  # the page starts the check again by itself
+    checked = client.post(reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true")
+    assert "所有行均正确：将新增 2 人" in checked.content.decode()
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    run.refresh_from_db()
+    assert (run.state, run.create_count) == (ImportState.DONE, 2)
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+
+
+def test_a_stranded_check_is_discarded_through_the_pages(cast, client_for):
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1)])
+    strand(run, ImportState.CHECKING)
+    discard = reverse("members:import_discard", args=[run.token])
+    response = client.post(discard, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("members:import_upload")
+    text = response.content.decode()
+    assert "已放弃导入 花名册.xlsx，未写入任何数据。" in text
+    assert "已放弃，未写入任何数据" in text  # in the list of recent imports
+    run.refresh_from_db()
+    assert run.state == ImportState.DISCARDED
+    assert not uploads.file_for(run.token).exists()
+    entry = AuditEntry.objects.filter(object_type="members.importrun").latest("pk")
+    assert entry.changes["after"] == {"state": "discarded"}
+    # Discarded, it can be neither retried nor confirmed.
+    client.post(reverse("members:import_retry", args=[run.token]))
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    assert ImportRun.objects.get().state == ImportState.DISCARDED
+    assert (
+        "这次导入已放弃"
+        in client.get(reverse("members:import_preview", args=[run.token])).content.decode()
+    )
+    assert not Member.objects.filter(name__startswith="导入").exists()
+
+
+def test_another_session_cannot_retry_or_discard_a_stranded_import(cast, client_for):
+    owner = client_for("community_secretary")
+    run = uploaded(owner, cast, [person(1)])
+    strand(run, ImportState.CHECKING)
+    owner.logout()
+    other = client_for("community_secretary")  # the same user, a new session
+    for name in ("members:import_retry", "members:import_discard"):
+        assert other.post(reverse(name, args=[run.token])).status_code == 404
+    assert ImportRun.objects.get().state == ImportState.CHECKING
+
+
+def test_a_check_that_wakes_after_a_retry_changes_nothing(cast, client_for, monkeypatch):
+    """A check whose worker stalled past the lease, while the user retried: its late
+    result must not overwrite the new attempt."""
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1)])
+    read_plan = uploads.importing.read_plan
+
+    def stalled(*args, **kwargs):
+        plan = read_plan(*args, **kwargs)
+        strand(run, ImportState.CHECKING)
+        uploads.retry(run)  # the user pressed 重试 meanwhile
+        return plan
+
+    monkeypatch.setattr(uploads.importing, "read_plan", stalled)
+    client.post(reverse("members:import_check", args=[run.token]))
+    assert ImportRun.objects.get().state == ImportState.UPLOADED
+
+
+def test_a_write_interrupted_before_it_is_marked_done_leaves_nothing(cast, client_for, monkeypatch):
+    """gunicorn stops a timed-out worker with SystemExit wherever it is: the members and
+    the run's "done" commit together or not at all."""
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1)])
+    client.post(reverse("members:import_check", args=[run.token]))
+    members_import = uploads.services.members_import
+
+    def killed_after_writing(**kwargs):
+        members_import(**kwargs)
+        raise SystemExit(1)
+
+    monkeypatch.setattr(uploads.services, "members_import", killed_after_writing)
+    with pytest.raises(SystemExit):
+        client.post(reverse("members:import_confirm", args=[run.token]))
+    assert not Member.objects.filter(name__startswith="导入").exists()
+    assert ImportRun.objects.get().state == ImportState.WRITING  # stranded: retry or discard

@@ -6,6 +6,7 @@ transaction (or, with --dry-run, only reports what it would do).
 """
 
 import time
+from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -58,6 +59,14 @@ class Command(BaseCommand):
         )
         if plan.new_units:
             summary += f"; new original units: {'、'.join(sorted(plan.new_units))}"
+        if plan.update_count or plan.unchanged_count:
+            if plan.absent_columns:
+                summary += f"; not in the file, kept: {'、'.join(plan.absent_columns)}"
+            cleared = Counter(key for row in plan.rows for key in row.cleared)
+            if cleared:
+                summary += "; cleared by empty cells: " + ", ".join(
+                    f"{key.removesuffix('_id')} ({count})" for key, count in sorted(cleared.items())
+                )
         if dry_run:
             self.stdout.write(f"Dry run, nothing written. {summary}")
             return

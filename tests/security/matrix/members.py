@@ -361,4 +361,6 @@ SPECS = [
     Spec("members:import_progress", kwargs=a_run),
     Spec("members:import_check", kwargs=a_run, everyone=405),
     Spec("members:import_confirm", kwargs=a_run, everyone=405),
+    Spec("members:import_retry", kwargs=a_run, everyone=405),
+    Spec("members:import_discard", kwargs=a_run, everyone=405),
 ]
