@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0011_encrypt_phone_address_rows'),
+        ('members', '0012_member_name_pinyin'),
     ]
 
     operations = [
