@@ -124,6 +124,10 @@ class Meeting(models.Model):
         default=False,
         help_text=_("An election needs more than four fifths of the voting members present."),
     )
+    # Derived (activities.summaries keeps it with the attendance): the quorum rule this
+    # held meeting failed (activities.quorum.HALF / FOUR_FIFTHS), empty when it was met
+    # or none applies. A meeting that failed its quorum does not count for the cadence.
+    quorum_missed = models.CharField(max_length=12, blank=True, default="", editable=False)
     minutes = models.TextField(_("minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
@@ -152,7 +156,7 @@ class Meeting(models.Model):
             # Compliance counts held meetings per branch, month and kind: this partial index
             # holds every column that query reads, so it never touches the table.
             models.Index(
-                fields=["branch", "held_on", "kind", "party_group"],
+                fields=["branch", "held_on", "kind", "party_group", "quorum_missed"],
                 condition=Q(status="held"),
                 name="meeting_held_branch_day_idx",
             ),

@@ -29,7 +29,7 @@ from .models import (
     MeetingStatus,
 )
 from .periods import Period, Span, spans_between
-from .quorum import Quorum, quorum_for
+from .quorum import FOUR_FIFTHS, Quorum, quorum_for
 
 # --- Expected list and roster ----------------------------------------------------------
 
@@ -269,6 +269,30 @@ STATUS_WEIGHT = {
 }
 
 
+@dataclass(frozen=True)
+class QuorumMiss:
+    """Held meetings of one day that failed their quorum (`rule`: activities.quorum)."""
+
+    day: datetime.date
+    rule: str
+    count: int = 1
+
+    def label(self, kind: str) -> str:
+        """E.g. "3月 支部党员大会 到会不足法定人数（选举需4/5），不计入"."""
+        values = {"month": f"{self.day.month}月", "kind": MeetingKind(kind).label}
+        if self.rule == FOUR_FIFTHS:
+            text = _(
+                "%(month)s %(kind)s: too few attended for the quorum (an election needs "
+                "four fifths), not counted"
+            )
+        else:
+            text = _(
+                "%(month)s %(kind)s: too few attended for the quorum (more than half "
+                "needed), not counted"
+            )
+        return text % values
+
+
 @dataclass
 class Cell:
     """One branch, one kind of meeting, one period of its rule."""
@@ -277,10 +301,15 @@ class Cell:
     span: Span
     rule: CadenceRule | None = None
     required: int = 0
-    held: int = 0
+    held: int = 0  # held meetings that count (a failed quorum does not)
     counted: int = 0  # held meetings that count towards `required` (capped per group)
     status: str = CellStatus.NOT_REQUIRED
     excusal: Excusal | None = None
+    quorum_missed: list[QuorumMiss] = field(default_factory=list)
+
+    @property
+    def quorum_notes(self) -> list[str]:
+        return [miss.label(self.kind) for miss in self.quorum_missed]
 
     @property
     def symbol(self) -> str:
@@ -313,6 +342,10 @@ class Summary:
     @property
     def held(self) -> int:
         return sum(c.held for c in self.cells)
+
+    @property
+    def quorum_notes(self) -> list[str]:
+        return [note for c in self.cells for note in c.quorum_notes]
 
     @property
     def status(self) -> str:
@@ -383,6 +416,9 @@ def compliance(
       the month's end) has a committee; a branch led by a secretary alone owes none.
     - Party group meetings are owed per group: each group's meetings count up to the
       group's own minimum, so one busy group does not cover a silent one.
+    - A general assembly or committee meeting that failed its quorum (Meeting.
+      quorum_missed, see activities.quorum) was not validly held: it does not count, and
+      the cell lists it (`Cell.quorum_missed`) so the page can say why.
     - An excusal covering the whole period (all kinds or this kind) marks it excused.
     - A period not yet over is "in progress", never "behind".
     """
@@ -452,11 +488,16 @@ def compliance(
             held_on__gte=lo,  # implied by the windows; lets the index bound the scan
             held_on__lte=hi,
         )
-        .values_list("branch_id", "kind", "party_group_id", "held_on")
+        .values_list("branch_id", "kind", "party_group_id", "held_on", "quorum_missed")
         .annotate(n=Count("*"))
         .order_by()
     )
-    for branch_id, kind, group_id, held_on, n in rows:
+    # branch -> kind -> [(day, rule, n)] of meetings that failed their quorum.
+    missed: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for branch_id, kind, group_id, held_on, quorum_missed, n in rows:
+        if quorum_missed:
+            missed[branch_id][kind].append((held_on, quorum_missed, n))
+            continue
         by_group = held[branch_id].setdefault(kind, {})
         by_month = by_group.get(group_id)
         if by_month is None:
@@ -503,6 +544,7 @@ def compliance(
         branch_groups = groups[pk]
         group_set = set(branch_groups)
         branch_held = held.get(pk, {})
+        branch_missed = missed.get(pk, {})
         branch_excusals = excusals[pk]
         branch_cells = cells[pk]
         for kind, rule, span, span_end, a, b in plan_ranges[district_of[branch.organization_id]]:
@@ -537,8 +579,14 @@ def compliance(
                 status = CellStatus.IN_PROGRESS
             else:
                 status = CellStatus.BEHIND
+            failed = [
+                QuorumMiss(day, quorum_rule, n)
+                for day, quorum_rule, n in branch_missed.get(kind, ())
+                if span.start <= day <= span_end
+            ]
+            failed.sort(key=lambda miss: miss.day)
             branch_cells[kind].append(
-                Cell(kind, span, rule, required, held_n, counted, status, excusal)
+                Cell(kind, span, rule, required, held_n, counted, status, excusal, failed)
             )
     for by_kind in cells.values():
         for kind_cells in by_kind.values():
