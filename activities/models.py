@@ -75,6 +75,7 @@ class MeetingQuerySet(ScopedQuerySet):
 
     scope_path_field = "branch__organization__path"
     scope_branch_field = "branch_id"
+    scope_branch_path_field = "branch__organization__path"
     scope_read = VIEW_MEMBERS
 
     def held(self):
@@ -220,6 +221,7 @@ class AttachmentKind(models.TextChoices):
 class AttachmentQuerySet(ScopedQuerySet):
     scope_path_field = "meeting__branch__organization__path"
     scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
     scope_read = VIEW_MEMBERS
 
 
@@ -271,6 +273,7 @@ NOT_ATTENDING = (AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT)
 class AttendanceQuerySet(ScopedQuerySet):
     scope_path_field = "meeting__branch__organization__path"
     scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
     scope_read = VIEW_MEMBERS
 
 
@@ -446,6 +449,16 @@ class CadenceRule(models.Model):
 
     def in_force_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def cadence_label(self) -> str:
+        """ "每年 1 次", "每季度 1 次", "每月 2 次": the period's label is a noun (年份)."""
+        texts = {
+            Period.MONTH: _("%(n)d a month"),
+            Period.QUARTER: _("%(n)d a quarter"),
+            Period.YEAR: _("%(n)d a year"),
+        }
+        return str(texts[self.period]) % {"n": self.minimum_count}
 
 
 class ExcusalQuerySet(ScopedQuerySet):

@@ -877,7 +877,9 @@ def node_dashboard(
     if by_branch:
         ordered = [units[b.pk] for b in branches if b.pk in units]
     dashboard.units = [u for u in ordered if u.level != "direct" or _has_figures(u.figures)]
-    if node.child_level:
+    if by_branch:  # a community compares its branches
+        dashboard.unit_label = gettext("Branch")
+    elif node.child_level:
         dashboard.unit_label = str(Level(node.child_level).label)
     return dashboard
 
