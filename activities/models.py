@@ -75,6 +75,7 @@ class MeetingQuerySet(ScopedQuerySet):
 
     scope_path_field = "branch__organization__path"
     scope_branch_field = "branch_id"
+    scope_branch_path_field = "branch__organization__path"
     scope_read = VIEW_MEMBERS
 
     def held(self):
@@ -124,6 +125,10 @@ class Meeting(models.Model):
         default=False,
         help_text=_("An election needs more than four fifths of the voting members present."),
     )
+    # Derived (activities.summaries keeps it with the attendance): the quorum rule this
+    # held meeting failed (activities.quorum.HALF / FOUR_FIFTHS), empty when it was met
+    # or none applies. A meeting that failed its quorum does not count for the cadence.
+    quorum_missed = models.CharField(max_length=12, blank=True, default="", editable=False)
     minutes = models.TextField(_("minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
@@ -152,7 +157,7 @@ class Meeting(models.Model):
             # Compliance counts held meetings per branch, month and kind: this partial index
             # holds every column that query reads, so it never touches the table.
             models.Index(
-                fields=["branch", "held_on", "kind", "party_group"],
+                fields=["branch", "held_on", "kind", "party_group", "quorum_missed"],
                 condition=Q(status="held"),
                 name="meeting_held_branch_day_idx",
             ),
@@ -216,6 +221,7 @@ class AttachmentKind(models.TextChoices):
 class AttachmentQuerySet(ScopedQuerySet):
     scope_path_field = "meeting__branch__organization__path"
     scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
     scope_read = VIEW_MEMBERS
 
 
@@ -267,6 +273,7 @@ NOT_ATTENDING = (AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT)
 class AttendanceQuerySet(ScopedQuerySet):
     scope_path_field = "meeting__branch__organization__path"
     scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
     scope_read = VIEW_MEMBERS
 
 
@@ -442,6 +449,16 @@ class CadenceRule(models.Model):
 
     def in_force_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def cadence_label(self) -> str:
+        """ "每年 1 次", "每季度 1 次", "每月 2 次": the period's label is a noun (年份)."""
+        texts = {
+            Period.MONTH: _("%(n)d a month"),
+            Period.QUARTER: _("%(n)d a quarter"),
+            Period.YEAR: _("%(n)d a year"),
+        }
+        return str(texts[self.period]) % {"n": self.minimum_count}
 
 
 class ExcusalQuerySet(ScopedQuerySet):

@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Q, Subquery, Window
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -29,7 +29,7 @@ from .models import (
     MeetingStatus,
 )
 from .periods import Period, Span, spans_between
-from .quorum import Quorum, quorum_for
+from .quorum import FOUR_FIFTHS, Quorum, quorum_for
 
 # --- Expected list and roster ----------------------------------------------------------
 
@@ -163,6 +163,14 @@ class Tally:
         return format_rate(self.rate)
 
     @property
+    def rate_with_make_up_label(self) -> str:
+        """The rate, saying so when make-ups count in it ("含补学 100.0%"): next to
+        "25 / 27" attended a bare 100.0% reads as a mistake."""
+        if self.made_up and self.rate is not None:
+            return _("incl. make-up %(rate)s") % {"rate": self.rate_label}
+        return self.rate_label
+
+    @property
     def not_made_up(self) -> int:
         return self.excused + self.absent - self.made_up
 
@@ -225,10 +233,22 @@ def branch_meetings(branch: Branch):
     )
 
 
-def outstanding_make_ups(branch: Branch, *, since: datetime.date, limit: int = 50):
-    """Excused or absent members of held meetings since `since` with no make-up yet,
-    bedridden members first (they are due a 送学上门). One query."""
-    return list(
+@dataclass
+class Outstanding:
+    """The first lines waiting for a make-up, and how many there are in all."""
+
+    lines: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.lines)
+
+
+def waiting_for_make_up(branch: Branch, *, since: datetime.date):
+    """Excused or absent lines of held meetings since `since` with no make-up yet,
+    newest meeting first (the full list pages through these)."""
+    return (
         Attendance.objects.filter(
             meeting__branch=branch,
             meeting__status=MeetingStatus.HELD,
@@ -237,8 +257,16 @@ def outstanding_make_ups(branch: Branch, *, since: datetime.date, limit: int = 5
             make_up__isnull=True,
         )
         .select_related("meeting", "member")
-        .order_by("-meeting__held_on", "member__name")[:limit]
+        .order_by("-meeting__held_on", "member__name", "pk")
     )
+
+
+def outstanding_make_ups(branch: Branch, *, since: datetime.date, limit: int = 50) -> Outstanding:
+    """The first `limit` lines waiting for a make-up and their total. One query: the
+    total comes along as a window count, so a short list can say how many it leaves out."""
+    rows = waiting_for_make_up(branch, since=since).annotate(n_total=Window(Count("*")))
+    lines = list(rows[:limit])
+    return Outstanding(lines, lines[0].n_total if lines else 0)
 
 
 # --- Compliance (held vs required) -----------------------------------------------------
@@ -269,6 +297,30 @@ STATUS_WEIGHT = {
 }
 
 
+@dataclass(frozen=True)
+class QuorumMiss:
+    """Held meetings of one day that failed their quorum (`rule`: activities.quorum)."""
+
+    day: datetime.date
+    rule: str
+    count: int = 1
+
+    def label(self, kind: str) -> str:
+        """E.g. "3月 支部党员大会 到会不足法定人数（选举需4/5），不计入"."""
+        values = {"month": f"{self.day.month}月", "kind": MeetingKind(kind).label}
+        if self.rule == FOUR_FIFTHS:
+            text = _(
+                "%(month)s %(kind)s: too few attended for the quorum (an election needs "
+                "four fifths), not counted"
+            )
+        else:
+            text = _(
+                "%(month)s %(kind)s: too few attended for the quorum (more than half "
+                "needed), not counted"
+            )
+        return text % values
+
+
 @dataclass
 class Cell:
     """One branch, one kind of meeting, one period of its rule."""
@@ -277,10 +329,15 @@ class Cell:
     span: Span
     rule: CadenceRule | None = None
     required: int = 0
-    held: int = 0
+    held: int = 0  # held meetings that count (a failed quorum does not)
     counted: int = 0  # held meetings that count towards `required` (capped per group)
     status: str = CellStatus.NOT_REQUIRED
     excusal: Excusal | None = None
+    quorum_missed: list[QuorumMiss] = field(default_factory=list)
+
+    @property
+    def quorum_notes(self) -> list[str]:
+        return [miss.label(self.kind) for miss in self.quorum_missed]
 
     @property
     def symbol(self) -> str:
@@ -313,6 +370,10 @@ class Summary:
     @property
     def held(self) -> int:
         return sum(c.held for c in self.cells)
+
+    @property
+    def quorum_notes(self) -> list[str]:
+        return [note for c in self.cells for note in c.quorum_notes]
 
     @property
     def status(self) -> str:
@@ -383,6 +444,9 @@ def compliance(
       the month's end) has a committee; a branch led by a secretary alone owes none.
     - Party group meetings are owed per group: each group's meetings count up to the
       group's own minimum, so one busy group does not cover a silent one.
+    - A general assembly or committee meeting that failed its quorum (Meeting.
+      quorum_missed, see activities.quorum) was not validly held: it does not count, and
+      the cell lists it (`Cell.quorum_missed`) so the page can say why.
     - An excusal covering the whole period (all kinds or this kind) marks it excused.
     - A period not yet over is "in progress", never "behind".
     """
@@ -452,11 +516,16 @@ def compliance(
             held_on__gte=lo,  # implied by the windows; lets the index bound the scan
             held_on__lte=hi,
         )
-        .values_list("branch_id", "kind", "party_group_id", "held_on")
+        .values_list("branch_id", "kind", "party_group_id", "held_on", "quorum_missed")
         .annotate(n=Count("*"))
         .order_by()
     )
-    for branch_id, kind, group_id, held_on, n in rows:
+    # branch -> kind -> [(day, rule, n)] of meetings that failed their quorum.
+    missed: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for branch_id, kind, group_id, held_on, quorum_missed, n in rows:
+        if quorum_missed:
+            missed[branch_id][kind].append((held_on, quorum_missed, n))
+            continue
         by_group = held[branch_id].setdefault(kind, {})
         by_month = by_group.get(group_id)
         if by_month is None:
@@ -503,6 +572,7 @@ def compliance(
         branch_groups = groups[pk]
         group_set = set(branch_groups)
         branch_held = held.get(pk, {})
+        branch_missed = missed.get(pk, {})
         branch_excusals = excusals[pk]
         branch_cells = cells[pk]
         for kind, rule, span, span_end, a, b in plan_ranges[district_of[branch.organization_id]]:
@@ -537,8 +607,14 @@ def compliance(
                 status = CellStatus.IN_PROGRESS
             else:
                 status = CellStatus.BEHIND
+            failed = [
+                QuorumMiss(day, quorum_rule, n)
+                for day, quorum_rule, n in branch_missed.get(kind, ())
+                if span.start <= day <= span_end
+            ]
+            failed.sort(key=lambda miss: miss.day)
             branch_cells[kind].append(
-                Cell(kind, span, rule, required, held_n, counted, status, excusal)
+                Cell(kind, span, rule, required, held_n, counted, status, excusal, failed)
             )
     for by_kind in cells.values():
         for kind_cells in by_kind.values():

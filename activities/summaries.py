@@ -1,6 +1,7 @@
 """The dashboards' summaries: per branch x month tallies of held meetings and attendance
-(BranchMonthTally), each member's latest participation (Member.last_participated_on)
-and each care need's latest in-person visit (CareNeed.last_visit_on).
+(BranchMonthTally), each member's latest participation (Member.last_participated_on),
+each care need's latest in-person visit (CareNeed.last_visit_on) and whether a held
+meeting failed its quorum (Meeting.quorum_missed, which compliance reads).
 
 They are derived from Meeting, Attendance and MakeUp and rewritten from those rows, never
 incremented: the meeting, attendance, make-up and care services call `refresh` inside their own
@@ -27,6 +28,7 @@ from members.models import Member
 from .models import (
     ATTENDING,
     IN_PERSON_VISITS,
+    QUORUM_KINDS,
     Attendance,
     BranchMonthTally,
     CareNeed,
@@ -36,6 +38,7 @@ from .models import (
     MeetingStatus,
 )
 from .periods import Period, Span
+from .quorum import quorum_for
 from .selectors import tally_annotations
 
 TALLY_FIELDS = ("expected", "present", "remote", "excused", "absent", "made_up")
@@ -68,6 +71,36 @@ def _tally_rows(meetings):
         )
         for row in rows
     ]
+
+
+def _refresh_quorum(meetings) -> None:
+    """Store on these held meetings the quorum rule each failed (Meeting.quorum_missed):
+    one query to count, one bulk update of those that changed (a kind changed away from
+    a quorum kind clears it). A list without voting members cannot be checked and is
+    not marked as failed."""
+    rows = (
+        meetings.filter(status=MeetingStatus.HELD)
+        .filter(Q(kind__in=QUORUM_KINDS) | ~Q(quorum_missed=""))
+        .annotate(
+            n_voting=Count("attendances", filter=Q(attendances__is_voting=True)),
+            n_attending=Count(
+                "attendances",
+                filter=Q(attendances__is_voting=True, attendances__status__in=ATTENDING),
+            ),
+        )
+        .only("pk", "kind", "is_election", "quorum_missed")
+        .order_by()
+    )
+    changed = []
+    for meeting in rows.iterator(chunk_size=BATCH):
+        quorum = quorum_for(
+            meeting.kind, meeting.is_election, meeting.n_voting, meeting.n_attending
+        )
+        missed = quorum.rule if quorum.voting and not quorum.met else ""
+        if missed != meeting.quorum_missed:
+            meeting.quorum_missed = missed
+            changed.append(meeting)
+    Meeting.objects.bulk_update(changed, ["quorum_missed"], batch_size=BATCH)
 
 
 def _last_participation():
@@ -131,6 +164,7 @@ def refresh(
         for branch_id, month in pairs:
             span = Span(month, Period.MONTH)
             where |= Q(branch_id=branch_id, held_on__gte=span.start, held_on__lte=span.end)
+        _refresh_quorum(Meeting.objects.filter(where))
         fresh = _tally_rows(Meeting.objects.filter(where))
         if fresh:
             BranchMonthTally.objects.bulk_create(
@@ -164,6 +198,7 @@ def rebuild() -> tuple[int, int]:
     """Recompute every summary from the source rows; returns (branch-month tallies,
     members who ever took part)."""
     BranchMonthTally.objects.all().delete()
+    _refresh_quorum(Meeting.objects.all())
     tallies = _tally_rows(Meeting.objects.all())
     BranchMonthTally.objects.bulk_create(tallies, batch_size=BATCH)
     Member.objects.update(last_participated_on=_last_participation())

@@ -8,6 +8,7 @@ urlpatterns = [
     # A branch's meetings, compliance and reports.
     path("branches/<int:branch_pk>/meetings/", views.meeting_list, name="meeting_list"),
     path("branches/<int:branch_pk>/meetings/plan/", views.meeting_plan, name="meeting_plan"),
+    path("branches/<int:branch_pk>/make-ups/", views.makeup_list, name="makeup_list"),
     path(
         "branches/<int:branch_pk>/meetings/record/",
         views.meeting_record_new,

@@ -109,6 +109,13 @@ def get_rule_for_user(request, pk):
 # --- The branch's meetings -------------------------------------------------------------
 
 
+OUTSTANDING_SHOWN = 20  # the meetings page lists this many waiting for make-up; a page all
+
+
+def _make_up_since(today: datetime.date) -> datetime.date:
+    return today - datetime.timedelta(days=365)
+
+
 def meeting_list(request, branch_pk):
     branch = get_branch_for_user(request, branch_pk)
     can_record = scope_for(request.user).covers_branch(branch, RECORD_MEETING)
@@ -126,9 +133,25 @@ def meeting_list(request, branch_pk):
             "groups": list(branch.groups.all()),
             "kinds": MeetingKind.choices,
             "outstanding": selectors.outstanding_make_ups(
-                branch, since=today - datetime.timedelta(days=365), limit=20
+                branch, since=_make_up_since(today), limit=OUTSTANDING_SHOWN
             ),
             "year": today.year,
+        },
+    )
+
+
+def makeup_list(request, branch_pk):
+    """Everyone waiting for a make-up study (the meetings page shows the first few)."""
+    branch = get_branch_for_user(request, branch_pk)
+    today = timezone.localdate()
+    waiting = selectors.waiting_for_make_up(branch, since=_make_up_since(today))
+    return render(
+        request,
+        "activities/makeup_list.html",
+        {
+            "branch": branch,
+            "page": Paginator(waiting, 50).get_page(request.GET.get("page")),
+            "can_record": scope_for(request.user).covers_branch(branch, RECORD_MEETING),
         },
     )
 

@@ -112,6 +112,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Capabilities a role holds only over the branches that sit directly on its node, not
+# over the subtree below it. A street-level functional branch (its members come from
+# several communities) has no community, so no community secretary, above it: besides
+# its own branch secretary, the street's staff record its meetings. A community's
+# branches stay with their community and branch secretaries.
+DIRECT_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.STREET_STAFF: frozenset({RECORD_MEETING}),
+}
+
+
 @dataclass(frozen=True)
 class Grant:
     """One role on one node, reduced to what scope queries need."""
@@ -125,13 +135,20 @@ class Grant:
     def capabilities(self) -> frozenset[str]:
         return CAPABILITIES.get(self.role, frozenset())
 
+    @property
+    def direct_capabilities(self) -> frozenset[str]:
+        """Held over the branches on the node itself only (DIRECT_CAPABILITIES)."""
+        return DIRECT_CAPABILITIES.get(self.role, frozenset()) if self.path else frozenset()
+
 
 class Scope:
     """A user's grants, loaded once per request (one query) and cached on the user."""
 
     def __init__(self, grants: list[Grant]):
         self.grants = grants
-        self.capabilities = frozenset().union(*(g.capabilities for g in grants))
+        self.capabilities = frozenset().union(
+            *(g.capabilities | g.direct_capabilities for g in grants)
+        )
         self.roles = frozenset(g.role for g in grants)
 
     @classmethod
@@ -164,6 +181,13 @@ class Scope:
                 kept.append(path)
         return kept
 
+    def direct_paths(self, capability: str) -> list[str]:
+        """Nodes whose own branches (not the subtree's) are granted `capability`."""
+        return sorted(
+            {g.path for g in self.grants if capability in g.direct_capabilities}
+            - set(self.paths(capability))
+        )
+
     def branch_ids(self, capability: str) -> list[int]:
         return sorted({g.branch_id for g in self._granting(capability) if g.branch_id})
 
@@ -175,8 +199,11 @@ class Scope:
 
     def covers_branch(self, branch, capability: str) -> bool:
         """Whether `branch` (with its organisation loaded) is inside the scope."""
-        return branch.pk in self.branch_ids(capability) or self.covers_path(
-            branch.organization.path, capability
+        path = branch.organization.path
+        return (
+            branch.pk in self.branch_ids(capability)
+            or self.covers_path(path, capability)
+            or path in self.direct_paths(capability)
         )
 
     def q(
@@ -186,11 +213,15 @@ class Scope:
         path_field: str | None = None,
         branch_field: str | None = None,
         unit_field: str | None = None,
+        branch_path_field: str | None = None,
     ) -> Q | None:
-        """A filter for rows inside the scope, or None when nothing is."""
+        """A filter for rows inside the scope, or None when nothing is. `branch_path_field`
+        names the path of the organisation the row's branch sits on (direct grants)."""
         parts: list[Q] = []
         if path_field:
             parts += [Q(**{f"{path_field}__startswith": p}) for p in self.paths(capability)]
+        if branch_path_field and (direct := self.direct_paths(capability)):
+            parts.append(Q(**{f"{branch_path_field}__in": direct}))
         if branch_field and (ids := self.branch_ids(capability)):
             parts.append(Q(**{f"{branch_field}__in": ids}))
         if unit_field and (ids := self.unit_ids(capability)):
@@ -206,13 +237,16 @@ class ScopedQuerySet(models.QuerySet):
     """Querysets that know how to restrict themselves to a user's scope.
 
     Subclasses name the fields that place a row in the tree (an organisation path, a
-    branch id and/or an original-unit id) and the capability that reads them.
+    branch id and/or an original-unit id) and the capability that reads them. Rows of
+    one branch also name the path of the organisation their branch sits on
+    (`scope_branch_path_field`), which direct grants (DIRECT_CAPABILITIES) match.
     `scope_unit_read` lets unit grants (a unit liaison) read rows of their unit too.
     """
 
     scope_path_field: str | None = None
     scope_branch_field: str | None = None
     scope_unit_field: str | None = None
+    scope_branch_path_field: str | None = None
     scope_read: str = VIEW_STRUCTURE
     scope_unit_read: str | None = None
 
@@ -225,6 +259,7 @@ class ScopedQuerySet(models.QuerySet):
                 path_field=self.scope_path_field,
                 branch_field=self.scope_branch_field,
                 unit_field=self.scope_unit_field,
+                branch_path_field=self.scope_branch_path_field,
             )
         ]
         if self.scope_unit_read and capability == self.scope_read:

@@ -200,6 +200,7 @@ class BranchKind(models.TextChoices):
 class BranchQuerySet(ScopedQuerySet):
     scope_path_field = "organization__path"
     scope_branch_field = "pk"
+    scope_branch_path_field = "organization__path"
 
     def active(self, on: datetime.date | None = None):
         on = on or timezone.localdate()

@@ -313,14 +313,18 @@ class HeatKind:
     def cells_html(self) -> str:
         """The row's cells as HTML: built here rather than in the template, which is
         several times slower per cell and the heat map has thousands of them."""
-        words = (gettext("Not required"), gettext("Excused from the cadence"))
+        words = (
+            gettext("Not required"),
+            gettext("Excused from the cadence"),
+            gettext("Quorum not met"),
+        )
         return mark_safe("".join(_heat_cell_html(hc, words) for hc in self.cells))  # noqa: S308 (escaped below)
 
 
 def _heat_cell_html(hc: HeatCell, words: tuple[str, str]) -> str:
     """One cell; every text in it escaped (an excusal's reason is typed by users).
     f-strings rather than format_html: the page builds a few hundred of these."""
-    not_required, excused = words
+    not_required, excused, no_quorum = words
     c = hc.cell
     if c is None:
         return (
@@ -331,6 +335,12 @@ def _heat_cell_html(hc: HeatCell, words: tuple[str, str]) -> str:
     title = f"{c.span.label} · {c.status_label}"
     if c.excusal:
         title += f" · {excused}：{c.excusal.reason}"
+    # A meeting that failed its quorum is named in the cell: the count alone hides it.
+    note = ""
+    if c.quorum_missed:
+        title += "".join(f" · {text}" for text in c.quorum_notes)
+        note = f'<span class="hm-note">{escape(no_quorum)}</span>'
+
     if c.excusal and c.required:
         figure = f"<sup>{int(c.excusal.pk)}</sup>" + (
             f" {int(c.held)}/{int(c.required)}" if c.held else ""
@@ -342,7 +352,7 @@ def _heat_cell_html(hc: HeatCell, words: tuple[str, str]) -> str:
     return (
         f'<td colspan="{int(hc.colspan)}" class="hm hm-{escape(hc.status)}"'
         f' title="{escape(title)}"><span aria-hidden="true">{escape(c.symbol)}</span>{figure}'
-        f'<span class="visually-hidden"> {escape(c.status_label)}</span></td>'
+        f'<span class="visually-hidden"> {escape(c.status_label)}</span>{note}</td>'
     )
 
 
@@ -452,8 +462,25 @@ class Dashboard:
         return excusals_of(self.heat_lines)
 
     @property
+    def quorum_notes(self) -> list[tuple[str, str]]:
+        return quorum_notes_of(self.heat_lines)
+
+    @property
     def heat_lines(self) -> list[BranchLine]:
         return self.view("heat")
+
+
+def quorum_notes_of(lines: list[BranchLine]) -> list[tuple[str, str]]:
+    """(branch name, why a meeting was not counted) for the failed quorums in these heat
+    map lines' cells (no query)."""
+    return [
+        (line.branch.name, text)
+        for line in lines
+        for kind in line.kinds
+        for cell in kind.cells
+        if cell.cell is not None
+        for text in cell.cell.quorum_notes
+    ]
 
 
 def excusals_of(lines: list[BranchLine]) -> list:
@@ -850,7 +877,9 @@ def node_dashboard(
     if by_branch:
         ordered = [units[b.pk] for b in branches if b.pk in units]
     dashboard.units = [u for u in ordered if u.level != "direct" or _has_figures(u.figures)]
-    if node.child_level:
+    if by_branch:  # a community compares its branches
+        dashboard.unit_label = gettext("Branch")
+    elif node.child_level:
         dashboard.unit_label = str(Level(node.child_level).label)
     return dashboard
 

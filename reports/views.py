@@ -158,6 +158,7 @@ def _shared_context(dashboard, choice, today, links, *, subject, is_branch):
         # A callable: the template evaluates it only where the page shows these lines'
         # notes (the paginated page sets its own).
         "excusals": lambda: dashboard.excusals,
+        "quorum_notes": lambda: dashboard.quorum_notes,
         **_period_context(choice, today),
     }
 
@@ -252,6 +253,7 @@ def org_dashboard(request, pk):
             "heat_page": heat_page,
             "heat_lines": heat_lines,
             "excusals": selectors.excusals_of(heat_lines),
+            "quorum_notes": selectors.quorum_notes_of(heat_lines),
             "only_behind": only_behind,
         }
     )

@@ -7,6 +7,7 @@
 │   └── 新华街道 street_a2 ── 枫林社区 community_a2 ── branch_a2
 └── 西湖区 district_b
     └── 长江街道 street_b ── 梅岭社区 community_b ── branch_b (group_b, venue_b)
+                           └── functional_b (functional_a's twin, for the scope sweep)
 
 Members (built after the organisation, see _add_members):
   member_a            翠园社区, home branch_a / group_a, original unit unit_a, accepted (reg_a)
@@ -65,6 +66,7 @@ class Cast:
     branch_a: object
     branch_a2: object
     functional_a: object
+    functional_b: object
     branch_b: object
     group_a: object
     group_b: object
@@ -121,6 +123,11 @@ def build_cast() -> Cast:
         functional_a=f.branch(
             organization=street_a,
             name="和平街道银发志愿服务队功能型党支部",
+            kind=BranchKind.FUNCTIONAL,
+        ),
+        functional_b=f.branch(
+            organization=street_b,
+            name="长江街道银龄宣讲团功能型党支部",
             kind=BranchKind.FUNCTIONAL,
         ),
         branch_b=f.branch(organization=community_b, venue=venue_b),

@@ -2,15 +2,16 @@
 
 from django import template
 
-from ..selectors import format_rate, tally_from
+from ..selectors import tally_from
 
 register = template.Library()
 
 
 @register.filter
 def meeting_rate(meeting) -> str:
-    """Attendance rate of a meeting annotated by selectors.tally_annotations."""
-    return format_rate(tally_from(meeting).rate)
+    """Attendance rate of a meeting annotated by selectors.tally_annotations; it says
+    "incl. make-up" when make-ups count in it."""
+    return tally_from(meeting).rate_with_make_up_label
 
 
 @register.filter

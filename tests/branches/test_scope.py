@@ -274,7 +274,7 @@ def test_both_districts_have_users_to_sweep_with(cast):
 
 
 SWEEP = [
-    pytest.param(spec, direction, id=f"{spec.name}-{direction}")
+    pytest.param(spec, direction, id=f"{spec.key}-{direction}")
     for spec in OBJECT_SPECS
     for direction in ("a_users_on_b_objects", "b_users_on_a_objects")
     if not (spec.name in AWAITING_TWINS and direction == "a_users_on_b_objects")

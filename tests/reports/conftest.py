@@ -18,7 +18,8 @@ Care needs (30-day interval): A1 covered, B2 overdue, A4 waiting (new), A2's clo
 Meetings held (theme day = T, general assembly = GA):
   branch_a      T Jan 10, T Feb 10, GA Mar 20; March's T excused (an excusal), not held.
   functional_a  T Jan, Feb, Mar; no GA               -> behind on GA
-  branch_a2     T Jan 15, GA Feb 25, T Mar 15; no T in February  -> behind on T Feb
+  branch_a2     T Jan 15, GA Feb 25 (quorum: B1, its one voter, online), T Mar 15;
+                no T in February  -> behind on T Feb
   branch_gone   T Jan 12 (owes January only)
 """
 
@@ -169,7 +170,9 @@ def build_world(cast) -> World:
     for month in (1, 2, 3):
         held(cast.functional_a, T, d(2026, month, 8), [(a1, P), (a2, P)])
     held(cast.branch_a2, T, d(2026, 1, 15), [(b1, P), (b2, P)])
-    held(cast.branch_a2, GA, d(2026, 2, 25), [(b1, R), (b2, E)])
+    mt["a2_ga_feb"] = held(cast.branch_a2, GA, d(2026, 2, 25), [(b1, R), (b2, E)])
+    # B2 had no vote that day (still probationary): B1 alone makes the quorum.
+    Attendance.objects.filter(meeting=mt["a2_ga_feb"], member=b2).update(is_voting=False)
     held(cast.branch_a2, T, d(2026, 3, 15), [(b1, P), (b2, A)])
     held(gone, T, d(2026, 1, 12))
     # Never counted: another district, a planned and a cancelled meeting.

@@ -374,3 +374,35 @@ def test_versions_never_repeat_and_a_migration_bumps_them_all(world):
     assert after["b"] == before["b"]
     call_command("migrate", verbosity=0)
     assert all(v > after[k] for k, v in versions(cast).items())
+
+
+def test_an_attendance_correction_that_breaks_or_fixes_a_quorum_reaches_the_cache(world):
+    cast, m = world.cast, world.members
+    actor = cast.user("community_secretary")
+    assembly = world.meetings["a_ga_mar"]  # A1 and A2 present, A3 absent: 2 of 3 voting
+
+    def branch_a_behind():
+        district = Organization.objects.get(pk=cast.district_a.pk)
+        line = next(
+            line
+            for line in node_figures(district, Q1, today=TODAY).lines
+            if line.branch.pk == cast.branch_a.pk
+        )
+        return line.statuses.get("behind", 0)
+
+    def mark(status):
+        services.meeting_record(
+            meeting=assembly,
+            details={},
+            marks={m["A2"].pk: services.Mark(status, "住院" if status == "excused" else "")},
+            record_key=uuid.uuid4(),
+            actor=actor,
+        )
+
+    assert branch_a_behind() == 0  # cached now
+    mark("excused")  # 1 of 3: no quorum, the quarter's assembly was not validly held
+    assert branch_a_behind() == 1
+    assert_cached_is_live(cast)
+    mark("present")
+    assert branch_a_behind() == 0
+    assert_cached_is_live(cast)

@@ -96,7 +96,7 @@ def header_problems(response) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
 def test_every_response_of_every_url_carries_the_security_headers(
     spec, cast, client, production_transport
 ):

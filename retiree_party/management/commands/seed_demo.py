@@ -14,7 +14,7 @@ from activities.care_demo import seed_care
 from activities.demo import seed_meetings
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
-from branches.models import Organization, StaffRole
+from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -28,6 +28,13 @@ def demo_logins(structure):
     street = next(s for s in structure.streets if s.parent_id == district.pk)
     community = next(c for c in structure.communities if c.parent_id == street.pk)
     branch = next(b for b in structure.branches if b.organization_id == community.pk)
+    # A functional branch sitting on the street itself (no community above it): its own
+    # secretary records its meetings (and so may the street's staff).
+    functional = next(
+        b
+        for b in structure.branches
+        if b.organization_id == street.pk and b.kind == BranchKind.FUNCTIONAL and not b.dissolved_on
+    )
     unit = next(u for u in structure.units if u.district_id == district.pk)
     return [
         ("city", "市委老干部局 周主任", Role.CITY_ADMIN, structure.city),
@@ -35,6 +42,7 @@ def demo_logins(structure):
         ("street", "街道党工委 王委员", Role.STREET_STAFF, street),
         ("community", "社区党委 张书记", Role.COMMUNITY_SECRETARY, community),
         ("branch", "支部 陈书记", Role.BRANCH_SECRETARY, branch),
+        ("functional", "功能型支部 吴书记", Role.BRANCH_SECRETARY, functional),
         ("liaison", "原单位 刘联络员", Role.UNIT_LIAISON, unit),
         ("sysadmin", "系统管理员 赵工", Role.SYSTEM_ADMIN, structure.city),
         ("secadmin", "安全管理员 钱工", Role.SECURITY_ADMIN, structure.city),

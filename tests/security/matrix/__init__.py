@@ -3,7 +3,8 @@ file (one module per app). test_url_matrix.py fails when a URL pattern has no Sp
 
 A Spec names who gets 200 (`ok`), who is redirected (`redirect`), who is refused with
 403 because they can read the object but not change it (`forbidden`), and optionally a
-uniform status for everyone logged in (`everyone`). Every other role gets 404.
+uniform status for everyone logged in (`everyone`). Every other role gets 404. A URL
+may have further specs for other objects, each named by its `case`.
 """
 
 from collections.abc import Callable
@@ -76,6 +77,12 @@ class Spec:
     # For write views: valid form data, and the state a refused POST must leave unchanged.
     post: Callable | None = None
     state: Callable | None = None
+    # A second spec of the same URL on another object (e.g. a street-level branch).
+    case: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}[{self.case}]" if self.case else self.name
 
     def expected(self, role: str) -> int:
         if role == "anonymous":

@@ -35,6 +35,12 @@ EXCUSAL_APPROVERS = frozenset(
     {"district_staff", "street_staff", "district_b_staff", "street_a2_staff"}
 )
 DAY = datetime.date(2025, 6, 10)
+# functional_a sits on street_a itself: the street's staff record its meetings (its own
+# branch secretary too; tests/activities/test_street_functional.py), the district and
+# the city read them.
+READERS_F = frozenset({"city_admin", "district_staff", "street_staff"})
+RECORDERS_F = frozenset({"street_staff"})
+READ_ONLY_F = READERS_F - RECORDERS_F
 
 
 def png_file():
@@ -88,6 +94,36 @@ def held(cast):
 
 def absence(cast):
     return Attendance.objects.get(meeting=held(cast), member=a_member(cast))
+
+
+def planned_f(cast):
+    found = Meeting.objects.filter(branch=cast.functional_a, topic="矩阵：志愿队计划").first()
+    if found:
+        return found
+    meeting, _ = services.meeting_plan(
+        branch=cast.functional_a,
+        details={"kind": MeetingKind.THEME_DAY, "topic": "矩阵：志愿队计划", "planned_on": DAY},
+        client_key=uuid.uuid4(),
+        actor=None,
+    )
+    return meeting
+
+
+def absence_f(cast):
+    """member_a missed a held meeting of the functional branch they take part in."""
+    meeting = Meeting.objects.filter(branch=cast.functional_a, topic="矩阵：志愿队已召开").first()
+    if meeting is None:
+        meeting = services.meeting_record_new(
+            branch=cast.functional_a,
+            details={"kind": MeetingKind.THEME_DAY, "topic": "矩阵：志愿队已召开", "held_on": DAY},
+            marks={},
+            client_key=uuid.uuid4(),
+            actor=None,
+        ).meeting
+    found, _ = Attendance.objects.get_or_create(
+        meeting=meeting, member=cast.member_a, defaults={"status": AttendanceStatus.ABSENT}
+    )
+    return found
 
 
 def attachment(cast):
@@ -146,8 +182,91 @@ def recorded_state(cast):
     ]
 
 
+FUNCTIONAL_SPECS = [
+    Spec(
+        "activities:meeting_list",
+        case="functional_a",
+        kwargs=lambda c: {"branch_pk": c.functional_a.pk},
+        ok=READERS_F,
+    ),
+    Spec(
+        "activities:branch_compliance",
+        case="functional_a",
+        kwargs=lambda c: {"branch_pk": c.functional_a.pk},
+        ok=READERS_F,
+    ),
+    Spec(
+        "activities:meeting_plan",
+        case="functional_a",
+        kwargs=lambda c: {"branch_pk": c.functional_a.pk},
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
+        post=lambda c: {
+            "kind": "lecture",
+            "topic": "矩阵：志愿队党课",
+            "planned_on": "2025-07-01",
+            "mode": "on_site",
+            "client_key": str(uuid.uuid4()),
+        },
+        state=meetings_state,
+    ),
+    Spec(
+        "activities:meeting_record_new",
+        case="functional_a",
+        kwargs=lambda c: {"branch_pk": c.functional_a.pk},
+        query=lambda c: "kind=theme_day",
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
+        post=record_form,
+        state=recorded_state,
+    ),
+    Spec(
+        "activities:meeting_record",
+        case="functional_a",
+        kwargs=lambda c: {"pk": planned_f(c).pk},
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
+        post=lambda c: {
+            "record_key": str(uuid.uuid4()),
+            "topic": "矩阵：志愿队计划",
+            "held_on": "2025-06-10",
+            "mode": "on_site",
+        },
+        state=recorded_state,
+    ),
+    Spec(
+        "activities:meeting_edit",
+        case="functional_a",
+        kwargs=lambda c: {"pk": planned_f(c).pk},
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
+        post=lambda c: {
+            "kind": "theme_day",
+            "topic": "矩阵：志愿队改过的主题",
+            "planned_on": "2025-06-12",
+            "mode": "on_site",
+        },
+        state=lambda c: row(planned_f(c)),
+    ),
+    Spec(
+        "activities:makeup_create",
+        case="functional_a",
+        kwargs=lambda c: {"attendance_pk": absence_f(c).pk},
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
+        post=lambda c: {
+            "kind": "study",
+            "made_up_on": "2025-06-20",
+            "delivered_by": "街道 王委员",
+            "material": "主题党日学习材料",
+        },
+        state=lambda c: list(MakeUp.objects.values_list("pk", flat=True)),
+    ),
+]
+
 SPECS = [
     Spec("activities:meeting_list", kwargs=lambda c: {"branch_pk": c.branch_a.pk}, ok=READERS_A),
+    Spec("activities:makeup_list", kwargs=lambda c: {"branch_pk": c.branch_a.pk}, ok=READERS_A),
     Spec(
         "activities:meeting_plan",
         kwargs=lambda c: {"branch_pk": c.branch_a.pk},
@@ -308,4 +427,5 @@ SPECS = [
         post=lambda c: {},
         state=lambda c: list(Excusal.objects.values_list("pk", flat=True)),
     ),
+    *FUNCTIONAL_SPECS,
 ]
