@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from activities.periods import Period, spans_between
 from activities.selectors import CellStatus, Tally, compliance
@@ -111,8 +112,12 @@ def _children(node: Organization) -> list[Organization]:
 
 
 def _key(pk: int, version: int, choice: PeriodChoice, today: datetime.date) -> str:
+    # The language too: the lines carry labels translated when they were computed.
     span = choice.span
-    return f"{KEY_PREFIX}:{pk}:{version}:{span.period}:{span.start:%Y%m%d}:{today:%Y%m%d}"
+    return (
+        f"{KEY_PREFIX}:{pk}:{version}:{span.period}:{span.start:%Y%m%d}:{today:%Y%m%d}"
+        f":{get_language() or settings.LANGUAGE_CODE}"
+    )
 
 
 def _computed(node, key, choice, today, rows=None) -> Dashboard:

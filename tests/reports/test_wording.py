@@ -77,6 +77,15 @@ def test_a_community_compares_its_branches_by_name(world, client_for, frozen_tod
     assert "按对比" not in page and "各对比" not in page
 
 
+def test_a_dashboard_cached_in_chinese_is_not_served_in_english(world, client_for, frozen_today):
+    client = client_for("community_secretary")
+    url = reverse("reports:org_dashboard", args=[world.cast.community_a.pk]) + Q1
+    assert "按支部对比" in text_of(client.get(url).content.decode())
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = text_of(client.get(url).content.decode())
+    assert "Comparison by Branch" in page and "支部" not in page.split("Comparison by")[1][:20]
+
+
 def test_the_unregistered_list_heads_the_name_column_with_xingming(world, district):
     members = reverse("reports:org_members", args=[world.cast.district_a.pk])
     html = district.get(members + "?list=unregistered").content.decode()
