@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from branches.exporting import Sheet, pdf_response, xlsx_response
+from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 
 from . import selectors
 from .models import Meeting
-from .selectors import AttendanceReport, Ledger, format_rate
+from .selectors import AttendanceReport, Ledger
 
 
 def _respond(request, fmt, *, template, context, filename, sheets, wide=False, page=None):
@@ -187,13 +187,22 @@ def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None)
                 line.tally.excused,
                 line.tally.absent,
                 line.tally.made_up,
-                line.tally.rate_label,
+                Percent(line.tally.rate),
             ]
             for line in report.lines
         ]
         t = report.total
         rows.append(
-            [_("Total"), "", t.expected, t.attended, t.excused, t.absent, t.made_up, t.rate_label]
+            [
+                _("Total"),
+                "",
+                t.expected,
+                t.attended,
+                t.excused,
+                t.absent,
+                t.made_up,
+                Percent(t.rate),
+            ]
         )
         heading = [f"{report.branch.name} {report.span.label} {title}"]
         heading += [f"{k}：{v}" for k, v in facts[1:]]
@@ -287,7 +296,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
                     t.excused,
                     t.absent,
                     t.made_up,
-                    format_rate(t.rate),
+                    Percent(t.rate),
                     m.minutes or m.cancel_reason,
                     m.decisions,
                 ]

@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.selectors import format_rate
-from branches.exporting import Sheet, attachment, render_pdf, xlsx_response
+from branches.exporting import Percent, Sheet, attachment, render_pdf, xlsx_response
 
-from .selectors import Dashboard, excusals_of
+from .selectors import Dashboard, excusals_of, ranked_behind
 
 NODE_TABLES = {
     "comparison": gettext_lazy("Comparison of sub-units"),
@@ -28,10 +27,6 @@ NODE_TABLES = {
 BRANCH_TABLES = {key: NODE_TABLES[key] for key in ("heatmap", "attendance", "warnings")}
 PDF_HEAT_LIMIT = 40  # more branches than this: the PDF's heat map keeps those behind
 PDF_CSS = "reports/reports.css"
-
-
-def _rate(value) -> str:
-    return format_rate(value)
 
 
 def _comparison(d: Dashboard):
@@ -63,19 +58,19 @@ def _comparison(d: Dashboard):
                 name,
                 f.residents,
                 f.registered,
-                _rate(f.coverage),
+                Percent(f.coverage),
                 f.branches,
                 f.pilots,
                 f.cells_met,
                 f.cells_behind,
-                _rate(f.compliance),
+                Percent(f.compliance),
                 f.branches_behind,
-                _rate(f.attendance),
+                Percent(f.attendance),
                 f.home_members,
                 f.inactive,
                 f.warned_branches,
                 f.care_needs,
-                _rate(f.care_coverage),
+                Percent(f.care_coverage),
                 f.care_overdue,
             ]
         )
@@ -92,7 +87,7 @@ def _kinds(d: Dashboard):
 def _behind(d: Dashboard):
     rows = [
         [line.branch.name, line.unit, "、".join(line.behind_kinds), line.statuses.get("behind", 0)]
-        for line in d.behind
+        for line in ranked_behind(d.behind)
     ]
     return [_("Branch"), d.unit_label or _("Unit"), _("Behind on"), _("Periods behind")], rows
 
@@ -139,7 +134,7 @@ def _attendance(d: Dashboard):
             p.tally.excused,
             p.tally.absent,
             p.tally.made_up,
-            _rate(p.rate),
+            Percent(p.rate),
         ]
         for p in d.trend
     ]
@@ -220,7 +215,7 @@ def dashboard_pdf(request, context: dict, *, title: str, span, fill=None):
             "heat_lines": shown,
             "excusals": excusals_of(shown),
             "heat_trimmed": heat_trimmed,
-            "behind_rows": dashboard.behind,  # paper has no link to the rest
+            "behind_rows": ranked_behind(dashboard.behind),  # paper has no link to the rest
             "css": _css(),
             "for_pdf": True,
             "printed_on": timezone.localdate(),

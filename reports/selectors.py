@@ -432,8 +432,7 @@ class Dashboard:
     @property
     def behind_first(self) -> list[BranchLine]:
         """The BEHIND_SHOWN branches furthest behind (the page links to all of them)."""
-        ranked = sorted(self.behind, key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
-        return ranked[:BEHIND_SHOWN]
+        return ranked_behind(self.behind)[:BEHIND_SHOWN]
 
     @property
     def warned(self) -> list[BranchLine]:
@@ -454,6 +453,12 @@ class Dashboard:
     @property
     def heat_lines(self) -> list[BranchLine]:
         return self.view("heat")
+
+
+def ranked_behind(lines) -> list[BranchLine]:
+    """Branches behind, furthest behind first (the order the dashboard lists them in, and
+    so its export and PDF); a stable sort keeps path order between equals."""
+    return sorted(lines, key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
 
 
 def excusals_of(lines: list[BranchLine]) -> list:
