@@ -1,7 +1,8 @@
 """The dashboard's tables as Excel sheets (one per table) and the whole dashboard as PDF.
 
 Built from the same `Dashboard` the page shows, through branches.exporting (formula-safe
-cells, CJK font, page numbers).
+cells, CJK font, page numbers). Every export writes one audit entry (who, which node or
+branch, which table, the period and the format), like every other export of the portal.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import audit
+from accounts.models import AuditAction
 from branches.exporting import Percent, Sheet, attachment, render_pdf, xlsx_response
 
 from .selectors import Dashboard, excusals_of, ranked_behind
@@ -172,9 +175,24 @@ BUILDERS = {
 }
 
 
-def table_response(d: Dashboard, table: str, *, title: str):
+def _audit(request, subject, fmt: str, what: str, span) -> None:
+    """`subject`: the Organization node or the Branch the dashboard is of."""
+    meta = subject._meta
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type=f"reports.{meta.model_name}dashboard",
+        object_id=str(subject.pk),
+        object_repr=f"{subject.name} {what} {span.label}"[:200],
+        after={"format": fmt, meta.model_name: subject.pk, "period": span.label},
+    )
+
+
+def table_response(request, subject, d: Dashboard, table: str):
     header, rows = BUILDERS[table](d)
     name = str(NODE_TABLES[table])
+    title = subject.name
+    _audit(request, subject, "xlsx", name, d.span)
     sheet = Sheet(
         title=name,
         header=header,
@@ -197,10 +215,12 @@ def _css() -> str:
         return handle.read()
 
 
-def dashboard_pdf(request, context: dict, *, title: str, span, fill=None):
+def dashboard_pdf(request, subject, context: dict, *, span, fill=None):
     """The whole dashboard on A4 landscape: every table and chart; a heat map of more
     than PDF_HEAT_LIMIT branches keeps the branches behind (the Excel export has all).
     `fill(dashboard, lines)` computes the printed lines' cells (a cached dashboard's)."""
+    title = subject.name
+    _audit(request, subject, "pdf", _("Statistics"), span)
     dashboard = context["dashboard"]
     heat = dashboard.heat_lines
     heat_trimmed = len(heat) > PDF_HEAT_LIMIT
