@@ -274,3 +274,25 @@ def test_safe_cell_makes_a_string_cell_of_what_openpyxl_would_not_keep_as_text(t
 @pytest.mark.parametrize("value", ["+86 138", "-5", "@SUM(A1)", "王建国", 5])
 def test_safe_cell_passes_other_values_as_they_are(value):
     assert safe_cell(Workbook(write_only=True).create_sheet("t"), value) == value
+
+
+def test_the_ledger_pdf_keeps_the_status_and_meeting_names_whole(roster, client_for):
+    """Long topics squeeze the overview table: 状态 must still read "已召开" on one line,
+    and "党小组会 · 第一党小组" must not break inside a word."""
+    for month in (3, 4, 5):
+        record(
+            branch=roster.branch,
+            kind="group",
+            group=roster.group,
+            held_on=D(2025, month, 9),
+            topic="学习贯彻党的二十届四中全会精神暨社区离退休干部党员主题党日活动交流研讨",
+        )
+    response = client_for("community_secretary").get(
+        reverse("activities:ledger", args=[roster.branch.pk]) + "?year=2025&format=pdf"
+    )
+    overview = pages(pdf_text(response.content))[0]
+    rows = [line for line in overview.splitlines() if line.startswith("2025-")]
+    assert len(rows) == 3
+    assert all("已召开" in line for line in rows), overview
+    # Each name whole, on a line of its own if need be.
+    assert overview.count("党小组会") == overview.count("第一党小组") == 3, overview

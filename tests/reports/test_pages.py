@@ -211,3 +211,30 @@ def test_the_excel_of_branches_behind_keeps_the_dashboards_order(world, district
     rows = sheet_rows(district.get(url))[4:]
     assert [row[0] for row in rows] == on_screen == [cast.branch_a2.name, cast.functional_a.name]
     assert [row[3] for row in rows] == [2, 1]
+
+
+def test_the_dashboard_pdf_fills_page_one_and_prints_no_link_hint(world, district, frozen_today):
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    response = district.get(reverse("reports:org_pdf", args=[world.cast.district_a.pk]) + Q1)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    first = text.split("\f")[0]
+    # The seven cards take two rows, and the comparison table follows on page 1.
+    assert "社区报到覆盖率" in first and "关怀走访及时率" in first
+    assert "按街道（镇）对比" in first and "合计" in first
+    assert "报到覆盖率与组织生活达标率" in text  # the charts are printed...
+    assert "链接" not in text  # ...without the screen's hint about links
+
+
+def test_a_horizontal_bar_s_value_stands_after_its_track_never_on_the_bar():
+    from reports.charts import bar_chart
+
+    chart = bar_chart("覆盖率", [("和平街道", 0.852, ""), ("新华街道", 1.0, ""), ("空", None, "")])
+    for bar in chart.bars:
+        assert bar.text_x >= bar.x + bar.track + 4
+        assert bar.text_x + 60 <= chart.width  # room for "100.0%"
