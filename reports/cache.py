@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from activities.periods import Period, spans_between
-from activities.selectors import CellStatus, Tally, compliance
+from activities.selectors import Tally, compliance
 from branches.models import Branch, Level, Organization
 
 from .selectors import (
@@ -44,6 +44,7 @@ from .selectors import (
     add_tally,
     area_rows,
     node_dashboard,
+    ranked_behind,
     trend_months,
 )
 
@@ -271,8 +272,7 @@ class Parts:
             for line in head.top_behind:
                 line.unit = child.name
                 lines.append(line)
-        lines.sort(key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
-        return lines[:BEHIND_SHOWN]
+        return ranked_behind(lines)[:BEHIND_SHOWN]
 
 
 class PartLines(Sequence):
