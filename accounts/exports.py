@@ -5,18 +5,27 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 
 from . import audit_display
 from .audit import masked_changes
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+def text_cell(sheet, text: str):
+    """A string cell: the spreadsheet shows the text as typed ("=HYPERLINK(…)",
+    "+86 138", "#N/A") and never evaluates it, with no apostrophe added."""
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # openpyxl makes a formula of "=…" and an error of "#N/A"
+    return cell
 
 
-def safe_cell(value):
-    """Text that starts like a formula gets a leading apostrophe, so a spreadsheet shows
-    it as text and never runs it. Numbers and dates pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+def safe_cell(sheet, value):
+    """`value` for `sheet.append`: text that openpyxl would not store as text becomes a
+    string cell; numbers, dates and other text pass as they are (a plain value is
+    written several times faster than a cell object, and is already a string cell)."""
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        return text_cell(sheet, value)
     return value
 
 
@@ -49,13 +58,13 @@ def audit_workbook(entries) -> bytes:
             [
                 entry.pk,
                 timezone.localtime(entry.at).replace(tzinfo=None),
-                safe_cell(entry.actor_name),
+                safe_cell(sheet, entry.actor_name),
                 entry.get_action_display(),
-                safe_cell(audit_display.type_label(entry.object_type)),
-                safe_cell(entry.object_id),
-                safe_cell(audit_display.object_text(entry)),
-                safe_cell(entry.ip),
-                safe_cell(changes),
+                safe_cell(sheet, audit_display.type_label(entry.object_type)),
+                safe_cell(sheet, entry.object_id),
+                safe_cell(sheet, audit_display.object_text(entry)),
+                safe_cell(sheet, entry.ip),
+                safe_cell(sheet, changes),
                 entry.hash,
             ]
         )

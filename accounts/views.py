@@ -389,7 +389,7 @@ def audit_export(request):
         request=request,
         object_type="accounts.auditentry",
         object_repr="audit log",
-        after={"filters": filters, "rows": len(entries)},
+        after={"format": "xlsx", "filters": filters, "rows": len(entries)},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(

@@ -1,5 +1,8 @@
 """The printable sheets, each as an HTML page, a PDF and an Excel file built from the
-same selector rows (the HTML page and the PDF even share the same template include)."""
+same selector rows (the HTML page and the PDF even share the same template include).
+
+They name members and print reasons such as 住院: every sheet given out, in any of the
+three formats, writes one audit entry (who, which sheet of which branch, the format)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from branches.exporting import Sheet, pdf_response, xlsx_response
+from accounts import audit
+from accounts.models import AuditAction
+from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 
 from . import selectors
 from .models import Meeting
-from .selectors import AttendanceReport, Ledger, format_rate
+from .selectors import AttendanceReport, Ledger
+
+
+def _audit(request, fmt, *, sheet: str, branch, object_id, label: str, **details) -> None:
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type=f"activities.{sheet}",
+        object_id=str(object_id),
+        object_repr=f"{branch.name} {label}"[:200],
+        after={"format": fmt, "branch": branch.pk, **details},
+    )
 
 
 def _respond(request, fmt, *, template, context, filename, sheets, wide=False, page=None):
@@ -78,6 +94,15 @@ def sign_in_sheet(request, meeting: Meeting, fmt: str):
         heading = [f"{meeting.branch.name} {title}", *(f"{k}：{v}" for k, v in facts)]
         return [Sheet(title, header, rows, heading=heading, widths=[6, 14, 14, 24, 20])]
 
+    _audit(
+        request,
+        fmt,
+        sheet="signinsheet",
+        branch=meeting.branch,
+        object_id=meeting.pk,
+        label=f"{title} {meeting.day:%Y-%m-%d}",
+        rows=len(roster),
+    )
     return _respond(
         request,
         fmt,
@@ -133,6 +158,15 @@ def attendance_record(request, meeting: Meeting, fmt: str):
             heading.append(quorum.label)
         return [Sheet(title, header, rows, heading=heading, widths=[6, 14, 14, 14, 24, 30])]
 
+    _audit(
+        request,
+        fmt,
+        sheet="attendancerecord",
+        branch=meeting.branch,
+        object_id=meeting.pk,
+        label=f"{title} {meeting.day:%Y-%m-%d}",
+        rows=len(roster),
+    )
     return _respond(
         request,
         fmt,
@@ -187,13 +221,22 @@ def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None)
                 line.tally.excused,
                 line.tally.absent,
                 line.tally.made_up,
-                line.tally.rate_label,
+                Percent(line.tally.rate),
             ]
             for line in report.lines
         ]
         t = report.total
         rows.append(
-            [_("Total"), "", t.expected, t.attended, t.excused, t.absent, t.made_up, t.rate_label]
+            [
+                _("Total"),
+                "",
+                t.expected,
+                t.attended,
+                t.excused,
+                t.absent,
+                t.made_up,
+                Percent(t.rate),
+            ]
         )
         heading = [f"{report.branch.name} {report.span.label} {title}"]
         heading += [f"{k}：{v}" for k, v in facts[1:]]
@@ -229,6 +272,16 @@ def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None)
             ),
         ]
 
+    _audit(
+        request,
+        fmt,
+        sheet="attendancereport",
+        branch=report.branch,
+        object_id=report.branch.pk,
+        label=f"{report.span.label} {title}",
+        period=report.span.label,
+        rows=len(report.lines),
+    )
     return _respond(
         request,
         fmt,
@@ -287,7 +340,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
                     t.excused,
                     t.absent,
                     t.made_up,
-                    format_rate(t.rate),
+                    Percent(t.rate),
                     m.minutes or m.cancel_reason,
                     m.decisions,
                 ]
@@ -333,6 +386,16 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
             ),
         ]
 
+    _audit(
+        request,
+        fmt,
+        sheet="ledger",
+        branch=book.branch,
+        object_id=book.branch.pk,
+        label=f"{book.year} {title}",
+        year=book.year,
+        meetings=len(book.meetings),
+    )
     return _respond(
         request,
         fmt,

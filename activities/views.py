@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
+from accounts.models import AuditAction
 from branches.access import (
     APPROVE_EXCUSALS,
     EDIT_RULES,
@@ -364,8 +365,17 @@ def attachment_upload(request, pk):
 
 
 def attachment_download(request, pk):
-    """Files are served only through here (never from a public media URL)."""
-    attachment = get_for_user(request, MeetingAttachment.objects.all(), pk, read=VIEW_MEMBERS)
+    """Files are served only through here (never from a public media URL); a signed
+    sign-in sheet names members, so every download is audited like an export."""
+    attachment = get_for_user(
+        request, MeetingAttachment.objects.select_related("meeting"), pk, read=VIEW_MEMBERS
+    )
+    audit.record(
+        AuditAction.EXPORT,
+        attachment,
+        request=request,
+        after={"format": attachment.content_type, "branch": attachment.meeting.branch_id},
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,

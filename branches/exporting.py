@@ -3,7 +3,8 @@
 Any app may use them (every app can import branches). A sheet is rendered three ways
 from the same rows: the print-styled HTML page, `pdf_response(...)` and
 `xlsx_response(...)`. The PDF gets the CJK font, a header row repeated on every page and
-"第 x 页 / 共 y 页" in the page margin; no Excel cell can become a live formula.
+"第 x 页 / 共 y 页" in the page margin; no Excel cell can become a live formula, and rates
+are numbers with a percent format (`Percent`), so they sort and sum.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
+from openpyxl.cell import WriteOnlyCell
 
-from accounts.exports import safe_cell
+from accounts.exports import safe_cell, text_cell
 
 PDF_FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 SHEET_CSS = "branches/sheet.css"  # shared by the browser print page and the PDF
@@ -110,6 +112,17 @@ def pdf_response(
 # --- Excel -----------------------------------------------------------------------------
 
 
+PERCENT_FORMAT = "0.0%"
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate (a fraction, or None when there is nothing to rate) for an Excel row: a
+    number the spreadsheet shows as 86.9%, not the text "86.9%"."""
+
+    value: float | None
+
+
 @dataclass
 class Sheet:
     """One worksheet: a few heading lines, a bold header row and the data rows."""
@@ -127,11 +140,24 @@ def _sheet_title(title: str) -> str:
     return title[:31] or "Sheet"
 
 
+def _row_value(sheet, value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Percent):
+        if value.value is None:
+            return "—"
+        cell = WriteOnlyCell(sheet, value=float(value.value))
+        cell.number_format = PERCENT_FORMAT
+        return cell
+    return safe_cell(sheet, str(value))
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """An .xlsx workbook (write-only: memory stays flat). Text that starts like a formula
-    is escaped (safe_cell), so no user text can become one."""
+    """An .xlsx workbook (write-only: memory stays flat). Text is stored as typed and
+    never becomes a formula (safe_cell); a `Percent` is a number in percent format."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -143,31 +169,18 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         # Freeze everything above the first data row, so the header stays in view.
         sheet.freeze_panes = f"A{len(spec.heading) + 2}"
         for line_no, line in enumerate(spec.heading):
-            cell = WriteOnlyCell(sheet, value=safe_cell(str(line)))
-            cell.data_type = "s"
+            cell = text_cell(sheet, str(line))
             if line_no == 0:
                 cell.font = Font(bold=True, size=14)
             sheet.append([cell])
         header = []
         for label in spec.header:
-            cell = WriteOnlyCell(sheet, value=safe_cell(str(label)))
-            cell.data_type = "s"
+            cell = text_cell(sheet, str(label))
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
         for row in spec.rows:
-            # Plain values (several times faster than a cell object each): openpyxl
-            # only makes a formula of text starting with "=", which safe_cell escapes.
-            sheet.append(
-                [
-                    None
-                    if value is None or value == ""
-                    else value
-                    if isinstance(value, int | float)
-                    else safe_cell(str(value))
-                    for value in row
-                ]
-            )
+            sheet.append([_row_value(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from branches.exporting import page_number_css, safe_cell
+from branches.exporting import page_number_css, text_cell
 
 from .masking import HIDDEN, mask_address, mask_id, mask_phone
 from .models import RegistrationStatus
@@ -128,10 +128,10 @@ def export_xlsx(rows: Iterable[RosterRow], *, title: str, full_view: bool) -> by
     columns = columns_for(full_view)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Roster"))
-    title_cell = WriteOnlyCell(sheet, value=safe_cell(title))
+    title_cell = text_cell(sheet, title)
     title_cell.font = Font(bold=True, size=14)
     sheet.append([title_cell])
-    sheet.append([safe_cell(_("Exported on %(date)s") % {"date": timezone.localdate()})])
+    sheet.append([text_cell(sheet, _("Exported on %(date)s") % {"date": timezone.localdate()})])
     header = []
     for _key, label in columns:
         cell = WriteOnlyCell(sheet, value=label)
@@ -142,10 +142,10 @@ def export_xlsx(rows: Iterable[RosterRow], *, title: str, full_view: bool) -> by
         cells = []
         for key, _label in columns:
             value = row.get(key)
-            cell = WriteOnlyCell(sheet, value=safe_cell(value) if value != "" else None)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never "f", whatever the text
-            cells.append(cell)
+            if isinstance(value, str) and value:
+                cells.append(text_cell(sheet, value))  # as typed, never a formula
+            else:
+                cells.append(value if value != "" else None)
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

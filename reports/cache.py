@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 
 from activities.periods import Period, spans_between
-from activities.selectors import CellStatus, Tally, compliance
+from activities.selectors import Tally, compliance
 from branches.models import Branch, Level, Organization
 
 from .selectors import (
@@ -45,6 +45,7 @@ from .selectors import (
     add_tally,
     area_rows,
     node_dashboard,
+    ranked_behind,
     trend_months,
 )
 
@@ -276,8 +277,7 @@ class Parts:
             for line in head.top_behind:
                 line.unit = child.name
                 lines.append(line)
-        lines.sort(key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
-        return lines[:BEHIND_SHOWN]
+        return ranked_behind(lines)[:BEHIND_SHOWN]
 
 
 class PartLines(Sequence):

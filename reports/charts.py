@@ -98,7 +98,8 @@ def bar_chart(title: str, points: list[tuple[str, float | None, str]]) -> Chart:
         bar.x, bar.y, bar.height = label_width, y + 4, row - 8
         bar.track = plot_width
         bar.width = plot_width * max(0.0, min(1.0, value or 0.0))
-        bar.text_x, bar.text_y = label_width + bar.width + 6, y + row / 2 + 6
+        # The value stands after the 100% track, never on a bar or inside the track.
+        bar.text_x, bar.text_y = label_width + plot_width + 6, y + row / 2 + 6
         bar.label_x, bar.label_y = label_width - 8, y + row / 2 + 6
         chart.bars.append(bar)
     return chart

@@ -1,7 +1,8 @@
 """The dashboard's tables as Excel sheets (one per table) and the whole dashboard as PDF.
 
 Built from the same `Dashboard` the page shows, through branches.exporting (formula-safe
-cells, CJK font, page numbers).
+cells, CJK font, page numbers). Every export writes one audit entry (who, which node or
+branch, which table, the period and the format), like every other export of the portal.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.selectors import format_rate
-from branches.exporting import Sheet, attachment, render_pdf, xlsx_response
+from accounts import audit
+from accounts.models import AuditAction
+from branches.exporting import Percent, Sheet, attachment, render_pdf, xlsx_response
 
-from .selectors import Dashboard, excusals_of
+from .selectors import Dashboard, excusals_of, ranked_behind
 
 NODE_TABLES = {
     "comparison": gettext_lazy("Comparison of sub-units"),
@@ -28,10 +30,6 @@ NODE_TABLES = {
 BRANCH_TABLES = {key: NODE_TABLES[key] for key in ("heatmap", "attendance", "warnings")}
 PDF_HEAT_LIMIT = 40  # more branches than this: the PDF's heat map keeps those behind
 PDF_CSS = "reports/reports.css"
-
-
-def _rate(value) -> str:
-    return format_rate(value)
 
 
 def _comparison(d: Dashboard):
@@ -63,19 +61,19 @@ def _comparison(d: Dashboard):
                 name,
                 f.residents,
                 f.registered,
-                _rate(f.coverage),
+                Percent(f.coverage),
                 f.branches,
                 f.pilots,
                 f.cells_met,
                 f.cells_behind,
-                _rate(f.compliance),
+                Percent(f.compliance),
                 f.branches_behind,
-                _rate(f.attendance),
+                Percent(f.attendance),
                 f.home_members,
                 f.inactive,
                 f.warned_branches,
                 f.care_needs,
-                _rate(f.care_coverage),
+                Percent(f.care_coverage),
                 f.care_overdue,
             ]
         )
@@ -92,7 +90,7 @@ def _kinds(d: Dashboard):
 def _behind(d: Dashboard):
     rows = [
         [line.branch.name, line.unit, "、".join(line.behind_kinds), line.statuses.get("behind", 0)]
-        for line in d.behind
+        for line in ranked_behind(d.behind)
     ]
     return [_("Branch"), d.unit_label or _("Unit"), _("Behind on"), _("Periods behind")], rows
 
@@ -139,7 +137,7 @@ def _attendance(d: Dashboard):
             p.tally.excused,
             p.tally.absent,
             p.tally.made_up,
-            _rate(p.rate),
+            Percent(p.rate),
         ]
         for p in d.trend
     ]
@@ -177,9 +175,24 @@ BUILDERS = {
 }
 
 
-def table_response(d: Dashboard, table: str, *, title: str):
+def _audit(request, subject, fmt: str, what: str, span) -> None:
+    """`subject`: the Organization node or the Branch the dashboard is of."""
+    meta = subject._meta
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type=f"reports.{meta.model_name}dashboard",
+        object_id=str(subject.pk),
+        object_repr=f"{subject.name} {what} {span.label}"[:200],
+        after={"format": fmt, meta.model_name: subject.pk, "period": span.label},
+    )
+
+
+def table_response(request, subject, d: Dashboard, table: str):
     header, rows = BUILDERS[table](d)
     name = str(NODE_TABLES[table])
+    title = subject.name
+    _audit(request, subject, "xlsx", name, d.span)
     sheet = Sheet(
         title=name,
         header=header,
@@ -202,10 +215,12 @@ def _css() -> str:
         return handle.read()
 
 
-def dashboard_pdf(request, context: dict, *, title: str, span, fill=None):
+def dashboard_pdf(request, subject, context: dict, *, span, fill=None):
     """The whole dashboard on A4 landscape: every table and chart; a heat map of more
     than PDF_HEAT_LIMIT branches keeps the branches behind (the Excel export has all).
     `fill(dashboard, lines)` computes the printed lines' cells (a cached dashboard's)."""
+    title = subject.name
+    _audit(request, subject, "pdf", _("Statistics"), span)
     dashboard = context["dashboard"]
     heat = dashboard.heat_lines
     heat_trimmed = len(heat) > PDF_HEAT_LIMIT
@@ -220,7 +235,7 @@ def dashboard_pdf(request, context: dict, *, title: str, span, fill=None):
             "heat_lines": shown,
             "excusals": excusals_of(shown),
             "heat_trimmed": heat_trimmed,
-            "behind_rows": dashboard.behind,  # paper has no link to the rest
+            "behind_rows": ranked_behind(dashboard.behind),  # paper has no link to the rest
             "css": _css(),
             "for_pdf": True,
             "printed_on": timezone.localdate(),

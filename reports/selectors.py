@@ -442,8 +442,7 @@ class Dashboard:
     @property
     def behind_first(self) -> list[BranchLine]:
         """The BEHIND_SHOWN branches furthest behind (the page links to all of them)."""
-        ranked = sorted(self.behind, key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
-        return ranked[:BEHIND_SHOWN]
+        return ranked_behind(self.behind)[:BEHIND_SHOWN]
 
     @property
     def warned(self) -> list[BranchLine]:
@@ -481,6 +480,12 @@ def quorum_notes_of(lines: list[BranchLine]) -> list[tuple[str, str]]:
         if cell.cell is not None
         for text in cell.cell.quorum_notes
     ]
+
+
+def ranked_behind(lines) -> list[BranchLine]:
+    """Branches behind, furthest behind first (the order the dashboard lists them in, and
+    so its export and PDF); a stable sort keeps path order between equals."""
+    return sorted(lines, key=lambda line: -line.statuses.get(CellStatus.BEHIND, 0))
 
 
 def excusals_of(lines: list[BranchLine]) -> list:

@@ -2,7 +2,7 @@
 
 Every page needs can_view_dashboard on the node (or branch) it shows: outside the scope
 is 404. Drill-down lists of people or meetings also start from `visible_to(user)`.
-Nothing here writes.
+Nothing here writes, but the exports leave an audit entry each.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def org_export(request, pk, table):
     if table == "heatmap":  # every branch's cells (the page computes only its own)
         cache.with_heat_cells(dashboard, list(dashboard.heat_lines))
     dashboard.units, _sort = selectors.sort_units(dashboard.units, request.GET.get("sort", ""))
-    return exports.table_response(dashboard, table, title=node.name)
+    return exports.table_response(request, node, dashboard, table)
 
 
 def org_pdf(request, pk):
@@ -280,7 +280,7 @@ def org_pdf(request, pk):
     dashboard = cache.node_figures(node, choice, today=today)
     context = _node_page_context(request, node, choice, dashboard, today)
     return exports.dashboard_pdf(
-        request, context, title=node.name, span=choice.span, fill=cache.with_heat_cells
+        request, node, context, span=choice.span, fill=cache.with_heat_cells
     )
 
 
@@ -322,7 +322,7 @@ def branch_export(request, pk, table):
     today = _today()
     choice = selectors.choose_period(request.GET, today=today)
     dashboard = selectors.branch_dashboard(branch, choice, today=today)
-    return exports.table_response(dashboard, table, title=branch.name)
+    return exports.table_response(request, branch, dashboard, table)
 
 
 def branch_pdf(request, pk):
@@ -331,7 +331,7 @@ def branch_pdf(request, pk):
     choice = selectors.choose_period(request.GET, today=today)
     dashboard = selectors.branch_dashboard(branch, choice, today=today)
     context = _branch_page_context(branch, choice, dashboard, today)
-    return exports.dashboard_pdf(request, context, title=branch.name, span=choice.span)
+    return exports.dashboard_pdf(request, branch, context, span=choice.span)
 
 
 # --- Drill-down lists ------------------------------------------------------------------

@@ -207,7 +207,11 @@ def test_the_export_is_masked_formula_safe_and_audited(cast, client_for):
     assert not any(isinstance(c, str) and c.startswith("=") for row in rows for c in row)
     export = AuditEntry.objects.filter(action=AuditAction.EXPORT).get()
     assert export.actor == cast.user("auditor")
-    assert export.changes["after"] == {"filters": {"user": "district_staff"}, "rows": 1}
+    assert export.changes["after"] == {
+        "format": "xlsx",
+        "filters": {"user": "district_staff"},
+        "rows": 1,
+    }
 
 
 def test_the_audit_list_costs_the_same_with_more_entries(

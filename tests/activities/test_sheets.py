@@ -6,10 +6,11 @@ import datetime
 import io
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from activities import services
 from activities.services import Mark
@@ -150,6 +151,15 @@ def test_a_pdf_page_renders_chinese_glyphs(big_meeting, client_for, tmp_path):
     assert "出席记录" in text and "参会率" in text and "送学上门" in text
 
 
+def sheet_xml(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(
+            archive.read(name).decode()
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/")
+        )
+
+
 def test_excel_files_open_and_hold_no_formula_from_user_text(big_meeting, roster, client_for):
     client = client_for("community_secretary")
     urls = [
@@ -163,29 +173,69 @@ def test_excel_files_open_and_hold_no_formula_from_user_text(big_meeting, roster
         response = client.get(f"{url}{sep}format=xlsx")
         assert response.status_code == 200, url
         book = workbook(response.content)
-        values = [c.value for c in all_cells(book) if c.value is not None]
         assert all(c.data_type != "f" for c in all_cells(book)), url
-        assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for v in values)
-        texts = " ".join(str(v) for v in values)
+        assert "<f>" not in sheet_xml(response.content), url
+        texts = " ".join(str(c.value) for c in all_cells(book) if c.value is not None)
         assert roster.members[3].name in texts, url
+        assert "'" not in texts, url  # no apostrophe added to anything
 
 
-def test_excel_keeps_formula_looking_user_text_as_escaped_text(big_meeting, roster, client_for):
+def test_excel_keeps_formula_looking_user_text_as_typed_in_string_cells(
+    big_meeting, roster, client_for
+):
     client = client_for("community_secretary")
     record_book = workbook(
         client.get(
             reverse("activities:attendance_record", args=[big_meeting.pk]) + "?format=xlsx"
         ).content
     )
-    assert "'+住院@医院" in [c.value for c in all_cells(record_book)]
-    ledger_book = workbook(
+    cells = {c.value: c for c in all_cells(record_book)}
+    assert cells["+住院@医院"].data_type == "s"
+    response = client.get(
+        reverse("activities:ledger", args=[roster.branch.pk]) + "?year=2025&format=xlsx"
+    )
+    cells = {c.value: c for c in all_cells(workbook(response.content))}
+    topic = '=HYPERLINK("http://evil.example","点我")'
+    assert cells[topic].data_type == "s"  # the topic, as typed
+    assert cells["+住院@医院"].data_type == "s"  # the reason, in the attendance sheet
+    assert "<f>" not in sheet_xml(response.content)
+
+
+def rate_cells(book, header: str):
+    """The cells under the header cell `header` in every sheet that has one."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value == header:
+                    yield from (
+                        c
+                        for (c,) in sheet.iter_rows(
+                            min_row=cell.row + 1, min_col=cell.column, max_col=cell.column
+                        )
+                    )
+                    return
+
+
+def test_excel_rates_are_numbers_in_percent_format(big_meeting, roster, client_for):
+    client = client_for("community_secretary")
+    for url in (
+        reverse("activities:attendance_report", args=[roster.branch.pk]) + "?year=2025&quarter=2",
+        reverse("activities:ledger", args=[roster.branch.pk]) + "?year=2025",
+    ):
+        book = workbook(client.get(url + "&format=xlsx").content)
+        rates = [c for c in rate_cells(book, "参会率") if c.value is not None]
+        assert rates, url
+        for cell in rates:
+            assert cell.data_type == "n", (url, cell.value)
+            assert isinstance(cell.value, int | float) and 0 <= cell.value <= 1
+            assert cell.number_format == "0.0%"
+    # 38 of 40 present, one excused and made up: (38 + 1) / 40.
+    book = workbook(
         client.get(
             reverse("activities:ledger", args=[roster.branch.pk]) + "?year=2025&format=xlsx"
         ).content
     )
-    values = [c.value for c in all_cells(ledger_book)]
-    assert '\'=HYPERLINK("http://evil.example","点我")' in values  # the topic
-    assert "'+住院@医院" in values  # the reason, in the attendance sheet
+    assert [c.value for c in rate_cells(book, "参会率")] == [pytest.approx(39 / 40)]
 
 
 def test_html_pdf_and_excel_list_the_same_members(big_meeting, client_for):
@@ -214,16 +264,35 @@ def test_the_attendance_report_page_shows_per_member_numbers(big_meeting, roster
     assert roster.members[1].name in html  # absent, listed among who did not attend
 
 
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+86 138", "'+86 138"),
-        ("-5", "'-5"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("王建国", "王建国"),
-        (5, 5),
-    ],
-)
-def test_safe_cell_escapes_formula_starts(value, written):
-    assert safe_cell(value) == written
+@pytest.mark.parametrize("text", ["=1+1", "#N/A", "#DIV/0!"])
+def test_safe_cell_makes_a_string_cell_of_what_openpyxl_would_not_keep_as_text(text):
+    sheet = Workbook(write_only=True).create_sheet("t")
+    cell = safe_cell(sheet, text)
+    assert (cell.value, cell.data_type) == (text, "s")
+
+
+@pytest.mark.parametrize("value", ["+86 138", "-5", "@SUM(A1)", "王建国", 5])
+def test_safe_cell_passes_other_values_as_they_are(value):
+    assert safe_cell(Workbook(write_only=True).create_sheet("t"), value) == value
+
+
+def test_the_ledger_pdf_keeps_the_status_and_meeting_names_whole(roster, client_for):
+    """Long topics squeeze the overview table: 状态 must still read "已召开" on one line,
+    and "党小组会 · 第一党小组" must not break inside a word."""
+    for month in (3, 4, 5):
+        record(
+            branch=roster.branch,
+            kind="group",
+            group=roster.group,
+            held_on=D(2025, month, 9),
+            topic="学习贯彻党的二十届四中全会精神暨社区离退休干部党员主题党日活动交流研讨",
+        )
+    response = client_for("community_secretary").get(
+        reverse("activities:ledger", args=[roster.branch.pk]) + "?year=2025&format=pdf"
+    )
+    overview = pages(pdf_text(response.content))[0]
+    rows = [line for line in overview.splitlines() if line.startswith("2025-")]
+    assert len(rows) == 3
+    assert all("已召开" in line for line in rows), overview
+    # Each name whole, on a line of its own if need be.
+    assert overview.count("党小组会") == overview.count("第一党小组") == 3, overview

@@ -92,10 +92,18 @@ def test_drill_down_lists_hold_the_people_and_branches_behind_the_figures(
     assert "3 次会议" in page and "2026-02-25" in page
 
 
+def shown(cell):
+    """A cell as the spreadsheet shows it; a rate must be a number in percent format."""
+    if cell.number_format == "0.0%":
+        assert cell.data_type == "n" and isinstance(cell.value, int | float), cell.value
+        return f"{cell.value * 100:.1f}%"
+    return cell.value
+
+
 def sheet_rows(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    return [[shown(cell) for cell in row] for row in workbook.active.iter_rows()]
 
 
 def test_each_table_exports_to_excel_with_the_same_figures(world, district, frozen_today):
@@ -105,6 +113,17 @@ def test_each_table_exports_to_excel_with_the_same_figures(world, district, froz
         url = reverse("reports:org_export", args=[cast.district_a.pk, table]) + Q1
         return sheet_rows(district.get(url))
 
+    def rate_columns(table):
+        """Per data row, which columns hold a number in percent format."""
+        url = reverse("reports:org_export", args=[cast.district_a.pk, table]) + Q1
+        sheet = load_workbook(io.BytesIO(district.get(url).content)).active
+        return {
+            tuple(i for i, c in enumerate(row) if c.number_format == "0.0%" and c.data_type == "n")
+            for row in list(sheet.iter_rows())[4:]
+        }
+
+    assert rate_columns("comparison") == {(3, 8, 10, 15)}  # every sub-unit and the total
+    assert rate_columns("attendance") - {()} == {(7,)}  # () a month with no meeting ("—")
     comparison = export("comparison")
     assert ["和平街道", 4, 3, "75.0%", 2, 0, 6, 1, "85.7%", 1, "80.0%", 3, 1, 2, 2, "50.0%"] in [
         r[:-1] for r in comparison
@@ -173,3 +192,49 @@ def test_an_excusal_reason_is_shown_in_the_heat_map_as_text(world, district, fro
     # The end of a cell's title (the list of excusals under the map goes on after it).
     assert '：&lt;b onclick=&quot;x()&quot;&gt;改造&lt;/b&gt;">' in heat
     assert "<b onclick" not in html
+
+
+def test_the_excel_of_branches_behind_keeps_the_dashboards_order(world, district, frozen_today):
+    """Furthest behind first, as the dashboard lists them (not in tree order)."""
+    from activities import summaries
+    from activities.models import Meeting
+
+    cast = world.cast
+    Meeting.objects.filter(branch=cast.branch_a2, held_on="2026-01-15").delete()
+    summaries.rebuild()  # branch_a2 now misses two theme days, functional_a one assembly
+    html = district.get(reverse("reports:org_dashboard", args=[cast.district_a.pk]) + Q1)
+    section = html.content.decode()
+    section = section[section.index('id="behind-title"') : section.index('id="heatmap-title"')]
+    on_screen = [name for name in (cast.branch_a2.name, cast.functional_a.name) if name in section]
+    on_screen.sort(key=section.index)
+    url = reverse("reports:org_export", args=[cast.district_a.pk, "behind"]) + Q1
+    rows = sheet_rows(district.get(url))[4:]
+    assert [row[0] for row in rows] == on_screen == [cast.branch_a2.name, cast.functional_a.name]
+    assert [row[3] for row in rows] == [2, 1]
+
+
+def test_the_dashboard_pdf_fills_page_one_and_prints_no_link_hint(world, district, frozen_today):
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    response = district.get(reverse("reports:org_pdf", args=[world.cast.district_a.pk]) + Q1)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    first = text.split("\f")[0]
+    # The seven cards take two rows, and the comparison table follows on page 1.
+    assert "社区报到覆盖率" in first and "关怀走访及时率" in first
+    assert "按街道（镇）对比" in first and "合计" in first
+    assert "报到覆盖率与组织生活达标率" in text  # the charts are printed...
+    assert "链接" not in text  # ...without the screen's hint about links
+
+
+def test_a_horizontal_bar_s_value_stands_after_its_track_never_on_the_bar():
+    from reports.charts import bar_chart
+
+    chart = bar_chart("覆盖率", [("和平街道", 0.852, ""), ("新华街道", 1.0, ""), ("空", None, "")])
+    for bar in chart.bars:
+        assert bar.text_x >= bar.x + bar.track + 4
+        assert bar.text_x + 60 <= chart.width  # room for "100.0%"

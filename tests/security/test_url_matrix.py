@@ -11,7 +11,7 @@ import pkgutil
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import AuditEntry
+from accounts.models import AuditAction, AuditEntry
 
 from ..otp import login_as
 from . import matrix
@@ -122,3 +122,55 @@ def test_an_allowed_post_takes_effect_and_is_audited(spec, cast, client):
         assert written == 0, f"{spec.name} is audited now: drop its exemption"
     else:
         assert written > 0, f"{spec.name} changed data without an audit entry"
+
+
+# The twin of the check above, for what leaves the portal: downloads and print views name
+# members (a ledger prints reasons such as 住院), so each one given out is audited once.
+DOWNLOAD_TYPES = ("application/pdf", "application/vnd.openxmlformats", "text/csv")
+READ_SPECS = [spec for spec in SPECS if spec.ok]
+# Downloads that name nobody, each with the reason.
+DOWNLOAD_EXEMPT = {
+    "members:import_template": "a blank roster workbook: the column headings only",
+}
+
+
+def _gives_out(response) -> bool:
+    """A download (a file type, or any Content-Disposition) or a print view."""
+    if response.get("Content-Type", "").startswith(DOWNLOAD_TYPES):
+        return True
+    if response.has_header("Content-Disposition"):
+        return True
+    return not response.streaming and b"data-print" in response.content
+
+
+def _with(url: str, query: str) -> str:
+    if not query:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+@pytest.mark.parametrize("spec", READ_SPECS, ids=lambda s: s.name)
+def test_every_download_and_print_is_audited_once_for_every_allowed_role(spec, cast, client):
+    url = reverse(spec.name, kwargs=spec.kwargs(cast))
+    if query := spec.query(cast):
+        url += f"?{query}"
+    if not spec.exports:
+        response = _client_as(client, cast, sorted(spec.ok)[0]).get(url)
+        exempt = spec.name in DOWNLOAD_EXEMPT
+        assert _gives_out(response) == exempt, f"{spec.name}: list it in `exports` or not"
+        return
+    for role in sorted(spec.ok):
+        user = cast.user(role)
+        client = _client_as(client, cast, role)  # logging in writes an entry of its own
+        for variant in spec.exports:
+            last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            response = client.get(_with(url, variant))
+            assert response.status_code == 200, (role, variant)
+            if response.streaming:
+                b"".join(response.streaming_content)
+            written = list(AuditEntry.objects.filter(pk__gt=last))
+            assert len(written) == 1, f"{spec.name} {variant!r} as {role}: {len(written)} entries"
+            entry = written[0]
+            assert (entry.action, entry.actor_id) == (AuditAction.EXPORT, user.pk)
+            assert entry.object_type and entry.object_repr
+            assert "format" in (entry.changes.get("after") or {}), entry.changes

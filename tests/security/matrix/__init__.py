@@ -77,6 +77,11 @@ class Spec:
     # For write views: valid form data, and the state a refused POST must leave unchanged.
     post: Callable | None = None
     state: Callable | None = None
+    # Downloads and print views (they name people): the query strings to try ("" the URL
+    # as specified, "format=pdf" added to it...). Each allowed role's request for each
+    # writes exactly one audit entry; a GET that answers a download or a print view
+    # without being listed here fails the matrix.
+    exports: tuple = ()
     # A second spec of the same URL on another object (e.g. a street-level branch).
     case: str = ""
 

@@ -131,7 +131,7 @@ SPECS = [
     # The audit log: the auditor alone.
     Spec("accounts:audit_list", ok=AUDITOR),
     Spec("accounts:audit_detail", kwargs=_audit_row, ok=AUDITOR),
-    Spec("accounts:audit_export", ok=AUDITOR),
+    Spec("accounts:audit_export", ok=AUDITOR, exports=("",)),
     Spec(
         "accounts:audit_check",
         ok=AUDITOR,

@@ -41,6 +41,7 @@ DAY = datetime.date(2025, 6, 10)
 READERS_F = frozenset({"city_admin", "district_staff", "street_staff"})
 RECORDERS_F = frozenset({"street_staff"})
 READ_ONLY_F = READERS_F - RECORDERS_F
+SHEET_FORMATS = ("", "format=pdf", "format=xlsx")  # the print page, the PDF, the Excel file
 
 
 def png_file():
@@ -300,12 +301,14 @@ SPECS = [
         kwargs=lambda c: {"branch_pk": c.branch_a.pk},
         query=lambda c: "year=2025&quarter=2",
         ok=READERS_A,
+        exports=SHEET_FORMATS,
     ),
     Spec(
         "activities:ledger",
         kwargs=lambda c: {"branch_pk": c.branch_a.pk},
         query=lambda c: "year=2025",
         ok=READERS_A,
+        exports=SHEET_FORMATS,
     ),
     Spec(
         "activities:excusal_create",
@@ -365,12 +368,23 @@ SPECS = [
         post=lambda c: {"kind": "sign_sheet", "file": png_file()},
         state=lambda c: list(MeetingAttachment.objects.values_list("pk", flat=True)),
     ),
-    Spec("activities:sign_in_sheet", kwargs=lambda c: {"pk": planned(c).pk}, ok=READERS_A),
-    Spec("activities:attendance_record", kwargs=lambda c: {"pk": held(c).pk}, ok=READERS_A),
+    Spec(
+        "activities:sign_in_sheet",
+        kwargs=lambda c: {"pk": planned(c).pk},
+        ok=READERS_A,
+        exports=SHEET_FORMATS,
+    ),
+    Spec(
+        "activities:attendance_record",
+        kwargs=lambda c: {"pk": held(c).pk},
+        ok=READERS_A,
+        exports=SHEET_FORMATS,
+    ),
     Spec(
         "activities:attachment_download",
         kwargs=lambda c: {"pk": attachment(c).pk},
         ok=READERS_A,
+        exports=("",),
     ),
     Spec(
         "activities:makeup_create",

@@ -119,7 +119,12 @@ SPECS = [
         ok=READERS_A - {"branch_secretary"},
     ),
     Spec("care:branch", kwargs=lambda c: {"branch_pk": c.branch_a.pk}, ok=READERS_A),
-    Spec("care:register", kwargs=lambda c: {"branch_pk": c.branch_a.pk}, ok=READERS_A),
+    Spec(
+        "care:register",
+        kwargs=lambda c: {"branch_pk": c.branch_a.pk},
+        ok=READERS_A,
+        exports=("", "format=pdf", "format=xlsx", "full=1"),
+    ),
     Spec("care:member", kwargs=lambda c: {"pk": c.member_a.pk}, ok=READERS_A),
     Spec(
         "care:need_edit",

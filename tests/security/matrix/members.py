@@ -178,9 +178,9 @@ def term_state(cast):
 
 SPECS = [
     Spec("members:roster", ok=ROSTER_READERS),
-    Spec("members:roster_print", ok=ROSTER_READERS),
-    Spec("members:roster_xlsx", ok=ROSTER_READERS),
-    Spec("members:roster_pdf", ok=ROSTER_READERS),
+    Spec("members:roster_print", ok=ROSTER_READERS, exports=("",)),
+    Spec("members:roster_xlsx", ok=ROSTER_READERS, exports=("", "full=1")),
+    Spec("members:roster_pdf", ok=ROSTER_READERS, exports=("",)),
     Spec(
         "members:member_create",
         ok=COMMUNITY_SECRETARIES,

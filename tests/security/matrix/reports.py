@@ -22,8 +22,14 @@ SPECS = [
         kwargs=lambda c: {"pk": c.community_a.pk, "table": "heatmap"},
         query=lambda c: Q1,
         ok=DASHBOARD_A,
+        exports=("",),
     ),
-    Spec("reports:org_pdf", kwargs=lambda c: {"pk": c.community_a.pk}, ok=DASHBOARD_A),
+    Spec(
+        "reports:org_pdf",
+        kwargs=lambda c: {"pk": c.community_a.pk},
+        ok=DASHBOARD_A,
+        exports=("",),
+    ),
     Spec(
         "reports:org_members",
         kwargs=lambda c: {"pk": c.community_a.pk},
@@ -47,8 +53,14 @@ SPECS = [
         "reports:branch_export",
         kwargs=lambda c: {"pk": c.branch_a.pk, "table": "attendance"},
         ok=DASHBOARD_A,
+        exports=("",),
     ),
-    Spec("reports:branch_pdf", kwargs=lambda c: {"pk": c.branch_a.pk}, ok=DASHBOARD_A),
+    Spec(
+        "reports:branch_pdf",
+        kwargs=lambda c: {"pk": c.branch_a.pk},
+        ok=DASHBOARD_A,
+        exports=("",),
+    ),
     Spec(
         "reports:branch_members",
         kwargs=lambda c: {"pk": c.branch_a.pk},
