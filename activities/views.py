@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
+from accounts.query import query_pk
 from branches.access import (
     APPROVE_EXCUSALS,
     EDIT_RULES,
@@ -167,7 +168,7 @@ def _record_target(request, branch):
     group = None
     if kind == MeetingKind.GROUP:
         group_id = params.get("group", "")
-        group = branch.groups.filter(pk=group_id).first() if group_id.isdigit() else None
+        group = branch.groups.filter(pk=group_id).first() if query_pk(group_id) else None
         if group is None:
             return kind, None
     return kind, group

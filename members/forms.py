@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.query import query_pk
 from branches.access import EDIT_MEMBERS, VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
 from branches.forms import DateInput, PortalForm
 from branches.models import Branch, BranchKind, Level, Organization, OriginalUnit, PartyGroup
@@ -568,11 +569,10 @@ class RosterFilterForm(forms.Form):
             Branch.objects.visible_to(user, VIEW_MEMBERS).active().select_related("organization")
         )
         self.fields["original_unit"].queryset = OriginalUnit.objects.choosable_by(user)
-        branch_id = self.data.get("branch", "")
-        if branch_id.isdigit():
+        if branch_id := query_pk(self.data.get("branch")):
             self.fields["party_group"].queryset = PartyGroup.objects.visible_to(
                 user, VIEW_MEMBERS
-            ).filter(branch_id=int(branch_id))
+            ).filter(branch_id=branch_id)
         else:
             del self.fields["party_group"]
         if not scope.has(VIEW_SENSITIVE):
