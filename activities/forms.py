@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.access import EDIT_RULES, scope_for
-from branches.forms import DateInput, PortalForm
+from branches.forms import DateInput, PortalForm, bound_dates
 from branches.models import Level, Organization, Venue
 
 from . import conflicts
@@ -45,6 +45,7 @@ class MeetingForm(PortalForm):
     """Plan a meeting, or edit one's details. Kind and party group are fixed once
     attendance has been recorded (the list depends on them)."""
 
+    date_kinds = {"planned_on": "planned"}
     client_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     # Editing: the version and what the form showed when it was loaded (conflicts).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -185,6 +186,7 @@ class AttendanceSheetForm(forms.Form):
             else:
                 self.initial.setdefault("held_on", timezone.localdate())
                 self.initial.setdefault("mode", MeetingMode.ON_SITE)
+        bound_dates(self, {"held_on": "held"})
         if meeting is not None and meeting.pk:
             carry_version(self, meeting)
         else:
@@ -256,6 +258,7 @@ class AttendanceSheetForm(forms.Form):
 
 
 class MakeUpForm(PortalForm):
+    date_kinds = {"made_up_on": "happened"}
     submit_label = _("Save the make-up")
 
     class Meta:
