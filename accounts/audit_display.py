@@ -17,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 OTHER_TYPES = {
     "members.roster": _("Member roster"),
     "activities.careregister": _("Care register"),
+    "activities.signinsheet": _("Sign-in sheet"),
+    "activities.attendancerecord": _("Attendance record"),
+    "activities.attendancereport": _("Attendance report"),
+    "activities.ledger": _("Yearly ledger"),
+    "reports.organizationdashboard": _("Area statistics"),
+    "reports.branchdashboard": _("Branch statistics"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -58,6 +64,9 @@ KEY_LABELS = {
     "group": _("Party group"),
     "kind": _("Kind"),
     "year": _("Year"),
+    "period": _("Period"),
+    "organization": _("Area"),
+    "meetings": _("Meetings"),
     "quarter": _("Quarter"),
     "member": _("Member"),
     "reason": _("Reason"),

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.forms import DateInput, PortalForm
+from branches.forms import DateInput, PortalForm, bound_dates
 
 from .models import (
     Activity,
@@ -35,6 +35,8 @@ def _not_future(day: datetime.date) -> datetime.date:
 class CareNeedForm(PortalForm):
     """A member's care record. The care note is left out for a user who may not read
     it (then it is kept as it is)."""
+
+    date_kinds = {"started_on": "happened", "closed_on": "happened"}
 
     class Meta:
         model = CareNeed
@@ -90,6 +92,7 @@ def _max_interval(value):
 
 
 class CarerForm(PortalForm):
+    date_kinds = {"since": "happened"}
     submit_label = _("Add the carer")
     is_me = forms.BooleanField(
         label=_("I am this carer (the member then appears on my list)"), required=False
@@ -125,6 +128,7 @@ class CareVisitForm(PortalForm):
     """Record or change a visit. A 送学上门 may name the meeting it makes up for (the
     meetings the member missed and has not made up); a new visit may add a follow-up."""
 
+    date_kinds = {"visited_on": "happened", "follow_up_due": "planned"}
     submit_label = _("Save the visit")
     client_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     follow_up_matter = forms.CharField(
@@ -229,6 +233,7 @@ class FollowUpAddForm(forms.Form):
 
     def __init__(self, *args, visit, user, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_dates(self, {"due_on": "planned"})
         self.visit = visit
         self.initial.setdefault("owner_name", user.display_name[:60])
         self.initial.setdefault("due_on", timezone.localdate() + datetime.timedelta(days=14))
@@ -266,6 +271,7 @@ class FollowUpForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        bound_dates(self, {"solved_on": "happened", "due_on": "planned"})
         self.follow_up = follow_up
 
     def clean_solved_on(self):
@@ -281,6 +287,8 @@ class FollowUpForm(forms.Form):
 
 
 class ActivityForm(PortalForm):
+    date_kinds = {"held_on": "planned"}
+
     class Meta:
         model = Activity
         fields = ["kind", "title", "held_on", "team", "place", "description"]

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.query import query_int
 from branches.access import (
     RECORD_CARE,
     RECORD_MEETING,
@@ -145,10 +146,7 @@ def _care_form(request, form, save, *, template="activities/care/form.html", **k
 
 
 def _year(request, today) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= today.year + 1:
-        return int(raw)
-    return today.year
+    return query_int(request.GET.get("year"), 2000, today.year + 1) or today.year
 
 
 def _years(today):

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.access import EDIT_RULES, scope_for
-from branches.forms import DateInput, PortalForm
+from branches.forms import DateInput, PortalForm, bound_dates
 from branches.models import Level, Organization, Venue
 
+from . import conflicts
 from .models import (
     NOT_ATTENDING,
     AttachmentKind,
@@ -44,7 +45,11 @@ class MeetingForm(PortalForm):
     """Plan a meeting, or edit one's details. Kind and party group are fixed once
     attendance has been recorded (the list depends on them)."""
 
+    date_kinds = {"planned_on": "planned"}
     client_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # Editing: the version and what the form showed when it was loaded (conflicts).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Meeting
@@ -89,6 +94,14 @@ class MeetingForm(PortalForm):
         if not self.instance.pk or not self.instance.is_held:
             del self.fields["minutes"]
             del self.fields["decisions"]
+        if self.instance.pk:
+            carry_version(self, self.instance)
+        else:
+            del self.fields["version"], self.fields["loaded"]
+
+    def shown(self) -> list[str]:
+        """The meeting's fields this form shows (what a conflict is described in)."""
+        return [name for name in self.fields if name in MEETING_SHOWN]
 
     def clean(self):
         data = super().clean()
@@ -106,8 +119,29 @@ class MeetingForm(PortalForm):
 
     def details(self) -> dict:
         data = dict(self.cleaned_data)
-        data.pop("client_key", None)
+        for name in ("client_key", "version", "loaded"):
+            data.pop(name, None)
         return data
+
+
+MEETING_SHOWN = frozenset(MeetingForm._meta.fields) | {"held_on"}
+
+
+def carry_version(form, meeting) -> None:
+    """Give the form the meeting's version and a signed snapshot of what it shows.
+    A bound form has what was posted (see refresh_version)."""
+    if form.is_bound:
+        return
+    form.initial["version"] = meeting.version
+    form.initial["loaded"] = conflicts.sign(meeting, form.shown())
+
+
+def refresh_version(form, meeting) -> None:
+    """After a conflict: the user's input stays, the form moves on to the current
+    version, so saving it again is a choice made knowing what changed."""
+    form.data = form.data.copy()
+    form.data["version"] = meeting.version
+    form.data["loaded"] = conflicts.sign(meeting, form.shown())
 
 
 class CancelForm(forms.Form):
@@ -121,6 +155,8 @@ class AttendanceSheetForm(forms.Form):
     Built from the roster, not a model formset: the service writes all lines at once."""
 
     record_key = forms.UUIDField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
     topic = forms.CharField(label=_("Topic"), max_length=200)
     held_on = forms.DateField(label=_("Date held"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start time"), required=False, widget=TimeInput())
@@ -150,6 +186,11 @@ class AttendanceSheetForm(forms.Form):
             else:
                 self.initial.setdefault("held_on", timezone.localdate())
                 self.initial.setdefault("mode", MeetingMode.ON_SITE)
+        bound_dates(self, {"held_on": "held"})
+        if meeting is not None and meeting.pk:
+            carry_version(self, meeting)
+        else:
+            del self.fields["version"], self.fields["loaded"]
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             if name != "record_key":
@@ -192,6 +233,9 @@ class AttendanceSheetForm(forms.Form):
             self.add_error("end_time", _("The meeting must end after it starts."))
         return data
 
+    def shown(self) -> list[str]:
+        return [name for name in self.fields if name in MEETING_SHOWN]
+
     def rows(self):
         """(roster row, status field, reason field) for the template."""
         for row in self.roster:
@@ -214,6 +258,7 @@ class AttendanceSheetForm(forms.Form):
 
 
 class MakeUpForm(PortalForm):
+    date_kinds = {"made_up_on": "happened"}
     submit_label = _("Save the make-up")
 
     class Meta:

@@ -136,6 +136,9 @@ class Meeting(models.Model):
     # the key of the last attendance recording. A retried or doubled POST finds them.
     client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     record_key = models.UUIDField(null=True, blank=True, editable=False)
+    # Bumped by every service that changes the meeting or its attendance: a form carries
+    # the version it was loaded at, so a save over someone else's is caught, not lost.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

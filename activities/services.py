@@ -61,6 +61,23 @@ class RecordingError(ValueError):
         self.code = code  # machine-readable, for tests and logs
 
 
+class MeetingConflict(RecordingError):
+    """The meeting was saved by someone else since the form was loaded."""
+
+    def __init__(self, meeting: Meeting):
+        super().__init__(
+            _("Someone else saved this meeting while you were working on it."), "conflict"
+        )
+        self.meeting = meeting
+
+
+def _check_version(meeting: Meeting, version: int | None) -> None:
+    """Under the row lock: refuse a save made from an older version, else bump it."""
+    if version is not None and meeting.version != version:
+        raise MeetingConflict(meeting)
+    meeting.version += 1
+
+
 @dataclass(frozen=True)
 class Mark:
     """What the secretary tapped for one member."""
@@ -111,22 +128,29 @@ def meeting_plan(
         return meeting, True
 
 
-def meeting_update(*, meeting: Meeting, details: dict, actor, request=None) -> Meeting:
-    """Change a meeting's details (not its attendance)."""
+def meeting_update(
+    *, meeting: Meeting, details: dict, actor, request=None, version: int | None = None
+) -> Meeting:
+    """Change a meeting's details (not its attendance): only the fields in `details`.
+    `version`: the one the form was loaded at (MeetingConflict if it moved on)."""
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         before = audit.snapshot(meeting, MEETING_FIELDS)
+        current = meeting.version
+        _check_version(meeting, version)
         was_held, held_on = meeting.status == MeetingStatus.HELD, meeting.held_on
         for name, value in details.items():
             setattr(meeting, name, value)
         old, new = audit.diff(before, audit.snapshot(meeting, MEETING_FIELDS))
-        if new:
-            meeting.save(update_fields=[*details, "updated_at"])
-            if was_held or meeting.status == MeetingStatus.HELD:
-                summaries.refresh_meeting(meeting, months=[held_on])
-            audit.record(
-                AuditAction.UPDATE, meeting, actor=actor, request=request, before=old, after=new
-            )
+        if not new:
+            meeting.version = current  # nothing changed: nothing to conflict with later
+            return meeting
+        meeting.save(update_fields=[*details, "version", "updated_at"])
+        if was_held or meeting.status == MeetingStatus.HELD:
+            summaries.refresh_meeting(meeting, months=[held_on])
+        audit.record(
+            AuditAction.UPDATE, meeting, actor=actor, request=request, before=old, after=new
+        )
         return meeting
 
 
@@ -230,12 +254,14 @@ def meeting_record(
     record_key: uuid.UUID | None,
     actor,
     request=None,
+    version: int | None = None,
 ) -> RecordResult:
     """Record (or correct) a meeting as held with its attendance.
 
     Everyone on the list is present unless `marks` says otherwise. The list is the
     recorded one when attendance exists, else the expected list as of the meeting day.
-    The same `record_key` twice (a double tap, a retried request) writes nothing again.
+    The same `record_key` twice (a double tap, a retried request) writes nothing again;
+    a `version` other than the meeting's (someone else saved since) raises MeetingConflict.
     """
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -243,6 +269,7 @@ def meeting_record(
             return RecordResult(meeting, replayed=True)
         if meeting.status == MeetingStatus.CANCELLED:
             raise RecordingError(_("A cancelled meeting cannot be recorded."), "cancelled")
+        _check_version(meeting, version)
         existing = {a.member_id: a for a in meeting.attendances.select_related("member", "make_up")}
         before = audit.snapshot(meeting, MEETING_FIELDS)
         for name, value in details.items():

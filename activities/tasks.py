@@ -10,7 +10,8 @@
 `manage.py send_reminders` runs the same code once, without a broker.
 
 A web request never waits on the broker: `enqueue_sweep` publishes after the commit with
-one try and a short connection timeout, and only logs when the broker is down. Nothing
+one try, short connect and read timeouts (REDIS_SOCKET_TIMEOUT: a frozen Redis accepts
+the connection and never answers), and only logs when the broker is down. Nothing
 is lost by that: the rows are the state, and the next beat sweep finds the same things
 due.
 """

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
 from accounts.models import AuditAction
+from accounts.query import query_pk
 from branches.access import (
     APPROVE_EXCUSALS,
     EDIT_RULES,
@@ -31,7 +32,7 @@ from branches.access import (
 )
 from branches.models import Branch, Organization
 
-from . import exports, selectors, services
+from . import conflicts, exports, selectors, services
 from .forms import (
     AttachmentForm,
     AttendanceSheetForm,
@@ -42,6 +43,7 @@ from .forms import (
     MeetingForm,
     PeriodChoiceForm,
     can_edit_default_rules,
+    refresh_version,
 )
 from .models import (
     Attendance,
@@ -191,7 +193,7 @@ def _record_target(request, branch):
     group = None
     if kind == MeetingKind.GROUP:
         group_id = params.get("group", "")
-        group = branch.groups.filter(pk=group_id).first() if group_id.isdigit() else None
+        group = branch.groups.filter(pk=group_id).first() if query_pk(group_id) else None
         if group is None:
             return kind, None
     return kind, group
@@ -247,7 +249,7 @@ TOGGLES = [
 ]
 
 
-def _render_sheet(request, form, meeting, roster, *, new):
+def _render_sheet(request, form, meeting, roster, *, new, conflict=None):
     quorum = selectors.roster_quorum(meeting, roster)
     return render(
         request,
@@ -261,7 +263,9 @@ def _render_sheet(request, form, meeting, roster, *, new):
             "quorum_rule": quorum_rule(meeting.kind, meeting.is_election),
             "tally": selectors.tally_roster(roster),
             "toggles": TOGGLES,
+            "conflict": conflict,
         },
+        status=409 if conflict is not None else 200,
     )
 
 
@@ -287,18 +291,41 @@ def meeting_detail(request, pk):
 def meeting_edit(request, pk):
     meeting = get_meeting_for_user(request, pk, write=True)
     form = MeetingForm(request.POST or None, instance=meeting, branch=meeting.branch)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.details().items() if not form.fields[k].disabled}
-        services.meeting_update(
-            meeting=meeting, details=details, actor=request.user, request=request
-        )
-        messages.success(request, _("Meeting saved."))
-        return redirect("activities:meeting_detail", pk=meeting.pk)
+        try:
+            services.meeting_update(
+                meeting=meeting,
+                details=details,
+                actor=request.user,
+                request=request,
+                version=form.cleaned_data["version"],
+            )
+        except services.MeetingConflict as error:
+            conflict = _conflict(form, error.meeting)
+        else:
+            messages.success(request, _("Meeting saved."))
+            return redirect("activities:meeting_detail", pk=meeting.pk)
     return render(
         request,
         "activities/meeting_form.html",
-        {"form": form, "branch": meeting.branch, "meeting": meeting, "title": _("Edit meeting")},
+        {
+            "form": form,
+            "branch": meeting.branch,
+            "meeting": meeting,
+            "title": _("Edit meeting"),
+            "conflict": conflict,
+        },
+        status=409 if conflict is not None else 200,
     )
+
+
+def _conflict(form, meeting) -> list[conflicts.Change]:
+    """What another save changed since the form was loaded; the form moves on to it."""
+    changed = conflicts.changes(form.data.get("loaded", ""), meeting, form.shown())
+    refresh_version(form, meeting)
+    return changed
 
 
 def meeting_record(request, pk):
@@ -309,6 +336,7 @@ def meeting_record(request, pk):
         return redirect("activities:meeting_detail", pk=meeting.pk)
     roster = selectors.meeting_roster(meeting)
     form = AttendanceSheetForm(request.POST or None, roster=roster, meeting=meeting)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.meeting_record(
@@ -318,14 +346,17 @@ def meeting_record(request, pk):
                 record_key=form.cleaned_data["record_key"],
                 actor=request.user,
                 request=request,
+                version=form.cleaned_data["version"],
             )
+        except services.MeetingConflict as error:
+            conflict = _conflict(form, error.meeting)
         except services.RecordingError as error:
             messages.error(request, str(error))
         else:
             if not result.replayed:
                 messages.success(request, _("Attendance saved."))
             return redirect("activities:meeting_detail", pk=meeting.pk)
-    return _render_sheet(request, form, meeting, roster, new=False)
+    return _render_sheet(request, form, meeting, roster, new=False, conflict=conflict)
 
 
 def meeting_cancel(request, pk):

@@ -1,6 +1,10 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import MANAGE_BRANCHES
@@ -14,18 +18,81 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# Dates a person types are bounded to what makes sense for the field (issue 13, item
+# 27: a meeting on 0001-01-01, a branch founded in 2200). A kind of date -> its
+# earliest and latest day, given today; a date field no form names gets "any".
+BIRTHS_FROM = datetime.date(1900, 1, 1)
+PARTY_FOUNDED = datetime.date(1921, 7, 1)
+RECORDS_FROM = datetime.date(2000, 1, 1)
+
+
+def years_after(day: datetime.date, years: int) -> datetime.date:
+    return day.replace(
+        year=day.year + years, day=28 if (day.month, day.day) == (2, 29) else day.day
+    )
+
+
+DATE_KINDS = {
+    "born": lambda today: (BIRTHS_FROM, today),  # a birth, retirement, a member's status
+    "party": lambda today: (PARTY_FOUNDED, today),  # joining the party, founding a branch
+    "happened": lambda today: (RECORDS_FROM, today),  # a meeting held, a visit made
+    "planned": lambda today: (RECORDS_FROM, years_after(today, 2)),  # may lie ahead
+    "any": lambda today: (BIRTHS_FROM, years_after(today, 10)),  # terms, rules, periods
+    # A meeting held: the recording form refuses a future day itself, in its own words.
+    "held": lambda today: (RECORDS_FROM, None),
+}
+
+
+class DateRange:
+    def __init__(self, low: datetime.date, high: datetime.date | None):
+        self.low, self.high = low, high
+
+    def __call__(self, value: datetime.date) -> None:
+        if value < self.low:
+            raise ValidationError(
+                _("The date cannot be before %(day)s."),
+                code="date_too_early",
+                params={"day": self.low.isoformat()},
+            )
+        if self.high is None:
+            return
+        if value > self.high == timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."), code="date_too_late")
+        if value > self.high:
+            raise ValidationError(
+                _("The date cannot be after %(day)s."),
+                code="date_too_late",
+                params={"day": self.high.isoformat()},
+            )
+
+
+def bound_dates(form, kinds: dict[str, str]) -> None:
+    """Bound every date field of the form by its kind (`kinds`: field name -> a key of
+    DATE_KINDS), on the server and in the date picker."""
+    today = timezone.localdate()
+    for name, field in form.fields.items():
+        if isinstance(field, forms.DateField):
+            low, high = DATE_KINDS[kinds.get(name, "any")](today)
+            field.validators.append(DateRange(low, high))
+            field.widget.attrs.update(min=low.isoformat(), max=(high or today).isoformat())
+
+
 class PortalForm(forms.ModelForm):
     """A model form rendered by crispy with one large save button."""
 
     submit_label = _("Save")
+    date_kinds: dict[str, str] = {}  # see bound_dates
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", self.submit_label, css_class="btn-lg"))
+        bound_dates(self, self.date_kinds)
 
 
 class BranchForm(PortalForm):
+    date_kinds = {"established_on": "party", "dissolved_on": "party"}
+
     class Meta:
         model = Branch
         fields = [

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from accounts.query import query_pk
 
 from . import selectors, services
 from .access import (
@@ -126,11 +127,8 @@ def branch_detail(request, pk):
 def branch_create(request):
     require_capability(request, MANAGE_BRANCHES)
     initial = {}
-    if org_id := request.GET.get("organization", ""):
-        if org_id.isdigit():
-            initial["organization"] = get_organization_for_user(request, int(org_id), write=True)
-        else:
-            raise Http404
+    if org_id := query_pk(request.GET.get("organization")):
+        initial["organization"] = get_organization_for_user(request, org_id, write=True)
     form = BranchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         branch = services.structure_save(request=request, form=form)

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.query import query_pk
 from branches.access import EDIT_MEMBERS, VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
-from branches.forms import DateInput, PortalForm
+from branches.forms import DateInput, PortalForm, bound_dates
 from branches.models import Branch, BranchKind, Level, Organization, OriginalUnit, PartyGroup
 
 from .models import (
@@ -56,6 +57,12 @@ class MemberForm(PortalForm):
     """Create or edit a member. The ID number is checked (length, check digit, birth date
     and gender must agree) and phone numbers normalised."""
 
+    date_kinds = {
+        "birth_date": "born",
+        "retired_on": "born",
+        "joined_party_on": "party",
+        "full_member_on": "party",
+    }
     report_now = forms.BooleanField(
         label=_("Record the community registration (reported) now"),
         required=False,
@@ -130,6 +137,7 @@ class MemberForm(PortalForm):
 
 
 class StatusForm(PortalForm):
+    date_kinds = {"status_on": "born"}
     submit_label = _("Save status")
 
     class Meta:
@@ -153,11 +161,13 @@ class ActionForm(forms.Form):
     """A plain form with one big button (registration actions)."""
 
     submit_label = _("Save")
+    date_kinds: dict[str, str] = {}  # see branches.forms.bound_dates
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", self.submit_label, css_class="btn-lg"))
+        bound_dates(self, self.date_kinds)
 
 
 class EraseForm(ActionForm):
@@ -180,6 +190,7 @@ class EraseForm(ActionForm):
 
 
 class RegistrationReportForm(ActionForm):
+    date_kinds = {"reported_on": "happened"}
     submit_label = _("Record the registration")
     community = forms.ModelChoiceField(label=_("Community"), queryset=Organization.objects.none())
     reported_on = forms.DateField(label=_("Reported on"), widget=DateInput())
@@ -198,6 +209,7 @@ class RegistrationReportForm(ActionForm):
 
 
 class RegistrationAcceptForm(ActionForm):
+    date_kinds = {"accepted_on": "happened"}
     submit_label = _("Accept and place in the branch")
     branch = forms.ModelChoiceField(label=_("Home branch"), queryset=Branch.objects.none())
     party_group = forms.ModelChoiceField(
@@ -235,6 +247,7 @@ class RegistrationAcceptForm(ActionForm):
 
 
 class RegistrationNotifyForm(ActionForm):
+    date_kinds = {"notified_on": "happened"}
     submit_label = _("Record that the unit was notified")
     notified_on = forms.DateField(label=_("Notified on"), widget=DateInput())
 
@@ -244,6 +257,7 @@ class RegistrationNotifyForm(ActionForm):
 
 
 class RegistrationWithdrawForm(ActionForm):
+    date_kinds = {"withdrawn_on": "happened"}
     submit_label = _("Withdraw the registration")
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=200)
@@ -274,6 +288,7 @@ class RecognitionForm(PortalForm):
 
 
 class MembershipForm(ActionForm):
+    date_kinds = {"joined_on": "born"}
     submit_label = _("Save")
     branch = forms.ModelChoiceField(label=_("Branch or team"), queryset=Branch.objects.none())
     joined_on = forms.DateField(label=_("Joined on"), widget=DateInput())
@@ -301,6 +316,7 @@ class MembershipForm(ActionForm):
 class MembershipEndForm(ActionForm):
     """Leaving a functional branch or team: the date and, if wished, why."""
 
+    date_kinds = {"left_on": "born"}
     submit_label = _("Record the leaving")
     left_on = forms.DateField(label=_("Left on"), widget=DateInput())
     reason = forms.CharField(
@@ -568,11 +584,10 @@ class RosterFilterForm(forms.Form):
             Branch.objects.visible_to(user, VIEW_MEMBERS).active().select_related("organization")
         )
         self.fields["original_unit"].queryset = OriginalUnit.objects.choosable_by(user)
-        branch_id = self.data.get("branch", "")
-        if branch_id.isdigit():
+        if branch_id := query_pk(self.data.get("branch")):
             self.fields["party_group"].queryset = PartyGroup.objects.visible_to(
                 user, VIEW_MEMBERS
-            ).filter(branch_id=int(branch_id))
+            ).filter(branch_id=branch_id)
         else:
             del self.fields["party_group"]
         if not scope.has(VIEW_SENSITIVE):

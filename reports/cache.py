@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -137,21 +138,34 @@ def _computed(node, key, choice, today, rows=None) -> Dashboard:
     return dashboard
 
 
-def _get_many(keys: list[str]) -> dict:
-    """What the cache holds of these keys; nothing if it cannot be reached (a shared
-    cache that is down slows the dashboards, it does not break them)."""
+# After the shared cache failed to answer (down, or frozen until the socket timeout),
+# leave it alone for a while: one slow call per process, not one per lookup of a page.
+# Kept per cache location (the settings may point elsewhere since, as tests do).
+CACHE_PAUSE_SECONDS = 30
+_paused_until: dict[str, float] = {}
+
+
+def _cache_call(method, *args, default=None):
+    """A call to the shared cache, or `default` if it cannot be reached (a shared cache
+    that is down or frozen slows the dashboards, it does not break them)."""
+    where = str(settings.CACHES["default"].get("LOCATION", ""))
+    if time.monotonic() < _paused_until.get(where, 0.0):
+        return default
     try:
-        return cache.get_many(keys)
+        return method(*args)
     except Exception:
-        logger.warning("dashboard cache unreachable", exc_info=True)
-        return {}
+        _paused_until[where] = time.monotonic() + CACHE_PAUSE_SECONDS
+        logger.warning("dashboard cache unreachable: computing without it", exc_info=True)
+        return default
+
+
+def _get_many(keys: list[str]) -> dict:
+    """What the cache holds of these keys; nothing if it cannot be reached."""
+    return _cache_call(cache.get_many, keys, default={})
 
 
 def _set_many(entries: dict) -> None:
-    try:
-        cache.set_many(entries, settings.DASHBOARD_CACHE_SECONDS)
-    except Exception:
-        logger.warning("dashboard cache unreachable", exc_info=True)
+    _cache_call(cache.set_many, entries, settings.DASHBOARD_CACHE_SECONDS)
 
 
 def compact(dashboard: Dashboard) -> Dashboard:

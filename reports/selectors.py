@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.query import query_int
 from activities.care_selectors import COVERED, OVERDUE, with_visit_state
 from activities.models import (
     BranchMonthTally,
@@ -97,23 +98,15 @@ class PeriodChoice:
         return span_of(self.span.period, self.span.end + datetime.timedelta(days=1))
 
 
-def _int(value, low, high):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high else None
-
-
 def choose_period(params, *, today: datetime.date) -> PeriodChoice:
     """?period=month|quarter|year&year=2026&month=5&quarter=2; the current quarter by
     default. Anything invalid falls back to the default rather than failing."""
     period = params.get("period")
     if period not in Period.values:
         period = Period.QUARTER
-    year = _int(params.get("year"), 2000, 2100) or today.year
-    month = _int(params.get("month"), 1, 12) or today.month
-    quarter = _int(params.get("quarter"), 1, 4) or (today.month - 1) // 3 + 1
+    year = query_int(params.get("year"), 2000, 2100) or today.year
+    month = query_int(params.get("month"), 1, 12) or today.month
+    quarter = query_int(params.get("quarter"), 1, 4) or (today.month - 1) // 3 + 1
     if period == Period.MONTH:
         span = Span(datetime.date(year, month, 1), Period.MONTH)
     elif period == Period.QUARTER:
