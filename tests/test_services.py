@@ -81,7 +81,8 @@ def test_a_celery_worker_runs_a_task_through_redis(redis_url):
         task_default_queue="services-test",
     )
 
-    @app.task(name="tests.add")
+    # The portal ignores results (nothing reads them); this task is read back.
+    @app.task(name="tests.add", ignore_result=False)
     def add(a, b):
         return a + b
 
