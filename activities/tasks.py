@@ -24,7 +24,8 @@ from celery import current_app, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import reminder_sender, reminders
+from .messaging import reminders
+from .messaging import sender as reminder_sender
 
 logger = logging.getLogger("portal.reminders")
 

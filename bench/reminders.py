@@ -81,7 +81,7 @@ def add_secretaries():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from activities.models import ReminderPreference
+    from activities.messaging.models import ReminderPreference
     from branches.access import Role
     from branches.models import Branch, Level, Organization, StaffRole
 
@@ -120,7 +120,7 @@ def time_collectors(now):
     from django.conf import settings
     from django.utils import timezone, translation
 
-    from activities import reminders
+    from activities.messaging import reminders
 
     ctx = reminders.Context(
         today=timezone.localdate(now), now=now, secretaries=reminders.Secretaries.load()
@@ -153,8 +153,9 @@ def child(size: str, url: str, runs: int):
     from django.db import connection
     from django.utils import timezone
 
-    from activities import reminder_sender, reminders
-    from activities.models import Reminder, ReminderKind
+    from activities.messaging import reminders
+    from activities.messaging import sender as reminder_sender
+    from activities.messaging.models import Reminder, ReminderKind
     from members.models import Member
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import AuditEntry
-from activities.models import MeetingAttachment
+from activities.meetings.models import MeetingAttachment
 
 from .conftest import record
 

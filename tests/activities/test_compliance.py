@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from activities.models import CadenceRule, Excusal, Meeting, MeetingKind, MeetingStatus
-from activities.periods import Period
-from activities.selectors import CellStatus, Summary, compliance
-from activities.services import Mark
+from activities.meetings.models import CadenceRule, Excusal, Meeting, MeetingKind, MeetingStatus
+from activities.meetings.periods import Period
+from activities.meetings.selectors import CellStatus, Summary, compliance
+from activities.meetings.services import Mark
 from branches.models import Branch, PartyGroup
 from members.models import CommitteeTerm
 

@@ -4,8 +4,8 @@ demo branch secretary's included."""
 import datetime
 import random
 
-from activities.demo import seed_meetings
-from activities.models import Meeting, MeetingStatus
+from activities.meetings.demo import seed_meetings
+from activities.meetings.models import Meeting, MeetingStatus
 from branches.demo import seed_structure
 from branches.models import Branch
 from members.demo import seed_members

@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities import services
-from activities.models import MakeUp
-from activities.periods import quarter_span
-from activities.selectors import attendance_report, meeting_roster, tally_roster
-from activities.services import Mark, RecordingError
+from activities.meetings import services
+from activities.meetings.models import MakeUp
+from activities.meetings.periods import quarter_span
+from activities.meetings.selectors import attendance_report, meeting_roster, tally_roster
+from activities.meetings.services import Mark, RecordingError
 
 from .conftest import record
 

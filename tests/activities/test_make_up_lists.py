@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from activities import services
-from activities.models import Attendance, MakeUpKind
-from activities.services import Mark
+from activities.meetings import services
+from activities.meetings.models import Attendance, MakeUpKind
+from activities.meetings.services import Mark
 
 from .conftest import record
 

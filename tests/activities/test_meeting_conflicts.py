@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
-from activities.models import Meeting, MeetingKind
-from activities.selectors import meeting_roster
+from activities.meetings import services
+from activities.meetings.models import Meeting, MeetingKind
+from activities.meetings.selectors import meeting_roster
 from tests.otp import login_as
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """A general assembly or committee meeting that failed its quorum was not validly held:
 compliance does not count it, says why (the branch's compliance page, the overview and
 the heat map), and a later attendance correction that fixes or breaks the quorum moves
-the figures (activities.summaries keeps Meeting.quorum_missed with the attendance)."""
+the figures (activities.meetings.summaries keeps Meeting.quorum_missed with the attendance)."""
 
 import datetime
 import uuid
@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from activities import services, summaries
-from activities.models import Meeting, MeetingKind
-from activities.quorum import FOUR_FIFTHS, HALF
-from activities.selectors import CellStatus, compliance
-from activities.services import Mark
+from activities.meetings import services, summaries
+from activities.meetings.models import Meeting, MeetingKind
+from activities.meetings.quorum import FOUR_FIFTHS, HALF
+from activities.meetings.selectors import CellStatus, compliance
+from activities.meetings.services import Mark
 from branches.models import Branch
 
 pytestmark = pytest.mark.django_db

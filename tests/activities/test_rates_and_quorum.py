@@ -1,13 +1,13 @@
-"""The attendance-rate arithmetic (DOMAIN.md) and the quorum rules (activities.quorum)."""
+"""The attendance-rate arithmetic (DOMAIN.md) and the quorum rules (activities.meetings.quorum)."""
 
 import datetime
 
 import pytest
 
-from activities import services
-from activities.quorum import FOUR_FIFTHS, HALF, needed, quorum_for
-from activities.selectors import Tally, meeting_roster, roster_quorum, tally_roster
-from activities.services import Mark
+from activities.meetings import services
+from activities.meetings.quorum import FOUR_FIFTHS, HALF, needed, quorum_for
+from activities.meetings.selectors import Tally, meeting_roster, roster_quorum, tally_roster
+from activities.meetings.services import Mark
 
 from .conftest import record
 

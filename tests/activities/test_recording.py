@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities import services
-from activities.models import Attendance, MakeUp, Meeting, MeetingKind, MeetingStatus
-from activities.selectors import expected_members, meeting_roster
-from activities.services import Mark
+from activities.meetings import services
+from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingKind, MeetingStatus
+from activities.meetings.selectors import expected_members, meeting_roster
+from activities.meetings.services import Mark
 
 from .conftest import member, record
 
@@ -366,7 +366,7 @@ def test_saving_a_meeting_runs_the_same_queries_for_10_and_60_members(roster, cl
     # expected list. The service, in one transaction: the meeting locked, its lines,
     # the expected list, one UPDATE, one INSERT ... ON CONFLICT for every line, and the
     # audit (its chain head, one INSERT for all entries), with two savepoints: 18. Then
-    # the dashboards' summaries (activities.summaries): the branch locked, the month's
+    # the dashboards' summaries (activities.meetings.summaries): the branch locked, the month's
     # quorums counted (an UPDATE only when one changed), its tally aggregated and
     # upserted, the members' latest participation rewritten: 23. Then the dashboards'
     # freshness (reports.freshness): the districts of the meeting's branch and of the

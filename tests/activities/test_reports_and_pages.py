@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from activities import services
-from activities.models import Meeting, MeetingStatus
-from activities.periods import quarter_span
-from activities.selectors import attendance_report, ledger
-from activities.services import Mark
+from activities.meetings import services
+from activities.meetings.models import Meeting, MeetingStatus
+from activities.meetings.periods import quarter_span
+from activities.meetings.selectors import attendance_report, ledger
+from activities.meetings.services import Mark
 from branches.models import Branch
 
 from .conftest import member, record

@@ -5,7 +5,7 @@ import datetime
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities.models import CadenceRule, Excusal, MeetingKind
+from activities.meetings.models import CadenceRule, Excusal, MeetingKind
 
 D = datetime.date
 

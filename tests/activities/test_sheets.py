@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from activities import services
-from activities.services import Mark
+from activities.meetings import services
+from activities.meetings.services import Mark
 from branches.exporting import safe_cell
 
 from .conftest import member, record

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from activities.models import Meeting, MeetingStatus
+from activities.meetings.models import Meeting, MeetingStatus
 from branches.access import RECORD_MEETING, Role, scope_for
 from branches.demo import seed_structure
 from branches.models import Branch, BranchKind, Level

@@ -1,4 +1,4 @@
-"""The dashboards' summaries (activities.summaries) equal a live aggregate of the source
+"""The dashboards' summaries (activities.meetings.summaries) equal a live aggregate of the source
 rows after every write path: recording, correcting, moving a meeting to another month,
 make-ups from the meeting page and from 送学上门 visits (made, moved, removed), care
 visits (in person, by phone, changed, deleted), and the rebuild command."""
@@ -11,22 +11,22 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max
 
-from activities import care_services, services, summaries
-from activities.care_selectors import last_visit_subquery
-from activities.models import (
+from activities.care import services as care_services
+from activities.care.models import CareNeed, CareVisitKind
+from activities.care.selectors import last_visit_subquery
+from activities.meetings import services, summaries
+from activities.meetings.models import (
     ATTENDING,
     Attendance,
     AttendanceStatus,
     BranchMonthTally,
-    CareNeed,
-    CareVisitKind,
     MakeUp,
     MakeUpKind,
     Meeting,
     MeetingKind,
     MeetingStatus,
 )
-from activities.selectors import tally_annotations
+from activities.meetings.selectors import tally_annotations
 from members.models import Member
 
 from .conftest import record

@@ -20,12 +20,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import reminder_sender, reminders
-from activities.models import (
+from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
+from activities.messaging import reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging.models import (
     DeliveryState,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
     Reminder,
     ReminderDelivery,
     ReminderKind,

@@ -29,19 +29,18 @@ from dataclasses import dataclass
 
 import pytest
 
-from activities import summaries
-from activities.models import (
+from activities.care.models import CareNeed, CareVisit
+from activities.meetings import summaries
+from activities.meetings.models import (
     Attendance,
     CadenceRule,
-    CareNeed,
-    CareVisit,
     Excusal,
     MakeUp,
     Meeting,
     MeetingKind,
     MeetingStatus,
 )
-from activities.periods import Period, quarter_span
+from activities.meetings.periods import Period, quarter_span
 from branches.models import BranchKind
 from members.models import (
     BranchMembership,

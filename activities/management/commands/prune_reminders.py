@@ -9,7 +9,7 @@ delivery rows). Stays: unread open items, anything waiting to be sent or being s
 
 from django.core.management.base import BaseCommand, CommandError
 
-from activities import reminders
+from activities.messaging import reminders
 
 
 class Command(BaseCommand):

@@ -12,7 +12,8 @@ notices go out by e-mail, webhook or SMS: the send line counts those alone.
 
 from django.core.management.base import BaseCommand
 
-from activities import reminder_sender, reminders
+from activities.messaging import reminders
+from activities.messaging import sender as reminder_sender
 
 
 class Command(BaseCommand):

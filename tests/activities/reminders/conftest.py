@@ -12,8 +12,9 @@ import zoneinfo
 
 import pytest
 
-from activities.channels import LoggingSmsBackend
-from activities.models import Meeting, MeetingKind, MeetingStatus, ReminderPreference
+from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
+from activities.messaging.channels import LoggingSmsBackend
+from activities.messaging.models import ReminderPreference
 from members.models import Member
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -6,11 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from activities import reminder_sender, reminders
-from activities.channels import LoggingSmsBackend
-from activities.models import (
-    CareNeed,
-    Carer,
+from activities.care.models import CareNeed, Carer
+from activities.messaging import reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging.channels import LoggingSmsBackend
+from activities.messaging.models import (
     DeliveryState,
     Reminder,
     ReminderDelivery,

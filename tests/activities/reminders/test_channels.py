@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from activities import channels
-from activities.channels import DeliveryError, LoggingSmsBackend, Message
-from activities.models import WebhookFlavour
+from activities.messaging import channels
+from activities.messaging.channels import DeliveryError, LoggingSmsBackend, Message
+from activities.messaging.models import WebhookFlavour
 
 from ...integration.receivers import WebhookReceiver
 

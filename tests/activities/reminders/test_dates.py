@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import month_day
-from activities import reminders
-from activities.models import Reminder, ReminderKind
+from activities.messaging import reminders
+from activities.messaging.models import Reminder, ReminderKind
 from members.models import CommunityRegistration
 
 from .conftest import NOW, SHANGHAI, TODAY, days, plan

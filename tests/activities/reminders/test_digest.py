@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
-from activities import reminder_sender, reminders
-from activities.models import Reminder, ReminderKind, ReminderState
+from activities.messaging import reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging.models import Reminder, ReminderKind, ReminderState
 
 from .conftest import NOW, SHANGHAI, TODAY, add_member, days, plan, prefer
 

@@ -5,17 +5,11 @@ import uuid
 
 import pytest
 
-from activities import reminders, services
-from activities.models import (
-    AttendanceStatus,
-    CareNeed,
-    CareVisit,
-    CareVisitKind,
-    FollowUp,
-    MeetingKind,
-    Reminder,
-    ReminderKind,
-)
+from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp
+from activities.meetings import services
+from activities.meetings.models import AttendanceStatus, MeetingKind
+from activities.messaging import reminders
+from activities.messaging.models import Reminder, ReminderKind
 from members.models import CommitteeTerm
 
 from .conftest import CADENCE_DEFAULTS, NOW, TODAY, add_member, days, plan

@@ -9,7 +9,8 @@ from celery import Celery
 from django.urls import reverse
 
 from activities import tasks
-from activities.models import CareVisit, Meeting
+from activities.care.models import CareVisit
+from activities.meetings.models import Meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_the_command_runs_the_same_sweep_and_send_once(cast, mailoutbox):
 
     from django.core.management import call_command
 
-    from activities.models import ReminderPreference
+    from activities.messaging.models import ReminderPreference
 
     ReminderPreference.objects.create(
         user=cast.user("community_secretary"),
@@ -127,7 +128,7 @@ def test_the_command_says_what_went_to_the_inbox(cast):
 
     from django.core.management import call_command
 
-    from activities.models import ITEM_KINDS, Reminder
+    from activities.messaging.models import ITEM_KINDS, Reminder
 
     out = StringIO()
     call_command("send_reminders", stdout=out)

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from activities import reminders
-from activities.models import Reminder, ReminderKind, ReminderPreference, ReminderState
+from activities.messaging import reminders
+from activities.messaging.models import Reminder, ReminderKind, ReminderPreference, ReminderState
 
 from .conftest import NOW, TODAY, days, plan
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEntry
-from activities import reminders
-from activities.models import (
+from activities.messaging import reminders
+from activities.messaging.models import (
     Channel,
     DeliveryState,
     Reminder,

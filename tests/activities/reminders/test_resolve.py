@@ -8,17 +8,13 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from activities import care_services, reminder_sender, reminders, services
-from activities.models import (
-    CareNeed,
-    CareVisit,
-    CareVisitKind,
-    FollowUp,
-    FollowUpState,
-    MeetingKind,
-    Reminder,
-    ReminderKind,
-)
+from activities.care import services as care_services
+from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp, FollowUpState
+from activities.meetings import services
+from activities.meetings.models import MeetingKind
+from activities.messaging import reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging.models import Reminder, ReminderKind
 from members import services as member_services
 from members.models import CommitteeTerm
 

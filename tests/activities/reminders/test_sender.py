@@ -7,9 +7,10 @@ import email
 import pytest
 from django.utils import timezone
 
-from activities import channels, reminder_sender, reminders
-from activities.channels import DeliveryError, LoggingSmsBackend
-from activities.models import (
+from activities.messaging import channels, reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging.channels import DeliveryError, LoggingSmsBackend
+from activities.messaging.models import (
     DeliveryState,
     Reminder,
     ReminderDelivery,

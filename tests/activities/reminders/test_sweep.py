@@ -7,18 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from activities import reminders
-from activities.models import (
-    CareNeed,
-    CareVisit,
-    CareVisitKind,
-    FollowUp,
-    Meeting,
-    MeetingKind,
-    Reminder,
-    ReminderKind,
-    ReminderState,
-)
+from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp
+from activities.meetings.models import Meeting, MeetingKind
+from activities.messaging import reminders
+from activities.messaging.models import Reminder, ReminderKind, ReminderState
 from members.models import CommitteeTerm, CommunityRegistration
 
 from .conftest import CADENCE_DEFAULTS, NOW, TODAY, add_member, days, plan, prefer

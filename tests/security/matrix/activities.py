@@ -7,8 +7,8 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from activities import services
-from activities.models import (
+from activities.meetings import services
+from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
     CadenceRule,

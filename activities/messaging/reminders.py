@@ -73,6 +73,17 @@ from django.utils.translation import gettext_noop
 from accounts import audit
 from accounts.formats import month_day
 from accounts.models import AuditAction
+from activities.care.models import ActivityParticipant, CareNeed, Carer, CareVisit, FollowUp
+from activities.care.selectors import decorate, overdue_needs
+from activities.meetings.models import (
+    ATTENDING,
+    Attendance,
+    MakeUp,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from activities.meetings.selectors import CellStatus, compliance
 from branches.access import Role
 from branches.models import Branch, Organization, StaffRole
 from members.models import (
@@ -83,28 +94,15 @@ from members.models import (
     RegistrationStatus,
 )
 
-from .care_selectors import decorate, overdue_needs
 from .models import (
-    ATTENDING,
     EVENT_KINDS,
     ITEM_KINDS,
     OUTBOUND_KINDS,
-    ActivityParticipant,
-    Attendance,
-    CareNeed,
-    Carer,
-    CareVisit,
-    FollowUp,
-    MakeUp,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
     Reminder,
     ReminderKind,
     ReminderPreference,
     ReminderState,
 )
-from .selectors import CellStatus, compliance
 
 DAY = datetime.timedelta(days=1)
 

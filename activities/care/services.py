@@ -21,22 +21,20 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction
+from activities.meetings import services as meeting_services
+from activities.meetings import summaries
+from activities.meetings.models import Attendance, MakeUp, MakeUpKind
 
-from . import services as meeting_services
-from . import summaries
 from .models import (
     OPEN_FOLLOW_UPS,
     Activity,
     ActivityParticipant,
-    Attendance,
     CareNeed,
     Carer,
     CareVisit,
     CareVisitKind,
     FollowUp,
     FollowUpState,
-    MakeUp,
-    MakeUpKind,
 )
 
 NEED_FIELDS = (

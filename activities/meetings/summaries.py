@@ -22,17 +22,15 @@ from collections.abc import Iterable
 from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
+from activities.care.models import IN_PERSON_VISITS, CareNeed, CareVisit
 from branches.models import Branch, Organization
 from members.models import Member
 
 from .models import (
     ATTENDING,
-    IN_PERSON_VISITS,
     QUORUM_KINDS,
     Attendance,
     BranchMonthTally,
-    CareNeed,
-    CareVisit,
     MakeUp,
     Meeting,
     MeetingStatus,

@@ -418,7 +418,7 @@ def make_up_choices(member, *, today: datetime.date, current_meeting_id=None):
     made up, or made up without a care visit: those a 送学上门 can close (plus the
     visit's current meeting). One query. The conditions on the member's attendance sit
     in one filter() so they all apply to the same attendance row."""
-    from .models import NOT_ATTENDING, Meeting, MeetingStatus
+    from activities.meetings.models import NOT_ATTENDING, Meeting, MeetingStatus
 
     since = today - datetime.timedelta(days=366)
     missed = Q(

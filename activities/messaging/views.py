@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import reminders
+from .forms import ReminderPreferenceForm
 from .models import Reminder, ReminderPreference, ReminderState
-from .reminder_forms import ReminderPreferenceForm
 
 PAGE_SIZE = 30
 

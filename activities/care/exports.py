@@ -21,8 +21,8 @@ from branches.access import VIEW_SENSITIVE
 from branches.exporting import Sheet, pdf_response, xlsx_response
 from members.masking import HIDDEN
 
-from . import care_selectors
-from .care_selectors import CareGate
+from . import selectors
+from .selectors import CareGate
 
 TEMPLATE = "activities/care/sheets/register.html"
 
@@ -105,7 +105,7 @@ def _header() -> list[str]:
 def register(request, branch, year: int, fmt: str, *, reveal: bool, page: dict):
     gate = CareGate(request.user)
     reveal = reveal and gate.scope.covers_branch(branch, VIEW_SENSITIVE)
-    visits = care_selectors.register_visits(branch, year)
+    visits = selectors.register_visits(branch, year)
     rows = register_rows(visits, gate, reveal=reveal)
     title = _("Care visit register")
     audit.record(

@@ -13,15 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.forms import DateInput, PortalForm, bound_dates
 
-from .models import (
-    Activity,
-    CareNeed,
-    Carer,
-    CareVisit,
-    CareVisitKind,
-    FollowUp,
-    FollowUpState,
-)
+from .models import Activity, CareNeed, Carer, CareVisit, CareVisitKind, FollowUp, FollowUpState
 
 MAX_HOURS = Decimal("24")
 

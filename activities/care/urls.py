@@ -3,7 +3,7 @@ retiree_party/urls.py)."""
 
 from django.urls import path
 
-from . import care_views as views
+from . import views
 
 app_name = "care"
 

@@ -6,8 +6,10 @@ no queries (they pass ids). Connected in ActivitiesConfig.ready()."""
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from .models import CareVisit, Meeting
-from .tasks import enqueue_sweep
+from activities.care.models import CareVisit
+from activities.meetings.models import Meeting
+
+from ..tasks import enqueue_sweep
 
 
 @receiver(post_save, sender=Meeting, dispatch_uid="reminders_meeting_saved")

@@ -32,8 +32,8 @@ from branches.models import Branch, Level, Organization
 from branches.pages import form_page
 from members.models import Member
 
-from . import care_exports, care_selectors, care_services
-from .care_forms import (
+from . import exports, selectors, services
+from .forms import (
     ActivityForm,
     CareNeedForm,
     CarerForm,
@@ -42,8 +42,8 @@ from .care_forms import (
     FollowUpForm,
     ParticipantsForm,
 )
-from .care_selectors import CareGate
 from .models import Activity, ActivityKind, CareNeed, Carer, CareVisit, CareVisitKind, FollowUp
+from .selectors import CareGate
 
 PAGE_SIZE = 25
 
@@ -141,7 +141,7 @@ def _with_notes(follow_ups, gate: CareGate):
 def _care_form(request, form, save, *, template="activities/care/form.html", **kwargs):
     """The care pages' forms: branches.pages.form_page, a CareError shown on the form."""
     return form_page(
-        request, form, save, template=template, refusals=(care_services.CareError,), **kwargs
+        request, form, save, template=template, refusals=(services.CareError,), **kwargs
     )
 
 
@@ -162,12 +162,8 @@ def my_care(request):
     scope = require_capability(request, RECORD_CARE)
     today = timezone.localdate()
     gate = CareGate(request.user)
-    due = care_selectors.decorate(
-        list(care_selectors.carer_week(request.user, today)[:200]), today, gate
-    )
-    mine = _with_notes(
-        list(care_selectors.open_follow_ups(request.user, today, mine=True)[:50]), gate
-    )
+    due = selectors.decorate(list(selectors.carer_week(request.user, today)[:200]), today, gate)
+    mine = _with_notes(list(selectors.open_follow_ups(request.user, today, mine=True)[:50]), gate)
     nodes = Organization.objects.filter(
         path__in=scope.paths(VIEW_MEMBERS),
         level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY],
@@ -181,7 +177,7 @@ def my_care(request):
             "follow_ups": mine,
             "nodes": list(nodes),
             "branches": list(branches),
-            "week_end": care_selectors.week_end(today),
+            "week_end": selectors.week_end(today),
             "today": today,
         },
     )
@@ -191,11 +187,11 @@ def review_list(request):
     """Members whose data suggests a need but who have no care record."""
     require_capability(request, RECORD_CARE)
     today = timezone.localdate()
-    page = Paginator(care_selectors.to_review(request.user, today), PAGE_SIZE).get_page(
+    page = Paginator(selectors.to_review(request.user, today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for member in page.object_list:
-        member.review_reasons = care_selectors.review_reasons(member, today)
+        member.review_reasons = selectors.review_reasons(member, today)
     return render(request, "activities/care/review_list.html", {"page": page, "today": today})
 
 
@@ -208,26 +204,24 @@ def org_coverage(request, pk):
     node = get_for_user(request, Organization.objects.all(), pk, read=VIEW_MEMBERS)
     today = timezone.localdate()
     group = request.GET.get("by", "community" if node.level != Level.COMMUNITY else "branch")
-    if group not in care_selectors.GROUPS:
+    if group not in selectors.GROUPS:
         group = "branch"
-    needs = care_selectors.open_needs(request.user).filter(
-        member__community__path__startswith=node.path
-    )
+    needs = selectors.open_needs(request.user).filter(member__community__path__startswith=node.path)
     follow_ups = FollowUp.objects.visible_to(request.user).filter(
         visit__member__community__path__startswith=node.path
     )
-    rows = care_selectors.coverage(needs, follow_ups, group=group, today=today)
-    page = Paginator(care_selectors.overdue_needs(needs, today), PAGE_SIZE).get_page(
+    rows = selectors.coverage(needs, follow_ups, group=group, today=today)
+    page = Paginator(selectors.overdue_needs(needs, today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    care_selectors.decorate(page.object_list, today, CareGate(request.user))
+    selectors.decorate(page.object_list, today, CareGate(request.user))
     return render(
         request,
         "activities/care/coverage.html",
         {
             "node": node,
             "rows": rows,
-            "total": care_selectors.coverage_total(rows),
+            "total": selectors.coverage_total(rows),
             "group": group,
             "page": page,
             "today": today,
@@ -241,21 +235,15 @@ def branch_care(request, branch_pk):
     branch = get_branch_for_care(request, branch_pk)
     today = timezone.localdate()
     gate = CareGate(request.user)
-    needs = care_selectors.open_needs(request.user).filter(member__home_branch=branch)
+    needs = selectors.open_needs(request.user).filter(member__home_branch=branch)
     follow_ups = FollowUp.objects.visible_to(request.user).filter(visit__member__home_branch=branch)
-    rows = care_selectors.coverage(needs, follow_ups, group="branch", today=today)
-    overdue = care_selectors.decorate(
-        list(care_selectors.overdue_needs(needs, today)[:100]), today, gate
-    )
+    rows = selectors.coverage(needs, follow_ups, group="branch", today=today)
+    overdue = selectors.decorate(list(selectors.overdue_needs(needs, today)[:100]), today, gate)
     overdue_ids = {n.pk for n in overdue}
     this_week = [
         n
-        for n in care_selectors.decorate(
-            list(
-                care_selectors.visits_due(needs, today=today, until=care_selectors.week_end(today))[
-                    :200
-                ]
-            ),
+        for n in selectors.decorate(
+            list(selectors.visits_due(needs, today=today, until=selectors.week_end(today))[:200]),
             today,
             gate,
         )
@@ -263,7 +251,7 @@ def branch_care(request, branch_pk):
     ]
     late = _with_notes(
         list(
-            care_selectors.open_follow_ups(request.user, today, past_due_only=True).filter(
+            selectors.open_follow_ups(request.user, today, past_due_only=True).filter(
                 visit__member__home_branch=branch
             )[:50]
         ),
@@ -280,7 +268,7 @@ def branch_care(request, branch_pk):
         "activities/care/branch_care.html",
         {
             "branch": branch,
-            "row": care_selectors.coverage_total(rows),
+            "row": selectors.coverage_total(rows),
             "overdue": overdue,
             "this_week": this_week,
             "late": late,
@@ -299,7 +287,7 @@ def follow_up_list(request):
     today = timezone.localdate()
     mine = request.GET.get("mine") == "1"
     late = request.GET.get("late") == "1"
-    qs = care_selectors.open_follow_ups(request.user, today, past_due_only=late, mine=mine)
+    qs = selectors.open_follow_ups(request.user, today, past_due_only=late, mine=mine)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _with_notes(page.object_list, CareGate(request.user))
     return render(
@@ -318,7 +306,7 @@ def member_care(request, pk):
     member = get_member_for_care(request, pk)
     today = timezone.localdate()
     gate = CareGate(request.user)
-    care = care_selectors.member_care(member, today)
+    care = selectors.member_care(member, today)
     return render(
         request,
         "activities/care/member_care.html",
@@ -336,13 +324,13 @@ def need_edit(request, pk):
     member = get_member_for_care(request, pk, write=True)
     need = CareNeed.objects.filter(member=member).first()
     sensitive = CareGate(request.user).sensitive(member)
-    initial = care_selectors.suggested_need(member, timezone.localdate()) if need is None else {}
+    initial = selectors.suggested_need(member, timezone.localdate()) if need is None else {}
     form = CareNeedForm(request.POST or None, instance=need, initial=initial, sensitive=sensitive)
     back = reverse("care:member", args=[member.pk])
     return _care_form(
         request,
         form,
-        lambda data: care_services.need_save(
+        lambda data: services.need_save(
             member=member, data=form.data_for_service(), actor=request.user, request=request
         ),
         done=_("Care record saved for %(name)s.") % {"name": member.name},
@@ -359,7 +347,7 @@ def need_delete(request, pk):
     if need is None:
         raise Http404
     if request.method == "POST":
-        care_services.need_delete(need=need, actor=request.user, request=request)
+        services.need_delete(need=need, actor=request.user, request=request)
         messages.success(request, _("Care record removed."))
         return redirect("care:member", pk=member.pk)
     return render(
@@ -389,7 +377,7 @@ def carer_add(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.carer_add(
+        lambda data: services.carer_add(
             need=need, carer=form.carer(), actor=request.user, request=request
         ),
         done=_("Carer added."),
@@ -404,7 +392,7 @@ def carer_remove(request, pk):
     carer = get_carer_for_user(request, pk)
     member = carer.need.member
     if request.method == "POST":
-        care_services.carer_remove(carer=carer, actor=request.user, request=request)
+        services.carer_remove(carer=carer, actor=request.user, request=request)
         messages.success(request, _("Carer removed."))
         return redirect("care:member", pk=member.pk)
     return render(
@@ -427,7 +415,7 @@ def visit_create(request, pk):
     member = get_member_for_care(request, pk, write=True)
     today = timezone.localdate()
     sensitive = CareGate(request.user).sensitive(member)
-    meetings = care_selectors.make_up_choices(member, today=today)
+    meetings = selectors.make_up_choices(member, today=today)
     initial = {}
     if (kind := request.GET.get("kind")) in CareVisitKind.values:
         initial["kind"] = kind
@@ -442,7 +430,7 @@ def visit_create(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.visit_record(
+        lambda data: services.visit_record(
             member=member,
             data=form.visit_data(),
             follow_up=form.follow_up_data(),
@@ -484,7 +472,7 @@ def visit_edit(request, pk):
     visit = get_visit_for_user(request, pk, write=True)
     member = visit.member
     sensitive = CareGate(request.user).sensitive(member)
-    meetings = care_selectors.make_up_choices(
+    meetings = selectors.make_up_choices(
         member, today=timezone.localdate(), current_meeting_id=visit.meeting_id
     )
     form = CareVisitForm(
@@ -498,7 +486,7 @@ def visit_edit(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.visit_update(
+        lambda data: services.visit_update(
             visit=visit, data=form.visit_data(), actor=request.user, request=request
         ),
         done=_("Visit saved."),
@@ -516,7 +504,7 @@ def visit_delete(request, pk):
     visit = get_visit_for_user(request, pk, write=True)
     member = visit.member
     if request.method == "POST":
-        care_services.visit_delete(visit=visit, actor=request.user, request=request)
+        services.visit_delete(visit=visit, actor=request.user, request=request)
         messages.success(request, _("Visit deleted."))
         return redirect("care:member", pk=member.pk)
     question = _("Delete the visit of %(day)s to %(name)s and its follow-ups?") % {
@@ -544,7 +532,7 @@ def follow_up_add(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.follow_up_add(
+        lambda data: services.follow_up_add(
             visit=visit, data=data, actor=request.user, request=request
         ),
         done=_("Follow-up added."),
@@ -563,7 +551,7 @@ def follow_up_edit(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.follow_up_update(
+        lambda data: services.follow_up_update(
             follow_up=item, data=data, actor=request.user, request=request
         ),
         done=_("Follow-up saved."),
@@ -589,7 +577,7 @@ def register(request, branch_pk):
     year = _year(request, today)
     fmt = request.GET.get("format", "html")
     fmt = fmt if fmt in {"html", "pdf", "xlsx"} else "html"
-    return care_exports.register(
+    return exports.register(
         request,
         branch,
         year,
@@ -615,8 +603,8 @@ def activity_list(request, branch_pk):
             "branch": branch,
             "year": year,
             "years": _years(today),
-            "activities": list(care_selectors.branch_activities(branch, year)),
-            "credited": list(care_selectors.credited_elsewhere(branch, year)[:200]),
+            "activities": list(selectors.branch_activities(branch, year)),
+            "credited": list(selectors.credited_elsewhere(branch, year)[:200]),
             "can_record": scope_for(request.user).covers_branch(branch, RECORD_MEETING),
             "kinds": ActivityKind.choices,
         },
@@ -631,7 +619,7 @@ def activity_create(request, branch_pk):
         activity = form.save(commit=False)
         activity.branch = branch
         activity.organization = branch.organization
-        return care_services.activity_save(
+        return services.activity_save(
             activity=activity, before=None, actor=request.user, request=request
         )
 
@@ -675,13 +663,13 @@ def _can_record_activity(request, activity) -> bool:
 
 def activity_edit(request, pk):
     activity = get_activity_for_user(request, pk, write=True)
-    before = audit.snapshot(activity, care_services.ACTIVITY_FIELDS)
+    before = audit.snapshot(activity, services.ACTIVITY_FIELDS)
     form = ActivityForm(request.POST or None, instance=activity)
     back = reverse("care:activity_detail", args=[activity.pk])
     return _care_form(
         request,
         form,
-        lambda data: care_services.activity_save(
+        lambda data: services.activity_save(
             activity=form.save(commit=False), before=before, actor=request.user, request=request
         ),
         done=_("Activity saved."),
@@ -696,7 +684,7 @@ def activity_participants(request, pk):
     activity = get_activity_for_user(request, pk, write=True)
     current = {p.member_id: p.service_hours for p in activity.participants.all()}
     candidates = (
-        care_selectors.activity_candidates(activity.branch, activity)
+        selectors.activity_candidates(activity.branch, activity)
         if activity.branch_id
         else Member.objects.filter(activity_participations__activity=activity).order_by("name")
     )
@@ -704,7 +692,7 @@ def activity_participants(request, pk):
     return _care_form(
         request,
         form,
-        lambda data: care_services.participants_set(
+        lambda data: services.participants_set(
             activity=activity, hours=form.hours(), actor=request.user, request=request
         ),
         done=_("Participants saved."),
@@ -718,7 +706,7 @@ def activity_delete(request, pk):
     activity = get_activity_for_user(request, pk, write=True)
     if request.method == "POST":
         branch_id = activity.branch_id
-        care_services.activity_delete(activity=activity, actor=request.user, request=request)
+        services.activity_delete(activity=activity, actor=request.user, request=request)
         messages.success(request, _("Activity deleted."))
         if branch_id:
             return redirect("care:activity_list", branch_pk=branch_id)

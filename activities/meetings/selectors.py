@@ -299,7 +299,7 @@ STATUS_WEIGHT = {
 
 @dataclass(frozen=True)
 class QuorumMiss:
-    """Held meetings of one day that failed their quorum (`rule`: activities.quorum)."""
+    """Held meetings of one day that failed their quorum (`rule`: activities.meetings.quorum)."""
 
     day: datetime.date
     rule: str
@@ -445,7 +445,7 @@ def compliance(
     - Party group meetings are owed per group: each group's meetings count up to the
       group's own minimum, so one busy group does not cover a silent one.
     - A general assembly or committee meeting that failed its quorum (Meeting.
-      quorum_missed, see activities.quorum) was not validly held: it does not count, and
+      quorum_missed, see activities.meetings.quorum) was not validly held: it does not count, and
       the cell lists it (`Cell.quorum_missed`) so the page can say why.
     - An excusal covering the whole period (all kinds or this kind) marks it excused.
     - A period not yet over is "in progress", never "behind".

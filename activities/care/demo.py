@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from activities.meetings.models import MakeUp, MakeUpKind
 from branches.access import Role
 from branches.models import Branch, BranchKind, Level, Organization, StaffRole
 from members.models import BranchMembership, Health, Living, Member, MemberStatus
@@ -42,8 +43,6 @@ from .models import (
     CareVisitKind,
     FollowUp,
     FollowUpState,
-    MakeUp,
-    MakeUpKind,
 )
 
 BATCH = 5000
