@@ -30,8 +30,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 
+from activities.meetings.compliance import compliance
 from activities.meetings.periods import Period, spans_between
-from activities.meetings.selectors import Tally, compliance
+from activities.meetings.selectors import Tally
 from branches.models import Branch, Level, Organization
 
 from .selectors import (

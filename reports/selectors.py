@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.query import query_int
 from activities.care.models import CareNeed
 from activities.care.selectors import COVERED, OVERDUE, with_visit_state
+from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.models import BranchMonthTally, Meeting, MeetingKind, MeetingStatus
 from activities.meetings.periods import (
     Period,
@@ -38,13 +39,7 @@ from activities.meetings.periods import (
     spans_between,
     year_span,
 )
-from activities.meetings.selectors import (
-    CellStatus,
-    Tally,
-    compliance,
-    format_rate,
-    tally_annotations,
-)
+from activities.meetings.selectors import Tally, format_rate, tally_annotations
 from activities.meetings.summaries import TALLY_FIELDS
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import (

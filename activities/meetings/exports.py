@@ -16,8 +16,8 @@ from accounts.models import AuditAction
 from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 
 from . import selectors
+from .ledgers import AttendanceReport, Ledger
 from .models import Meeting
-from .selectors import AttendanceReport, Ledger
 
 
 def _audit(request, fmt, *, sheet: str, branch, object_id, label: str, **details) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import compliance_views, views
 
 app_name = "activities"
 
@@ -14,14 +14,22 @@ urlpatterns = [
         views.meeting_record_new,
         name="meeting_record_new",
     ),
-    path("branches/<int:branch_pk>/compliance/", views.branch_compliance, name="branch_compliance"),
+    path(
+        "branches/<int:branch_pk>/compliance/",
+        compliance_views.branch_compliance,
+        name="branch_compliance",
+    ),
     path(
         "branches/<int:branch_pk>/attendance-report/",
         views.attendance_report,
         name="attendance_report",
     ),
     path("branches/<int:branch_pk>/ledger/", views.ledger, name="ledger"),
-    path("branches/<int:branch_pk>/excusals/new/", views.excusal_create, name="excusal_create"),
+    path(
+        "branches/<int:branch_pk>/excusals/new/",
+        compliance_views.excusal_create,
+        name="excusal_create",
+    ),
     # One meeting.
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
@@ -37,10 +45,10 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attendance/<int:attendance_pk>/make-up/", views.makeup_create, name="makeup_create"),
     # Overview for a community (or any node) and the rules.
-    path("org/<int:pk>/compliance/", views.org_compliance, name="org_compliance"),
-    path("cadence-rules/", views.rule_list, name="rule_list"),
-    path("cadence-rules/new/", views.rule_create, name="rule_create"),
-    path("cadence-rules/<int:pk>/edit/", views.rule_edit, name="rule_edit"),
-    path("excusals/", views.excusal_list, name="excusal_list"),
-    path("excusals/<int:pk>/delete/", views.excusal_delete, name="excusal_delete"),
+    path("org/<int:pk>/compliance/", compliance_views.org_compliance, name="org_compliance"),
+    path("cadence-rules/", compliance_views.rule_list, name="rule_list"),
+    path("cadence-rules/new/", compliance_views.rule_create, name="rule_create"),
+    path("cadence-rules/<int:pk>/edit/", compliance_views.rule_edit, name="rule_edit"),
+    path("excusals/", compliance_views.excusal_list, name="excusal_list"),
+    path("excusals/<int:pk>/delete/", compliance_views.excusal_delete, name="excusal_delete"),
 ]

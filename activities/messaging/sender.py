@@ -40,6 +40,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .channels import DeliveryError, Message, send_email, send_sms, send_webhook
+from .digest import absolute, digest_sections
+from .due import setting
 from .models import (
     MEMBER_NOTICE_KINDS,
     Channel,
@@ -50,7 +52,6 @@ from .models import (
     ReminderPreference,
     ReminderState,
 )
-from .reminders import absolute, digest_sections, setting
 
 logger = logging.getLogger("portal.reminders")
 

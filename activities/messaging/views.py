@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import reminders
+from . import writes
 from .forms import ReminderPreferenceForm
 from .models import Reminder, ReminderPreference, ReminderState
 
@@ -53,7 +53,7 @@ def item(request, pk):
     """One reminder of one's own: GET shows it, POST marks it read and opens its page."""
     reminder = get_object_or_404(Reminder.objects.mine(request.user).items(), pk=pk)
     if request.method == "POST":
-        reminders.mark_read(user=request.user, reminder_ids=[reminder.pk])
+        writes.mark_read(user=request.user, reminder_ids=[reminder.pk])
         target = reminder.link
         if request.POST.get("open") and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -65,7 +65,7 @@ def item(request, pk):
 
 def mark_all_read(request):
     if request.method == "POST":
-        count = reminders.mark_read(user=request.user)
+        count = writes.mark_read(user=request.user)
         messages.success(request, _("%(n)d reminders marked as read.") % {"n": count})
         return redirect("reminders:inbox")
     unread = Reminder.objects.mine(request.user).items().unread().count()
@@ -109,7 +109,7 @@ def failed_detail(request, pk):
     in the queue."""
     reminder = get_object_or_404(_reviewable(request.user).select_related("recipient"), pk=pk)
     if request.method == "POST":
-        if reminders.retry_failed(reminder=reminder, request=request):
+        if writes.retry_failed(reminder=reminder, request=request):
             messages.success(request, _("It will be sent again within a minute."))
         else:
             messages.info(request, _("Only a failed reminder can be sent again."))

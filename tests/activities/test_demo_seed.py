@@ -7,9 +7,9 @@ from collections import defaultdict
 import pytest
 from django.db.models import F, Q
 
+from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.demo import seed_meetings
 from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingStatus
-from activities.meetings.selectors import CellStatus, compliance
 from branches.demo import seed_structure
 from branches.models import Branch
 from members.demo import seed_members

@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from activities.meetings import services
+from activities.meetings.ledgers import attendance_report
 from activities.meetings.models import MakeUp
 from activities.meetings.periods import quarter_span
-from activities.meetings.selectors import attendance_report, meeting_roster, tally_roster
+from activities.meetings.selectors import meeting_roster, tally_roster
 from activities.meetings.services import Mark, RecordingError
 
 from .conftest import record

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from activities.meetings import services, summaries
+from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.models import Meeting, MeetingKind
 from activities.meetings.quorum import FOUR_FIFTHS, HALF
-from activities.meetings.selectors import CellStatus, compliance
 from activities.meetings.services import Mark
 from branches.models import Branch
 

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.meetings import services
+from activities.meetings.ledgers import attendance_report, ledger
 from activities.meetings.models import Meeting, MeetingStatus
 from activities.meetings.periods import quarter_span
-from activities.meetings.selectors import attendance_report, ledger
 from activities.meetings.services import Mark
 from branches.models import Branch
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.care.models import CareNeed, Carer
-from activities.messaging import reminders
 from activities.messaging import sender as reminder_sender
+from activities.messaging import sweep
 from activities.messaging.channels import LoggingSmsBackend
 from activities.messaging.models import (
     DeliveryState,
@@ -52,7 +52,7 @@ def notices():
 
 
 def test_the_secretaries_item_names_the_carers_and_nothing_sensitive(cast, need):
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     [title] = set(care_items().values_list("title", flat=True))
     assert "赵德明" in title
     assert "结对人：王阿姨（主要结对人）、李明（结对人）" in title
@@ -62,7 +62,7 @@ def test_the_secretaries_item_names_the_carers_and_nothing_sensitive(cast, need)
 
 def test_an_item_says_when_nobody_is_assigned(cast):
     CareNeed.objects.create(member=cast.member_a, interval_days=30, started_on=TODAY - days(40))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert "尚未安排结对人" in care_items().first().title
 
 
@@ -71,8 +71,8 @@ def test_a_carer_without_an_account_gets_one_sms_a_week(cast, need, settings):
     Carer.objects.create(need=need, name="邻居老周")  # no member, no phone: not texted
     nophone = add_member(branch=cast.branch_a, name="无手机党员")
     Carer.objects.create(need=need, name="无手机党员", helper_member=nophone)
-    reminders.sweep(now=NOW)
-    reminders.sweep(now=NOW + days(1))  # same week: nothing new
+    sweep.sweep(now=NOW)
+    sweep.sweep(now=NOW + days(1))  # same week: nothing new
     [notice] = notices()
     wang = need.carers.get(is_lead=True).helper_member
     assert (notice.member_id, notice.recipient_id) == (wang.pk, None)
@@ -89,30 +89,30 @@ def test_a_carer_without_an_account_gets_one_sms_a_week(cast, need, settings):
     assert not any(s in sms["text"] for s in SENSITIVE if s != "13600003333")
     assert ReminderDelivery.objects.get(reminder=notice).state == DeliveryState.DELIVERED
     # Still overdue next week: once more.
-    reminders.sweep(now=NOW + days(7))
+    sweep.sweep(now=NOW + days(7))
     assert notices().count() == 2
     # Visited: no more.
     need.member.care_visits.create(visited_on=TODAY + days(7), kind="routine", visitors="王")
-    reminders.sweep(now=NOW + days(14))
+    sweep.sweep(now=NOW + days(14))
     assert notices().count() == 2
 
 
 def test_a_carer_notice_is_never_in_a_digest_and_never_resolved(cast, need, settings):
     settings.REMINDER_CARE_SMS_TO_CARERS = True
     prefer(cast.user("community_secretary"))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     digest = Reminder.objects.get(kind=ReminderKind.DIGEST)
     assert set(digest.items.values_list("kind", flat=True)) >= {ReminderKind.CARE_OVERDUE}
     assert not digest.items.filter(kind=ReminderKind.CARE_NOTICE).exists()
     need.member.care_visits.create(visited_on=TODAY, kind="routine", visitors="王")
-    reminders.sweep(now=NOW + days(1))
+    sweep.sweep(now=NOW + days(1))
     assert notices().get().resolved_at is None
     assert not care_items().filter(resolved_at__isnull=True).exists()
 
 
 def test_the_digest_by_real_smtp_names_the_carer(cast, need, smtp):
     prefer(cast.user("community_secretary"))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     reminder_sender.send_due()
     [mail] = smtp.raw
     body = mail.get_body(("plain",)).get_content()
@@ -122,7 +122,7 @@ def test_the_digest_by_real_smtp_names_the_carer(cast, need, smtp):
 
 def count_queries():
     with CaptureQueriesContext(connection) as queries:
-        reminders.sweep(now=NOW, digests=False)
+        sweep.sweep(now=NOW, digests=False)
     return len(queries)
 
 
@@ -154,7 +154,7 @@ def test_erasing_a_carer_removes_the_reminders_that_name_them(cast, need, settin
     from members.erasure import member_erase
 
     settings.REMINDER_CARE_SMS_TO_CARERS = True
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     wang = need.carers.get(is_lead=True).helper_member
     assert care_items().exists() and notices().exists()
     with transaction.atomic():

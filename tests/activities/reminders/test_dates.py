@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.formats import month_day
-from activities.messaging import reminders
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
 from members.models import CommunityRegistration
 
@@ -42,7 +42,7 @@ def test_a_registration_of_an_earlier_year_is_reminded_with_its_year(cast):
     CommunityRegistration.objects.filter(pk=cast.reg_a_reported.pk).update(
         reported_on=datetime.date(2023, 4, 25)
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     item = Reminder.objects.get(kind=ReminderKind.REGISTRATION_WAITING)
     assert "于2023年4月25日" in item.title
 
@@ -51,8 +51,8 @@ def test_a_meeting_of_next_year_is_announced_with_its_year_and_this_years_withou
     new_years_eve = datetime.datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
     plan(branch=cast.branch_a, on=datetime.date(2027, 1, 2), topic="学习党章")
     plan(branch=cast.branch_a, on=TODAY + days(2), topic="学习条例")
-    reminders.sweep(now=NOW)
-    reminders.sweep(now=new_years_eve)
+    sweep.sweep(now=NOW)
+    sweep.sweep(now=new_years_eve)
     titles = set(
         Reminder.objects.filter(kind=ReminderKind.MEETING_UPCOMING).values_list("title", flat=True)
     )
@@ -62,7 +62,7 @@ def test_a_meeting_of_next_year_is_announced_with_its_year_and_this_years_withou
 
 def test_the_inbox_shows_the_year_of_a_reminder_received_last_year(cast, client_for):
     plan(branch=cast.branch_a, on=TODAY + days(1), topic="学习党章")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     last_year = timezone.localdate().year - 1
     received = datetime.datetime(last_year, 4, 25, 9, 30, tzinfo=SHANGHAI)
     Reminder.objects.filter(recipient=cast.user("community_secretary")).update(created_at=received)

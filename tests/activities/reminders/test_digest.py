@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from activities.messaging import reminders
 from activities.messaging import sender as reminder_sender
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind, ReminderState
 
 from .conftest import NOW, SHANGHAI, TODAY, add_member, days, plan, prefer
@@ -23,7 +23,7 @@ def test_one_digest_per_secretary_per_day_gathers_everything_due(cast, secretari
     prefer(branch, use_email=False, use_sms=True, phone="13900002222")
     plan(branch=cast.branch_a, on=TODAY + days(1))
     add_member(branch=cast.branch_a, name="寿星", born=datetime.date(1946, 3, 19))
-    result = reminders.sweep(now=NOW)
+    result = sweep.sweep(now=NOW)
     assert result.digests == 2
     mine = digests().get(recipient=community)
     items = set(mine.items.values_list("kind", flat=True))
@@ -41,11 +41,11 @@ def test_one_digest_per_secretary_per_day_gathers_everything_due(cast, secretari
     assert mine.title == "3月18日每日提醒"
     # Later sweeps the same day make no second digest, even with new things due.
     plan(branch=cast.branch_a, on=TODAY + days(2), topic="新会议")
-    reminders.sweep(now=NOW + datetime.timedelta(hours=3))
+    sweep.sweep(now=NOW + datetime.timedelta(hours=3))
     assert digests().filter(recipient=community).count() == 1
     new_item = Reminder.objects.get(recipient=community, title__contains="新会议")
     assert new_item.digest_id is None  # waits for tomorrow's
-    reminders.sweep(now=NOW + days(1))
+    sweep.sweep(now=NOW + days(1))
     tomorrow = digests().get(recipient=community, period="2026-03-19")
     assert new_item.pk in set(tomorrow.items.values_list("pk", flat=True))
 
@@ -55,15 +55,15 @@ def test_no_digest_before_the_chosen_time_or_without_an_outbound_channel(cast, s
     prefer(community, digest_time=datetime.time(18, 0))
     prefer(branch, use_email=False)  # in-app only
     plan(branch=cast.branch_a, on=TODAY + days(1))
-    reminders.sweep(now=NOW)  # 10:00
+    sweep.sweep(now=NOW)  # 10:00
     assert not digests().exists()
-    reminders.sweep(now=datetime.datetime(2026, 3, 18, 18, 1, tzinfo=SHANGHAI))
+    sweep.sweep(now=datetime.datetime(2026, 3, 18, 18, 1, tzinfo=SHANGHAI))
     assert list(digests().values_list("recipient__username", flat=True)) == ["community_secretary"]
 
 
 def test_nobody_gets_an_empty_digest(cast, secretaries):
     prefer(cast.user("community_b_secretary"))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert not digests().filter(recipient=cast.user("community_b_secretary")).exists()
 
 
@@ -73,7 +73,7 @@ def test_the_digest_reads_as_plain_chinese_in_every_form(cast, secretaries):
     community.save()
     prefer(community)
     plan(branch=cast.branch_a, on=TODAY + days(1), topic="学习二十届四中全会精神")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     digest = digests().get(recipient=community)
     message = reminder_sender.compose(digest, list(digest.items.all()))
     assert message.subject == "【党建工作提醒】3月18日每日提醒：共2项待办"

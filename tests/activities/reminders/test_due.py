@@ -8,7 +8,7 @@ import pytest
 from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp
 from activities.meetings import services
 from activities.meetings.models import AttendanceStatus, MeetingKind
-from activities.messaging import reminders
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
 from members.models import CommitteeTerm
 
@@ -26,7 +26,7 @@ def recipients(kind, subject=None):
 
 def test_a_meeting_within_three_days_reminds_the_branch_and_community_secretaries(cast):
     meeting = plan(branch=cast.branch_a, on=TODAY + days(2), start_time=datetime.time(9, 30))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert recipients(ReminderKind.MEETING_UPCOMING) == ["branch_secretary", "community_secretary"]
     item = Reminder.objects.filter(kind=ReminderKind.MEETING_UPCOMING).first()
     assert item.subject == f"meeting:{meeting.pk}"
@@ -39,23 +39,23 @@ def test_a_meeting_within_three_days_reminds_the_branch_and_community_secretarie
 
 def test_a_meeting_further_ahead_is_not_due_until_the_threshold(cast, settings):
     plan(branch=cast.branch_a, on=TODAY + days(5))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert recipients(ReminderKind.MEETING_UPCOMING) == []
     settings.REMINDER_MEETING_DAYS_AHEAD = 5
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert len(recipients(ReminderKind.MEETING_UPCOMING)) == 2
 
 
 def test_another_districts_meeting_reaches_only_its_own_secretary(cast):
     plan(branch=cast.branch_b, on=TODAY + days(1))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert recipients(ReminderKind.MEETING_UPCOMING) == ["community_b_secretary"]
 
 
 def test_a_meeting_not_recorded_days_after_its_day_asks_for_the_attendance(cast):
     late = plan(branch=cast.branch_a, on=TODAY - days(4))
     plan(branch=cast.branch_a, on=TODAY - days(1))  # too recent to nag
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     items = Reminder.objects.filter(kind=ReminderKind.ATTENDANCE_MISSING)
     assert {i.subject for i in items} == {f"meeting:{late.pk}"}
     assert items[0].period == "2026-W12"  # weekly until recorded
@@ -67,7 +67,7 @@ def test_a_cadence_period_ending_soon_and_not_met_is_at_risk(cast, settings):
     settings.REMINDER_CADENCE_DAYS_LEFT = CADENCE_DEFAULTS
     # 2026-03-25: six days before the quarter (and March) end; nothing held this quarter.
     late_march = NOW + days(7)
-    reminders.sweep(now=late_march)
+    sweep.sweep(now=late_march)
     subjects = set(
         Reminder.objects.filter(
             kind=ReminderKind.CADENCE_AT_RISK, recipient=cast.user("branch_secretary")
@@ -88,7 +88,7 @@ def test_a_met_cadence_is_not_at_risk(cast, settings):
         client_key=uuid.uuid4(),
         actor=None,
     )
-    reminders.sweep(now=NOW + days(7))
+    sweep.sweep(now=NOW + days(7))
     assert not Reminder.objects.filter(
         kind=ReminderKind.CADENCE_AT_RISK,
         subject__startswith=f"cadence:{cast.branch_a.pk}:general_assembly:",
@@ -113,7 +113,7 @@ def test_overdue_care_visits_and_past_due_follow_ups_are_reminded(cast):
         owner=cast.user("street_staff"),
         due_on=TODAY - days(2),
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     care = Reminder.objects.filter(kind=ReminderKind.CARE_OVERDUE)
     assert {i.subject for i in care} == {f"care:{need.pk}"}
     assert "赵德明" in care[0].title and "45" in care[0].title
@@ -136,7 +136,7 @@ def test_birthdays_and_political_birthdays_make_a_greeting_list(cast):
         joined_party_on=datetime.date(1976, 3, 18),
     )
     add_member(branch=cast.branch_a, name="下月党员", born=datetime.date(1950, 4, 20))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     titles = sorted(
         Reminder.objects.filter(
             kind=ReminderKind.GREETING, recipient=cast.user("branch_secretary")
@@ -149,7 +149,7 @@ def test_birthdays_and_political_birthdays_make_a_greeting_list(cast):
 
 def test_a_member_born_on_29_february_is_greeted_on_the_28th_in_other_years(cast):
     leap = add_member(branch=cast.branch_a, name="闰日党员", born=datetime.date(1948, 2, 29))
-    reminders.sweep(now=datetime.datetime(2026, 2, 27, 9, 0, tzinfo=NOW.tzinfo))
+    sweep.sweep(now=datetime.datetime(2026, 2, 27, 9, 0, tzinfo=NOW.tzinfo))
     item = Reminder.objects.get(
         kind=ReminderKind.GREETING,
         subject=f"greet:{leap.pk}:birthday",
@@ -174,14 +174,14 @@ def test_a_term_ending_within_six_months_without_a_next_term(cast):
     CommitteeTerm.objects.create(
         branch=cast.branch_a2, number=2, starts_on=TODAY + days(11), ends_on=TODAY + days(1900)
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     items = Reminder.objects.filter(kind=ReminderKind.TERM_ENDING)
     assert {i.subject for i in items} == {f"term:{ending.pk}"}
     assert items[0].period == "2026-03"  # monthly
 
 
 def test_a_waiting_registration_goes_to_the_community_secretary_who_accepts_it(cast):
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     items = Reminder.objects.filter(kind=ReminderKind.REGISTRATION_WAITING)
     assert {i.subject for i in items} == {f"registration:{cast.reg_a_reported.pk}"}
     assert recipients(ReminderKind.REGISTRATION_WAITING) == ["community_secretary"]
@@ -202,7 +202,7 @@ def test_a_member_with_no_participation_for_three_months_is_a_prompt(cast):
         client_key=uuid.uuid4(),
         actor=None,
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     items = Reminder.objects.filter(kind=ReminderKind.NO_PARTICIPATION)
     assert {i.subject for i in items} == {f"member:{quiet.pk}"}
     assert f"member:{active.pk}" not in {i.subject for i in items}
@@ -210,5 +210,5 @@ def test_a_member_with_no_participation_for_three_months_is_a_prompt(cast):
     CareVisit.objects.create(
         member=quiet, visited_on=TODAY, kind=CareVisitKind.ROUTINE, visitors="张书记"
     )
-    reminders.sweep(now=NOW + days(20))
+    sweep.sweep(now=NOW + days(20))
     assert Reminder.objects.filter(kind=ReminderKind.NO_PARTICIPATION).count() == items.count()

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from activities.messaging import reminders
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind, ReminderPreference, ReminderState
 
 from .conftest import NOW, TODAY, days, plan
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def swept(cast):
     plan(branch=cast.branch_a, on=TODAY + days(1), topic="学习党章")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
 
 
 def test_the_inbox_lists_ones_own_reminders_in_chinese(client_for, swept):

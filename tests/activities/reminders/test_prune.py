@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEntry
-from activities.messaging import reminders
+from activities.messaging import writes
 from activities.messaging.models import (
     Channel,
     DeliveryState,
@@ -98,23 +98,23 @@ def test_the_command_deletes_old_finished_rows_and_prints_counts(rows):
 
 def test_the_age_is_a_setting_and_an_option(rows, settings):
     settings.REMINDER_PRUNE_AFTER_DAYS = 365
-    assert str(reminders.prune()).startswith("pruned items: 0, outbound: 0")
+    assert str(writes.prune()).startswith("pruned items: 0, outbound: 0")
     call_command("prune_reminders", "--days", "10", stdout=io.StringIO())
     assert left() == {"unread-open", "digest-pending", "digest-sending"}
 
 
 def test_batches_are_bounded(rows):
-    result = reminders.prune(batch=1, max_batches=2)
+    result = writes.prune(batch=1, max_batches=2)
     assert (result.items, result.outbound, result.batches) == (2, 0, 2)
     assert {"read", "resolved"}.isdisjoint(left()) and "digest-sent" in left()
-    result = reminders.prune(batch=1)
+    result = writes.prune(batch=1)
     assert (result.items, result.outbound, result.batches) == (0, 3, 3)
 
 
 def test_a_retried_failed_digest_is_not_pruned(rows):
     failed = rows["digest-failed"]
-    assert reminders.retry_failed(reminder=failed)
-    reminders.prune()
+    assert writes.retry_failed(reminder=failed)
+    writes.prune()
     assert Reminder.objects.get(pk=failed.pk).state == ReminderState.PENDING
 
 

@@ -12,8 +12,8 @@ from activities.care import services as care_services
 from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp, FollowUpState
 from activities.meetings import services
 from activities.meetings.models import MeetingKind
-from activities.messaging import reminders
 from activities.messaging import sender as reminder_sender
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
 from members import services as member_services
 from members.models import CommitteeTerm
@@ -35,7 +35,7 @@ def open_(kind):
 
 def test_recording_the_attendance_resolves_the_item_for_everyone(cast):
     meeting = plan(branch=cast.branch_a, on=TODAY - days(4))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert open_(ReminderKind.ATTENDANCE_MISSING).count() == 2  # both secretaries
     services.meeting_record(
         meeting=meeting,
@@ -44,23 +44,23 @@ def test_recording_the_attendance_resolves_the_item_for_everyone(cast):
         record_key=uuid.uuid4(),
         actor=None,
     )
-    result = reminders.sweep(now=LATER)
+    result = sweep.sweep(now=LATER)
     assert result.resolved == 2
     assert not open_(ReminderKind.ATTENDANCE_MISSING).exists()
     assert all(i.resolved_at == LATER for i in items(ReminderKind.ATTENDANCE_MISSING))
     # Once resolved, nothing changes and nothing new is written next week.
-    assert reminders.sweep(now=LATER + datetime.timedelta(hours=1)).resolved == 0
-    reminders.sweep(now=NOW + days(7))
+    assert sweep.sweep(now=LATER + datetime.timedelta(hours=1)).resolved == 0
+    sweep.sweep(now=NOW + days(7))
     assert items(ReminderKind.ATTENDANCE_MISSING).count() == 2
 
 
 def test_a_cancelled_meeting_resolves_attendance_and_coming_up(cast):
     late = plan(branch=cast.branch_a, on=TODAY - days(4))
     soon = plan(branch=cast.branch_a, on=TODAY + days(2))
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     for meeting in (late, soon):
         services.meeting_cancel(meeting=meeting, reason="下雨", actor=None)
-    reminders.sweep(now=LATER)
+    sweep.sweep(now=LATER)
     assert not open_(ReminderKind.ATTENDANCE_MISSING).exists()
     assert not open_(ReminderKind.MEETING_UPCOMING).exists()
 
@@ -68,9 +68,9 @@ def test_a_cancelled_meeting_resolves_attendance_and_coming_up(cast):
 def test_a_meeting_still_not_recorded_stays_open_whatever_the_week(cast):
     plan(branch=cast.branch_a, on=TODAY - days(4))
     other = plan(branch=cast.branch_a, on=TODAY - days(5), topic="另一次")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     services.meeting_cancel(meeting=other, reason="改期", actor=None)
-    reminders.sweep(now=NOW + days(7))
+    sweep.sweep(now=NOW + days(7))
     # Last week's and this week's item of the unrecorded meeting are both still open.
     assert open_(ReminderKind.ATTENDANCE_MISSING).count() == 4
     assert not open_(ReminderKind.ATTENDANCE_MISSING).filter(subject=f"meeting:{other.pk}")
@@ -78,8 +78,8 @@ def test_a_meeting_still_not_recorded_stays_open_whatever_the_week(cast):
 
 def test_an_unrecorded_meeting_leaving_the_90_day_window_is_not_called_done(cast):
     plan(branch=cast.branch_a, on=TODAY - days(85))
-    reminders.sweep(now=NOW)
-    reminders.sweep(now=NOW + days(14))  # now 99 days past: no longer asked about
+    sweep.sweep(now=NOW)
+    sweep.sweep(now=NOW + days(14))  # now 99 days past: no longer asked about
     assert open_(ReminderKind.ATTENDANCE_MISSING).count() == 2
 
 
@@ -87,7 +87,7 @@ def test_a_visit_resolves_care_overdue_and_a_deleted_visit_reopens_it(cast):
     need = CareNeed.objects.create(
         member=cast.member_a, interval_days=30, started_on=TODAY - days(90)
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert open_(ReminderKind.CARE_OVERDUE).count() == 2
     visit, _ = care_services.visit_record(
         member=cast.member_a,
@@ -95,12 +95,12 @@ def test_a_visit_resolves_care_overdue_and_a_deleted_visit_reopens_it(cast):
         actor=None,
     )
     # A targeted sweep (after a save) sees one branch only: it resolves nothing.
-    assert reminders.sweep(now=LATER, branch_ids=[cast.branch_a.pk]).resolved == 0
-    assert reminders.sweep(now=LATER).resolved == 2
+    assert sweep.sweep(now=LATER, branch_ids=[cast.branch_a.pk]).resolved == 0
+    assert sweep.sweep(now=LATER).resolved == 2
     assert not open_(ReminderKind.CARE_OVERDUE).exists()
     # The visit was entered by mistake: overdue again, the same week's items reopen.
     care_services.visit_delete(visit=visit, actor=None)
-    result = reminders.sweep(now=LATER + datetime.timedelta(hours=1))
+    result = sweep.sweep(now=LATER + datetime.timedelta(hours=1))
     assert (result.reopened, result.created) == (2, 0)
     assert set(open_(ReminderKind.CARE_OVERDUE).values_list("subject", flat=True)) == {
         f"care:{need.pk}"
@@ -114,7 +114,7 @@ def test_a_solved_follow_up_and_an_accepted_registration_resolve(cast):
     follow_up = FollowUp.objects.create(
         visit=visit, matter="助餐", owner_name="李", due_on=TODAY - days(1)
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert open_(ReminderKind.FOLLOW_UP_PAST_DUE).exists()
     assert open_(ReminderKind.REGISTRATION_WAITING).exists()
     care_services.follow_up_update(
@@ -123,7 +123,7 @@ def test_a_solved_follow_up_and_an_accepted_registration_resolve(cast):
     member_services.registration_accept(
         registration=cast.reg_a_reported, branch=cast.branch_a, actor=None
     )
-    reminders.sweep(now=LATER)
+    sweep.sweep(now=LATER)
     assert not open_(ReminderKind.FOLLOW_UP_PAST_DUE).exists()
     assert not open_(ReminderKind.REGISTRATION_WAITING).exists()
 
@@ -135,19 +135,19 @@ def test_a_new_term_resolves_term_ending(cast):
         starts_on=datetime.date(2021, 7, 1),
         ends_on=TODAY + days(60),
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert open_(ReminderKind.TERM_ENDING).exists()
     CommitteeTerm.objects.create(
         branch=cast.branch_a, number=3, starts_on=TODAY + days(61), ends_on=TODAY + days(1900)
     )
-    reminders.sweep(now=LATER)
+    sweep.sweep(now=LATER)
     assert not open_(ReminderKind.TERM_ENDING).exists()
 
 
 def test_cadence_met_is_resolved_but_a_period_that_ended_unmet_is_not(cast, settings):
     settings.REMINDER_CADENCE_DAYS_LEFT = CADENCE_DEFAULTS
     late_march = NOW + days(7)
-    reminders.sweep(now=late_march)
+    sweep.sweep(now=late_march)
     branch = cast.branch_a.pk
     assembly = open_(ReminderKind.CADENCE_AT_RISK).filter(
         subject=f"cadence:{branch}:general_assembly:2026-01-01"
@@ -163,32 +163,32 @@ def test_cadence_met_is_resolved_but_a_period_that_ended_unmet_is_not(cast, sett
         client_key=uuid.uuid4(),
         actor=None,
     )
-    reminders.sweep(now=late_march + datetime.timedelta(hours=1))
+    sweep.sweep(now=late_march + datetime.timedelta(hours=1))
     assert not assembly.exists()  # met
     assert theme_day.exists()  # still at risk
-    reminders.sweep(now=datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI))
+    sweep.sweep(now=datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI))
     assert theme_day.exists()  # March ended without one: missed, not done
 
 
 def test_events_resolve_once_their_day_has_passed(cast):
     plan(branch=cast.branch_a, on=TODAY + days(1))
     add_member(branch=cast.branch_a, name="寿星", born=datetime.date(1946, 3, 19))
-    reminders.sweep(now=NOW)
-    reminders.sweep(now=NOW + days(1))  # the day itself: still open
+    sweep.sweep(now=NOW)
+    sweep.sweep(now=NOW + days(1))  # the day itself: still open
     assert open_(ReminderKind.MEETING_UPCOMING).count() == 2
     assert open_(ReminderKind.GREETING).count() == 2
-    reminders.sweep(now=NOW + days(2))
+    sweep.sweep(now=NOW + days(2))
     assert not open_(ReminderKind.MEETING_UPCOMING).exists()
     assert not open_(ReminderKind.GREETING).exists()
 
 
 def test_the_inbox_shows_resolved_items_apart_and_the_badge_skips_them(client_for, cast):
     meeting = plan(branch=cast.branch_a, on=TODAY - days(4), topic="已召开的会")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     client = client_for("branch_secretary")
     assert "1条未读" in client.get(reverse("reminders:unread_badge")).content.decode()
     services.meeting_cancel(meeting=meeting, reason="改期", actor=None)
-    reminders.sweep(now=LATER)
+    sweep.sweep(now=LATER)
     assert "无未读" in client.get(reverse("reminders:unread_badge")).content.decode()
     page = client.get(reverse("reminders:inbox")).content.decode()
     assert "已经处理" in page and "已处理" in page and "已召开的会" in page
@@ -206,9 +206,9 @@ def test_resolved_items_are_not_sent_in_the_digest(cast, secretaries, smtp):
     prefer(community, digest_time=datetime.time(9, 0))
     done = plan(branch=cast.branch_a, on=TODAY - days(4), topic="已登记的会")
     plan(branch=cast.branch_a, on=TODAY - days(5), topic="未登记的会")
-    reminders.sweep(now=NOW - datetime.timedelta(hours=2))  # 08:00: before the digest time
+    sweep.sweep(now=NOW - datetime.timedelta(hours=2))  # 08:00: before the digest time
     services.meeting_cancel(meeting=done, reason="改期", actor=None)
-    reminders.sweep(now=NOW)  # 10:00: resolves, then builds the digest
+    sweep.sweep(now=NOW)  # 10:00: resolves, then builds the digest
     digest = Reminder.objects.get(kind=ReminderKind.DIGEST, recipient=community)
     titles = list(digest.items.values_list("title", flat=True))
     assert any("未登记的会" in t for t in titles)
@@ -226,9 +226,9 @@ def test_an_item_resolved_after_the_digest_was_made_is_left_out_when_sending(
     prefer(community)
     first = plan(branch=cast.branch_a, on=TODAY - days(4), topic="先取消的会")
     plan(branch=cast.branch_a, on=TODAY - days(5), topic="还没登记的会")
-    reminders.sweep(now=NOW)  # digest made, not yet sent
+    sweep.sweep(now=NOW)  # digest made, not yet sent
     services.meeting_cancel(meeting=first, reason="改期", actor=None)
-    reminders.sweep(now=LATER, digests=False)
+    sweep.sweep(now=LATER, digests=False)
     reminder_sender.send_due()
     [mail] = smtp.raw
     body = mail.get_body(("plain",)).get_content()

@@ -7,7 +7,7 @@ import email
 import pytest
 from django.utils import timezone
 
-from activities.messaging import channels, reminders
+from activities.messaging import channels, sweep
 from activities.messaging import sender as reminder_sender
 from activities.messaging.channels import DeliveryError, LoggingSmsBackend
 from activities.messaging.models import (
@@ -28,7 +28,7 @@ def digest(cast, secretaries):
     """Today's digest of the community secretary, by e-mail, not yet sent."""
     prefer(secretaries[0])
     plan(branch=cast.branch_a, on=TODAY + days(1), topic="学习党章")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     return Reminder.objects.get(kind=ReminderKind.DIGEST, recipient=secretaries[0])
 
 
@@ -171,7 +171,7 @@ def test_a_meeting_notice_goes_to_the_member_by_sms(cast, settings):
     cast.member_a.phone = "13812345678"
     cast.member_a.save()
     plan(branch=cast.branch_a, on=TODAY + days(1), topic="支部党员大会")
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     reminder_sender.send_due()
     # Both members of branch_a with a phone (the bedridden one too: the secretary
     # decides about a home visit); nobody of branch_b.

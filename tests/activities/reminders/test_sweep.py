@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp
 from activities.meetings.models import Meeting, MeetingKind
-from activities.messaging import reminders
+from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind, ReminderState
 from members.models import CommitteeTerm, CommunityRegistration
 
@@ -21,20 +21,20 @@ pytestmark = pytest.mark.django_db
 def test_running_the_sweep_twice_creates_nothing_new(cast, secretaries):
     plan(branch=cast.branch_a, on=TODAY + days(1))
     prefer(secretaries[0])
-    first = reminders.sweep(now=NOW)
+    first = sweep.sweep(now=NOW)
     keys = sorted(Reminder.objects.values_list("kind", "subject", "recipient_id", "period"))
     assert first.created + first.digests == len(keys) == 4
-    second = reminders.sweep(now=NOW + datetime.timedelta(minutes=5))
+    second = sweep.sweep(now=NOW + datetime.timedelta(minutes=5))
     assert second.created == 0 and second.digests == 0
     assert sorted(Reminder.objects.values_list("kind", "subject", "recipient_id", "period")) == keys
 
 
 def test_the_same_thing_is_reminded_again_in_its_next_period(cast):
     plan(branch=cast.branch_a, on=TODAY - days(5))  # attendance not recorded: weekly
-    reminders.sweep(now=NOW)
-    reminders.sweep(now=NOW + days(1))  # same ISO week: nothing new
+    sweep.sweep(now=NOW)
+    sweep.sweep(now=NOW + days(1))  # same ISO week: nothing new
     assert Reminder.objects.filter(kind=ReminderKind.ATTENDANCE_MISSING).count() == 2
-    reminders.sweep(now=NOW + days(7))  # next week: once more for each secretary
+    sweep.sweep(now=NOW + days(7))  # next week: once more for each secretary
     assert Reminder.objects.filter(kind=ReminderKind.ATTENDANCE_MISSING).count() == 4
 
 
@@ -71,7 +71,7 @@ def grow(cast, n):
 
 def count_sweep_queries(now):
     with CaptureQueriesContext(connection) as queries:
-        result = reminders.sweep(now=now)
+        result = sweep.sweep(now=now)
     return len(queries), result
 
 
@@ -99,7 +99,7 @@ def test_the_sweep_asks_the_same_number_of_queries_for_5_and_40_members(
 def test_a_targeted_sweep_only_looks_at_its_branch(cast):
     plan(branch=cast.branch_a, on=TODAY + days(1))
     plan(branch=cast.branch_b, on=TODAY + days(1))
-    reminders.sweep(now=NOW, branch_ids=[cast.branch_b.pk])
+    sweep.sweep(now=NOW, branch_ids=[cast.branch_b.pk])
     assert set(Reminder.objects.values_list("recipient__username", flat=True)) == {
         "community_b_secretary"
     }
@@ -111,10 +111,10 @@ def test_meeting_notices_go_to_members_by_sms_only_when_enabled(cast, settings):
     group_meeting = plan(
         branch=cast.branch_a, on=TODAY + days(1), kind=MeetingKind.GROUP, party_group=cast.group_a
     )
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     assert not Reminder.objects.filter(kind=ReminderKind.MEETING_NOTICE).exists()
     settings.REMINDER_MEETING_SMS_TO_MEMBERS = True
-    reminders.sweep(now=NOW)
+    sweep.sweep(now=NOW)
     notices = Reminder.objects.filter(kind=ReminderKind.MEETING_NOTICE)
     # member_a is in group_a and has a phone; the bedridden member has no group.
     assert [(n.member_id, n.subject, n.state) for n in notices] == [
