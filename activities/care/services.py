@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction
 from activities.meetings import services as meeting_services
-from activities.meetings import summaries
+from activities.meetings import summaries as meeting_summaries
 from activities.meetings.models import Attendance, MakeUp, MakeUpKind
 
+from . import summaries
 from .models import (
     OPEN_FOLLOW_UPS,
     CareNeed,
@@ -223,7 +224,7 @@ def _detach_make_up(visit: CareVisit, changes: list) -> None:
     CareVisit.objects.filter(pk=visit.pk).update(make_up=None)
     visit.make_up = None
     current.delete()
-    summaries.refresh_meeting(current.attendance.meeting, members=[visit.member_id])
+    meeting_summaries.refresh_meeting(current.attendance.meeting, members=[visit.member_id])
 
 
 def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
@@ -266,7 +267,7 @@ def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
         old, new = audit.diff(before, audit.snapshot(current, MAKE_UP_FIELDS))
         if new:
             current.save(update_fields=list(new))
-            summaries.refresh_meeting(meeting, members=[visit.member_id])
+            meeting_summaries.refresh_meeting(meeting, members=[visit.member_id])
             changes.append(
                 audit.Change(
                     AuditAction.UPDATE,
@@ -415,7 +416,7 @@ def visit_delete(*, visit: CareVisit, actor, request=None) -> None:
         visit.delete()
         if make_up is not None:
             make_up.delete()
-            summaries.refresh_meeting(make_up.attendance.meeting, members=[visit.member_id])
+            meeting_summaries.refresh_meeting(make_up.attendance.meeting, members=[visit.member_id])
         summaries.refresh(cared=[visit.member_id])
 
 

@@ -1,14 +1,14 @@
 """The dashboards' summaries: per branch x month tallies of held meetings and attendance
 (BranchMonthTally), each member's latest participation (Member.last_participated_on),
-each care need's latest in-person visit (CareNeed.last_visit_on) and whether a held
-meeting failed its quorum (Meeting.quorum_missed, which compliance reads).
+and whether a held meeting failed its quorum (Meeting.quorum_missed, which compliance reads).
 
 They are derived from Meeting, Attendance and MakeUp and rewritten from those rows, never
 incremented: the meeting, attendance, make-up and care services call `refresh` inside their own
 transaction with what they touched, so a summary row is exactly what a live aggregate
 would give (tests/activities/test_summaries.py compares them after every write path).
+The care summary (CareNeed.last_visit_on) is activities.care.summaries.
 `manage.py rebuild_summaries` (and the demo seeders after their bulk inserts) recompute
-everything.
+everything (activities.summaries.rebuild).
 
 Concurrency: `refresh` locks the branches' rows before it aggregates, so two recordings
 in one branch and month cannot both write a tally that misses the other's meeting.
@@ -22,8 +22,7 @@ from collections.abc import Iterable
 from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
-from activities.care.models import IN_PERSON_VISITS, CareNeed, CareVisit
-from branches.models import Branch, Organization
+from branches.models import Branch
 from members.models import Member
 
 from .models import (
@@ -126,27 +125,10 @@ def _last_participation():
     return Greatest(Coalesce(attended, made_up), Coalesce(made_up, attended))
 
 
-def _last_visit(visits):
-    """The latest in-person visit of the need's member (phone calls are not visits)."""
-    latest = (
-        visits.filter(member_id=OuterRef("member_id"), kind__in=IN_PERSON_VISITS)
-        .order_by("-visited_on")
-        .values("visited_on")[:1]
-    )
-    return Subquery(latest, output_field=DateField())
-
-
-def refresh(
-    *, months: Iterable[tuple[int, datetime.date | None]] = (), members=(), cared=()
-) -> None:
-    """Rewrite the tallies of these (branch id, day in the month) pairs, the latest
-    participation of these member ids and the last visit on the care needs of the
-    `cared` member ids from the source rows. Call it inside the transaction that changed
-    them; days may be None (a meeting never held)."""
-    if cared:
-        CareNeed.objects.filter(member_id__in=set(cared)).update(
-            last_visit_on=_last_visit(CareVisit.objects.all())
-        )
+def refresh(*, months: Iterable[tuple[int, datetime.date | None]] = (), members=()) -> None:
+    """Rewrite the tallies of these (branch id, day in the month) pairs and the latest
+    participation of these member ids from the source rows. Call it inside the
+    transaction that changed them; days may be None (a meeting never held)."""
     pairs = {(branch_id, _month(day)) for branch_id, day in months if day is not None}
     member_ids = sorted(set(members))
     if pairs:
@@ -193,13 +175,12 @@ def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None) ->
 
 
 def rebuild() -> tuple[int, int]:
-    """Recompute every summary from the source rows; returns (branch-month tallies,
-    members who ever took part)."""
+    """Recompute the meeting summaries from the source rows; returns (branch-month
+    tallies, members who ever took part). activities.summaries.rebuild runs it with the
+    care summaries."""
     BranchMonthTally.objects.all().delete()
     _refresh_quorum(Meeting.objects.all())
     tallies = _tally_rows(Meeting.objects.all())
     BranchMonthTally.objects.bulk_create(tallies, batch_size=BATCH)
     Member.objects.update(last_participated_on=_last_participation())
-    CareNeed.objects.update(last_visit_on=_last_visit(CareVisit.objects.all()))
-    Organization.objects.touch_figures()  # no dashboard cached before this is read again
     return len(tallies), Member.objects.filter(last_participated_on__isnull=False).count()

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from activities.meetings import services, summaries
+from activities import summaries
+from activities.meetings import services
 from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.models import Meeting, MeetingKind
 from activities.meetings.quorum import FOUR_FIFTHS, HALF

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from activities import summaries
 from activities.care.models import CareNeed, CareVisit
-from activities.meetings import summaries
 from activities.meetings.models import (
     Attendance,
     CadenceRule,

@@ -196,7 +196,7 @@ def test_an_excusal_reason_is_shown_in_the_heat_map_as_text(world, district, fro
 
 def test_the_excel_of_branches_behind_keeps_the_dashboards_order(world, district, frozen_today):
     """Furthest behind first, as the dashboard lists them (not in tree order)."""
-    from activities.meetings import summaries
+    from activities import summaries
     from activities.meetings.models import Meeting
 
     cast = world.cast

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from activities.meetings import summaries
+from activities import summaries
 from activities.meetings.models import Attendance, Excusal, MakeUp, Meeting, MeetingStatus
 from branches.models import Branch, Level, Organization, PartyGroup
 from members.models import (

@@ -1,4 +1,4 @@
-"""Recompute the dashboards' summaries (activities.meetings.summaries) from meetings, attendance
+"""Recompute the dashboards' summaries (activities.summaries) from meetings, attendance
 and make-ups. The services keep them current; run this after writing those rows by other
 means (a bulk load, a restore, a fix in the database shell).
 
@@ -10,7 +10,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from activities.meetings import summaries
+from activities import summaries
 
 
 class Command(BaseCommand):

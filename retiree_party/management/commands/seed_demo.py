@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from activities import summaries
 from activities.care.demo import seed_care
-from activities.meetings import summaries
 from activities.meetings.demo import seed_meetings
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
