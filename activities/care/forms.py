@@ -1,5 +1,5 @@
 """Forms for care needs, carers, visits, follow-ups and activities. Forms validate;
-care_services assign and save."""
+care.services assign and save."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from branches.models import Branch, Organization
 from members.models import Member
 
 # --- 3. Care (党内关怀) and activities besides meetings ----------------------------------
-# Owned by the care work (activities/care_*.py). Care needs, their carers (结对人, "1+X"),
+# Owned by the care work (activities/care/). Care needs, their carers (结对人, "1+X"),
 # care visits with follow-ups, and the other activities members take part in.
 #
 # Rules the numbers follow:
@@ -31,7 +31,7 @@ from members.models import Member
 #   last visit, or since the need started when there has been no visit yet.
 # - Moved and deceased members drop out of every care list and figure.
 # - A 送学上门 visit may name the meeting it makes up for; it then carries the MakeUp
-#   that closes the member's absence or excusal for that meeting (care_services).
+#   that closes the member's absence or excusal for that meeting (care.services).
 # - An activity is never a meeting: it credits its participants (service hours) and
 #   never counts in any branch's meeting cadence or attendance.
 
@@ -53,7 +53,7 @@ IN_PERSON_VISITS = tuple(k.value for k in CareVisitKind if k != CareVisitKind.PH
 class CareScopedQuerySet(ScopedQuerySet):
     """Care rows belong to a member: in scope where the member is (community of
     residence or home branch). They name members, so reading needs can_view_members;
-    writing needs can_record_care; notes need can_view_sensitive (care_selectors)."""
+    writing needs can_record_care; notes need can_view_sensitive (care.selectors)."""
 
     scope_path_field = "member__community__path"
     scope_branch_field = "member__home_branch_id"

@@ -1,5 +1,5 @@
 """Care (党内关怀) and activity pages. Thin: resolve through the access helpers, validate
-with a form, call care_services or care_selectors, render or redirect.
+with a form, call the care services or selectors, render or redirect.
 
 Reading needs can_view_members over the member (or the branch / node); recording care
 needs can_record_care; activities are recorded with can_record_meeting. Health and care

@@ -5,7 +5,7 @@ and whether a held meeting failed its quorum (Meeting.quorum_missed, which compl
 They are derived from Meeting, Attendance and MakeUp and rewritten from those rows, never
 incremented: the meeting, attendance, make-up and care services call `refresh` inside their own
 transaction with what they touched, so a summary row is exactly what a live aggregate
-would give (tests/activities/test_summaries.py compares them after every write path).
+would give (tests/activities/meetings/test_summaries.py compares them after every write path).
 The care summary (CareNeed.last_visit_on) is activities.care.summaries.
 `manage.py rebuild_summaries` (and the demo seeders after their bulk inserts) recompute
 everything (activities.summaries.rebuild).

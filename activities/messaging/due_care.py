@@ -55,7 +55,7 @@ def carers_text(lead: str | None, helpers: list[str]) -> str:
 
 
 def due_care_visits(ctx: Context) -> list[Due]:
-    """Members whose care visit is overdue (care_selectors.overdue_needs), to the
+    """Members whose care visit is overdue (care.selectors.overdue_needs), to the
     secretaries, naming the carers responsible; with CARE_SMS_TO_CARERS also an SMS
     once a week to each carer who is a member with a phone and no portal account (a
     carer with an account sees the member on their own weekly list). One query: the

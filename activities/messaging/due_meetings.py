@@ -1,5 +1,5 @@
 """What is due about meetings: a meeting coming up (and its SMS notices to members),
-attendance not recorded, a cadence period at risk (selectors.compliance)."""
+attendance not recorded, a cadence period at risk (meetings.compliance)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def due_attendance(ctx: Context) -> list[Due]:
 
 def due_cadence(ctx: Context) -> list[Due]:
     """Cadence periods ending soon and not met. One query for the branches, then the six
-    of selectors.compliance over all of them at once."""
+    of meetings.compliance over all of them at once."""
     days_left = setting("CADENCE_DAYS_LEFT")
     branches = list(
         Branch.objects.active(ctx.today)

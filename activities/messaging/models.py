@@ -15,8 +15,8 @@ from branches.access import REVIEW_REMINDERS, ScopedQuerySet
 from members.models import Member
 
 # --- 4. Reminders (提醒) ------------------------------------------------------------------
-# Owned by the reminders work (activities/reminders.py, reminder_sender.py, channels.py,
-# tasks.py). A sweep finds what is due and writes one Reminder row per (kind, subject,
+# Owned by the reminders work (activities/messaging/ and activities/tasks.py).
+# A sweep finds what is due and writes one Reminder row per (kind, subject,
 # recipient, period): running it twice, or twice at once, creates nothing new (the unique
 # constraints below, written with bulk_create(ignore_conflicts=True)).
 #
@@ -34,7 +34,7 @@ from members.models import Member
 # An item whose condition no longer holds (attendance recorded, visit made...) gets
 # `resolved_at` from the next full sweep; events (a meeting coming up, a greeting) once
 # their day has passed. Resolved items stay in the inbox, apart, until pruned
-# (reminders.prune: read or resolved items and sent or failed outbound rows, when old).
+# (writes.prune: read or resolved items and sent or failed outbound rows, when old).
 
 
 class ReminderKind(models.TextChoices):

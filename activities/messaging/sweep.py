@@ -1,7 +1,7 @@
 """What is due, as reminders: the sweep, the daily digest, and the writes of the inbox.
 
 `sweep()` asks one question per kind of reminder (one SQL query each, the cadence check
-the six of `selectors.compliance`), whatever the number of members, and writes the
+the six of `meetings.compliance`), whatever the number of members, and writes the
 answers as Reminder rows with `bulk_create(ignore_conflicts=True)` on the unique key
 (kind, subject, recipient, period): a second sweep, or two at once, adds nothing.
 
@@ -15,8 +15,8 @@ What is due (thresholds are settings, REMINDER_*):
 - a meeting whose planned day is ATTENDANCE_AFTER_DAYS days past and still not recorded
   as held (or held with no attendance lines): weekly until recorded or cancelled;
 - a cadence period ending within CADENCE_DAYS_LEFT[period] days whose minimum is not met
-  (selectors.compliance: "in progress");
-- care visits overdue (care_selectors.overdue_needs) and follow-ups past due: weekly;
+  (meetings.compliance: "in progress");
+- care visits overdue (care.selectors.overdue_needs) and follow-ups past due: weekly;
 - birthdays and political birthdays (入党纪念日) within GREETING_DAYS_AHEAD days, as a
   greeting list;
 - a committee term ending within TERM_ENDING_DAYS days (or ended) with no next term
@@ -36,7 +36,7 @@ meeting notices: a Reminder with `member`).
 A full sweep also resolves the open items that are done (see `judged`): one UPDATE,
 from the answers it already has. `build_digests()` then writes one digest per recipient
 per day, once their digest time has passed, linking the open items it gathers; the
-sender (reminder_sender) delivers it. `prune()` deletes old finished rows (daily).
+sender (sender.py) delivers it. `writes.prune()` deletes old finished rows (daily).
 Texts are written in Chinese when the row is created (no sensitive fields: no phone, ID
 number, address, health or care notes, since digests go to group chats too).
 """

@@ -225,7 +225,7 @@ def build_world(cast) -> World:
     assert m["B4"].status == MemberStatus.DECEASED
     assert cast.functional_a.kind == BranchKind.FUNCTIONAL
     # The rows above were written past the services: derive the dashboards' summaries
-    # (tests/activities/test_summaries.py proves the services keep them equal to this).
+    # (tests/activities/meetings/test_summaries.py proves the services keep them equal to this).
     summaries.rebuild()
     return World(cast, gone, m, mt)
 

@@ -12,7 +12,7 @@ from PIL import Image
 from accounts.models import AuditEntry
 from activities.meetings.models import MeetingAttachment
 
-from .conftest import record
+from ..conftest import record
 
 
 @pytest.fixture(autouse=True)

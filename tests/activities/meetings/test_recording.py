@@ -14,7 +14,7 @@ from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingKind,
 from activities.meetings.selectors import expected_members, meeting_roster
 from activities.meetings.services import Mark
 
-from .conftest import member, record
+from ..conftest import member, record
 
 D = datetime.date
 JUNE_10 = D(2025, 6, 10)

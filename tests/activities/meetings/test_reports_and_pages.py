@@ -15,7 +15,7 @@ from activities.meetings.periods import quarter_span
 from activities.meetings.services import Mark
 from branches.models import Branch
 
-from .conftest import member, record
+from ..conftest import member, record
 
 D = datetime.date
 

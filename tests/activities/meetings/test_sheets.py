@@ -16,7 +16,7 @@ from activities.meetings import services
 from activities.meetings.services import Mark
 from branches.exporting import safe_cell
 
-from .conftest import member, record
+from ..conftest import member, record
 
 D = datetime.date
 

@@ -13,7 +13,7 @@ from activities.meetings.periods import quarter_span
 from activities.meetings.selectors import meeting_roster, tally_roster
 from activities.meetings.services import Mark, RecordingError
 
-from .conftest import record
+from ..conftest import record
 
 D = datetime.date
 DETAILS = {

@@ -18,7 +18,7 @@ from activities.meetings.services import Mark
 from branches.models import Branch, PartyGroup
 from members.models import CommitteeTerm
 
-from .conftest import record
+from ..conftest import record
 
 D = datetime.date
 TODAY = D(2026, 11, 29)

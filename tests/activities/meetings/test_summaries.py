@@ -29,7 +29,7 @@ from activities.meetings.models import (
 from activities.meetings.selectors import tally_annotations
 from members.models import Member
 
-from .conftest import record
+from ..conftest import record
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

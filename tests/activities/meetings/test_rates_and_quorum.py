@@ -9,7 +9,7 @@ from activities.meetings.quorum import FOUR_FIFTHS, HALF, needed, quorum_for
 from activities.meetings.selectors import Tally, meeting_roster, roster_quorum, tally_roster
 from activities.meetings.services import Mark
 
-from .conftest import record
+from ..conftest import record
 
 D = datetime.date
 

@@ -10,7 +10,7 @@ from activities.meetings import services
 from activities.meetings.models import Attendance, MakeUpKind
 from activities.meetings.services import Mark
 
-from .conftest import record
+from ..conftest import record
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
