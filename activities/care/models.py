@@ -18,7 +18,7 @@ from branches.access import VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Organization
 from members.models import Member
 
-# --- 3. Care (党内关怀) and activities besides meetings ----------------------------------
+# --- Care (党内关怀) and activities besides meetings -------------------------------------
 # Owned by the care work (activities/care/). Care needs, their carers (结对人, "1+X"),
 # care visits with follow-ups, and the other activities members take part in.
 #

@@ -1,9 +1,9 @@
 """Organisational life (组织生活): meetings, per-member attendance, make-up study, cadence
 rules and excusals.
 
-Sections: 1. meetings and attendance, 2. cadence rules and excusals. Care (CareNeed,
-CareVisit, Activity) is added below as section 3 by the care work; a 送学上门 care visit
-can then point at the MakeUp it delivered (MakeUp is ready for a one-to-one link).
+Sections: 1. meetings and attendance, 2. cadence rules and excusals, 3. the dashboards'
+summary. Care (activities.care.models) points here: a 送学上门 care visit carries the
+MakeUp it delivered (a one-to-one link).
 
 Rules the numbers follow (DOMAIN.md):
 - The expected list of a meeting is fixed when attendance is first recorded: one
@@ -36,7 +36,7 @@ from branches.access import EDIT_RULES, VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, PartyGroup, Venue
 from members.models import Member
 
-from .periods import MONTHS_IN, Period, Span, span_of
+from .periods import Period, Span, span_of
 
 # --- 1. Meetings and attendance --------------------------------------------------------
 
@@ -524,23 +524,7 @@ class Excusal(models.Model):
         return (not self.kind or self.kind == kind) and self.span.contains(span)
 
 
-__all__ = [
-    "MONTHS_IN",
-    "Attendance",
-    "AttendanceStatus",
-    "CadenceRule",
-    "Excusal",
-    "MakeUp",
-    "MakeUpKind",
-    "Meeting",
-    "MeetingKind",
-    "MeetingMode",
-    "MeetingStatus",
-    "Period",
-]
-
-
-# --- 5. Dashboard summaries (derived; activities.meetings.summaries keeps them) -----------------
+# --- 3. Dashboard summaries (derived; activities.meetings.summaries keeps them) -------
 
 
 class BranchMonthTally(models.Model):

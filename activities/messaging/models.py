@@ -14,7 +14,7 @@ from accounts.crypto import EncryptedCharField
 from branches.access import REVIEW_REMINDERS, ScopedQuerySet
 from members.models import Member
 
-# --- 4. Reminders (提醒) ------------------------------------------------------------------
+# --- Reminders (提醒) ---------------------------------------------------------------------
 # Owned by the reminders work (activities/messaging/ and activities/tasks.py).
 # A sweep finds what is due and writes one Reminder row per (kind, subject,
 # recipient, period): running it twice, or twice at once, creates nothing new (the unique
