@@ -38,7 +38,7 @@ def activity_save(*, activity: Activity, before: dict | None, actor, request=Non
         if before is None:
             activity.created_by = actor
         activity.save()
-        after = audit.snapshot(activity)
+        after = audit.snapshot(activity, ACTIVITY_FIELDS)
         if before is None:
             audit.record(AuditAction.CREATE, activity, actor=actor, request=request, after=after)
         else:
@@ -66,7 +66,11 @@ def activity_delete(*, activity: Activity, actor, request=None) -> None:
             )
             for p in activity.participants.all()
         ]
-        changes.append(audit.Change(AuditAction.DELETE, activity, before=audit.snapshot(activity)))
+        changes.append(
+            audit.Change(
+                AuditAction.DELETE, activity, before=audit.snapshot(activity, ACTIVITY_FIELDS)
+            )
+        )
         audit.record_many(changes, actor=actor, request=request)
         activity.delete()
 
