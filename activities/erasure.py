@@ -33,7 +33,7 @@ ACTING_PERSON_FIELDS = [
 def _reminder_subjects(member) -> Q:
     """Reminders that name the member in their title: notices to them, and the
     secretaries' reminders about their care (or the care they give as a carer),
-    follow-ups, greetings, registration and participation (see activities.messaging.reminders for
+    follow-ups, greetings, registration and participation (see activities.messaging.due_* for
     the subjects)."""
     subjects = [f"member:{member.pk}"]
     # Care reminders name the member cared for and the carers (the member may be one).

@@ -352,7 +352,7 @@ LOGGING = {
     },
 }
 
-# --- Reminders (activities.messaging.reminders, activities.tasks) -----------------------
+# --- Reminders (activities.messaging, activities.tasks) ---------------------------------
 # What is due, in days (each a threshold the district may want to tune):
 REMINDER_MEETING_DAYS_AHEAD = envint("REMINDER_MEETING_DAYS_AHEAD", 3)  # planned meeting soon
 REMINDER_ATTENDANCE_AFTER_DAYS = envint("REMINDER_ATTENDANCE_AFTER_DAYS", 3)  # not recorded
