@@ -9,6 +9,7 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from members.erasure import member_erasing
 
-        from . import erasure, reminder_hooks  # noqa: F401  (saving a meeting or visit queues a sweep)
+        from . import erasure
+        from .messaging import hooks  # noqa: F401  (saving a meeting or visit queues a sweep)
 
         member_erasing.connect(erasure.erase_member, dispatch_uid="activities.erase_member")

@@ -1,6 +1,6 @@
 """The activities' part of erasing a member (members.erasure.member_erase): every row
 here about the member goes, inside the erasure's transaction. Meeting tallies are
-recomputed for the months whose attendance changed (activities.summaries).
+recomputed for the months whose attendance changed (activities.meetings.summaries).
 
 Where the member is named as a person acting — a meeting's host, recorder or lecturer,
 who delivered a make-up, a care visit's visitors, a follow-up's responsible person, a
@@ -16,17 +16,9 @@ from django.db.models.functions import Replace
 
 from accounts.audit import masked_name
 
-from .models import (
-    ActivityParticipant,
-    Attendance,
-    CareNeed,
-    Carer,
-    CareVisit,
-    FollowUp,
-    MakeUp,
-    Meeting,
-    Reminder,
-)
+from .care.models import ActivityParticipant, CareNeed, Carer, CareVisit, FollowUp
+from .meetings.models import Attendance, MakeUp, Meeting
+from .messaging.models import Reminder
 
 # Plain text fields that name the people acting (not encrypted, so found by SQL).
 ACTING_PERSON_FIELDS = [
@@ -41,7 +33,7 @@ ACTING_PERSON_FIELDS = [
 def _reminder_subjects(member) -> Q:
     """Reminders that name the member in their title: notices to them, and the
     secretaries' reminders about their care (or the care they give as a carer),
-    follow-ups, greetings, registration and participation (see activities.reminders for
+    follow-ups, greetings, registration and participation (see activities.messaging.due_* for
     the subjects)."""
     subjects = [f"member:{member.pk}"]
     # Care reminders name the member cared for and the carers (the member may be one).
@@ -56,7 +48,7 @@ def _reminder_subjects(member) -> Q:
 
 
 def erase_member(sender, member, **kwargs) -> dict[str, int]:
-    from . import summaries
+    from .meetings import summaries
 
     counts = {}
     _n, counts_by_model = Reminder.objects.filter(_reminder_subjects(member)).delete()

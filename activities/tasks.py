@@ -5,7 +5,7 @@
   the daily digests, then sends what is due.
 - `send_pending_reminders` (beat, every minute): retries and leases that ran out.
 - `prune_reminders` (beat, daily at night): deletes old read/resolved items and
-  finished outbound rows (reminders.prune).
+  finished outbound rows (writes.prune).
 
 `manage.py send_reminders` runs the same code once, without a broker.
 
@@ -24,7 +24,8 @@ from celery import current_app, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import reminder_sender, reminders
+from .messaging import sender as reminder_sender
+from .messaging import sweep, writes
 
 logger = logging.getLogger("portal.reminders")
 
@@ -33,10 +34,10 @@ logger = logging.getLogger("portal.reminders")
 def sweep_reminders(branch_id: int | None = None, member_id: int | None = None) -> str:
     """A full sweep, or (after a save) one of the branch, or of the member's home branch."""
     if member_id is not None:
-        branch_id = reminders.home_branch_of(member_id)
+        branch_id = sweep.home_branch_of(member_id)
         if branch_id is None:
             return "the member has no home branch: nothing to sweep"
-    swept = reminders.sweep(branch_ids=[branch_id] if branch_id else None)
+    swept = sweep.sweep(branch_ids=[branch_id] if branch_id else None)
     sent = reminder_sender.send_due()
     return f"{swept}; {sent}"
 
@@ -48,7 +49,7 @@ def send_pending_reminders() -> str:
 
 @shared_task(name="activities.prune_reminders", ignore_result=True)
 def prune_reminders() -> str:
-    return str(reminders.prune())
+    return str(writes.prune())
 
 
 def publish(task_name: str, **kwargs) -> bool:

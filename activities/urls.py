@@ -1,46 +1,10 @@
-from django.urls import path
+"""The app's URLs: each subject's own module, under its own namespace (activities, care,
+reminders), at the paths they always had."""
 
-from . import views
-
-app_name = "activities"
+from django.urls import include, path
 
 urlpatterns = [
-    # A branch's meetings, compliance and reports.
-    path("branches/<int:branch_pk>/meetings/", views.meeting_list, name="meeting_list"),
-    path("branches/<int:branch_pk>/meetings/plan/", views.meeting_plan, name="meeting_plan"),
-    path("branches/<int:branch_pk>/make-ups/", views.makeup_list, name="makeup_list"),
-    path(
-        "branches/<int:branch_pk>/meetings/record/",
-        views.meeting_record_new,
-        name="meeting_record_new",
-    ),
-    path("branches/<int:branch_pk>/compliance/", views.branch_compliance, name="branch_compliance"),
-    path(
-        "branches/<int:branch_pk>/attendance-report/",
-        views.attendance_report,
-        name="attendance_report",
-    ),
-    path("branches/<int:branch_pk>/ledger/", views.ledger, name="ledger"),
-    path("branches/<int:branch_pk>/excusals/new/", views.excusal_create, name="excusal_create"),
-    # One meeting.
-    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
-    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
-    path("meetings/<int:pk>/record/", views.meeting_record, name="meeting_record"),
-    path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
-    path("meetings/<int:pk>/attach/", views.attachment_upload, name="attachment_upload"),
-    path("meetings/<int:pk>/sign-in-sheet/", views.sign_in_sheet, name="sign_in_sheet"),
-    path(
-        "meetings/<int:pk>/attendance-record/",
-        views.attendance_record,
-        name="attendance_record",
-    ),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
-    path("attendance/<int:attendance_pk>/make-up/", views.makeup_create, name="makeup_create"),
-    # Overview for a community (or any node) and the rules.
-    path("org/<int:pk>/compliance/", views.org_compliance, name="org_compliance"),
-    path("cadence-rules/", views.rule_list, name="rule_list"),
-    path("cadence-rules/new/", views.rule_create, name="rule_create"),
-    path("cadence-rules/<int:pk>/edit/", views.rule_edit, name="rule_edit"),
-    path("excusals/", views.excusal_list, name="excusal_list"),
-    path("excusals/<int:pk>/delete/", views.excusal_delete, name="excusal_delete"),
+    path("", include("activities.meetings.urls")),
+    path("", include("activities.care.urls")),
+    path("", include("activities.messaging.urls")),
 ]

@@ -86,7 +86,8 @@ def seeded() -> bool:
 
 
 def table_sizes() -> dict[str, int]:
-    from activities.models import Attendance, CareNeed, Meeting
+    from activities.care.models import CareNeed
+    from activities.meetings.models import Attendance, Meeting
     from branches.models import Branch, Organization
     from members.models import Member
 

@@ -8,7 +8,7 @@ It (re)creates a scratch database `portal_bench_meetings` on the server named by
 DATABASE_URL (default postgres://portal:portal@127.0.0.1:5432/portal), builds one branch
 with 60 members by hand, and measures, in the same run:
 
-1. saving a held meeting with 40 attendance lines through activities.services
+1. saving a held meeting with 40 attendance lines through activities.meetings.services
    (one upsert, one audit insert) against the same through a standard Django model
    formset (a ModelForm for the meeting and one form per line, each validated and saved
    on its own, with no audit at all): median time, ratio and queries;
@@ -118,8 +118,8 @@ def build():
 
 
 def forty_marks(branch):
-    from activities.selectors import expected_members
-    from activities.services import Mark
+    from activities.meetings.selectors import expected_members
+    from activities.meetings.services import Mark
 
     rows = expected_members(
         branch_id=branch.pk, kind="general_assembly", party_group_id=None, day=datetime.date.today()
@@ -139,8 +139,8 @@ def bench_save(branch, user, runs):
     from django.db import transaction
     from django.forms import modelformset_factory
 
-    from activities import services
-    from activities.models import Attendance, Meeting
+    from activities.meetings import services
+    from activities.meetings.models import Attendance, Meeting
     from members.models import Member
 
     # The service restricts to the first 40 members by giving it a 40-member group.
@@ -225,7 +225,7 @@ def bench_page(branch, small, user, runs):
     from django.test import Client
     from django.urls import reverse
 
-    from activities import services
+    from activities.meetings import services
 
     client = Client()
     client.force_login(user)
@@ -256,8 +256,8 @@ def bench_page(branch, small, user, runs):
 def a_year_of_meetings(branch, user):
     """A year as the cadence asks: 12 theme days, 12 committee and 12 group meetings,
     4 assemblies, 4 lectures, a life meeting and an appraisal (46 meetings)."""
-    from activities import services
-    from activities.services import Mark
+    from activities.meetings import services
+    from activities.meetings.services import Mark
 
     year = datetime.date.today().year - 1
     plan = []
@@ -306,7 +306,7 @@ def bench_pdfs(branch, user):
     from django.test import Client
     from django.urls import reverse
 
-    from activities.models import Meeting
+    from activities.meetings.models import Meeting
 
     year = a_year_of_meetings(branch, user)
     client = Client()

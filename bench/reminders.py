@@ -81,7 +81,7 @@ def add_secretaries():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from activities.models import ReminderPreference
+    from activities.messaging.models import ReminderPreference
     from branches.access import Role
     from branches.models import Branch, Level, Organization, StaffRole
 
@@ -120,14 +120,12 @@ def time_collectors(now):
     from django.conf import settings
     from django.utils import timezone, translation
 
-    from activities import reminders
+    from activities.messaging import due, sweep
 
-    ctx = reminders.Context(
-        today=timezone.localdate(now), now=now, secretaries=reminders.Secretaries.load()
-    )
+    ctx = due.Context(today=timezone.localdate(now), now=now, secretaries=due.Secretaries.load())
     out = {}
     with translation.override(settings.LANGUAGE_CODE):
-        for kind, collector in reminders.COLLECTORS.items():
+        for kind, collector in sweep.COLLECTORS.items():
             with Counter() as queries:
                 started = time.perf_counter()
                 dues = collector(ctx)
@@ -153,8 +151,9 @@ def child(size: str, url: str, runs: int):
     from django.db import connection
     from django.utils import timezone
 
-    from activities import reminder_sender, reminders
-    from activities.models import Reminder, ReminderKind
+    from activities.messaging import sender as reminder_sender
+    from activities.messaging import sweep
+    from activities.messaging.models import Reminder, ReminderKind
     from members.models import Member
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
@@ -174,7 +173,7 @@ def child(size: str, url: str, runs: int):
     }
     with Counter() as queries:
         started = time.perf_counter()
-        first = reminders.sweep(now=now)
+        first = sweep.sweep(now=now)
         result["first_sweep_s"] = round(time.perf_counter() - started, 2)
     result["first_sweep_queries"] = queries.count
     result["rows_written"] = first.created
@@ -184,7 +183,7 @@ def child(size: str, url: str, runs: int):
     for _run in range(runs):
         with Counter() as queries:
             started = time.perf_counter()
-            again = reminders.sweep(now=timezone.now())
+            again = sweep.sweep(now=timezone.now())
             times.append(time.perf_counter() - started)
         counts.append(queries.count)
         assert again.created == 0 and again.digests == 0, again

@@ -205,7 +205,7 @@ class Member(KeyedHashModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Derived for the dashboards: the latest held meeting attended (present or remote) or
-    # make-up. The meeting services rewrite it (activities.summaries); never edited here.
+    # make-up. The meeting services rewrite it (activities.meetings.summaries); never edited here.
     last_participated_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = MemberQuerySet.as_manager()

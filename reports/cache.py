@@ -30,8 +30,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from activities.periods import Period, spans_between
-from activities.selectors import Tally, compliance
+from activities.meetings.compliance import compliance
+from activities.meetings.periods import Period, spans_between
+from activities.meetings.selectors import Tally
 from branches.models import Branch, Level, Organization
 
 from .selectors import (
@@ -51,7 +52,7 @@ from .selectors import (
 )
 
 logger = logging.getLogger("portal.reports")
-KEY_PREFIX = "dashboard:v1"
+KEY_PREFIX = "dashboard:v2"  # v2: Tally, Span... moved to activities.meetings (pickled by path)
 # Queries of a node's dashboard page besides the request's own: its version (the city:
 # its districts' versions, and whether a branch sits on the city) and the heat map page
 # (its branches, and their compliance). Computing a street or community adds

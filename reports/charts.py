@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from activities.selectors import format_rate
+from activities.meetings.selectors import format_rate
 
 # Fills are presentation attributes (allowed by the CSP, read by WeasyPrint too), picked
 # for contrast >= 3:1 on white; every bar also carries its value as text.

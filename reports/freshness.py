@@ -22,7 +22,8 @@ from django.apps import apps
 from django.db import connections, models
 
 from accounts.models import AuditAction
-from activities.models import Attendance, CareNeed, Meeting
+from activities.care.models import CareNeed
+from activities.meetings.models import Attendance, Meeting
 from branches.models import Branch, Organization
 from members.models import CommitteeTerm, Member
 

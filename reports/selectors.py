@@ -27,17 +27,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.query import query_int
-from activities.care_selectors import COVERED, OVERDUE, with_visit_state
-from activities.models import (
-    BranchMonthTally,
-    CareNeed,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
+from activities.care.models import CareNeed
+from activities.care.selectors import COVERED, OVERDUE, with_visit_state
+from activities.meetings.compliance import CellStatus, compliance
+from activities.meetings.models import BranchMonthTally, Meeting, MeetingKind, MeetingStatus
+from activities.meetings.periods import (
+    Period,
+    Span,
+    quarter_span,
+    span_of,
+    spans_between,
+    year_span,
 )
-from activities.periods import Period, Span, quarter_span, span_of, spans_between, year_span
-from activities.selectors import CellStatus, Tally, compliance, format_rate, tally_annotations
-from activities.summaries import TALLY_FIELDS
+from activities.meetings.selectors import Tally, format_rate, tally_annotations
+from activities.meetings.summaries import TALLY_FIELDS
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import (
     BranchMembership,

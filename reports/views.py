@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.models import Meeting
-from activities.periods import Period, Span
+from activities.meetings.models import Meeting
+from activities.meetings.periods import Period, Span
 from branches.access import VIEW_DASHBOARD, get_for_user, require_capability, scope_for
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import Member

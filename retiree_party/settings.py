@@ -352,7 +352,7 @@ LOGGING = {
     },
 }
 
-# --- Reminders (activities.reminders, activities.tasks) -------------------------------------
+# --- Reminders (activities.messaging, activities.tasks) ---------------------------------
 # What is due, in days (each a threshold the district may want to tune):
 REMINDER_MEETING_DAYS_AHEAD = envint("REMINDER_MEETING_DAYS_AHEAD", 3)  # planned meeting soon
 REMINDER_ATTENDANCE_AFTER_DAYS = envint("REMINDER_ATTENDANCE_AFTER_DAYS", 3)  # not recorded
@@ -395,7 +395,7 @@ REMINDER_WEBHOOK_ALLOWED_PREFIXES = envlist(
 )
 # SMS: a class with send(phone=, text=, key=); real vendors plug in here.
 REMINDER_SMS_BACKEND = os.environ.get(
-    "REMINDER_SMS_BACKEND", "activities.channels.LoggingSmsBackend"
+    "REMINDER_SMS_BACKEND", "activities.messaging.channels.LoggingSmsBackend"
 )
 # Publishing a task from a web request never waits on the broker: one try, short timeout.
 CELERY_BROKER_CONNECTION_TIMEOUT = envint("CELERY_BROKER_CONNECTION_TIMEOUT", 2)

@@ -12,8 +12,6 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("", include("members.urls")),
     path("", include("activities.urls")),
-    path("", include("activities.care_urls")),
-    path("", include("activities.reminder_urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 
-from activities import care_selectors
-from activities.models import Meeting, MeetingStatus
+from activities.care import selectors as care_selectors
+from activities.meetings.models import Meeting, MeetingStatus
 from branches import selectors
 from branches.access import (
     MANAGE_REGISTRATIONS,

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from activities.models import Meeting, MeetingKind, MeetingStatus
+from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
 
 
 def _plan(branch, days_from_today, topic):

@@ -9,8 +9,8 @@ ATTENDING = ("present", "remote")
 
 def mark_missed_quorums(apps, schema_editor):
     """Held general assemblies and committee meetings recorded before this field: store
-    the quorum each failed (the rules of activities.quorum, which is pure arithmetic)."""
-    from activities.quorum import quorum_for
+    the quorum each failed (the rules of activities.meetings.quorum, which is pure arithmetic)."""
+    from activities.meetings.quorum import quorum_for
 
     Meeting = apps.get_model("activities", "Meeting")
     rows = (

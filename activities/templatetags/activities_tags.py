@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..selectors import tally_from
+from activities.meetings.selectors import tally_from
 
 register = template.Library()
 

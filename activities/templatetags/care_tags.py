@@ -39,7 +39,7 @@ def care_coverage_link(context, node):
 def care_member_link(context, member):
     """The member's care record, visits and activities (not for a unit liaison's
     status-only view)."""
-    from activities.care_selectors import CareGate
+    from activities.care.selectors import CareGate
 
     user = _user(context)
     show = user is not None and CareGate(user).reads(member)

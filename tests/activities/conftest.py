@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from activities import services
-from activities.models import MeetingKind
+from activities.meetings import services
+from activities.meetings.models import MeetingKind
 from branches.models import Branch, PartyGroup
 from members.models import CommitteeTerm, Health, Member, MemberStatus, Position, Post
 

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from activities.care_forms import ActivityForm, CareVisitForm
-from activities.forms import AttendanceSheetForm, MeetingForm
-from activities.models import Meeting
+from activities.care.forms import ActivityForm, CareVisitForm
+from activities.meetings.forms import AttendanceSheetForm, MeetingForm
+from activities.meetings.models import Meeting
 from branches.forms import BranchForm
 from branches.models import Organization
 from members.forms import MemberForm, RegistrationReportForm

@@ -11,8 +11,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from activities import services
-from activities.models import MeetingKind
+from activities.meetings import services
+from activities.meetings.models import MeetingKind
 from branches.models import Branch, PartyGroup
 from branches.numbering import ordinal_in
 from tests.activities.conftest import member, record

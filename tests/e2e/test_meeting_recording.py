@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from activities.models import Meeting, MeetingStatus
+from activities.meetings.models import Meeting, MeetingStatus
 from members.models import Member
 
 from ..conftest import build_cast

@@ -6,7 +6,7 @@ and the sign-in sheet's labels keep their words whole ("主持人", not "主持/
 
 import pytest
 
-from activities.models import Meeting
+from activities.meetings.models import Meeting
 from tests.e2e.conftest import PageProblems, axe_source, axe_violations, browser, screenshot
 from tests.factories import PASSWORD
 from tests.reports.conftest import TODAY, build_world

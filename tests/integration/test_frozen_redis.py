@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from activities.models import Meeting
+from activities.meetings.models import Meeting
 
 from .conftest import ROOT, RedisServer
 from .receivers import free_port

@@ -20,12 +20,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import reminder_sender, reminders
-from activities.models import (
+from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
+from activities.messaging import sender as reminder_sender
+from activities.messaging import sweep
+from activities.messaging.models import (
     DeliveryState,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
     Reminder,
     ReminderDelivery,
     ReminderKind,
@@ -230,7 +229,7 @@ def run_at_once(target, n=2):
 
 def test_two_sweeps_at_once_make_one_reminder_per_key(cast):
     users = many_secretaries(cast, 12)
-    results = run_at_once(reminders.sweep, n=3)
+    results = run_at_once(sweep.sweep, n=3)
     dupes = (
         Reminder.objects.values("kind", "subject", "recipient", "member", "period")
         .annotate(n=Count("pk"))
@@ -249,7 +248,7 @@ def test_two_sweeps_at_once_make_one_reminder_per_key(cast):
 def test_two_senders_at_once_deliver_each_digest_once(cast, smtp, settings):
     settings.REMINDER_SEND_BATCH = 2  # small batches, so the senders interleave
     users = many_secretaries(cast, 12)
-    reminders.sweep()
+    sweep.sweep()
     results = run_at_once(reminder_sender.send_due, n=3)
     assert sum(r.sent for r in results) == len(users)
     assert len(smtp.raw) == len(smtp.mailbox) == len(users)

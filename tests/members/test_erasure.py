@@ -16,19 +16,9 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import AuditAction, AuditEntry
-from activities.models import (
-    Attendance,
-    AttendanceStatus,
-    Carer,
-    CareVisit,
-    CareVisitKind,
-    FollowUp,
-    MakeUp,
-    Meeting,
-    MeetingStatus,
-    Reminder,
-    ReminderKind,
-)
+from activities.care.models import Carer, CareVisit, CareVisitKind, FollowUp
+from activities.meetings.models import Attendance, AttendanceStatus, MakeUp, Meeting, MeetingStatus
+from activities.messaging.models import Reminder, ReminderKind
 from members import services, uploads
 from members.models import ImportRun, ImportState, Member
 from members.validators import make_id_number
@@ -106,8 +96,8 @@ def folders(settings, tmp_path):
 def _member_with_everything(cast):
     """A member created, corrected and placed through the audited services, with every
     kind of record about her, most of them written (and audited) through the services."""
-    from activities import care_services
-    from activities import services as meeting_services
+    from activities.care import services as care_services
+    from activities.meetings import services as meeting_services
 
     secretary = cast.user("community_secretary")
     born = datetime.date(1947, 4, 9)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.crypto import PREFIX, keyed_hash
-from activities import care_selectors
+from activities.care import selectors as care_selectors
 from members import selectors, services
 from members.models import Health, Member, health_in
 from members.validators import make_id_number

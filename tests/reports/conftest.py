@@ -30,18 +30,17 @@ from dataclasses import dataclass
 import pytest
 
 from activities import summaries
-from activities.models import (
+from activities.care.models import CareNeed, CareVisit
+from activities.meetings.models import (
     Attendance,
     CadenceRule,
-    CareNeed,
-    CareVisit,
     Excusal,
     MakeUp,
     Meeting,
     MeetingKind,
     MeetingStatus,
 )
-from activities.periods import Period, quarter_span
+from activities.meetings.periods import Period, quarter_span
 from branches.models import BranchKind
 from members.models import (
     BranchMembership,
@@ -226,7 +225,7 @@ def build_world(cast) -> World:
     assert m["B4"].status == MemberStatus.DECEASED
     assert cast.functional_a.kind == BranchKind.FUNCTIONAL
     # The rows above were written past the services: derive the dashboards' summaries
-    # (tests/activities/test_summaries.py proves the services keep them equal to this).
+    # (tests/activities/meetings/test_summaries.py proves the services keep them equal to this).
     summaries.rebuild()
     return World(cast, gone, m, mt)
 

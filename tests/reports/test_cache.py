@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.audit import Change
-from activities import care_services, services
-from activities.models import CadenceRule, CareVisitKind, Excusal, MeetingKind
-from activities.periods import Period, year_span
+from activities.care import services as care_services
+from activities.care.models import CareVisitKind
+from activities.meetings import services
+from activities.meetings.models import CadenceRule, Excusal, MeetingKind
+from activities.meetings.periods import Period, year_span
 from branches.models import Organization
 from members import services as member_services
 from members.models import CommunityRegistration, MemberStatus

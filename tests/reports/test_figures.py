@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from activities.periods import Period, Span, year_span
+from activities.meetings.periods import Period, Span, year_span
 from reports.selectors import (
     DIRECT,
     PeriodChoice,

@@ -182,7 +182,7 @@ def test_the_branch_overview_links_to_the_meeting_pages(world, district, frozen_
 
 
 def test_an_excusal_reason_is_shown_in_the_heat_map_as_text(world, district, frozen_today):
-    from activities.models import Excusal
+    from activities.meetings.models import Excusal
 
     Excusal.objects.filter(branch=world.cast.branch_a).update(reason='<b onclick="x()">改造</b>')
     html = district.get(
@@ -197,7 +197,7 @@ def test_an_excusal_reason_is_shown_in_the_heat_map_as_text(world, district, fro
 def test_the_excel_of_branches_behind_keeps_the_dashboards_order(world, district, frozen_today):
     """Furthest behind first, as the dashboard lists them (not in tree order)."""
     from activities import summaries
-    from activities.models import Meeting
+    from activities.meetings.models import Meeting
 
     cast = world.cast
     Meeting.objects.filter(branch=cast.branch_a2, held_on="2026-01-15").delete()

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities import summaries
-from activities.models import Attendance, Excusal, MakeUp, Meeting, MeetingStatus
+from activities.meetings.models import Attendance, Excusal, MakeUp, Meeting, MeetingStatus
 from branches.models import Branch, Level, Organization, PartyGroup
 from members.models import (
     BranchMembership,

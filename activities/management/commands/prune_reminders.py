@@ -9,7 +9,7 @@ delivery rows). Stays: unread open items, anything waiting to be sent or being s
 
 from django.core.management.base import BaseCommand, CommandError
 
-from activities import reminders
+from activities.messaging import writes
 
 
 class Command(BaseCommand):
@@ -25,5 +25,5 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1")
         if batch is not None and batch < 1:
             raise CommandError("--batch must be at least 1")
-        result = reminders.prune(days=days, batch=batch, max_batches=max_batches)
+        result = writes.prune(days=days, batch=batch, max_batches=max_batches)
         self.stdout.write(str(result))

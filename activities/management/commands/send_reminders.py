@@ -12,7 +12,8 @@ notices go out by e-mail, webhook or SMS: the send line counts those alone.
 
 from django.core.management.base import BaseCommand
 
-from activities import reminder_sender, reminders
+from activities.messaging import sender as reminder_sender
+from activities.messaging import sweep
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_send=False, **options):
-        swept = reminders.sweep()
+        swept = sweep.sweep()
         self.stdout.write(f"sweep: {swept}")
         self.stdout.write(
             f"inbox: {swept.inbox} new reminders written to the users' inboxes "

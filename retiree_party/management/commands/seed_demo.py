@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from activities import summaries
-from activities.care_demo import seed_care
-from activities.demo import seed_meetings
+from activities.care.demo import seed_care
+from activities.meetings.demo import seed_meetings
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole

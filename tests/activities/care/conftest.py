@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from activities.models import CareNeed, Carer, CareVisit, CareVisitKind
+from activities.care.models import CareNeed, Carer, CareVisit, CareVisitKind
 from members.models import Health, Living, Member, MemberStatus
 
 TODAY = datetime.date(2026, 3, 18)

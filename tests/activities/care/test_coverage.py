@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from activities import care_selectors as sel
-from activities.models import CareNeed, CareVisitKind, FollowUp, FollowUpState
+from activities.care import selectors as sel
+from activities.care.models import CareNeed, CareVisitKind, FollowUp, FollowUpState
 from members.models import MemberStatus
 
 from .conftest import TODAY, carer, days_ago, make_member, make_need, visit

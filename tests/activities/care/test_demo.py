@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
-from activities.models import (
+from activities.care.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
@@ -16,9 +16,8 @@ from activities.models import (
     CareVisit,
     CareVisitKind,
     FollowUpState,
-    MakeUp,
-    MakeUpKind,
 )
+from activities.meetings.models import MakeUp, MakeUpKind
 from branches.models import BranchKind
 
 pytestmark = pytest.mark.django_db

@@ -8,21 +8,18 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from activities import services as meeting_services
-from activities.models import (
+from activities.care.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
-    AttendanceStatus,
     CareNeed,
     CareVisit,
     CareVisitKind,
     FollowUp,
     FollowUpState,
-    MakeUp,
-    Meeting,
-    MeetingKind,
 )
+from activities.meetings import services as meeting_services
+from activities.meetings.models import AttendanceStatus, MakeUp, Meeting, MeetingKind
 from members.models import BranchMembership, Health, Living
 from tests import factories as f
 from tests.factories import Role

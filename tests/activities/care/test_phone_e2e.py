@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
-from activities import services as meeting_services
-from activities.models import AttendanceStatus, CareVisit, MakeUp, MeetingKind
+from activities.care.models import CareVisit
+from activities.meetings import services as meeting_services
+from activities.meetings.models import AttendanceStatus, MakeUp, MeetingKind
 from members.models import Health
 from tests.conftest import build_cast
 from tests.e2e.conftest import (  # noqa: F401 (fixtures reused from the e2e folder)

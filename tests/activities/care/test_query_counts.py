@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from activities.models import (
+from activities.care.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
@@ -108,7 +108,7 @@ def test_care_pages_keep_their_query_count_as_data_grows(cast, today, client_for
 
 
 def test_each_coverage_figure_is_one_query(cast, today, django_assert_num_queries):
-    from activities import care_selectors as sel
+    from activities.care import selectors as sel
     from branches.access import scope_for
 
     grow(cast, 5)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditAction, AuditEntry
-from activities.models import CareVisitKind, FollowUp
+from activities.care.models import CareVisitKind, FollowUp
 
 from .conftest import days_ago, make_member, visit
 

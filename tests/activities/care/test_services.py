@@ -8,22 +8,18 @@ import uuid
 import pytest
 
 from accounts.models import AuditEntry
-from activities import care_services as cs
-from activities import services as meeting_services
-from activities.models import (
-    Attendance,
-    AttendanceStatus,
+from activities.care import services as cs
+from activities.care.models import (
     CareNeed,
     Carer,
     CareVisit,
     CareVisitKind,
     FollowUp,
     FollowUpState,
-    MakeUp,
-    MakeUpKind,
-    MeetingKind,
 )
-from activities.selectors import meeting_roster, tally_roster
+from activities.meetings import services as meeting_services
+from activities.meetings.models import Attendance, AttendanceStatus, MakeUp, MakeUpKind, MeetingKind
+from activities.meetings.selectors import meeting_roster, tally_roster
 
 from .conftest import TODAY, days_ago, make_member
 
@@ -271,7 +267,7 @@ def test_the_auditor_sees_that_care_notes_changed_but_not_the_notes(cast):
 
 
 def test_the_meetings_offered_for_a_home_study_are_those_this_member_has_not_made_up(cast):
-    from activities.care_selectors import make_up_choices
+    from activities.care.selectors import make_up_choices
 
     member = make_member(branch=cast.branch_a)
     neighbour = make_member(branch=cast.branch_a)

@@ -7,8 +7,8 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from activities import services
-from activities.models import (
+from activities.meetings import services
+from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
     CadenceRule,
@@ -36,7 +36,7 @@ EXCUSAL_APPROVERS = frozenset(
 )
 DAY = datetime.date(2025, 6, 10)
 # functional_a sits on street_a itself: the street's staff record its meetings (its own
-# branch secretary too; tests/activities/test_street_functional.py), the district and
+# branch secretary too; tests/activities/meetings/test_street_functional.py), the district and
 # the city read them.
 READERS_F = frozenset({"city_admin", "district_staff", "street_staff"})
 RECORDERS_F = frozenset({"street_staff"})

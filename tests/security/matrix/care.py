@@ -9,7 +9,7 @@ needs can_record_care (the community and branch secretaries), the other readers 
 
 import datetime
 
-from activities.models import (
+from activities.care.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,

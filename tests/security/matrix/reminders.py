@@ -3,12 +3,7 @@ page of their own. One reminder item belongs to the community secretary (only sh
 it); a failed digest of hers, about community_a, is also open to the district A staff
 (can_review_reminders over its area), and to nobody else."""
 
-from activities.models import (
-    Reminder,
-    ReminderKind,
-    ReminderPreference,
-    ReminderState,
-)
+from activities.messaging.models import Reminder, ReminderKind, ReminderPreference, ReminderState
 
 from . import LOGGED_IN, Spec
 

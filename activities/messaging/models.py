@@ -1,0 +1,332 @@
+"""Reminders (提醒): items, outbound rows, their deliveries and each user's preferences."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedCharField
+from branches.access import REVIEW_REMINDERS, ScopedQuerySet
+from members.models import Member
+
+# --- Reminders (提醒) ---------------------------------------------------------------------
+# Owned by the reminders work (activities/messaging/ and activities/tasks.py).
+# A sweep finds what is due and writes one Reminder row per (kind, subject,
+# recipient, period): running it twice, or twice at once, creates nothing new (the unique
+# constraints below, written with bulk_create(ignore_conflicts=True)).
+#
+# Two sorts of rows:
+# - items: one thing due for one secretary (a meeting coming up, a visit overdue...). They
+#   are the in-app inbox: written already delivered (state "sent"), read or not.
+# - outbound rows: the daily digest of a recipient (e-mail, group-robot webhook, SMS) and,
+#   when enabled, an SMS to a member (a meeting notice; a care visit notice to a carer
+#   without a portal account). They go pending -> sending (claimed
+#   with a conditional UPDATE and a lease) -> sent, or back to pending with a backoff, or
+#   failed with the reason. Each channel of an outbound row is one ReminderDelivery with
+#   a fixed idempotency key (the e-mail's Message-ID, the webhook's key header): a row is
+#   written before the send, so a worker killed mid-send is retried with the same key and
+#   the receiver records at most one delivery per key.
+# An item whose condition no longer holds (attendance recorded, visit made...) gets
+# `resolved_at` from the next full sweep; events (a meeting coming up, a greeting) once
+# their day has passed. Resolved items stay in the inbox, apart, until pruned
+# (writes.prune: read or resolved items and sent or failed outbound rows, when old).
+
+
+class ReminderKind(models.TextChoices):
+    MEETING_UPCOMING = "meeting_upcoming", _("Meeting coming up")
+    ATTENDANCE_MISSING = "attendance_missing", _("Attendance not recorded")
+    CADENCE_AT_RISK = "cadence_at_risk", _("Meeting cadence at risk")
+    CARE_OVERDUE = "care_overdue", _("Care visit overdue")
+    FOLLOW_UP_PAST_DUE = "follow_up_past_due", _("Follow-up past due")
+    GREETING = "greeting", _("Birthday or political birthday")
+    TERM_ENDING = "term_ending", _("Committee term ending")
+    REGISTRATION_WAITING = "registration_waiting", _("Registration waiting to be accepted")
+    NO_PARTICIPATION = "no_participation", _("No participation for three months")
+    MEETING_NOTICE = "meeting_notice", _("Meeting notice to a member")
+    CARE_NOTICE = "care_notice", _("Care visit notice to a carer")
+    DIGEST = "digest", _("Daily digest")
+
+
+# Outbound kinds go through the sender; every other kind is an inbox item. Member
+# notices go by SMS to a member (Reminder.member), not to a portal account.
+MEMBER_NOTICE_KINDS = (ReminderKind.MEETING_NOTICE, ReminderKind.CARE_NOTICE)
+OUTBOUND_KINDS = (ReminderKind.DIGEST, *MEMBER_NOTICE_KINDS)
+ITEM_KINDS = tuple(k.value for k in ReminderKind if k not in OUTBOUND_KINDS)
+# Items about an occasion rather than a condition: done once their day (due_on) has passed.
+EVENT_KINDS = (ReminderKind.MEETING_UPCOMING, ReminderKind.GREETING)
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", _("In-app inbox")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Group chat robot")
+    SMS = "sms", _("Text message (SMS)")
+
+
+class WebhookFlavour(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu group robot")
+    GENERIC = "generic", _("Other (signed JSON)")
+
+
+class ReminderQuerySet(ScopedQuerySet):
+    """Reminders of an area (the branch or community the reminder is about). Reading other
+    people's reminders needs can_review_reminders (district staff, for their district);
+    everybody reads their own through `mine`."""
+
+    scope_path_field = "area_path"
+    scope_read = REVIEW_REMINDERS
+
+    def mine(self, user):
+        return self.filter(recipient=user)
+
+    def items(self):
+        return self.filter(kind__in=ITEM_KINDS)
+
+    def unread(self):
+        """Items still to look at: neither read nor resolved (the unread badge)."""
+        return self.filter(read_at__isnull=True, resolved_at__isnull=True)
+
+    def outbound(self):
+        return self.filter(kind__in=OUTBOUND_KINDS)
+
+    def reviewable_by(self, user):
+        """The user's own reminders and those of the areas they review."""
+        from branches.access import scope_for
+
+        q = scope_for(user).q(REVIEW_REMINDERS, path_field="area_path")
+        return self.filter(Q(recipient=user) | q) if q is not None else self.mine(user)
+
+
+class Reminder(models.Model):
+    kind = models.CharField(_("kind"), max_length=24, choices=ReminderKind.choices)
+    # What it is about, e.g. "meeting:12", "care:7", "cadence:3:committee:2026-10-01".
+    subject = models.CharField(_("about"), max_length=80)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    # A meeting notice goes to a member (by SMS), not to a portal account.
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    # Which occurrence: the day, ISO week, month or cadence period it is for. The same
+    # thing is reminded again in a later period (a visit still overdue next week).
+    period = models.CharField(_("period"), max_length=20)
+    area_path = models.CharField(_("area"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("details"), blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    digest = models.ForeignKey(
+        "self",
+        verbose_name=_("daily digest"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # An item whose condition no longer holds (set by the sweep): shown apart, not unread.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # The sender's claim (with its lease); until claimed, the sweep run that wrote the row.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(_("reason"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "recipient", "period"],
+                condition=Q(recipient__isnull=False),
+                name="reminder_once_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "subject", "member", "period"],
+                condition=Q(member__isnull=False),
+                name="reminder_once_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, member__isnull=True)
+                | Q(recipient__isnull=True, member__isnull=False),
+                name="reminder_has_one_recipient",
+            ),
+        ]
+        indexes = [
+            # The sender's claim: due pending rows and expired leases, oldest first.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="reminder_to_send_idx",
+            ),
+            # The inbox and its unread count.
+            models.Index(fields=["recipient", "read_at"], name="reminder_inbox_idx"),
+            # The digest builder: a recipient's items not yet in a digest.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(digest__isnull=True),
+                name="reminder_undigested_idx",
+            ),
+            models.Index(
+                fields=["area_path"],
+                condition=Q(state="failed"),
+                name="reminder_failed_area_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The sweep's open items per kind (resolution) and events whose day passed.
+            models.Index(
+                fields=["kind", "due_on"],
+                condition=Q(resolved_at__isnull=True),
+                name="reminder_open_idx",
+            ),
+            # The prune: old rows, oldest first.
+            models.Index(fields=["created_at"], name="reminder_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None and self.resolved_at is None
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind in EVENT_KINDS
+
+
+class DeliveryState(models.TextChoices):
+    ATTEMPTING = "attempting", _("Being delivered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class ReminderDelivery(models.Model):
+    """One channel of one outbound reminder. Written before the send: a row still
+    "attempting" after a crash means the outcome is unknown, and the retry reuses `key`
+    (the e-mail's Message-ID, the webhook's idempotency header), so the receiver can
+    record it once."""
+
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name=_("reminder"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=DeliveryState.choices,
+        default=DeliveryState.ATTEMPTING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    last_error = models.CharField(_("reason"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("last attempt at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["reminder", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "channel"], name="reminder_delivery_once_per_channel"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reminder_id} · {self.get_channel_display()} · {self.get_state_display()}"
+
+
+def default_digest_time():
+    return datetime.time(8, 0)
+
+
+class ReminderPreference(models.Model):
+    """How one person wants their reminders. The in-app inbox is always on; the daily
+    digest goes to the channels chosen here at `digest_time` (Asia/Shanghai)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="reminder_preference",
+    )
+    use_email = models.BooleanField(_("send the digest by e-mail"), default=False)
+    use_webhook = models.BooleanField(_("send the digest to a group chat robot"), default=False)
+    use_sms = models.BooleanField(_("send the digest by text message"), default=False)
+    digest_time = models.TimeField(_("daily digest at"), default=default_digest_time)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    webhook_flavour = models.CharField(
+        _("kind of robot"),
+        max_length=10,
+        choices=WebhookFlavour.choices,
+        default=WebhookFlavour.WECOM,
+    )
+    # The robot's address carries its access key, so both are kept encrypted.
+    webhook_url = EncryptedCharField(_("robot address (webhook URL)"), max_length=500, blank=True)
+    webhook_secret = EncryptedCharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for robots with signing switched on (DingTalk, Feishu, others)."),
+    )
+    phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder preference")
+        verbose_name_plural = _("reminder preferences")
+
+    def __str__(self):
+        return f"{self.user}"
+
+    @property
+    def channels(self) -> list[str]:
+        """The digest's outbound channels, in a fixed order."""
+        chosen = [
+            (self.use_email, Channel.EMAIL),
+            (self.use_webhook, Channel.WEBHOOK),
+            (self.use_sms, Channel.SMS),
+        ]
+        return [channel.value for on, channel in chosen if on]
