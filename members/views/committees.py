@@ -9,7 +9,7 @@ from branches.access import EDIT_MEMBERS, VIEW_STRUCTURE, get_for_user
 from branches.models import Branch, PartyGroup
 
 from .. import selectors
-from ..forms import CommitteeTermEditForm, CommitteeTermForm, GroupLeaderForm
+from ..forms.committees import CommitteeTermEditForm, CommitteeTermForm, GroupLeaderForm
 from ..models import CommitteeTerm
 from ..services import committees as committee_services
 from .shared import member_form_page

@@ -14,7 +14,7 @@ from branches.access import IMPORT_MEMBERS, require_capability
 from branches.models import Level, Organization
 
 from .. import uploads
-from ..forms import ImportUploadForm
+from ..forms.imports import ImportUploadForm
 from ..models import ImportState
 
 # --- import ----------------------------------------------------------------------------

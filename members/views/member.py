@@ -23,7 +23,7 @@ from branches.access import (
 )
 
 from .. import erasure, selectors
-from ..forms import (
+from ..forms.member import (
     EraseForm,
     MemberForm,
     MembershipEndForm,

@@ -12,7 +12,7 @@ from branches.access import MANAGE_REGISTRATIONS, require_capability
 from branches.models import Level, Organization
 
 from .. import selectors
-from ..forms import (
+from ..forms.registrations import (
     RegistrationAcceptForm,
     RegistrationNotifyForm,
     RegistrationReportForm,

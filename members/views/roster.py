@@ -25,7 +25,7 @@ from branches.access import (
 from branches.models import Branch, Organization
 
 from .. import exporting, selectors
-from ..forms import RosterFilterForm
+from ..forms.roster import RosterFilterForm
 from ..selectors import MemberGate
 from .shared import PAGE_SIZE, editable_communities
 

@@ -12,7 +12,8 @@ from activities.forms import AttendanceSheetForm, MeetingForm
 from activities.models import Meeting
 from branches.forms import BranchForm
 from branches.models import Organization
-from members.forms import MemberForm, RegistrationReportForm
+from members.forms.member import MemberForm
+from members.forms.registrations import RegistrationReportForm
 
 pytestmark = pytest.mark.django_db
 
