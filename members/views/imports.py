@@ -17,8 +17,6 @@ from .. import uploads
 from ..forms.imports import ImportUploadForm
 from ..models import ImportState
 
-# --- import ----------------------------------------------------------------------------
-
 
 def _import_communities(user):
     return list(Organization.objects.visible_to(user, IMPORT_MEMBERS).filter(level=Level.COMMUNITY))

@@ -28,8 +28,6 @@ from .shared import (
     member_url,
 )
 
-# --- community registration ------------------------------------------------------------
-
 
 def registration_list(request):
     require_capability(request, MANAGE_REGISTRATIONS)
