@@ -7,8 +7,8 @@ default); pass a postgres:// URL of a scratch database to measure PostgreSQL. It
 workbook shaped like a real one (title and 填报单位 rows, Chinese headers, mixed date
 spellings, full-width digits), then measures:
 
-  1. check  - read and check every row (members.importing.read_plan)
-  2. write  - write the checked plan in one transaction (members.services.members_import)
+  1. check  - read and check every row (members.importing.reading.read_plan)
+  2. write  - write the checked plan in one transaction (members.importing.writing.members_import)
   3. again  - read the same file a second time: every row matched, nothing to write
   4. memory - the same check + write for another community under tracemalloc (peak
               Python allocations), and the process's peak RSS
@@ -159,7 +159,8 @@ def main():
     from django.db import connection
 
     from accounts.models import AuditEntry
-    from members import importing, services
+    from members.importing.reading import read_plan
+    from members.importing.writing import members_import
     from members.models import Member
 
     if Member.objects.exists():
@@ -184,14 +185,14 @@ def main():
         print(f"  {label:<8} {seconds:6.2f}s wall, {time.process_time() - cpu:6.2f}s CPU")
         return result, seconds
 
-    plan, t_check = timed("check", lambda: importing.read_plan(first, community=community))
+    plan, t_check = timed("check", lambda: read_plan(first, community=community))
     assert plan.ok, [str(e) for e in plan.errors[:5]]
     outcome, t_write = timed(
         "write",
-        lambda: services.members_import(plan=plan, community=community, actor=None),
+        lambda: members_import(plan=plan, community=community, actor=None),
     )
     assert outcome.created == args.rows, outcome
-    again, _t_again = timed("again", lambda: importing.read_plan(first, community=community))
+    again, _t_again = timed("again", lambda: read_plan(first, community=community))
     assert (again.create_count, again.update_count) == (0, 0)
     plan = again = None  # free them before measuring memory
     print(
@@ -201,10 +202,10 @@ def main():
     )
 
     tracemalloc.start()
-    plan2 = importing.read_plan(second, community=community2)
+    plan2 = read_plan(second, community=community2)
     _, check_peak = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
-    services.members_import(plan=plan2, community=community2, actor=None)
+    members_import(plan=plan2, community=community2, actor=None)
     _, write_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(

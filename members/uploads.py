@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction
 
-from . import importing, services
+from .importing import reading, writing
+from .importing.plan import ImportFileError
 from .models import ImportRun, ImportState, Member, import_lease_seconds
 
 SESSION_KEY = "member_imports"
@@ -195,8 +196,8 @@ def _file_error(run, claim, message, state=ImportState.INVALID):
 def _read(run, claim):
     path = file_for(run.token)
     if not path.exists():
-        raise importing.ImportFileError(_("The uploaded file has expired: upload it again."))
-    return importing.read_plan(path, community=run.community, progress=_progress(run, claim))
+        raise ImportFileError(_("The uploaded file has expired: upload it again."))
+    return reading.read_plan(path, community=run.community, progress=_progress(run, claim))
 
 
 def _plan_values(plan, state) -> dict:
@@ -218,7 +219,7 @@ def check(run: ImportRun) -> ImportRun:
         return run
     try:
         plan = _read(run, claim)
-    except importing.ImportFileError as error:
+    except ImportFileError as error:
         return _file_error(run, claim, str(error))
     return _finish(
         run, claim, **_plan_values(plan, ImportState.READY if plan.ok else ImportState.INVALID)
@@ -235,7 +236,7 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
     # SQLite runs in WAL mode (settings), so progress polls can read while this writes.
     try:
         plan = _read(run, claim)
-    except importing.ImportFileError as error:
+    except ImportFileError as error:
         return _file_error(run, claim, str(error))
     if not plan.ok:
         return _finish(run, claim, **_plan_values(plan, ImportState.INVALID))
@@ -248,7 +249,7 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
             if not ours.exists():
                 run.refresh_from_db()
                 return run
-            outcome = services.members_import(
+            outcome = writing.members_import(
                 plan=plan,
                 community=run.community,
                 actor=run.user,

@@ -8,7 +8,7 @@ compact form: its figures and one line per branch, without the heat map cells, w
 the page computes for the 25 branches it shows. The city is composed of its districts'
 dashboards and a district of its streets', each cached under its own version, so a
 write in one street recomputes that street alone (a community's dashboard goes by its
-street's version); streets and communities are computed by `selectors.node_dashboard`.
+street's version); streets and communities are computed by `selectors.build.node_dashboard`.
 
 The key carries the day, so figures that move with the date (periods in progress,
 overdue visits, three months without participation) are recomputed each morning
@@ -35,29 +35,26 @@ from activities.meetings.periods import Period, spans_between
 from activities.meetings.selectors import Tally
 from branches.models import Branch, Level, Organization
 
-from .selectors import (
+from .selectors.area import area_rows
+from .selectors.build import node_dashboard
+from .selectors.dashboard import (
     BEHIND_SHOWN,
     LINE_VIEWS,
     BranchLine,
     Dashboard,
-    Figures,
-    PeriodChoice,
     TrendPoint,
-    UnitRow,
-    add_tally,
-    area_rows,
-    node_dashboard,
     ranked_behind,
-    trend_months,
 )
+from .selectors.figures import Figures, UnitRow, add_tally
+from .selectors.periods import PeriodChoice, trend_months
 
 logger = logging.getLogger("portal.reports")
-KEY_PREFIX = "dashboard:v2"  # v2: Tally, Span... moved to activities.meetings (pickled by path)
+KEY_PREFIX = "dashboard:v2"  # v2: pickled classes moved (activities.meetings, reports.selectors.*)
 # Queries of a node's dashboard page besides the request's own: its version (the city:
 # its districts' versions, and whether a branch sits on the city) and the heat map page
 # (its branches, and their compliance). Computing a street or community adds
-# selectors.NODE_QUERIES; composing a district adds COMPOSE_QUERIES and NODE_QUERIES for
-# its streets to compute (one set for any number of them: selectors.area_rows).
+# selectors.build.NODE_QUERIES; composing a district adds COMPOSE_QUERIES and NODE_QUERIES for
+# its streets to compute (one set for any number of them: selectors.area.area_rows).
 VERSION_QUERIES = 1
 HEAT_QUERIES = 6
 COMPOSE_QUERIES = 2  # the children and their versions; a branch on the node itself?

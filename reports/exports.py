@@ -17,7 +17,7 @@ from accounts import audit
 from accounts.models import AuditAction
 from branches.exporting import Percent, Sheet, attachment, render_pdf, xlsx_response
 
-from .selectors import Dashboard, excusals_of, ranked_behind
+from .selectors.dashboard import Dashboard, excusals_of, ranked_behind
 
 NODE_TABLES = {
     "comparison": gettext_lazy("Comparison of sub-units"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from branches.models import Level, Organization
 
 from .cache import node_figures
-from .selectors import choose_period
+from .selectors.periods import choose_period
 
 
 @shared_task(name="reports.warm_dashboards", ignore_result=True)

@@ -24,7 +24,13 @@ from branches.access import VIEW_DASHBOARD, get_for_user, require_capability, sc
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import Member
 
-from . import cache, charts, exports, selectors
+from . import cache, charts, exports
+from .selectors import build
+from .selectors.dashboard import excusals_of, quorum_notes_of
+from .selectors.drilldown import MEMBER_LISTS, held_meetings, member_list
+from .selectors.figures import sort_units
+from .selectors.periods import INACTIVE_MONTHS, choose_period, months_before
+from .selectors.structure import WARNING_TEXTS, warning_label
 
 HEAT_PAGE = 25  # branches per heat map page (each has seven rows, one per kind)
 LIST_PAGE = 50
@@ -108,7 +114,7 @@ def _node_links(pk: int, choice) -> dict:
     members = reverse("reports:org_members", args=[pk])
     branches = reverse("reports:org_branches", args=[pk])
     period = dict(parse_qsl(choice.query()))
-    links = {which: _q(members, list=which) for which in selectors.MEMBER_LISTS}
+    links = {which: _q(members, list=which) for which in MEMBER_LISTS}
     links.update(
         branches=_q(branches, list="active"),
         pilots=_q(branches, list="pilot"),
@@ -237,9 +243,9 @@ def _node_page_context(request, node, choice, dashboard, today):
 def org_dashboard(request, pk):
     node = get_node_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
+    choice = choose_period(request.GET, today=today)
     dashboard = cache.node_figures(node, choice, today=today)
-    units, sort = selectors.sort_units(dashboard.units, request.GET.get("sort", ""))
+    units, sort = sort_units(dashboard.units, request.GET.get("sort", ""))
     dashboard.units = units
     only_behind = request.GET.get("heat") == "behind"
     heat = dashboard.behind if only_behind else dashboard.heat_lines
@@ -252,8 +258,8 @@ def org_dashboard(request, pk):
             "sort": sort,
             "heat_page": heat_page,
             "heat_lines": heat_lines,
-            "excusals": selectors.excusals_of(heat_lines),
-            "quorum_notes": selectors.quorum_notes_of(heat_lines),
+            "excusals": excusals_of(heat_lines),
+            "quorum_notes": quorum_notes_of(heat_lines),
             "only_behind": only_behind,
         }
     )
@@ -265,18 +271,18 @@ def org_export(request, pk, table):
     if table not in exports.NODE_TABLES:
         raise Http404
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
+    choice = choose_period(request.GET, today=today)
     dashboard = cache.node_figures(node, choice, today=today)
     if table == "heatmap":  # every branch's cells (the page computes only its own)
         cache.with_heat_cells(dashboard, list(dashboard.heat_lines))
-    dashboard.units, _sort = selectors.sort_units(dashboard.units, request.GET.get("sort", ""))
+    dashboard.units, _sort = sort_units(dashboard.units, request.GET.get("sort", ""))
     return exports.table_response(request, node, dashboard, table)
 
 
 def org_pdf(request, pk):
     node = get_node_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
+    choice = choose_period(request.GET, today=today)
     dashboard = cache.node_figures(node, choice, today=today)
     context = _node_page_context(request, node, choice, dashboard, today)
     return exports.dashboard_pdf(
@@ -287,8 +293,8 @@ def org_pdf(request, pk):
 def branch_dashboard(request, pk):
     branch = get_branch_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.branch_dashboard(branch, choice, today=today)
+    choice = choose_period(request.GET, today=today)
+    dashboard = build.branch_dashboard(branch, choice, today=today)
     context = _branch_page_context(branch, choice, dashboard, today)
     context["breadcrumbs"] = _breadcrumbs(request, branch.organization.path)
     return render(request, "reports/branch_dashboard.html", context)
@@ -320,16 +326,16 @@ def branch_export(request, pk, table):
     if table not in exports.BRANCH_TABLES:
         raise Http404
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.branch_dashboard(branch, choice, today=today)
+    choice = choose_period(request.GET, today=today)
+    dashboard = build.branch_dashboard(branch, choice, today=today)
     return exports.table_response(request, branch, dashboard, table)
 
 
 def branch_pdf(request, pk):
     branch = get_branch_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
-    dashboard = selectors.branch_dashboard(branch, choice, today=today)
+    choice = choose_period(request.GET, today=today)
+    dashboard = build.branch_dashboard(branch, choice, today=today)
     context = _branch_page_context(branch, choice, dashboard, today)
     return exports.dashboard_pdf(request, branch, context, span=choice.span)
 
@@ -347,9 +353,9 @@ MEMBER_LIST_TITLES = {
 
 def _member_list_page(request, *, subject, members, back_url, today):
     which = request.GET.get("list", "residents")
-    if which not in selectors.MEMBER_LISTS:
+    if which not in MEMBER_LISTS:
         which = "residents"
-    qs = selectors.member_list(members, which, today=today)
+    qs = member_list(members, which, today=today)
     page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -360,7 +366,7 @@ def _member_list_page(request, *, subject, members, back_url, today):
             "title": MEMBER_LIST_TITLES[which],
             "page": page,
             "back_url": back_url,
-            "since": selectors.months_before(today, selectors.INACTIVE_MONTHS),
+            "since": months_before(today, INACTIVE_MONTHS),
         },
     )
 
@@ -402,14 +408,14 @@ def org_branches(request, pk):
     period; with a structure warning (?code= one of them)."""
     node = get_node_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
+    choice = choose_period(request.GET, today=today)
     which = request.GET.get("list", "active")
     if which not in BRANCH_LISTS:
         which = "active"
     kind = request.GET.get("kind", "")
     kind = kind if kind in BranchKind.values else ""
     code = request.GET.get("code", "")
-    code = code if code in selectors.WARNING_TEXTS else ""
+    code = code if code in WARNING_TEXTS else ""
     lines = None
     if which in ("behind", "warning"):
         dashboard = cache.node_figures(node, choice, today=today)
@@ -444,7 +450,7 @@ def org_branches(request, pk):
     if kind:
         title = f"{title} · {BranchKind(kind).label}"
     if code:
-        title = f"{title} · {selectors.warning_label(code)}"
+        title = f"{title} · {warning_label(code)}"
     return render(
         request,
         "reports/branch_list.html",
@@ -472,12 +478,12 @@ def org_meetings(request, pk):
     chosen period, with each meeting's tally."""
     node = get_node_for_user(request, pk)
     today = _today()
-    choice = selectors.choose_period(request.GET, today=today)
+    choice = choose_period(request.GET, today=today)
     month = _parse_month(request.GET.get("month"))
     meetings = Meeting.objects.visible_to(request.user).filter(
         branch__organization__path__startswith=node.path
     )
-    qs = selectors.held_meetings(meetings, month, choice.span)
+    qs = held_meetings(meetings, month, choice.span)
     page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -12,7 +12,8 @@ from activities.meetings.forms import AttendanceSheetForm, MeetingForm
 from activities.meetings.models import Meeting
 from branches.forms import BranchForm
 from branches.models import Organization
-from members.forms import MemberForm, RegistrationReportForm
+from members.forms.member import MemberForm
+from members.forms.registrations import RegistrationReportForm
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditAction
-from members import services
 from members.models import BranchMembership, CommitteeTerm, Member, Position, Post, ServiceRole
 from members.selectors import branch_members, branch_structure
+from members.services.committees import committee_term_update
+from members.services.memberships import membership_add, membership_end, service_role_end
+from members.services.roster import member_set_status
 from tests import factories as f
 
 JOINED = datetime.date(2024, 5, 1)
@@ -70,7 +72,7 @@ def warning_codes(branch):
 
 def test_leaving_a_functional_branch_is_recorded_and_audited(cast, membership):
     assert cast.member_a in branch_members(cast.functional_a)
-    services.membership_end(
+    membership_end(
         membership=membership, left_on=LEFT, reason=" 搬家 ", actor=cast.user("branch_secretary")
     )
     membership.refresh_from_db()
@@ -93,7 +95,7 @@ def test_a_wrong_leaving_date_is_refused_in_chinese(cast, membership, left_on, m
     if left_on == "tomorrow":
         left_on = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
-        services.membership_end(membership=membership, left_on=left_on, actor=None)
+        membership_end(membership=membership, left_on=left_on, actor=None)
     assert message in error_text(caught.value)
     membership.refresh_from_db()
     assert membership.left_on is None
@@ -101,12 +103,10 @@ def test_a_wrong_leaving_date_is_refused_in_chinese(cast, membership, left_on, m
 
 
 def test_leaving_twice_is_refused_and_rejoining_clears_the_reason(cast, membership):
-    services.membership_end(membership=membership, left_on=LEFT, reason="搬家", actor=None)
+    membership_end(membership=membership, left_on=LEFT, reason="搬家", actor=None)
     with pytest.raises(ValidationError, match="已经离开"):
-        services.membership_end(membership=membership, left_on=LEFT, actor=None)
-    services.membership_add(
-        member=cast.member_a, branch=cast.functional_a, joined_on=LEFT, actor=None
-    )
+        membership_end(membership=membership, left_on=LEFT, actor=None)
+    membership_add(member=cast.member_a, branch=cast.functional_a, joined_on=LEFT, actor=None)
     membership.refresh_from_db()
     assert (membership.left_on, membership.left_reason) == (None, "")
 
@@ -157,7 +157,7 @@ def test_ending_a_membership_out_of_scope_is_404_and_changes_nothing(cast, clien
 
 def test_ending_a_service_role_is_recorded_and_audited(cast, role):
     assert role in ServiceRole.objects.current()
-    services.service_role_end(role=role, ends_on=LEFT, actor=None)
+    service_role_end(role=role, ends_on=LEFT, actor=None)
     role.refresh_from_db()
     assert role.ends_on == LEFT
     assert role not in ServiceRole.objects.current()
@@ -167,11 +167,11 @@ def test_ending_a_service_role_is_recorded_and_audited(cast, role):
 
 def test_a_role_cannot_end_before_it_started_nor_twice(cast, role):
     with pytest.raises(ValidationError) as caught:
-        services.service_role_end(role=role, ends_on=datetime.date(2023, 12, 31), actor=None)
+        service_role_end(role=role, ends_on=datetime.date(2023, 12, 31), actor=None)
     assert caught.value.message_dict == {"ends_on": ["结束日期不能早于开始日期（2024-01-01）。"]}
-    services.service_role_end(role=role, ends_on=LEFT, actor=None)
+    service_role_end(role=role, ends_on=LEFT, actor=None)
     with pytest.raises(ValidationError, match="已经结束"):
-        services.service_role_end(role=role, ends_on=LEFT, actor=None)
+        service_role_end(role=role, ends_on=LEFT, actor=None)
 
 
 def test_the_member_page_ends_a_service_role(cast, client_for, role):
@@ -215,11 +215,11 @@ def test_replacing_a_deceased_secretary_clears_the_vacancy_warning(cast):
     third_member(cast)
     third_member(cast, "孙志远")  # the branch keeps three full members after the death
     term = a_term(cast, secretary=cast.member_a)
-    services.member_set_status(
+    member_set_status(
         member=cast.member_a, status="deceased", on=datetime.date(2025, 3, 1), actor=None
     )
     assert "vacant" in warning_codes(cast.branch_a)
-    changed = services.committee_term_update(
+    changed = committee_term_update(
         term=term,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
@@ -242,7 +242,7 @@ def test_a_new_holder_must_belong_to_the_branch_but_an_old_one_may_stay(cast):
     cast.member_a.status, cast.member_a.status_on = "moved", datetime.date(2025, 3, 1)
     cast.member_a.save()
     with pytest.raises(ValidationError) as caught:
-        services.committee_term_update(
+        committee_term_update(
             term=term,
             starts_on=term.starts_on,
             ends_on=term.ends_on,
@@ -252,7 +252,7 @@ def test_a_new_holder_must_belong_to_the_branch_but_an_old_one_may_stay(cast):
         )
     assert caught.value.message_dict == {"post_secretary": ["李华不是本支部党员。"]}
     # Changing only the dates keeps the (moved) secretary: the post still shows vacant.
-    services.committee_term_update(
+    committee_term_update(
         term=term,
         starts_on=term.starts_on,
         ends_on=datetime.date(2028, 12, 31),
@@ -269,7 +269,7 @@ def test_a_new_holder_must_belong_to_the_branch_but_an_old_one_may_stay(cast):
 def test_switching_between_committee_and_secretary_only(cast):
     third = third_member(cast)
     term = a_term(cast, secretary=cast.member_a)
-    services.committee_term_update(
+    committee_term_update(
         term=term,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
@@ -287,7 +287,7 @@ def test_switching_between_committee_and_secretary_only(cast):
         ["secretary", "deputy", "organisation", "publicity", "discipline"]
     )
     assert warning_codes(cast.branch_a).count("vacant") == 3  # the three empty posts
-    services.committee_term_update(
+    committee_term_update(
         term=term,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
@@ -316,7 +316,7 @@ def test_switching_between_committee_and_secretary_only(cast):
 def test_a_term_must_end_after_it_starts_and_no_change_writes_nothing(cast):
     term = a_term(cast, secretary=cast.member_a)
     with pytest.raises(ValidationError) as caught:
-        services.committee_term_update(
+        committee_term_update(
             term=term,
             starts_on=term.starts_on,
             ends_on=term.starts_on,
@@ -325,7 +325,7 @@ def test_a_term_must_end_after_it_starts_and_no_change_writes_nothing(cast):
             actor=None,
         )
     assert caught.value.message_dict == {"ends_on": ["任期结束日期应晚于开始日期。"]}
-    changed = services.committee_term_update(
+    changed = committee_term_update(
         term=term,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
@@ -340,7 +340,7 @@ def test_a_term_must_end_after_it_starts_and_no_change_writes_nothing(cast):
 def test_one_person_cannot_hold_two_posts(cast):
     term = a_term(cast, secretary=cast.member_a)
     with pytest.raises(ValidationError, match="同一人不能"):
-        services.committee_term_update(
+        committee_term_update(
             term=term,
             starts_on=term.starts_on,
             ends_on=term.ends_on,

@@ -19,8 +19,12 @@ from accounts.models import AuditAction, AuditEntry
 from activities.care.models import Carer, CareVisit, CareVisitKind, FollowUp
 from activities.meetings.models import Attendance, AttendanceStatus, MakeUp, Meeting, MeetingStatus
 from activities.messaging.models import Reminder, ReminderKind
-from members import services, uploads
+from members import uploads
 from members.models import ImportRun, ImportState, Member
+from members.services.committees import committee_term_create, group_leader_set
+from members.services.memberships import membership_add, recognition_create, service_role_create
+from members.services.registration import registration_accept
+from members.services.roster import member_create, member_update
 from members.validators import make_id_number
 
 NAME = "欧阳清雅"
@@ -101,7 +105,7 @@ def _member_with_everything(cast):
 
     secretary = cast.user("community_secretary")
     born = datetime.date(1947, 4, 9)
-    member = services.member_create(
+    member = member_create(
         actor=secretary,
         fields={
             "name": TYPO_NAME,
@@ -115,12 +119,12 @@ def _member_with_everything(cast):
         },
         reported_on=datetime.date(2025, 5, 1),
     )
-    services.member_update(member=member, changes={"name": NAME}, actor=secretary)
-    services.member_update(
+    member_update(member=member, changes={"name": NAME}, actor=secretary)
+    member_update(
         member=member, changes={"phone": PHONE[:-1] + "1"}, actor=secretary
     )  # an audited change of a sensitive value
-    services.member_update(member=member, changes={"phone": PHONE}, actor=secretary)
-    services.registration_accept(
+    member_update(member=member, changes={"phone": PHONE}, actor=secretary)
+    registration_accept(
         registration=member.registrations.get(),
         branch=cast.branch_a,
         party_group=cast.group_a,
@@ -128,26 +132,26 @@ def _member_with_everything(cast):
         actor=secretary,
     )
     member.refresh_from_db()
-    services.membership_add(
+    membership_add(
         member=member,
         branch=cast.functional_a,
         joined_on=datetime.date(2025, 5, 3),
         actor=secretary,
     )
-    services.service_role_create(
+    service_role_create(
         member=member,
         fields={"kind": "volunteer", "starts_on": datetime.date(2025, 5, 3)},
         actor=secretary,
     )
-    services.recognition_create(
+    recognition_create(
         member=member,
         fields={"title": "优秀共产党员", "conferred_on": datetime.date(2025, 7, 1)},
         actor=secretary,
     )
-    services.group_leader_set(
+    group_leader_set(
         group=cast.group_a, member=member, starts_on=datetime.date(2025, 5, 4), actor=secretary
     )
-    services.committee_term_create(
+    committee_term_create(
         branch=cast.branch_a,
         number=9,
         starts_on=datetime.date(2025, 5, 5),

@@ -90,7 +90,7 @@ def test_the_pdf_roster_has_the_names_as_text_and_page_numbers(cast, client_for,
 
 
 def test_a_pdf_of_too_many_members_sends_the_user_back(cast, client_for, monkeypatch):
-    monkeypatch.setattr("members.views.PDF_MAX_ROWS", 2)
+    monkeypatch.setattr("members.views.roster.PDF_MAX_ROWS", 2)
     response = client_for("community_secretary").get(reverse("members:roster_pdf"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("members:roster"))

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts.crypto import PREFIX, keyed_hash
 from activities.care import selectors as care_selectors
-from members import selectors, services
+from members import selectors
 from members.models import Health, Member, health_in
+from members.services.roster import member_update
 from members.validators import make_id_number
 from tests import factories as f
 from tests.members.test_views import roster_names
@@ -104,9 +105,7 @@ def test_editing_health_rewrites_the_hash(cast):
     secretary = cast.user("community_secretary")
     today = timezone.localdate()
     member = members[Health.BEDRIDDEN]
-    changed = services.member_update(
-        member=member, changes={"health": Health.GOOD}, actor=secretary
-    )
+    changed = member_update(member=member, changes={"health": Health.GOOD}, actor=secretary)
     assert changed == ["health"]  # saved with update_fields=["health", "updated_at"]
     assert _raw_health(member.pk)[1] == keyed_hash(Health.GOOD)
     assert member not in Member.objects.with_health(Health.BEDRIDDEN)
@@ -123,7 +122,7 @@ def test_editing_health_rewrites_the_hash(cast):
 def test_editing_the_id_number_rewrites_its_hash(cast):
     member = cast.member_a
     number = make_id_number("319901", member.birth_date, 778, male=True)
-    services.member_update(member=member, changes={"id_number": number}, actor=None)
+    member_update(member=member, changes={"id_number": number}, actor=None)
     assert list(Member.objects.by_id_number(number)) == [member]
 
 

@@ -13,8 +13,11 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AuditAction, AuditEntry
 from branches.models import OriginalUnit
-from members import importing, services
-from members.importing import ImportFileError, parse_date, read_plan
+from members.importing import reading
+from members.importing.checking import parse_date
+from members.importing.plan import ImportFileError, template_workbook
+from members.importing.reading import read_plan
+from members.importing.writing import members_import
 from members.models import CommunityRegistration, Member
 from members.validators import make_id_number
 
@@ -28,7 +31,7 @@ def plan_for(data, cast, community=None):
 def do_import(data, cast, community=None):
     plan = plan_for(data, cast, community)
     assert plan.errors == []
-    return plan, services.members_import(
+    return plan, members_import(
         plan=plan, community=community or cast.community_a, actor=cast.user("community_secretary")
     )
 
@@ -157,7 +160,7 @@ def errors_of(data, cast, community=None):
     plan = plan_for(data, cast, community)
     assert not plan.ok
     with pytest.raises(Exception):  # noqa: B017 (the service refuses a plan with errors)
-        services.members_import(plan=plan, community=cast.community_a, actor=None)
+        members_import(plan=plan, community=cast.community_a, actor=None)
     assert_nothing_written(cast)
     return [str(e) for e in plan.errors]
 
@@ -313,7 +316,7 @@ def test_the_command_prints_located_errors_and_fails(cast, tmp_path, capsys):
 
 def test_a_template_workbook_is_read_back_as_a_valid_empty_roster(cast):
     buffer = io.BytesIO()
-    importing.template_workbook().save(buffer)
+    template_workbook().save(buffer)
     with pytest.raises(ImportFileError, match="只有表头"):
         plan_for(buffer.getvalue(), cast)
 
@@ -329,7 +332,7 @@ def test_the_standard_headers_cover_the_member_fields(cast):
 
 
 def test_errors_are_listed_in_row_order(cast, monkeypatch):
-    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(reading, "CHUNK", 2)
     taken = person(1, 公民身份号码=cast.member_b.id_number)
     taken["出生年月"] = cast.member_b.birth_date.isoformat()
     taken["性别"] = "女"
@@ -339,7 +342,7 @@ def test_errors_are_listed_in_row_order(cast, monkeypatch):
 
 
 def test_a_file_with_too_many_rows_is_refused(cast, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
     message = file_error(workbook([person(n) for n in range(1, 5)]), cast)
     assert "超过 3 行" in message
 

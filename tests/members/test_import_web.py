@@ -131,7 +131,7 @@ def test_a_second_confirm_does_nothing(cast, client_for):
 
 
 def test_progress_is_recorded_per_chunk_while_checking(cast, client_for, monkeypatch):
-    monkeypatch.setattr("members.importing.CHUNK", 10)
+    monkeypatch.setattr("members.importing.reading.CHUNK", 10)
     seen = []
     original = uploads._progress
 
@@ -270,7 +270,7 @@ def test_a_check_that_wakes_after_a_retry_changes_nothing(cast, client_for, monk
     result must not overwrite the new attempt."""
     client = client_for("community_secretary")
     run = uploaded(client, cast, [person(1)])
-    read_plan = uploads.importing.read_plan
+    read_plan = uploads.reading.read_plan
 
     def stalled(*args, **kwargs):
         plan = read_plan(*args, **kwargs)
@@ -278,7 +278,7 @@ def test_a_check_that_wakes_after_a_retry_changes_nothing(cast, client_for, monk
         uploads.retry(run)  # the user pressed 重试 meanwhile
         return plan
 
-    monkeypatch.setattr(uploads.importing, "read_plan", stalled)
+    monkeypatch.setattr(uploads.reading, "read_plan", stalled)
     client.post(reverse("members:import_check", args=[run.token]))
     assert ImportRun.objects.get().state == ImportState.UPLOADED
 
@@ -289,13 +289,13 @@ def test_a_write_interrupted_before_it_is_marked_done_leaves_nothing(cast, clien
     client = client_for("community_secretary")
     run = uploaded(client, cast, [person(1)])
     client.post(reverse("members:import_check", args=[run.token]))
-    members_import = uploads.services.members_import
+    members_import = uploads.writing.members_import
 
     def killed_after_writing(**kwargs):
         members_import(**kwargs)
         raise SystemExit(1)
 
-    monkeypatch.setattr(uploads.services, "members_import", killed_after_writing)
+    monkeypatch.setattr(uploads.writing, "members_import", killed_after_writing)
     with pytest.raises(SystemExit):
         client.post(reverse("members:import_confirm", args=[run.token]))
     assert not Member.objects.filter(name__startswith="导入").exists()

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from accounts.audit import verify_chain
 from accounts.models import AuditAction
 from branches.models import Branch
-from members import services
 from members.models import (
     CommitteeTerm,
     CommunityRegistration,
@@ -16,6 +15,19 @@ from members.models import (
     Post,
     RegistrationStatus,
 )
+from members.services.committees import (
+    committee_term_create,
+    committee_term_update,
+    group_leader_set,
+)
+from members.services.memberships import membership_add, membership_end
+from members.services.registration import (
+    registration_accept,
+    registration_notify_unit,
+    registration_report,
+    registration_withdraw,
+)
+from members.services.roster import member_create, member_set_status, member_update
 from members.validators import make_id_number
 from tests.factories import audit_entries
 
@@ -25,7 +37,7 @@ DAY = datetime.date(2025, 5, 6)
 def test_creating_a_member_also_records_the_registration_and_audits_both(cast):
     actor = cast.user("community_secretary")
     born = datetime.date(1950, 3, 5)
-    member = services.member_create(
+    member = member_create(
         actor=actor,
         fields={
             "name": "吴新",
@@ -52,18 +64,18 @@ def test_creating_a_member_also_records_the_registration_and_audits_both(cast):
 def test_an_update_audits_only_what_changed_and_nothing_when_nothing_did(cast):
     member = cast.member_a
     actor = cast.user("branch_secretary")
-    changed = services.member_update(
+    changed = member_update(
         member=member, changes={"former_post": "处长", "name": member.name}, actor=actor
     )
     assert changed == ["former_post"]
     [entry] = audit_entries(member)
     assert entry.changes == {"before": {"former_post": ""}, "after": {"former_post": "处长"}}
-    assert services.member_update(member=member, changes={"former_post": "处长"}, actor=actor) == []
+    assert member_update(member=member, changes={"former_post": "处长"}, actor=actor) == []
     assert len(audit_entries(member)) == 1
 
 
 def test_moving_away_ends_the_registration_and_the_placement(cast):
-    member = services.member_set_status(
+    member = member_set_status(
         member=cast.member_a,
         status=MemberStatus.MOVED,
         on=DAY,
@@ -76,7 +88,7 @@ def test_moving_away_ends_the_registration_and_the_placement(cast):
 
 
 def test_a_death_keeps_the_member_in_the_branch_history(cast):
-    member = services.member_set_status(
+    member = member_set_status(
         member=cast.member_a_bedridden, status="deceased", on=DAY, actor=None
     )
     assert member.home_branch == cast.branch_a
@@ -85,13 +97,13 @@ def test_a_death_keeps_the_member_in_the_branch_history(cast):
 
 def test_a_status_change_needs_its_date(cast):
     with pytest.raises(ValidationError):
-        services.member_set_status(member=cast.member_a, status="deceased", on=None, actor=None)
+        member_set_status(member=cast.member_a, status="deceased", on=None, actor=None)
     cast.member_a.refresh_from_db()
     assert cast.member_a.status == "active"
 
 
 def test_accepting_places_the_member_in_the_branch_and_group(cast):
-    registration = services.registration_accept(
+    registration = registration_accept(
         registration=cast.reg_a_reported,
         branch=cast.branch_a,
         party_group=cast.group_a,
@@ -116,7 +128,7 @@ def test_accepting_places_the_member_in_the_branch_and_group(cast):
 )
 def test_a_placement_outside_the_community_is_refused(cast, branch, group, field):
     with pytest.raises(ValidationError) as caught:
-        services.registration_accept(
+        registration_accept(
             registration=cast.reg_a_reported,
             branch=getattr(cast, branch),
             party_group=getattr(cast, group) if group else None,
@@ -130,38 +142,32 @@ def test_a_placement_outside_the_community_is_refused(cast, branch, group, field
 
 def test_the_unit_is_notified_only_after_acceptance(cast):
     with pytest.raises(ValidationError):
-        services.registration_notify_unit(registration=cast.reg_a_reported, actor=None)
-    registration = services.registration_notify_unit(
-        registration=cast.reg_a, notified_on=DAY, actor=None
-    )
+        registration_notify_unit(registration=cast.reg_a_reported, actor=None)
+    registration = registration_notify_unit(registration=cast.reg_a, notified_on=DAY, actor=None)
     assert (registration.status, registration.notified_on) == ("notified", DAY)
 
 
 def test_withdrawing_takes_the_member_out_of_the_home_branch(cast):
-    services.registration_withdraw(
-        registration=cast.reg_a, withdrawn_on=DAY, reason="登记有误", actor=None
-    )
+    registration_withdraw(registration=cast.reg_a, withdrawn_on=DAY, reason="登记有误", actor=None)
     member = Member.objects.get(pk=cast.member_a.pk)
     assert member.home_branch is None and member.party_group is None
     cast.reg_a.refresh_from_db()
     assert (cast.reg_a.status, cast.reg_a.note) == ("withdrawn", "登记有误")
     # Now a new registration may be recorded.
-    services.registration_report(
-        member=member, community=cast.community_a, reported_on=DAY, actor=None
-    )
+    registration_report(member=member, community=cast.community_a, reported_on=DAY, actor=None)
     assert member.registrations.exclude(status="withdrawn").count() == 1
 
 
 def test_a_second_live_registration_is_refused(cast):
     with pytest.raises(ValidationError):
-        services.registration_report(
+        registration_report(
             member=cast.member_a, community=cast.community_a, reported_on=DAY, actor=None
         )
     assert CommunityRegistration.objects.filter(member=cast.member_a).count() == 1
 
 
 def test_a_committee_term_is_created_with_its_posts(cast):
-    term = services.committee_term_create(
+    term = committee_term_create(
         branch=cast.branch_a,
         number=2,
         starts_on=DAY,
@@ -179,7 +185,7 @@ def test_a_committee_term_is_created_with_its_posts(cast):
 
 def test_a_post_holder_must_belong_to_the_branch(cast):
     with pytest.raises(ValidationError):
-        services.committee_term_create(
+        committee_term_create(
             branch=cast.branch_a,
             number=2,
             starts_on=DAY,
@@ -192,12 +198,10 @@ def test_a_post_holder_must_belong_to_the_branch(cast):
 
 
 def test_a_new_group_leader_ends_the_previous_one(cast):
-    first = services.group_leader_set(
+    first = group_leader_set(
         group=cast.group_a, member=cast.member_a, starts_on=datetime.date(2020, 1, 1), actor=None
     )
-    services.group_leader_set(
-        group=cast.group_a, member=cast.member_a_bedridden, starts_on=DAY, actor=None
-    )
+    group_leader_set(group=cast.group_a, member=cast.member_a_bedridden, starts_on=DAY, actor=None)
     first.refresh_from_db()
     assert first.ends_on == DAY
     assert GroupLeader.objects.filter(group=cast.group_a, ends_on__isnull=True).get().member == (
@@ -206,7 +210,7 @@ def test_a_new_group_leader_ends_the_previous_one(cast):
 
 
 def _term(cast, number, starts_on, ends_on, *, branch=None):
-    return services.committee_term_create(
+    return committee_term_create(
         branch=branch or cast.branch_a,
         number=number,
         starts_on=starts_on,
@@ -245,7 +249,7 @@ def test_a_terms_dates_may_not_be_moved_onto_another_term(cast):
     first = _term(cast, 1, datetime.date(2020, 1, 1), datetime.date(2024, 12, 31))
     _term(cast, 2, datetime.date(2025, 1, 1), datetime.date(2030, 1, 1))
     with pytest.raises(ValidationError) as raised:
-        services.committee_term_update(
+        committee_term_update(
             term=first,
             starts_on=first.starts_on,
             ends_on=datetime.date(2025, 6, 30),
@@ -261,12 +265,12 @@ def test_a_terms_dates_may_not_be_moved_onto_another_term(cast):
 def test_leaving_a_functional_branch_leaves_the_post_held_there(cast):
     from members.selectors import branch_structure
 
-    membership = services.membership_add(
+    membership = membership_add(
         member=cast.member_a, branch=cast.functional_a, joined_on=DAY, actor=None
     )
     term = _term(cast, 1, DAY, DAY.replace(year=2028), branch=cast.functional_a)
     assert "vacant" not in {w.code for w in branch_structure(cast.functional_a).warnings}
-    services.membership_end(membership=membership, left_on=DAY.replace(month=9), actor=None)
+    membership_end(membership=membership, left_on=DAY.replace(month=9), actor=None)
     assert term.positions.get(post=Post.SECRETARY).member is None
     assert "vacant" in {w.code for w in branch_structure(cast.functional_a).warnings}
     entry = audit_entries(term)[-1]
@@ -277,9 +281,9 @@ def test_leaving_a_functional_branch_leaves_the_post_held_there(cast):
 def test_placed_in_another_branch_the_member_leaves_the_post_in_the_old_one(cast):
     other = Branch.objects.create(organization=cast.community_a, name="翠园社区第二党支部")
     term = _term(cast, 1, DAY, DAY.replace(year=2030))
-    services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
+    registration_accept(registration=cast.reg_a, branch=other, actor=None)
     assert term.positions.get(post=Post.SECRETARY).member is None
     # Placed again in the same branch: nothing is vacated.
     term2 = _term(cast, 1, DAY, DAY.replace(year=2030), branch=other)
-    services.registration_accept(registration=cast.reg_a, branch=other, actor=None)
+    registration_accept(registration=cast.reg_a, branch=other, actor=None)
     assert term2.positions.get(post=Post.SECRETARY).member == cast.member_a

@@ -51,7 +51,7 @@ from members.models import (
     Position,
     Post,
 )
-from reports.selectors import PeriodChoice
+from reports.selectors.periods import PeriodChoice
 from tests import factories as f
 
 TODAY = datetime.date(2026, 5, 20)

@@ -18,17 +18,17 @@ from activities.meetings import services
 from activities.meetings.models import CadenceRule, Excusal, MeetingKind
 from activities.meetings.periods import Period, year_span
 from branches.models import Organization
-from members import services as member_services
 from members.models import CommunityRegistration, MemberStatus
+from members.services.committees import committee_term_create
+from members.services.memberships import membership_add, recognition_create
+from members.services.registration import registration_accept
+from members.services.roster import member_set_status, member_update
 from reports import freshness
 from reports.cache import compact, node_figures, with_heat_cells
-from reports.selectors import (
-    LINE_VIEWS,
-    PeriodChoice,
-    area_rows,
-    choose_period,
-    node_dashboard,
-)
+from reports.selectors.area import area_rows
+from reports.selectors.build import node_dashboard
+from reports.selectors.dashboard import LINE_VIEWS
+from reports.selectors.periods import PeriodChoice, choose_period
 from reports.tasks import warm_dashboards
 
 from .conftest import GA, Q1, TODAY, T
@@ -176,9 +176,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
 
     def registration_accepted():
         registration = CommunityRegistration.objects.get(member=m["A4"])
-        member_services.registration_accept(
-            registration=registration, branch=cast.branch_a, actor=actor
-        )
+        registration_accept(registration=registration, branch=cast.branch_a, actor=actor)
 
     def care_visit_for_b2():
         care_services.visit_record(
@@ -188,7 +186,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         )
 
     def new_term_for_branch_a2():
-        member_services.committee_term_create(
+        committee_term_create(
             branch=cast.branch_a2,
             number=2,
             starts_on=D(2026, 4, 1),
@@ -199,22 +197,20 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         )
 
     def member_moves_to_district_b():  # both districts' residents change
-        member_services.member_update(
-            member=m["B1"], changes={"community": cast.community_b}, actor=actor
-        )
+        member_update(member=m["B1"], changes={"community": cast.community_b}, actor=actor)
 
     def member_dies():
-        member_services.member_set_status(
+        member_set_status(
             member=m["A1"], status=MemberStatus.DECEASED, on=D(2026, 5, 2), actor=actor
         )
 
     def b2_joins_functional_a():  # a functional branch in the other street
-        member_services.membership_add(
+        membership_add(
             member=m["B2"], branch=cast.functional_a, joined_on=D(2026, 4, 1), actor=actor
         )
 
     def b2_dies():  # her home street's figures, and functional_a's member count
-        member_services.member_set_status(
+        member_set_status(
             member=m["B2"], status=MemberStatus.DECEASED, on=D(2026, 5, 3), actor=actor
         )
 
@@ -258,7 +254,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
 def test_writes_no_figure_reads_leave_every_version_alone(world):
     cast = world.cast
     before = versions(cast)
-    member_services.recognition_create(
+    recognition_create(
         member=world.members["A1"],
         fields={"title": "优秀共产党员", "conferred_on": D(2026, 7, 1), "conferred_by": "区委"},
         actor=world.cast.user("district_staff"),

@@ -6,16 +6,9 @@ import datetime
 import pytest
 
 from activities.meetings.periods import Period, Span, year_span
-from reports.selectors import (
-    DIRECT,
-    PeriodChoice,
-    branch_dashboard,
-    choose_period,
-    months_before,
-    node_dashboard,
-    sort_units,
-    trend_months,
-)
+from reports.selectors.build import branch_dashboard, node_dashboard
+from reports.selectors.figures import DIRECT, sort_units
+from reports.selectors.periods import PeriodChoice, choose_period, months_before, trend_months
 
 from .conftest import Q1, TODAY
 

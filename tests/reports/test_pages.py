@@ -59,7 +59,7 @@ def test_the_heat_map_pages_and_filters_to_branches_behind(world, district, froz
 def test_a_long_list_of_branches_behind_shows_the_furthest_behind_and_links_to_all(
     world, district, frozen_today, monkeypatch
 ):
-    monkeypatch.setattr("reports.selectors.BEHIND_SHOWN", 1)
+    monkeypatch.setattr("reports.selectors.dashboard.BEHIND_SHOWN", 1)
     url = reverse("reports:org_dashboard", args=[world.cast.district_a.pk]) + Q1
     html = district.get(url).content.decode()
     behind = html[html.index('id="behind-title"') : html.index('id="heatmap-title"')]

@@ -25,12 +25,12 @@ from members.models import (
 )
 from members.validators import make_id_number
 from reports.cache import COMPOSE_QUERIES, HEAT_QUERIES, VERSION_QUERIES
-from reports.selectors import BRANCH_QUERIES, NODE_QUERIES
+from reports.selectors.build import BRANCH_QUERIES, NODE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 # The request's own: session, user, the user's grants (scope), the node or branch, its
-# breadcrumbs. Then the dashboard's (reports/selectors.py).
+# breadcrumbs. Then the dashboard's (reports/selectors/build.py).
 REQUEST = 5
 Q1 = "?period=quarter&year=2026&quarter=1"
 YEAR = "?period=year&year=2026"

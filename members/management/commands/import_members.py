@@ -13,7 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from branches.models import Level, Organization
-from members import importing, services
+from members.importing.plan import ImportFileError
+from members.importing.reading import read_plan
+from members.importing.writing import members_import
 
 
 class Command(BaseCommand):
@@ -38,10 +40,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.")
         started = time.perf_counter()
         try:
-            plan = importing.read_plan(file, community=node)
+            plan = read_plan(file, community=node)
         except FileNotFoundError as error:
             raise CommandError(f"{file}: not found") from error
-        except importing.ImportFileError as error:
+        except ImportFileError as error:
             raise CommandError(str(error)) from error
         checked = time.perf_counter() - started
         if not plan.ok:
@@ -70,9 +72,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run, nothing written. {summary}")
             return
-        outcome = services.members_import(
-            plan=plan, community=node, actor=actor, file_name=str(file)
-        )
+        outcome = members_import(plan=plan, community=node, actor=actor, file_name=str(file))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported in {time.perf_counter() - started:.1f}s. {summary}; "

@@ -15,8 +15,8 @@ from activities.meetings.models import MeetingKind
 from activities.messaging import sender as reminder_sender
 from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
-from members import services as member_services
 from members.models import CommitteeTerm
+from members.services.registration import registration_accept
 
 from .conftest import CADENCE_DEFAULTS, NOW, SHANGHAI, TODAY, add_member, days, plan, prefer
 
@@ -120,9 +120,7 @@ def test_a_solved_follow_up_and_an_accepted_registration_resolve(cast):
     care_services.follow_up_update(
         follow_up=follow_up, data={"state": FollowUpState.SOLVED}, actor=None
     )
-    member_services.registration_accept(
-        registration=cast.reg_a_reported, branch=cast.branch_a, actor=None
-    )
+    registration_accept(registration=cast.reg_a_reported, branch=cast.branch_a, actor=None)
     sweep.sweep(now=LATER)
     assert not open_(ReminderKind.FOLLOW_UP_PAST_DUE).exists()
     assert not open_(ReminderKind.REGISTRATION_WAITING).exists()

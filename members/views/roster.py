@@ -1,0 +1,150 @@
+"""The roster: the filtered list of members, and its exports (xlsx, pdf, print)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction
+from branches.access import (
+    EDIT_MEMBERS,
+    IMPORT_MEMBERS,
+    VIEW_MEMBERS,
+    VIEW_SENSITIVE,
+    VIEW_UNIT_MEMBERS,
+    scope_for,
+)
+from branches.models import Branch, Organization
+
+from .. import exporting, selectors
+from ..forms.roster import RosterFilterForm
+from ..selectors import MemberGate
+from .shared import PAGE_SIZE, editable_communities
+
+PDF_MAX_ROWS = 2000
+
+
+def _require_roster_access(request):
+    scope = scope_for(request.user)
+    if not (scope.has(VIEW_MEMBERS) or scope.has(VIEW_UNIT_MEMBERS)):
+        raise Http404
+    return scope
+
+
+def _roster_query(request):
+    form = RosterFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if request.GET else selectors.RosterFilters()
+    return form, filters, selectors.roster(request.user, filters)
+
+
+def roster(request):
+    scope = _require_roster_access(request)
+    form, _filters, qs = _roster_query(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    MemberGate(request.user).decorate(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/roster.html",
+        {
+            "form": form,
+            "page": page,
+            "limited": not scope.has(VIEW_MEMBERS),
+            "can_create": scope.has(EDIT_MEMBERS) and editable_communities(request.user).exists(),
+            "can_import": scope.has(IMPORT_MEMBERS),
+            "can_reveal": scope.has(VIEW_SENSITIVE),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _roster_title(filters) -> str:
+    """The roster's title names the branch or community it was narrowed to."""
+    if filters.branch:
+        branch = Branch.objects.filter(pk=filters.branch).values_list("name", flat=True).first()
+        if branch:
+            return _("Roster of party members: %(branch)s") % {"branch": branch}
+    if filters.community:
+        community = (
+            Organization.objects.filter(pk=filters.community).values_list("name", flat=True).first()
+        )
+        if community:
+            return _("Roster of retired cadre party members: %(place)s") % {"place": community}
+    return _("Roster of retired cadre party members")
+
+
+def _audited_query(request) -> dict:
+    """The export's filters for the audit entry; the search text masked like a name (it
+    is often a member's name, and the trail must not name members)."""
+    query = request.GET.dict()
+    if query.get("q"):
+        query["q"] = audit.masked_name(query["q"])
+    return query
+
+
+def _export(request, fmt):
+    scope = _require_roster_access(request)
+    _form, filters, qs = _roster_query(request)
+    reveal = request.GET.get("full") == "1" and scope.has(VIEW_SENSITIVE)
+    gate = MemberGate(request.user)
+    full_view = scope.has(VIEW_MEMBERS)
+    title = _roster_title(filters)
+    count = qs.count()
+    if fmt == "pdf" and count > PDF_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "The PDF is limited to %(max)d members (%(n)d match): narrow the filters "
+                "or export to Excel."
+            )
+            % {"max": PDF_MAX_ROWS, "n": count},
+        )
+        return redirect(f"{reverse('members:roster')}?{request.GET.urlencode()}")
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type="members.roster",
+        object_repr=title[:200],
+        after={"format": fmt, "rows": count, "unmasked": reveal, "query": _audited_query(request)},
+    )
+    rows = exporting.roster_rows(qs, gate, reveal=reveal)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if fmt == "xlsx":
+        body = exporting.export_xlsx(rows, title=title, full_view=full_view)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf":
+        body = exporting.export_pdf(rows, title=title, full_view=full_view)
+        content_type = "application/pdf"
+    else:
+        html = exporting.render_roster_html(
+            list(rows), title=title, full_view=full_view, request=request
+        )
+        return HttpResponse(html)
+    response = HttpResponse(body, content_type=content_type)
+    filename = _("roster") + f"-{stamp}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"roster-{stamp}.{fmt}\"; filename*=UTF-8''"
+        + urlencode({"": filename})[1:]
+    )
+    return response
+
+
+def roster_xlsx(request):
+    return _export(request, "xlsx")
+
+
+def roster_pdf(request):
+    return _export(request, "pdf")
+
+
+def roster_print(request):
+    return _export(request, "html")
