@@ -31,8 +31,10 @@ def _audit(request, fmt, *, sheet: str, branch, object_id, label: str, **details
     )
 
 
-def _respond(request, fmt, *, template, context, filename, sheets, wide=False, page=None):
-    """`page`: extra context for the HTML page only (the period chooser)."""
+def _respond(request, fmt, *, audit, template, context, filename, sheets, wide=False, page=None):
+    """The sheet as PDF, Excel or print page, each audited once (`audit`: `_audit`'s
+    keywords). `page`: extra context for the HTML page only (the period chooser)."""
+    _audit(request, fmt, **audit)
     context = {**context, "printed_on": timezone.localdate()}
     if fmt == "pdf":
         return pdf_response(template, context, f"{filename}.pdf", request=request, wide=wide)
@@ -94,18 +96,16 @@ def sign_in_sheet(request, meeting: Meeting, fmt: str):
         heading = [f"{meeting.branch.name} {title}", *(f"{k}：{v}" for k, v in facts)]
         return [Sheet(title, header, rows, heading=heading, widths=[6, 14, 14, 24, 20])]
 
-    _audit(
-        request,
-        fmt,
-        sheet="signinsheet",
-        branch=meeting.branch,
-        object_id=meeting.pk,
-        label=f"{title} {meeting.day:%Y-%m-%d}",
-        rows=len(roster),
-    )
     return _respond(
         request,
         fmt,
+        audit=dict(
+            sheet="signinsheet",
+            branch=meeting.branch,
+            object_id=meeting.pk,
+            label=f"{title} {meeting.day:%Y-%m-%d}",
+            rows=len(roster),
+        ),
         template="activities/sheets/sign_in.html",
         context={"title": title, "meeting": meeting, "roster": roster, "facts": facts},
         filename=_filename(meeting.branch.name, title, f"{meeting.day:%Y%m%d}"),
@@ -158,18 +158,16 @@ def attendance_record(request, meeting: Meeting, fmt: str):
             heading.append(quorum.label)
         return [Sheet(title, header, rows, heading=heading, widths=[6, 14, 14, 14, 24, 30])]
 
-    _audit(
-        request,
-        fmt,
-        sheet="attendancerecord",
-        branch=meeting.branch,
-        object_id=meeting.pk,
-        label=f"{title} {meeting.day:%Y-%m-%d}",
-        rows=len(roster),
-    )
     return _respond(
         request,
         fmt,
+        audit=dict(
+            sheet="attendancerecord",
+            branch=meeting.branch,
+            object_id=meeting.pk,
+            label=f"{title} {meeting.day:%Y-%m-%d}",
+            rows=len(roster),
+        ),
         template="activities/sheets/attendance_record.html",
         context={
             "title": title,
@@ -272,19 +270,17 @@ def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None)
             ),
         ]
 
-    _audit(
-        request,
-        fmt,
-        sheet="attendancereport",
-        branch=report.branch,
-        object_id=report.branch.pk,
-        label=f"{report.span.label} {title}",
-        period=report.span.label,
-        rows=len(report.lines),
-    )
     return _respond(
         request,
         fmt,
+        audit=dict(
+            sheet="attendancereport",
+            branch=report.branch,
+            object_id=report.branch.pk,
+            label=f"{report.span.label} {title}",
+            period=report.span.label,
+            rows=len(report.lines),
+        ),
         template="activities/sheets/attendance_report.html",
         context={"title": title, "report": report, "facts": facts},
         filename=_filename(report.branch.name, report.span.label, title),
@@ -386,19 +382,17 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
             ),
         ]
 
-    _audit(
-        request,
-        fmt,
-        sheet="ledger",
-        branch=book.branch,
-        object_id=book.branch.pk,
-        label=f"{book.year} {title}",
-        year=book.year,
-        meetings=len(book.meetings),
-    )
     return _respond(
         request,
         fmt,
+        audit=dict(
+            sheet="ledger",
+            branch=book.branch,
+            object_id=book.branch.pk,
+            label=f"{book.year} {title}",
+            year=book.year,
+            meetings=len(book.meetings),
+        ),
         template="activities/sheets/ledger.html",
         context={"title": title, "book": book, "facts": facts},
         filename=_filename(book.branch.name, book.year, title),
