@@ -64,7 +64,6 @@ class QuorumMiss:
 
     day: datetime.date
     rule: str
-    count: int = 1
 
     def label(self, kind: str) -> str:
         """E.g. "3月 支部党员大会 到会不足法定人数（选举需4/5），不计入"."""
@@ -281,11 +280,11 @@ def compliance(
         .annotate(n=Count("*"))
         .order_by()
     )
-    # branch -> kind -> [(day, rule, n)] of meetings that failed their quorum.
+    # branch -> kind -> [(day, rule)] of meetings that failed their quorum.
     missed: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for branch_id, kind, group_id, held_on, quorum_missed, n in rows:
         if quorum_missed:
-            missed[branch_id][kind].append((held_on, quorum_missed, n))
+            missed[branch_id][kind].append((held_on, quorum_missed))
             continue
         by_group = held[branch_id].setdefault(kind, {})
         by_month = by_group.get(group_id)
@@ -369,8 +368,8 @@ def compliance(
             else:
                 status = CellStatus.BEHIND
             failed = [
-                QuorumMiss(day, quorum_rule, n)
-                for day, quorum_rule, n in branch_missed.get(kind, ())
+                QuorumMiss(day, quorum_rule)
+                for day, quorum_rule in branch_missed.get(kind, ())
                 if span.start <= day <= span_end
             ]
             failed.sort(key=lambda miss: miss.day)
