@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from branches.exporting import page_number_css, text_cell
+from accounts.exports import safe_cell, text_cell
+from branches.exporting import page_number_css
 
 from .masking import HIDDEN, mask_address, mask_id, mask_phone
 from .models import RegistrationStatus
@@ -139,14 +140,8 @@ def export_xlsx(rows: Iterable[RosterRow], *, title: str, full_view: bool) -> by
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        cells = []
-        for key, _label in columns:
-            value = row.get(key)
-            if isinstance(value, str) and value:
-                cells.append(text_cell(sheet, value))  # as typed, never a formula
-            else:
-                cells.append(value if value != "" else None)
-        sheet.append(cells)
+        values = (row.get(key) for key, _label in columns)
+        sheet.append([safe_cell(sheet, value) if value != "" else None for value in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
