@@ -66,17 +66,21 @@ def a_member(cast):
     )
 
 
-def planned(cast):
-    found = Meeting.objects.filter(branch=cast.branch_a, topic="矩阵：计划中").first()
+def _planned_once(branch, topic, kind):
+    found = Meeting.objects.filter(branch=branch, topic=topic).first()
     if found:
         return found
     meeting, _ = services.meeting_plan(
-        branch=cast.branch_a,
-        details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "矩阵：计划中", "planned_on": DAY},
+        branch=branch,
+        details={"kind": kind, "topic": topic, "planned_on": DAY},
         client_key=uuid.uuid4(),
         actor=None,
     )
     return meeting
+
+
+def planned(cast):
+    return _planned_once(cast.branch_a, "矩阵：计划中", MeetingKind.GENERAL_ASSEMBLY)
 
 
 def held(cast):
@@ -98,16 +102,7 @@ def absence(cast):
 
 
 def planned_f(cast):
-    found = Meeting.objects.filter(branch=cast.functional_a, topic="矩阵：志愿队计划").first()
-    if found:
-        return found
-    meeting, _ = services.meeting_plan(
-        branch=cast.functional_a,
-        details={"kind": MeetingKind.THEME_DAY, "topic": "矩阵：志愿队计划", "planned_on": DAY},
-        client_key=uuid.uuid4(),
-        actor=None,
-    )
-    return meeting
+    return _planned_once(cast.functional_a, "矩阵：志愿队计划", MeetingKind.THEME_DAY)
 
 
 def absence_f(cast):
