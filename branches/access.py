@@ -52,11 +52,18 @@ MANAGE_ROLES = "can_manage_roles"
 READ_AUDIT = "can_read_audit"
 # Read the reminders of an area, e.g. those that failed to reach its secretaries.
 REVIEW_REMINDERS = "can_review_reminders"
+# Write notices (通知) and study materials to the branches of one's subtree, follow their
+# receipts, remind and forward (转发) them.
+SEND_NOTICES = "can_send_notices"
+# Open, confirm (回执) and answer (反馈) the notices addressed to one's branches.
+ANSWER_NOTICES = "can_answer_notices"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset({VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES}),
+    Role.CITY_ADMIN: frozenset(
+        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES}
+    ),
     Role.DISTRICT_STAFF: frozenset(
         {
             VIEW_STRUCTURE,
@@ -67,6 +74,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             EDIT_RULES,
             APPROVE_EXCUSALS,
             REVIEW_REMINDERS,
+            SEND_NOTICES,
         }
     ),
     Role.STREET_STAFF: frozenset(
@@ -77,6 +85,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_MEMBERS,
             VIEW_DASHBOARD,
             APPROVE_EXCUSALS,
+            SEND_NOTICES,
         }
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
@@ -92,6 +101,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             RECORD_MEETING,
             RECORD_CARE,
             VIEW_DASHBOARD,
+            SEND_NOTICES,
+            ANSWER_NOTICES,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
@@ -103,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             EDIT_MEMBERS,
             RECORD_MEETING,
             RECORD_CARE,
+            ANSWER_NOTICES,
         }
     ),
     Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS}),
@@ -118,7 +130,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 # its own branch secretary, the street's staff record its meetings. A community's
 # branches stay with their community and branch secretaries.
 DIRECT_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.STREET_STAFF: frozenset({RECORD_MEETING}),
+    Role.STREET_STAFF: frozenset({RECORD_MEETING, ANSWER_NOTICES}),
 }
 
 

@@ -63,8 +63,10 @@ INSTALLED_APPS = [
     "accounts",
     "branches",
     "members",
+    "notices",
     "activities",
     "reports",
+    "workbench",
     "retiree_party",  # the wiring package: seed_demo and other cross-app commands
 ]
 

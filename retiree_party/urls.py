@@ -3,14 +3,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from workbench.views import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("branches.urls")),
     path("", include("members.urls")),
+    path("", include("notices.urls")),
     path("", include("activities.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
