@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "members",
     "notices",
     "activities",
+    "resources.funds",
+    "resources.places",
     "reports",
     "workbench",
     "retiree_party",  # the wiring package: seed_demo and other cross-app commands

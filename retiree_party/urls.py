@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("notices.urls")),
     path("", include("activities.urls")),
+    path("", include("resources.funds.urls")),
+    path("", include("resources.places.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
