@@ -119,10 +119,14 @@ class BulletinForm(forms.Form):
         return data
 
 
+def _today():
+    return timezone.localdate()
+
+
 def bulletin_list(request, pk):
     """The node's bulletins, and drafting the one of a period (POST)."""
     node = get_publisher_node(request, pk)
-    today = timezone.localdate()
+    today = _today()
     form = BulletinForm(request.POST or None, today=today)
     if request.method == "POST" and form.is_valid():
         notice, created = bulletins.draft_bulletin(
