@@ -68,9 +68,9 @@ def test_a_material_passed_down_names_who_forwarded_it_to_the_branch(cast, clien
     forwards = forwards_to(cast.branch_a, [original.pk])
     assert [n.organization.name for n in forwards[original.pk]] == ["和平街道"]
     # Branch A2 (新华街道) sees its own street's forward.
-    assert [n.organization.name for n in forwards_to(cast.branch_a2, [original.pk])[original.pk]] == [
-        "新华街道"
-    ]
+    assert [
+        n.organization.name for n in forwards_to(cast.branch_a2, [original.pk])[original.pk]
+    ] == ["新华街道"]
 
 
 def test_each_entry_says_whether_the_branch_opened_and_confirmed_it(cast, client_for):

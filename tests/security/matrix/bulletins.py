@@ -32,9 +32,7 @@ def drafted(cast, period="2026-Q1"):
     if found:
         return found
     year, quarter = period.split("-Q")
-    choice = choose_period(
-        {"period": "quarter", "year": year, "quarter": quarter}, today=DAY
-    )
+    choice = choose_period({"period": "quarter", "year": year, "quarter": quarter}, today=DAY)
     notice, _created = bulletins.draft_bulletin(
         node=cast.district_a, choice=choice, today=DAY, actor=None
     )
