@@ -224,3 +224,21 @@ def test_a_make_up_refuses_a_material_of_another_branch_in_chinese(cast, client_
     assert response.status_code == 200
     assert WRONG in response.content.decode()
     assert MakeUp.objects.count() == 0
+
+
+def test_the_demo_material_reaches_the_street_and_is_used_at_the_branchs_meeting(
+    cast, meeting
+):
+    from activities.meetings.demo import STUDY_TITLE, seed_study_material
+    from notices.library_selectors import branch_library
+
+    reached = seed_study_material(
+        district=cast.district_a,
+        street=cast.street_a,
+        branch=cast.branch_a,
+        author=cast.user("district_staff"),
+        today=DAY,
+    )
+    assert reached == 2  # branch A and the street's functional branch
+    assert [r.notice.title for r in branch_library(cast.branch_a.pk)] == [STUDY_TITLE]
+    assert [m.notice.title for m in meeting.materials.all()] == [STUDY_TITLE]
