@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.models import AuditAction
-from activities.meetings.periods import Period, span_of
+from activities.meetings.periods import QUARTER_NAMES, Period, span_of
 from branches.access import SEND_NOTICES, VIEW_DASHBOARD, get_for_user, scope_for
 from branches.exporting import attachment
 from branches.models import Organization
@@ -62,7 +62,6 @@ class BulletinForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("Period"),
         choices=[(Period.QUARTER, Period.QUARTER.label), (Period.MONTH, Period.MONTH.label)],
-        widget=forms.RadioSelect,
     )
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int)
     quarter = forms.TypedChoiceField(
@@ -70,7 +69,7 @@ class BulletinForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
-        choices=[(q, f"第{q}季度") for q in range(1, 5)],
+        choices=[(q, f"第{QUARTER_NAMES[q]}季度") for q in range(1, 5)],
     )
     month = forms.TypedChoiceField(
         label=gettext_lazy("Month"),
@@ -93,9 +92,8 @@ class BulletinForm(forms.Form):
             quarter=last_quarter.quarter,
             month=last_month.start.month,
         )
-        for name, field in self.fields.items():
-            if name != "period":
-                field.widget.attrs["class"] = "form-select form-select-lg"
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-lg"
 
     def clean(self):
         data = super().clean()

@@ -226,9 +226,7 @@ def test_a_make_up_refuses_a_material_of_another_branch_in_chinese(cast, client_
     assert MakeUp.objects.count() == 0
 
 
-def test_the_demo_material_reaches_the_street_and_is_used_at_the_branchs_meeting(
-    cast, meeting
-):
+def test_the_demo_material_reaches_the_street_and_is_used_at_the_branchs_meeting(cast, meeting):
     from activities.meetings.demo import STUDY_TITLE, seed_study_material
     from notices.library_selectors import branch_library
 
