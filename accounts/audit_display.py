@@ -23,6 +23,7 @@ OTHER_TYPES = {
     "activities.ledger": _("Yearly ledger"),
     "reports.organizationdashboard": _("Area statistics"),
     "reports.branchdashboard": _("Branch statistics"),
+    "reports.bulletin": _("Periodic bulletin"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).

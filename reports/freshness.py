@@ -55,6 +55,7 @@ NO_FIGURES = {
     "activities.carer",
     "activities.followup",
     "activities.meetingattachment",
+    "activities.meetingmaterial",
     "activities.reminder",
     "activities.reminderdelivery",
     "activities.reminderpreference",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bulletin_views, views
 
 app_name = "reports"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     ),
     path("reports/branch/<int:pk>/dashboard.pdf", views.branch_pdf, name="branch_pdf"),
     path("reports/branch/<int:pk>/members/", views.branch_members, name="branch_members"),
+    # 定期通报: a district's or street's periodic bulletins.
+    path("reports/org/<int:pk>/bulletins/", bulletin_views.bulletin_list, name="bulletin_list"),
+    path("reports/bulletins/<int:pk>/", bulletin_views.bulletin, name="bulletin"),
+    path(
+        "reports/bulletins/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"
+    ),
 ]

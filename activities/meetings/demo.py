@@ -26,9 +26,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from branches.models import Branch, PartyGroup
 from members.models import GroupLeader, Health, Member, MemberStatus, Position, Post
+from notices.models import Notice, NoticeKind, NoticeReceipt, NoticeState
+from notices.services import audience_branches
+from notices.text import render
 
 from .models import (
     Attendance,
@@ -38,6 +42,7 @@ from .models import (
     MakeUpKind,
     Meeting,
     MeetingKind,
+    MeetingMaterial,
     MeetingMode,
     MeetingStatus,
 )
@@ -439,3 +444,49 @@ def _write_lines(lines, make_ups, seed: MeetingSeed) -> None:
             )
     MakeUp.objects.bulk_create(rows, batch_size=BATCH)
     seed.make_ups += len(rows)
+
+
+STUDY_TITLE = "学习贯彻《中国共产党支部工作条例（试行）》"
+STUDY_BODY = """请各支部在本月主题党日集中学习以下内容，并为行动不便的党员送学上门。
+
+1. 支部的职责和组织设置；
+2. 组织生活制度：“三会一课”、主题党日、组织生活会；
+3. 结合离退休干部实际，谈一谈发挥作用的打算。
+
+学习后请点击“确认收到”。"""
+
+
+def seed_study_material(*, district, street, branch, author, today) -> int:
+    """A study material (学习资料) the district sent to the street, in the library of
+    every branch there, used at the demo branch's latest held meeting and taken to the
+    bedridden members of that meeting (送学上门). Returns the branches it reached."""
+    notice = Notice.objects.create(
+        organization=district,
+        author=author,
+        kind=NoticeKind.STUDY,
+        title=STUDY_TITLE,
+        body=STUDY_BODY,
+        body_html=render(STUDY_BODY),
+        deadline=today + datetime.timedelta(days=14),
+    )
+    notice.audience.set([street])
+    rows = list(audience_branches(notice, on=today).values_list("pk", "organization__path"))
+    NoticeReceipt.objects.bulk_create(
+        NoticeReceipt(notice=notice, branch_id=pk, path=path) for pk, path in rows
+    )
+    Notice.objects.filter(pk=notice.pk).update(
+        state=NoticeState.SENT,
+        sent_at=timezone.make_aware(datetime.datetime.combine(today, datetime.time(9))),
+        recipient_count=len(rows),
+    )
+    meeting = (
+        Meeting.objects.filter(branch=branch, status=MeetingStatus.HELD)
+        .order_by("-held_on", "-pk")
+        .first()
+    )
+    if meeting is not None:
+        MeetingMaterial.objects.create(meeting=meeting, notice=notice, linked_by=author)
+        MakeUp.objects.filter(attendance__meeting=meeting, kind=MakeUpKind.HOME_DELIVERY).update(
+            study_material=notice
+        )
+    return len(rows)

@@ -15,7 +15,7 @@ from accounts import audit
 from accounts.models import AuditAction
 from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 
-from . import selectors
+from . import materials, selectors
 from .ledgers import AttendanceReport, Ledger
 from .models import Meeting
 
@@ -73,6 +73,23 @@ def _meeting_facts(meeting: Meeting) -> list[tuple[str, str]]:
     return facts
 
 
+def titles(notices) -> str:
+    """Study materials as printed: 《甲》、《乙》."""
+    return "、".join(f"《{notice.title}》" for notice in notices)
+
+
+def _with_materials(facts: list, meeting: Meeting) -> None:
+    """The meeting's study materials as a line of its header, when it has any."""
+    used = [m.notice for m in materials.meeting_materials(meeting)]
+    if used:
+        facts.append((_("Study materials"), titles(used)))
+
+
+def make_up_material(make_up) -> str:
+    """The study material taken to the member (送学上门), as printed."""
+    return f"《{make_up.study_material.title}》" if make_up.study_material_id else ""
+
+
 def _filename(*parts) -> str:
     return "-".join(str(p).replace("/", "-") for p in parts if p)
 
@@ -82,6 +99,7 @@ def sign_in_sheet(request, meeting: Meeting, fmt: str):
     roster = selectors.meeting_roster(meeting)
     title = _("Sign-in sheet")
     facts = _meeting_facts(meeting)
+    _with_materials(facts, meeting)
     facts.append((_("Expected"), str(len(roster))))
 
     def sheets():
@@ -120,6 +138,7 @@ def attendance_record(request, meeting: Meeting, fmt: str):
     quorum = selectors.roster_quorum(meeting, roster)
     title = _("Attendance record")
     facts = _meeting_facts(meeting)
+    _with_materials(facts, meeting)
     summary = [
         (_("Expected"), tally.expected),
         (_("Present"), tally.present),
@@ -134,7 +153,8 @@ def attendance_record(request, meeting: Meeting, fmt: str):
         if row.make_up is None:
             return ""
         m = row.make_up
-        return f"{m.get_kind_display()} {m.made_up_on:%Y-%m-%d} {m.delivered_by}"
+        text = f"{m.get_kind_display()} {m.made_up_on:%Y-%m-%d} {m.delivered_by}"
+        return f"{text} {make_up_material(m)}".strip()
 
     def sheets():
         header = [
@@ -186,7 +206,7 @@ def _miss_make_up(attendance) -> str:
     m = getattr(attendance, "make_up", None)
     if m is None:
         return _("Not yet")
-    return f"{m.get_kind_display()} {m.made_up_on:%Y-%m-%d}"
+    return f"{m.get_kind_display()} {m.made_up_on:%Y-%m-%d} {make_up_material(m)}".strip()
 
 
 def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None):
@@ -317,6 +337,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
             _("Attendance rate"),
             _("Minutes"),
             _("Decisions"),
+            _("Study materials"),
         ]
         rows = []
         detail = []
@@ -339,6 +360,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
                     Percent(t.rate),
                     m.minutes or m.cancel_reason,
                     m.decisions,
+                    titles(entry.materials),
                 ]
             )
             for a in entry.attendances:
@@ -362,7 +384,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
                 header,
                 rows,
                 heading=heading,
-                widths=[12, 16, 12, 30, 8, 20, 10, 8, 8, 8, 8, 8, 10, 50, 30],
+                widths=[12, 16, 12, 30, 8, 20, 10, 8, 8, 8, 8, 8, 10, 50, 30, 30],
             ),
             Sheet(
                 _("Attendance"),

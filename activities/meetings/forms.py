@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import EDIT_RULES, scope_for
 from branches.forms import DateInput, PortalForm, bound_dates
 from branches.models import Level, Organization, Venue
+from notices.library_selectors import library_notices
+from notices.models import Notice
 
-from . import conflicts
+from . import conflicts, materials
 from .models import (
     NOT_ATTENDING,
     AttachmentKind,
@@ -257,14 +259,38 @@ class AttendanceSheetForm(forms.Form):
         return details
 
 
+class StudyMaterialChoice(forms.ModelChoiceField):
+    """A study material of the branch's library; the meeting's own are marked."""
+
+    def __init__(self, queryset, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": _("Choose a study material from this branch's library.")},
+        )
+        super().__init__(queryset, **kwargs)
+
+    def label_from_instance(self, obj):
+        label = f"《{obj.title}》 · {obj.organization.name}"
+        if getattr(obj, "at_meeting", False):
+            return _("%(material)s (this meeting's material)") % {"material": label}
+        return label
+
+
 class MakeUpForm(PortalForm):
     date_kinds = {"made_up_on": "happened"}
     submit_label = _("Save the make-up")
 
     class Meta:
         model = MakeUp
-        fields = ["kind", "made_up_on", "delivered_by", "material", "note"]
+        fields = ["kind", "made_up_on", "delivered_by", "study_material", "material", "note"]
         widgets = {"made_up_on": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"study_material": StudyMaterialChoice}
+        help_texts = {
+            "study_material": _(
+                "From the branch's library of study materials, this meeting's first."
+            ),
+            "material": _("Left empty: the title of the study material chosen."),
+        }
 
     def __init__(self, *args, attendance, **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,6 +298,23 @@ class MakeUpForm(PortalForm):
         self.initial.setdefault("made_up_on", timezone.localdate())
         # What is made up is usually the meeting's own subject.
         self.initial.setdefault("material", attendance.meeting.topic)
+        study = self.fields["study_material"]
+        study.queryset = materials.make_up_choices(attendance.meeting)
+        study.empty_label = _("None chosen")
+        self.fields["material"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("material") and "material" not in self.errors:
+            notice = data.get("study_material")
+            if notice is not None:
+                data["material"] = notice.title[:200]
+            elif "study_material" not in self.errors:
+                self.add_error(
+                    "material",
+                    _("Write what was studied or delivered, or choose a study material."),
+                )
+        return data
 
     def clean_made_up_on(self):
         day = self.cleaned_data["made_up_on"]
@@ -280,6 +323,23 @@ class MakeUpForm(PortalForm):
         if self.attendance.meeting.held_on and day < self.attendance.meeting.held_on:
             raise forms.ValidationError(_("A make-up cannot be before the meeting."))
         return day
+
+
+class MaterialForm(forms.Form):
+    """Link a study material of the branch's library to a meeting."""
+
+    notice = StudyMaterialChoice(queryset=Notice.objects.none(), label=_("Study material"))
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        # Offered: what is not linked yet; accepted: the whole library, so a doubled
+        # submit finds its material valid (and linked already) instead of an error.
+        self.fields["notice"].queryset = (
+            library_notices(meeting.branch_id) if self.is_bound else materials.linkable(meeting)
+        )
+        self.fields["notice"].empty_label = _("Choose a study material")
+        self.fields["notice"].widget.attrs["class"] = "form-select form-select-lg"
 
 
 # Photos and scans of signed sheets: what the browser says is never trusted, the first

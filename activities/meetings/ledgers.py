@@ -15,6 +15,7 @@ from .models import (
     NOT_ATTENDING,
     Attendance,
     Meeting,
+    MeetingMaterial,
     MeetingStatus,
 )
 from .periods import Span
@@ -80,7 +81,9 @@ def attendance_report(branch: Branch, span: Span) -> AttendanceReport:
     ]
     misses = list(
         base.filter(status__in=NOT_ATTENDING)
-        .select_related("meeting", "meeting__party_group", "member", "make_up")
+        .select_related(
+            "meeting", "meeting__party_group", "member", "make_up", "make_up__study_material"
+        )
         .order_by("meeting__held_on", "meeting_id", "member__name")
     )
     meetings = Meeting.objects.filter(
@@ -97,6 +100,7 @@ def attendance_report(branch: Branch, span: Span) -> AttendanceReport:
 class LedgerMeeting:
     meeting: Meeting
     attendances: list[Attendance] = field(default_factory=list)
+    materials: list = field(default_factory=list)  # the study materials (notices) used
 
     @property
     def tally(self) -> Tally:
@@ -146,7 +150,7 @@ class Ledger:
 
 def ledger(branch: Branch, year: int) -> Ledger:
     """台账: every meeting of the year (held, and cancelled ones with their reason) with
-    minutes and attendance. Two queries."""
+    minutes, attendance and study materials. Three queries."""
     meetings = list(
         Meeting.objects.filter(branch=branch)
         .filter(
@@ -162,10 +166,17 @@ def ledger(branch: Branch, year: int) -> Ledger:
         Attendance.objects.filter(
             meeting__branch=branch, meeting__status=MeetingStatus.HELD, meeting__held_on__year=year
         )
-        .select_related("member", "member__party_group", "make_up")
+        .select_related("member", "member__party_group", "make_up", "make_up__study_material")
         .order_by("meeting_id", "member__party_group__number", "member__name", "member_id")
     )
     for attendance in attendances:
         if attendance.meeting_id in entries:
             entries[attendance.meeting_id].attendances.append(attendance)
+    used = (
+        MeetingMaterial.objects.filter(meeting_id__in=list(entries))
+        .select_related("notice")
+        .order_by("linked_at", "pk")
+    )
+    for material in used:
+        entries[material.meeting_id].materials.append(material.notice)
     return Ledger(branch, year, list(entries.values()))

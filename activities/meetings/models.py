@@ -347,6 +347,16 @@ class MakeUp(models.Model):
     made_up_on = models.DateField(_("date"))
     delivered_by = models.CharField(_("delivered by"), max_length=60)
     material = models.CharField(_("what was studied or delivered"), max_length=200)
+    # The study material (学习资料) taken to the member, from the branch's library; the
+    # free text above still says what was studied (its title when left empty).
+    study_material = models.ForeignKey(
+        "notices.Notice",
+        verbose_name=_("study material"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="make_ups",
+    )
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -366,6 +376,51 @@ class MakeUp(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.made_up_on:%Y-%m-%d}"
+
+
+class MaterialQuerySet(ScopedQuerySet):
+    scope_path_field = "meeting__branch__organization__path"
+    scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
+    scope_read = VIEW_MEMBERS
+
+
+class MeetingMaterial(models.Model):
+    """A study material (a notice of kind 学习资料 addressed to the meeting's branch) used
+    at a meeting. Linking twice is a no-op (the unique constraint)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="materials"
+    )
+    notice = models.ForeignKey(
+        "notices.Notice",
+        verbose_name=_("study material"),
+        on_delete=models.CASCADE,
+        related_name="meeting_uses",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting material")
+        verbose_name_plural = _("meeting materials")
+        ordering = ["meeting", "linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "notice"], name="meeting_material_once"),
+        ]
+        indexes = [models.Index(fields=["notice", "meeting"], name="meeting_material_notice_idx")]
+
+    def __str__(self):
+        return f"{self.meeting_id} · {self.notice_id}"
 
 
 # --- 2. Cadence rules and excusals -----------------------------------------------------

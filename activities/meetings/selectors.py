@@ -104,7 +104,7 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
     """The recorded list once attendance exists (one query), else the expected list
     computed now (one more query)."""
     attendances = meeting.attendances.select_related(
-        "member", "member__party_group", "make_up"
+        "member", "member__party_group", "make_up", "make_up__study_material"
     ).order_by("member__party_group__number", "member__name", "member_id")
     rows = [
         RosterRow(

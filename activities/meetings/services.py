@@ -382,7 +382,11 @@ def makeup_record(*, attendance: Attendance, details: dict, actor, request=None)
             actor=actor,
             request=request,
             object_repr=f"{attendance.meeting.held_on:%Y-%m-%d} {attendance.member.audit_repr()}",
-            after={"attendance": attendance.pk, **details},
+            # A chosen study material by its pk (the trail keeps plain values).
+            after={
+                "attendance": attendance.pk,
+                **{k: getattr(v, "pk", v) for k, v in details.items()},
+            },
         )
         return make_up
 

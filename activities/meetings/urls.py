@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compliance_views, views
+from . import compliance_views, material_views, views
 
 app_name = "activities"
 
@@ -25,6 +25,7 @@ urlpatterns = [
         name="attendance_report",
     ),
     path("branches/<int:branch_pk>/ledger/", views.ledger, name="ledger"),
+    path("branches/<int:branch_pk>/library/", material_views.library, name="library"),
     path(
         "branches/<int:branch_pk>/excusals/new/",
         compliance_views.excusal_create,
@@ -41,6 +42,12 @@ urlpatterns = [
         "meetings/<int:pk>/attendance-record/",
         views.attendance_record,
         name="attendance_record",
+    ),
+    path("meetings/<int:pk>/materials/", material_views.material_link, name="material_link"),
+    path(
+        "meetings/<int:pk>/materials/<int:notice_pk>/remove/",
+        material_views.material_unlink,
+        name="material_unlink",
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attendance/<int:attendance_pk>/make-up/", views.makeup_create, name="makeup_create"),

@@ -28,12 +28,13 @@ from branches.access import (
 )
 from branches.models import Branch
 
-from . import conflicts, exports, ledgers, selectors, services
+from . import conflicts, exports, ledgers, materials, selectors, services
 from .forms import (
     AttachmentForm,
     AttendanceSheetForm,
     CancelForm,
     MakeUpForm,
+    MaterialForm,
     MeetingForm,
     PeriodChoiceForm,
     can_edit_default_rules,
@@ -277,6 +278,12 @@ def meeting_detail(request, pk):
             "quorum": selectors.roster_quorum(meeting, roster) if meeting.is_held else None,
             "attachments": list(meeting.attachments.all()),
             "can_record": can_record,
+            "materials": materials.meeting_materials(meeting),
+            "material_form": (
+                MaterialForm(meeting=meeting)
+                if can_record and meeting.status != MeetingStatus.CANCELLED
+                else None
+            ),
         },
     )
 

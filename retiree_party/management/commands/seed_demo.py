@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from activities import summaries
 from activities.care.demo import seed_care
-from activities.meetings.demo import seed_meetings
+from activities.meetings.demo import seed_meetings, seed_study_material
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
@@ -91,6 +91,7 @@ class Command(BaseCommand):
             )
             meetings_done = time.perf_counter()
             self._create_logins(structure)
+            studied = self._seed_study_material(structure)
             logins_done = time.perf_counter()
             care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
             care_done = time.perf_counter()
@@ -122,7 +123,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Meetings ({meetings_done - members_done:.1f}s, {years} years): "
             f"{meetings.meetings} meetings, {meetings.attendances} attendance lines, "
-            f"{meetings.make_ups} make-ups, {meetings.excusals} excusals."
+            f"{meetings.make_ups} make-ups, {meetings.excusals} excusals; a study material "
+            f"sent to {studied} branches."
         )
         self.stdout.write(
             f"Care ({care_done - logins_done:.1f}s): {care.needs} care needs, "
@@ -134,6 +136,17 @@ class Command(BaseCommand):
             f"tallies, {participations} members who took part."
         )
         self._print_logins()
+
+    def _seed_study_material(self, structure) -> int:
+        """The demo district's study material to the demo street, used at a meeting."""
+        logins = {username: node for username, _name, _role, node in demo_logins(structure)}
+        return seed_study_material(
+            district=logins["district"],
+            street=logins["street"],
+            branch=logins["branch"],
+            author=get_user_model().objects.get(username="district"),
+            today=timezone.localdate(),
+        )
 
     def _create_logins(self, structure):
         User = get_user_model()
