@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import run as base  # noqa: E402
-from bench.dashboards import db_name  # noqa: E402
+from bench import run as base
+from bench.dashboards import db_name
 
 ROLES = ("district", "street", "community", "branch", "functional", "liaison", "city")
 
