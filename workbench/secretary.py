@@ -34,6 +34,7 @@ UPCOMING_DAYS = 30
 URGENT_DAYS = 60
 # More branches than a community has: beyond them the panel links to the branch list.
 BRANCHES_SHOWN = 20
+BEHIND_SHOWN = 6  # the latest periods behind; the compliance page lists them all
 
 
 @dataclass
@@ -70,6 +71,11 @@ class BranchWork:
     due: list[Due] = field(default_factory=list)  # this period, still owed
     done: list[Due] = field(default_factory=list)  # this period, met or excused
     behind: list[Due] = field(default_factory=list)  # this year's periods that ended behind
+
+    @property
+    def behind_shown(self) -> list[Due]:
+        return self.behind[-BEHIND_SHOWN:]
+
     make_ups: int = 0
     care_overdue: int = 0
     care_due: int = 0  # due by Sunday, not overdue yet
@@ -116,7 +122,7 @@ def _cadence(work: list[BranchWork], today: datetime.date, planned: dict) -> Non
                     elif cell.status in (CellStatus.MET, CellStatus.EXCUSED):
                         w.done.append(Due(cell, today))
         w.due.sort(key=lambda d: (not d.urgent, d.days_left, MeetingKind.values.index(d.cell.kind)))
-        w.behind.sort(key=lambda d: (d.cell.span.start, MeetingKind.values.index(d.cell.kind)))
+        w.behind.sort(key=lambda d: (d.cell.span.end, MeetingKind.values.index(d.cell.kind)))
 
 
 def _planned_this_year(meetings, today):

@@ -188,6 +188,15 @@ def test_a_branch_secretary_and_street_staff_see_their_own_branches_only(cast, c
     assert panel["notice_counts"]["waiting"] == 1
     page = response.content.decode()
     assert cast.branch_a.name not in page.split("您负责的片区")[0]
+    # Nothing held all year: 11 months of 主题党日 and three quarters of 大会 and 党课
+    # behind (no committee, no party group); the latest six are named, the page has all.
+    work = panel["work"][0]
+    assert len(work.behind) == 17 and len(work.behind_shown) == 6
+    assert "今年未达标 17 项</a>：…、8月主题党日、三季度支部党员大会、三季度党课、9月主题" in page
+    link = f"/branches/{cast.functional_a.pk}/compliance/?year=2026"
+    assert f'href="{link}"' in page
+    rows = client_for("street_staff").get(link).context["rows"]
+    assert sum(c.status == CellStatus.BEHIND for _k, _l, cells in rows for c in cells) == 17
 
     assert _panel(client_for("community_b_secretary").get("/"))["notice_counts"]["waiting"] == 0
     assert "secretary" not in client_for("district_staff").get("/").context["panels"]
