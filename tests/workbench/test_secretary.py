@@ -304,3 +304,12 @@ def test_the_full_panel_speaks_chinese(cast, client_for, year):
         page = client_for(key).get("/").content.decode()
         # The cast's user names are data (the greeting shows them).
         assert latin_words(page, frozenset(key.split("_")) | {key}) == set(), key
+
+
+def test_more_branches_than_a_community_has_are_cut_with_a_link_to_all(cast, client_for, today):
+    for n in range(21):
+        Branch.objects.create(organization=cast.community_a, name=f"翠园社区第{n + 10}党支部")
+    response = client_for("community_secretary").get("/")
+    panel = _panel(response)
+    assert len(panel["work"]) == 20 and panel["more_branches"]
+    assert "这里列出您负责的前 20 个支部" in response.content.decode()
