@@ -268,13 +268,37 @@ def overdue_needs(needs, today: datetime.date):
 
 
 def visits_due(needs, *, today: datetime.date, until: datetime.date):
-    """Members whose next visit falls due by `until`, overdue ones first. One query."""
-    return _due_within(_listed(needs, today), until).order_by("reference_day", "member__name", "pk")
+    """Members whose next visit falls due by `until`, by the day it fell due: overdue
+    ones first, the longest overdue first. One query."""
+    due_day = ExpressionWrapper(F("reference") + F("allowed"), output_field=DateField())
+    return (
+        _due_within(_listed(needs, today), until)
+        .alias(due_day=due_day)
+        .order_by("due_day", "reference_day", "member__name", "pk")
+    )
 
 
 def week_end(today: datetime.date) -> datetime.date:
     """The Sunday of this week."""
     return today + datetime.timedelta(days=6 - today.weekday())
+
+
+def due_by_branch(needs, *, today: datetime.date, until: datetime.date) -> dict:
+    """Per home branch: (overdue, falling due by `until` and not overdue yet), the two
+    lists of the branch's care page. From the stored last visit (CareNeed.last_visit_on,
+    the care summary) as the dashboards count: one aggregate query."""
+    day = Value(until, output_field=DateField())
+    rows = (
+        with_visit_state(needs, today, last_visit=F("last_visit_on"))
+        .alias(until_gap=_days_between(day, F("reference")))
+        .values_list("member__home_branch")
+        .annotate(
+            n_overdue=Count("pk", filter=OVERDUE),
+            n_due=Count("pk", filter=Q(until_gap__gte=F("allowed")) & ~OVERDUE),
+        )
+        .order_by()
+    )
+    return {branch_id: (overdue, due) for branch_id, overdue, due in rows}
 
 
 def carer_week(user, today: datetime.date):

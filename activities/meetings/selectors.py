@@ -240,20 +240,43 @@ class Outstanding:
         return self.total - len(self.lines)
 
 
+# How far back an absence still waits for a make-up study (the lists and the workbench).
+MAKE_UP_WINDOW = datetime.timedelta(days=365)
+
+
+def make_up_since(today: datetime.date) -> datetime.date:
+    return today - MAKE_UP_WINDOW
+
+
+def _waiting(branch_ids, since: datetime.date):
+    return Attendance.objects.filter(
+        meeting__branch_id__in=branch_ids,
+        meeting__status=MeetingStatus.HELD,
+        meeting__held_on__gte=since,
+        status__in=NOT_ATTENDING,
+        make_up__isnull=True,
+    )
+
+
 def waiting_for_make_up(branch: Branch, *, since: datetime.date):
     """Excused or absent lines of held meetings since `since` with no make-up yet,
     newest meeting first (the full list pages through these)."""
+    return waiting_in([branch.pk], since=since)
+
+
+def waiting_in(branch_ids, *, since: datetime.date):
+    """waiting_for_make_up for several branches at once (one query per page)."""
     return (
-        Attendance.objects.filter(
-            meeting__branch=branch,
-            meeting__status=MeetingStatus.HELD,
-            meeting__held_on__gte=since,
-            status__in=NOT_ATTENDING,
-            make_up__isnull=True,
-        )
-        .select_related("meeting", "member")
+        _waiting(branch_ids, since)
+        .select_related("meeting", "member", "meeting__branch")
         .order_by("-meeting__held_on", "member__name", "pk")
     )
+
+
+def waiting_counts(branch_ids, *, since: datetime.date) -> dict[int, int]:
+    """How many lines wait for a make-up, per branch (one query)."""
+    rows = _waiting(branch_ids, since).values_list("meeting__branch_id").annotate(n=Count("*"))
+    return dict(rows.order_by())
 
 
 def outstanding_make_ups(branch: Branch, *, since: datetime.date, limit: int = 50) -> Outstanding:

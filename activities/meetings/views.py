@@ -3,7 +3,6 @@ form, call a service or selector, render or redirect."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -109,10 +108,6 @@ def get_rule_for_user(request, pk):
 OUTSTANDING_SHOWN = 20  # the meetings page lists this many waiting for make-up; a page all
 
 
-def _make_up_since(today: datetime.date) -> datetime.date:
-    return today - datetime.timedelta(days=365)
-
-
 def meeting_list(request, branch_pk):
     branch = get_branch_for_user(request, branch_pk)
     can_record = scope_for(request.user).covers_branch(branch, RECORD_MEETING)
@@ -130,7 +125,7 @@ def meeting_list(request, branch_pk):
             "groups": list(branch.groups.all()),
             "kinds": MeetingKind.choices,
             "outstanding": selectors.outstanding_make_ups(
-                branch, since=_make_up_since(today), limit=OUTSTANDING_SHOWN
+                branch, since=selectors.make_up_since(today), limit=OUTSTANDING_SHOWN
             ),
             "year": today.year,
         },
@@ -141,7 +136,7 @@ def makeup_list(request, branch_pk):
     """Everyone waiting for a make-up study (the meetings page shows the first few)."""
     branch = get_branch_for_user(request, branch_pk)
     today = timezone.localdate()
-    waiting = selectors.waiting_for_make_up(branch, since=_make_up_since(today))
+    waiting = selectors.waiting_for_make_up(branch, since=selectors.make_up_since(today))
     return render(
         request,
         "activities/makeup_list.html",
