@@ -421,7 +421,7 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "reports.warm_dashboards",
             "schedule": crontab(hour=6, minute=30),
         },
-         # The audit chain checked every night; the auditor's workbench shows the last
+        # The audit chain checked every night; the auditor's workbench shows the last
         # check and when the next is due (AUDIT_VERIFY_AT, local time).
         "audit-verify": {
             "task": "accounts.verify_audit_chain",

@@ -46,11 +46,16 @@ def unit(cast, frozen_today):
     )
     held(cast.branch_a2, MeetingKind.THEME_DAY, d(2026, 4, 15), [(feng, "present")])
     CareNeed.objects.create(
-        member=a, interval_days=30, started_on=d(2026, 1, 1), care_note="心脏病，需定期复查",
+        member=a,
+        interval_days=30,
+        started_on=d(2026, 1, 1),
+        care_note="心脏病，需定期复查",
         lives_alone=True,
     )
     CareNeed.objects.create(member=feng, interval_days=30, started_on=d(2026, 1, 1))
-    CareVisit.objects.create(member=feng, visited_on=d(2026, 5, 10), kind="routine", visitors="书记")
+    CareVisit.objects.create(
+        member=feng, visited_on=d(2026, 5, 10), kind="routine", visitors="书记"
+    )
     summaries.rebuild()
     return {"wu": wu, "zheng": zheng, "feng": feng}
 
@@ -69,7 +74,12 @@ def test_the_liaison_sees_their_units_retirees_counted_by_hand(cast, unit, clien
         label: re.sub(r"<[^>]+>|\s", "", value)
         for label, value in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", facts, re.S)
     }
-    assert found == {"离退休干部人数": "4", "已到社区报到": "2", "已报到，待社区接收": "1", "未报到": "1"}
+    assert found == {
+        "离退休干部人数": "4",
+        "已到社区报到": "2",
+        "已报到，待社区接收": "1",
+        "未报到": "1",
+    }
     # Where: branch_a (翠园社区) one, branch_a2 (枫林社区) one.
     places = page.split('id="unit-places"')[1].split("</section>")[0]
     assert f"{cast.branch_a.name}<span" in places and "翠园社区 · 1 人" in places
@@ -103,8 +113,11 @@ def test_the_counts_equal_the_rosters_the_liaison_is_led_to(cast, unit, client_f
     client = client_for("unit_liaison")
     page = client.get("/").content.decode()
     unit_q = f"original_unit={cast.unit_a.pk}"
-    for query, n in ((unit_q, 4), (f"registration=reported&amp;{unit_q}", 1),
-                     (f"registration=none&amp;{unit_q}", 1)):
+    for query, n in (
+        (unit_q, 4),
+        (f"registration=reported&amp;{unit_q}", 1),
+        (f"registration=none&amp;{unit_q}", 1),
+    ):
         assert f'href="/members/?{query}">{n}</a>' in page
         url = "/members/?" + query.replace("&amp;", "&")
         assert client.get(url).context["page"].paginator.count == n, url
@@ -125,7 +138,9 @@ def test_the_list_is_paged_and_the_queries_do_not_grow_with_the_unit(cast, unit,
     client = client_for("unit_liaison")
     assert _count(client) == LIAISON_QUERIES
     for n in range(30):
-        member = f.member(name=f"新成员{n:02d}", community=cast.community_a2, original_unit=cast.unit_a)
+        member = f.member(
+            name=f"新成员{n:02d}", community=cast.community_a2, original_unit=cast.unit_a
+        )
         if n % 2:
             f.registration(member=member, branch=cast.branch_a2)
     assert _count(client) == LIAISON_QUERIES

@@ -16,12 +16,13 @@ from django.urls import reverse
 from activities import summaries
 from activities.meetings.models import MeetingKind
 from activities.messaging.models import Reminder, ReminderKind, ReminderState
+from branches.access import scope_for
 from notices import services as notice_services
 from notices.models import Notice, NoticeReceipt, NoticeState, ResponseKind
-from branches.access import scope_for
+from reports.tasks import warm_dashboards
 from tests.reports.conftest import TODAY, held
-from workbench import staff
 from tests.reports.test_query_counts import grow
+from workbench import staff
 
 Q2 = "?period=quarter&year=2026&quarter=2"
 
@@ -53,9 +54,8 @@ def test_district_staff_see_this_quarter_against_the_last(april, client_for):
     page = home(client_for("district_staff"))
     # Registration: A1 A2 A3 B1 B2 of A1-A4 B1-B3 (as of today): 71.4%, A4 and B3 not.
     assert ">71.4%<" in page
-    assert "尚未报到：<a href=\"/reports/org/%d/members/?list=unregistered\">2</a>" % (
-        april.cast.district_a.pk
-    ) in page
+    unregistered = f"/reports/org/{april.cast.district_a.pk}/members/?list=unregistered"
+    assert f'尚未报到：<a href="{unregistered}">2</a>' in page
     # Compliance: April's theme day met by branch_a only, functional_a and branch_a2
     # behind; May and the quarter's general assembly still in progress: 1 / 3 = 33.3%,
     # against the first quarter's 10 / 12 = 83.3%.
@@ -66,9 +66,7 @@ def test_district_staff_see_this_quarter_against_the_last(april, client_for):
     assert ">33.3%<" in page and "逾期未走访：<a href" in page
 
 
-def test_the_branches_furthest_behind_and_their_count_match_the_dashboards_list(
-    april, client_for
-):
+def test_the_branches_furthest_behind_and_their_count_match_the_dashboards_list(april, client_for):
     cast = april.cast
     client = client_for("district_staff")
     page = home(client)
@@ -111,11 +109,15 @@ def test_notices_past_their_deadline_with_the_branches_that_did_not_confirm(
     late = _notice(cast.district_a, staff, deadline=yesterday, title="逾期未确认的通知")
     # branch_a, functional_a, branch_a2 (branch_gone is dissolved): branch_a confirms.
     assert late.receipts.count() == 3
-    late.receipts.filter(branch=cast.branch_a).update(confirmed_at=datetime.datetime.now(datetime.UTC))
+    late.receipts.filter(branch=cast.branch_a).update(
+        confirmed_at=datetime.datetime.now(datetime.UTC)
+    )
     done = _notice(cast.district_a, staff, deadline=yesterday, title="都已确认的通知")
     done.receipts.update(confirmed_at=datetime.datetime.now(datetime.UTC))
     _notice(cast.district_a, staff, deadline=frozen_today, title="今天截止的通知")
-    _notice(cast.district_a, staff, deadline=yesterday, title="无需回执", response=ResponseKind.NONE)
+    _notice(
+        cast.district_a, staff, deadline=yesterday, title="无需回执", response=ResponseKind.NONE
+    )
     _notice(cast.district_b, cast.user("district_b_staff"), deadline=yesterday, title="西湖区通知")
     # The street passes it down with its own note: its branches' receipts of the original.
     forward = Notice.objects.create(
@@ -144,7 +146,12 @@ def test_notices_past_their_deadline_with_the_branches_that_did_not_confirm(
 def test_failed_reminders_count_as_the_review_page_lists_them(april, client_for):
     cast = april.cast
     for n, path in enumerate(
-        (cast.community_a.path, cast.community_a2.path, cast.community_b.path, cast.community_a.path)
+        (
+            cast.community_a.path,
+            cast.community_a2.path,
+            cast.community_b.path,
+            cast.community_a.path,
+        )
     ):
         Reminder.objects.create(
             kind=ReminderKind.DIGEST,
@@ -210,3 +217,15 @@ def _panel_count(user) -> int:
     with CaptureQueriesContext(connection) as queries:
         staff.panel(request, scope, TODAY)
     return len(queries)
+
+
+def test_the_morning_task_warms_both_periods_the_workbench_reads(april):
+    user = april.cast.user("district_staff")
+    request = RequestFactory().get("/")
+    request.user = user
+    scope = scope_for(user)
+    cache.clear()
+    warm_dashboards()
+    with CaptureQueriesContext(connection) as queries:
+        staff.panel(request, scope, TODAY)
+    assert len(queries) == PANEL_QUERIES  # nothing computed: both periods were cached
