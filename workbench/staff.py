@@ -10,6 +10,7 @@ change since the last period."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,6 +29,9 @@ from reports.selectors.periods import choose_period
 STAFF_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF}
 BEHIND_SHOWN = 10  # the branches furthest behind on the workbench (the dashboard lists 20)
 NOTICES_SHOWN = 6
+# Notices whose deadline passed longer ago than this are history, not work: the list
+# (and its cost) does not grow with the years of notices sent.
+LATE_NOTICE_DAYS = 90
 AREAS_SHOWN = 3  # a user with more staff areas than this sees the first ones here
 
 
@@ -95,9 +99,9 @@ def area(node: Organization, choice, previous, today) -> dict:
 
 
 def notices_past_deadline(user, paths, today):
-    """Notices sent from the user's own nodes whose deadline has passed while some
-    branches have not confirmed, with how many (a forward: the original's receipts of
-    the branches under the forwarding node)."""
+    """Notices sent from the user's own nodes whose deadline passed in the last
+    LATE_NOTICE_DAYS days while some branches have not confirmed, with how many (a
+    forward: the original's receipts of the branches under the forwarding node)."""
     open_receipts = NoticeReceipt.objects.open().order_by().values("notice")
     of_original = open_receipts.filter(notice=OuterRef("pk")).annotate(n=Count("*")).values("n")
     of_forward = (
@@ -110,7 +114,11 @@ def notices_past_deadline(user, paths, today):
     return (
         Notice.objects.visible_to(user, SEND_NOTICES)
         .sent()
-        .filter(organization__path__in=paths, deadline__lt=today)
+        .filter(
+            organization__path__in=paths,
+            deadline__lt=today,
+            deadline__gte=today - datetime.timedelta(days=LATE_NOTICE_DAYS),
+        )
         .exclude(response=ResponseKind.NONE)
         .annotate(
             not_confirmed=Coalesce(
@@ -147,6 +155,7 @@ def panel(request, scope, today):
         late = notices_past_deadline(user, paths, today)
         context["late_notices"] = list(late.order_by("deadline", "pk")[:NOTICES_SHOWN])
         context["late_notice_count"] = late.count()
+        context["late_notice_days"] = LATE_NOTICE_DAYS
     if scope.has(REVIEW_REMINDERS):
         context["failed_reminders"] = failed_reminders(user).count()
     return context

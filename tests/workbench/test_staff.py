@@ -115,6 +115,8 @@ def test_notices_past_their_deadline_with_the_branches_that_did_not_confirm(
     done = _notice(cast.district_a, staff, deadline=yesterday, title="都已确认的通知")
     done.receipts.update(confirmed_at=datetime.datetime.now(datetime.UTC))
     _notice(cast.district_a, staff, deadline=frozen_today, title="今天截止的通知")
+    long_ago = frozen_today - datetime.timedelta(days=91)
+    _notice(cast.district_a, staff, deadline=long_ago, title="三个月前截止的通知")
     _notice(
         cast.district_a, staff, deadline=yesterday, title="无需回执", response=ResponseKind.NONE
     )
@@ -132,7 +134,14 @@ def test_notices_past_their_deadline_with_the_branches_that_did_not_confirm(
     page = home(client_for("district_staff"))
     assert "1 条通知有支部未按时确认" in page
     assert "逾期未确认的通知" in page and "2 个支部未确认" in page
-    for title in ("都已确认的通知", "今天截止的通知", "无需回执", "西湖区通知", "转发："):
+    for title in (
+        "都已确认的通知",
+        "今天截止的通知",
+        "三个月前截止的通知",
+        "无需回执",
+        "西湖区通知",
+        "转发：",
+    ):
         assert title not in page
     assert NoticeReceipt.objects.filter(notice=late).open().count() == 2
     # The street sees its forward: of its two branches, functional_a has not confirmed.
