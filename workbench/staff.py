@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -127,7 +127,7 @@ def notices_past_deadline(user, paths, today):
                 0,
             )
         )
-        .filter(Q(not_confirmed__gt=0))
+        .filter(not_confirmed__gt=0)
     )
 
 
@@ -147,7 +147,6 @@ def panel(request, scope, today):
     context = {
         "span": choice.span,
         "period_query": choice.query(),
-        "previous_span": previous.span,
         "areas": [area(node, choice, previous, today) for node in nodes],
         "can_excuse": scope.has(APPROVE_EXCUSALS),
     }
