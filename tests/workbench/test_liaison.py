@@ -82,8 +82,8 @@ def test_the_liaison_sees_their_units_retirees_counted_by_hand(cast, unit, clien
     }
     # Where: branch_a (翠园社区) one, branch_a2 (枫林社区) one.
     places = page.split('id="unit-places"')[1].split("</section>")[0]
-    assert f"{cast.branch_a.name}<span" in places and "翠园社区 · 1 人" in places
-    assert f"{cast.branch_a2.name}<span" in places and "枫林社区 · 1 人" in places
+    assert f"{cast.branch_a.name}</span>" in places and "翠园社区 · 1 人" in places
+    assert f"{cast.branch_a2.name}</span>" in places and "枫林社区 · 1 人" in places
 
 
 def test_each_retirees_last_participation_and_care_longest_without_first(cast, unit, client_for):
