@@ -78,6 +78,13 @@ def test_the_branches_furthest_behind_and_their_count_match_the_dashboards_list(
     assert f'href="{behind}?list=behind&amp;period=quarter&amp;year=2026&amp;quarter=2"' in page
     unregistered = reverse("reports:org_members", args=[cast.district_a.pk])
     assert linked_count(client, unregistered + "?list=unregistered") == 2
+    # Care: the coverage page lists the one member overdue, and the same share on time.
+    care = client.get(reverse("care:coverage", args=[cast.district_a.pk]))
+    assert care.context["page"].paginator.count == 1
+    assert care.context["total"].share_label == "33%" and (
+        care.context["total"].covered,
+        care.context["total"].needs,
+    ) == (1, 3)
 
 
 def test_a_streets_staff_see_their_street_only(april, client_for):
