@@ -46,8 +46,17 @@ def audit_entries(
     return qs
 
 
-def user_list(*, q: str = "", active: str = ""):
+def without_role():
+    """Active accounts holding no role yet: they wait for the security administrator
+    (the system administrator's and the security administrator's workbench, and the
+    user list's "without a role" filter)."""
+    return User.objects.filter(is_active=True, staff_roles__isnull=True)
+
+
+def user_list(*, q: str = "", active: str = "", role: str = ""):
     qs = User.objects.order_by("username").prefetch_related("staff_roles")
+    if role == "none":
+        qs = qs.filter(pk__in=without_role().values("pk"))
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     if active == "1":

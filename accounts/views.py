@@ -162,8 +162,14 @@ def user_list(request):
     require(request, MANAGE_USERS)
     q = request.GET.get("q", "").strip()[:50]
     active = request.GET.get("active", "")
-    page = Paginator(selectors.user_list(q=q, active=active), 25).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "q": q, "active": active})
+    role = request.GET.get("role", "")
+    users = selectors.user_list(q=q, active=active, role=role)
+    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "q": q, "active": active, "role": role},
+    )
 
 
 def user_create(request):

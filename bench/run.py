@@ -137,7 +137,9 @@ def pages_to_measure():
     city = Organization.objects.get(level=Level.CITY)
     return [
         ("trivial view (baseline)", "district", reverse("bench_hello")),
-        ("home", "district", reverse("home")),
+        ("home: district staff's workbench", "district", reverse("home")),
+        ("home: street staff's workbench", "street", reverse("home")),
+        ("home: unit liaison's workbench", "liaison", reverse("home")),
         ("org tree entry (redirect)", "district", reverse("branches:org_tree")),
         (
             "org detail: district node",
@@ -153,6 +155,7 @@ def pages_to_measure():
             reverse("branches:org_detail", args=[city.pk]),
         ),
         ("branch list (city admin)", "city", reverse("branches:branch_list")),
+        ("home: city admin's workbench", "city", reverse("home")),
     ]
 
 

@@ -150,7 +150,9 @@ def role_list(request):
 
 def role_grant(request):
     require_capability(request, MANAGE_ROLES)
-    form = StaffRoleForm(request.POST or None, user=request.user)
+    # ?username= from the workbench's list of accounts waiting for a role.
+    named = request.GET.get("username", "").replace("\x00", "")[:150]
+    form = StaffRoleForm(request.POST or None, user=request.user, initial={"username": named})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

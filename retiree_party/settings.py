@@ -403,6 +403,7 @@ REMINDER_SMS_BACKEND = os.environ.get(
 )
 # Publishing a task from a web request never waits on the broker: one try, short timeout.
 CELERY_BROKER_CONNECTION_TIMEOUT = envint("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+AUDIT_VERIFY_AT = (2, 30)  # (hour, minute), Asia/Shanghai
 CELERY_BEAT_SCHEDULE.update(
     {
         "reminders-sweep": {
@@ -419,6 +420,12 @@ CELERY_BEAT_SCHEDULE.update(
         "dashboards-warm": {
             "task": "reports.warm_dashboards",
             "schedule": crontab(hour=6, minute=30),
+        },
+        # The audit chain checked every night; the auditor's workbench shows the last
+        # check and when the next is due (AUDIT_VERIFY_AT, local time).
+        "audit-verify": {
+            "task": "accounts.verify_audit_chain",
+            "schedule": crontab(hour=AUDIT_VERIFY_AT[0], minute=AUDIT_VERIFY_AT[1]),
         },
     }
 )

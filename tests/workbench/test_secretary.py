@@ -23,7 +23,7 @@ from notices.models import Notice, NoticeState, ResponseKind
 from tests.activities.conftest import member as make_member
 from tests.activities.conftest import record
 
-from .conftest import TODAY, D, held, notice, plan, visit
+from .secretary_world import TODAY, D, held, notice, plan, visit
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.tasks import verify_audit_chain
 from activities import summaries
 from activities.care.demo import seed_care
 from activities.meetings.demo import seed_meetings, seed_study_material
@@ -135,6 +136,8 @@ class Command(BaseCommand):
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
             f"tallies, {participations} members who took part."
         )
+        # The audit chain's first check, as the nightly task would (the auditor's workbench).
+        self.stdout.write(verify_audit_chain())
         self._print_logins()
 
     def _seed_study_material(self, structure) -> int:
@@ -158,6 +161,9 @@ class Command(BaseCommand):
                 Role.UNIT_LIAISON: "original_unit",
             }.get(role, "organization")
             StaffRole.objects.create(user=user, role=role, **{node_field: node})
+        # An account the security administrator has yet to give a role (the administrators'
+        # workbench shows it waiting).
+        User.objects.create(username="newclerk", full_name="新来的 郑干事", password=password)
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
