@@ -43,13 +43,14 @@ class VenueChoice(forms.ModelChoiceField):
 class BookingForm(forms.Form):
     """Book a venue for a branch on one day, from a start to an end time. Fields the page
     fixes (the venue on a venue's page, the branch and meeting on a meeting's) are
-    dropped by the view."""
+    dropped: `venues`/`branches` None. `activities` None: booked for a meeting (no
+    purpose asked); empty: no activity to choose."""
 
     venue = VenueChoice(label=_("Venue"), queryset=None, empty_label=None)
     branch = forms.ModelChoiceField(label=_("For branch"), queryset=None, empty_label=None)
     day = forms.DateField(label=_("Date"), widget=DateInput())
-    starts = forms.TimeField(label=_("From"), widget=TimeInput())
-    ends = forms.TimeField(label=_("Until"), widget=TimeInput())
+    starts = forms.TimeField(label=_("Start time"), widget=TimeInput())
+    ends = forms.TimeField(label=_("End time"), widget=TimeInput())
     activity = forms.ModelChoiceField(
         label=_("For an activity"),
         queryset=Activity.objects.none(),
@@ -72,8 +73,9 @@ class BookingForm(forms.Form):
             else:
                 self.fields[name].queryset = queryset
         if activities is None:
-            del self.fields["activity"]
             del self.fields["purpose"]
+        if activities is None or not activities.exists():
+            del self.fields["activity"]
         else:
             self.fields["activity"].queryset = activities
         today = timezone.localdate()
