@@ -56,7 +56,11 @@ def _day(days: int) -> str:
 
 
 def booking_own(cast) -> VenueBooking:
-    found = VenueBooking.objects.filter(purpose="矩阵预订").first()
+    # Found by its venue and branch, so a mirrored cast (tests/branches/test_scope.py)
+    # finds or makes district B's twin.
+    found = VenueBooking.objects.filter(
+        venue=cast.venue_a, branch=cast.branch_a, purpose="矩阵预订"
+    ).first()
     return found or VenueBooking.objects.create(
         venue=cast.venue_a,
         branch=cast.branch_a,
@@ -68,7 +72,9 @@ def booking_own(cast) -> VenueBooking:
 
 
 def booking_request(cast) -> VenueBooking:
-    found = VenueBooking.objects.filter(purpose="矩阵申请").first()
+    found = VenueBooking.objects.filter(
+        venue=cast.venue_a, branch=cast.functional_a, purpose="矩阵申请"
+    ).first()
     return found or VenueBooking.objects.create(
         venue=cast.venue_a,
         branch=cast.functional_a,
