@@ -151,3 +151,16 @@ def test_the_booking_page_shows_the_clash_in_chinese_and_saves_nothing(cast, cli
     response = client.post(url, {**data, "starts": "12:00", "ends": "11:00"})
     assert "结束时间必须晚于开始时间" in response.content.decode()
     assert VenueBooking.objects.count() == 1
+
+
+def test_the_bookings_page_runs_a_fixed_number_of_queries(
+    cast, client_for, django_assert_max_num_queries
+):
+    client = client_for("community_secretary")
+    for day in range(3, 9):
+        book(cast, start=(day, 9), end=(day, 10))
+        book(cast, branch=cast.functional_a, user="street_staff", start=(day, 14), end=(day, 15))
+    # session, user, scope, waiting, mine, venues in reach, the menu's counts.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("places:bookings"))
+    assert len(response.context["waiting"]) == 6 and len(response.context["mine"]) == 6
