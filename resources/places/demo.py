@@ -85,7 +85,11 @@ def seed_places(*, rng: random.Random, today: datetime.date) -> PlacesSeed:
             .order_by("path")
             .first()
         )
-        branch = neighbour.branches.order_by("pk").first() if neighbour else None
+        branch = (
+            neighbour.branches.filter(dissolved_on__isnull=True).order_by("pk").first()
+            if neighbour
+            else None
+        )
         if branch is None:
             continue
         day = today + datetime.timedelta(days=rng.randint(3, 10))

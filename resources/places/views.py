@@ -128,7 +128,8 @@ def booking_create(request, pk):
         request.POST or None,
         branches=branches,
         activities=activities,
-        initial={"day": WeekForm(request.GET).monday() if "week" in request.GET else None},
+        # From a later week of the venue's calendar: that week's Monday (never before today).
+        initial={"day": max(WeekForm(request.GET).monday(), timezone.localdate())},
     )
     if request.method == "POST" and form.is_valid():
         branch = form.cleaned_data["branch"]
@@ -180,6 +181,7 @@ def book_for_meeting(request, pk):
             "form": form,
             "meeting": meeting,
             "impaired": impaired,
+            "no_venues": suggested is None,
             "title": _("Book a venue for the meeting"),
         },
     )
