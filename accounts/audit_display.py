@@ -131,7 +131,7 @@ def type_label(object_type: str) -> str:
 
 def type_choices() -> list[tuple[str, str]]:
     """Every model of the project's apps and the other object types, by Chinese name."""
-    project = {"accounts", "branches", "members", "activities", "reports"}
+    project = {"accounts", "branches", "members", "activities", "places", "reports"}
     types = {
         model._meta.label_lower: str(capfirst(model._meta.verbose_name))
         for model in apps.get_models()

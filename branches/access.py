@@ -57,6 +57,10 @@ REVIEW_REMINDERS = "can_review_reminders"
 SEND_NOTICES = "can_send_notices"
 # Open, confirm (回执) and answer (反馈) the notices addressed to one's branches.
 ANSWER_NOTICES = "can_answer_notices"
+# Confirm or refuse bookings of the venues of one's area made by branches from elsewhere
+# (resources.places). Not MANAGE_BRANCHES: the system administrator keeps the venue
+# register but has no part in who meets where.
+APPROVE_BOOKINGS = "can_approve_bookings"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
@@ -66,6 +70,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
             MANAGE_GROUPS,
@@ -79,6 +84,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
             MANAGE_GROUPS,
@@ -90,6 +96,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
             MANAGE_GROUPS,

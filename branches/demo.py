@@ -18,6 +18,7 @@ from .models import (
     PartyGroup,
     Venue,
     VenueKind,
+    VenueOwner,
 )
 
 
@@ -113,6 +114,12 @@ def _org(code, name, level, parent):
     )
 
 
+def _details(org: Organization) -> random.Random:
+    """A venue's details from its own generator: they leave the shared random sequence
+    (and so every later demo row) as it was."""
+    return random.Random(f"venue-{org.code}")
+
+
 def seed_structure(*, rng: random.Random, size: str, today: datetime.date) -> Structure:
     spec = SIZES[size]
     city = _org("3199", "滨海市", Level.CITY, None)
@@ -160,6 +167,13 @@ def seed_structure(*, rng: random.Random, size: str, today: datetime.date) -> St
                 address=f"{org.name}{rng.randint(1, 300)}号",
                 capacity=rng.choice([60, 80, 120]),
                 accessible=True,
+                has_lift=_details(org).random() < 0.6,
+                accessible_toilet=True,
+                equipment="投影仪、音响、会议桌",
+                opening_hours="周一至周五 8:30–17:30，周六 9:00–12:00",
+                owner_kind=VenueOwner.STREET,
+                contact_name=person_name(_details(org)),
+                contact_phone=f"0571-8{_details(org).randint(1000000, 9999999)}",
             )
         )
     for org in communities:
@@ -171,6 +185,10 @@ def seed_structure(*, rng: random.Random, size: str, today: datetime.date) -> St
                 address=f"{org.name}{rng.randint(1, 60)}号楼底层",
                 capacity=rng.choice([20, 30, 40]),
                 accessible=rng.random() < 0.7,
+                accessible_toilet=_details(org).random() < 0.3,
+                equipment=_details(org).choice(["电视、白板", "电视", "音响、书架", ""]),
+                opening_hours="每天 8:00–11:30、13:30–17:00",
+                contact_name=person_name(_details(org)),
             )
         )
     Venue.objects.bulk_create(venues)

@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import MANAGE_BRANCHES
-from .models import Branch, BranchKind, Level, Organization, PartyGroup, Venue
+from .models import (
+    Branch,
+    BranchKind,
+    Level,
+    Organization,
+    OriginalUnit,
+    PartyGroup,
+    Venue,
+    VenueOwner,
+)
 
 
 class DateInput(forms.DateInput):
@@ -180,12 +189,53 @@ class PartyGroupForm(PortalForm):
 
 
 class VenueForm(PortalForm):
+    # The version the form was loaded at (branches.services.venue_save compares it).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
     class Meta:
         model = Venue
-        fields = ["name", "kind", "organization", "address", "capacity", "accessible"]
+        fields = [
+            "name",
+            "kind",
+            "organization",
+            "address",
+            "capacity",
+            "accessible",
+            "has_lift",
+            "accessible_toilet",
+            "equipment",
+            "opening_hours",
+            "owner_kind",
+            "owner_unit",
+            "contact_name",
+            "contact_phone",
+        ]
+        help_texts = {
+            "organization": _("Where the venue is: its community, or the street for a centre."),
+            "owner_unit": _("Only for a venue an original unit owns."),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.visible_to(
             user, MANAGE_BRANCHES
         ).exclude(level=Level.CITY)
+        self.fields["owner_unit"].queryset = OriginalUnit.objects.choosable_by(user)
+        if not self.is_bound and self.instance.pk:
+            self.initial["version"] = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        owner, unit, org = data.get("owner_kind"), data.get("owner_unit"), data.get("organization")
+        if owner == VenueOwner.UNIT and unit is None:
+            self.add_error("owner_unit", _("Choose the original unit that owns the venue."))
+        if owner != VenueOwner.UNIT:
+            data["owner_unit"] = None
+        wanted = {VenueOwner.COMMUNITY: Level.COMMUNITY, VenueOwner.STREET: Level.STREET}
+        if org is not None and owner in wanted and org.level != wanted[owner]:
+            self.add_error(
+                "organization",
+                _("A venue owned by a %(owner)s must sit in one.")
+                % {"owner": VenueOwner(owner).label},
+            )
+        return data

@@ -161,12 +161,23 @@ class VenueKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class VenueOwner(models.TextChoices):
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street / town")
+    UNIT = "unit", _("Original unit")
+    OTHER = "other", _("Other")
+
+
 class VenueQuerySet(ScopedQuerySet):
     scope_path_field = "organization__path"
 
 
 class Venue(models.Model):
-    """阵地: where meetings and activities take place."""
+    """阵地: where meetings and activities take place.
+
+    `organization` places the venue in the tree (who sees it, who approves bookings by
+    branches from elsewhere); `owner_kind` says whose it is: the community or street it
+    sits in, or an original unit (a unit's old-cadre centre, `owner_unit`)."""
 
     organization = models.ForeignKey(
         Organization,
@@ -179,6 +190,43 @@ class Venue(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("seats"), null=True, blank=True)
     accessible = models.BooleanField(_("step-free access"), default=False)
+    has_lift = models.BooleanField(_("lift"), default=False)
+    accessible_toilet = models.BooleanField(_("accessible toilet"), default=False)
+    equipment = models.CharField(
+        _("equipment"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: projector, sound system, tables for 30."),
+    )
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: Monday to Friday 8:30–17:00."),
+    )
+    owner_kind = models.CharField(
+        _("owned by"), max_length=12, choices=VenueOwner.choices, default=VenueOwner.COMMUNITY
+    )
+    owner_unit = models.ForeignKey(
+        OriginalUnit,
+        verbose_name=_("owning unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="venues",
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    # An office number (the venue's front desk or the community office), shown to
+    # everyone who sees the venue like a branch's liaison phone; a mobile number is
+    # masked for users without can_view_sensitive (resources.places.selectors).
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=20,
+        blank=True,
+        help_text=_("The office or front-desk number, not a personal mobile if avoidable."),
+    )
+    # Bumped by every save of the venue form: two people editing at once get a conflict.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = VenueQuerySet.as_manager()
 
@@ -186,6 +234,13 @@ class Venue(models.Model):
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         ordering = ["organization__path", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_kind="unit", owner_unit__isnull=False)
+                | (~Q(owner_kind="unit") & Q(owner_unit__isnull=True)),
+                name="venue_owner_unit_iff_unit_owned",
+            ),
+        ]
 
     def __str__(self):
         return self.name

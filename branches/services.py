@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -11,7 +12,7 @@ from accounts.models import AuditAction
 from accounts.services import user_set_staff
 
 from .access import Role
-from .models import StaffRole
+from .models import StaffRole, Venue
 
 # 三权分立: an account holding one of these holds nothing else.
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
@@ -123,3 +124,27 @@ def structure_save(*, request, form):
     if new:
         audit.record(AuditAction.UPDATE, obj, request=request, before=old, after=new)
     return obj
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the object after the form was loaded."""
+
+
+@transaction.atomic
+def venue_save(*, request, form, version: int | None = None) -> Venue:
+    """Create or change a venue. A change carries the version its form was loaded at: when
+    another save came in between, nothing is written (EditConflict), so the second of two
+    people editing at once does not silently overwrite the first."""
+    venue = form.instance
+    if venue.pk is not None:
+        moved = Venue.objects.filter(pk=venue.pk, version=version).update(version=F("version") + 1)
+        if not moved:
+            raise EditConflict(
+                _(
+                    "Someone else saved this venue after you opened it. The form now shows "
+                    "your input; check the venue list, then save again to keep yours."
+                ),
+                code="conflict",
+            )
+        venue.version = version + 1
+    return structure_save(request=request, form=form)

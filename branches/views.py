@@ -189,7 +189,7 @@ def group_edit(request, pk):
 
 def venue_list(request):
     require_capability(request, VIEW_STRUCTURE)
-    venues = Venue.objects.visible_to(request.user).select_related("organization")
+    venues = Venue.objects.visible_to(request.user).select_related("organization", "owner_unit")
     page = Paginator(venues, 25).get_page(request.GET.get("page"))
     return render(request, "branches/venue_list.html", {"page": page})
 
@@ -198,7 +198,7 @@ def venue_create(request):
     require_capability(request, MANAGE_BRANCHES)
     form = VenueForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        venue = services.structure_save(request=request, form=form)
+        venue = services.venue_save(request=request, form=form)
         messages.success(request, _("Venue “%(name)s” created.") % {"name": venue.name})
         return redirect("branches:venue_list")
     return render(request, "branches/form.html", {"form": form, "title": _("New venue")})
@@ -207,8 +207,20 @@ def venue_create(request):
 def venue_edit(request, pk):
     venue = get_venue_for_user(request, pk, write=True)
     form = VenueForm(request.POST or None, instance=venue, user=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.structure_save(request=request, form=form)
-        messages.success(request, _("Venue “%(name)s” saved.") % {"name": venue.name})
-        return redirect("branches:venue_list")
-    return render(request, "branches/form.html", {"form": form, "title": _("Edit venue")})
+        try:
+            services.venue_save(request=request, form=form, version=form.cleaned_data["version"])
+        except services.EditConflict as error:
+            # The user's input stays; the form moves on to the saved version, so saving
+            # again is a deliberate overwrite.
+            form.add_error(None, error)
+            form.data = form.data.copy()
+            form.data["version"] = Venue.objects.get(pk=venue.pk).version
+            status = 409
+        else:
+            messages.success(request, _("Venue “%(name)s” saved.") % {"name": venue.name})
+            return redirect("branches:venue_list")
+    return render(
+        request, "branches/form.html", {"form": form, "title": _("Edit venue")}, status=status
+    )

@@ -72,7 +72,12 @@ SPECS = [
     Spec(
         "branches:venue_create",
         ok=BRANCH_MANAGERS,
-        post=lambda c: {"name": "新建活动室", "kind": "other", "organization": c.community_b.pk},
+        post=lambda c: {
+            "name": "新建活动室",
+            "kind": "other",
+            "organization": c.community_b.pk,
+            "owner_kind": "community",
+        },
         state=lambda c: sorted(Venue.objects.values_list("pk", "name")),
     ),
     Spec(
@@ -80,7 +85,13 @@ SPECS = [
         kwargs=lambda c: {"pk": c.venue_a.pk},
         ok=COMMUNITY_A_MANAGERS,
         forbidden={"city_admin"},
-        post=lambda c: {"name": "改名活动室", "kind": "other", "organization": c.community_a.pk},
+        post=lambda c: {
+            "name": "改名活动室",
+            "kind": "other",
+            "organization": c.community_a.pk,
+            "owner_kind": "community",
+            "version": 1,
+        },
         state=lambda c: row(c.venue_a),
     ),
 ]
