@@ -11,11 +11,12 @@ from branches import selectors
 from branches.access import VIEW_STRUCTURE, scope_for
 from branches.models import Branch
 
-from . import admins, liaison, secretary, staff
+from . import admins, approvals, liaison, secretary, staff
 
 # In page order: the work to do first, then the figures, then the administrators' queues.
 PANELS = (
     ("secretary", secretary.panel),
+    ("approvals", approvals.panel),
     ("staff", staff.panel),
     ("liaison", liaison.panel),
     ("admins", admins.panel),

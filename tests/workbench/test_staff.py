@@ -201,8 +201,8 @@ def _count(client) -> int:
 
 # The request's own (session, user, roles), the panel's areas, each period's figures
 # version (this one and the last), notices past their deadline (list and count), failed
-# reminders, and the home page's own list of areas.
-DISTRICT_QUERIES = 10
+# reminders, venue bookings waiting for approval, and the home page's own list of areas.
+DISTRICT_QUERIES = 11
 # The panel's own: its areas, two figures versions, late notices (2), failed reminders.
 PANEL_QUERIES = 6
 
