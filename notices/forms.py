@@ -65,6 +65,11 @@ class AudienceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+class AttachmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.stem}（{obj.format_label}）"
+
+
 class NoticeForm(forms.Form):
     """Write or edit a draft. The sending node is the user's node with can_send_notices
     (a choice when they have several); the audience is a list of nodes inside it."""
@@ -143,7 +148,7 @@ class NoticeForm(forms.Form):
             "PDF, Word (DOC, DOCX), JPG or PNG; up to %(count)d files of at most %(size)d MB each."
         ),
     )
-    remove = forms.ModelMultipleChoiceField(
+    remove = AttachmentChoiceField(
         label=gettext_lazy("Remove these attachments"),
         queryset=None,
         required=False,

@@ -349,6 +349,17 @@ class NoticeAttachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def stem(self) -> str:
+        """The file's name without its extension (shown beside `format_label`)."""
+        return os.path.splitext(self.original_name)[0] or self.original_name
+
+    @property
+    def format_label(self) -> str:
+        """PDF, DOCX, JPG...: how people name the file's format."""
+        ext = os.path.splitext(self.original_name)[1].lstrip(".").upper()
+        return "JPG" if ext == "JPEG" else ext
+
 
 class NoticeReminder(models.Model):
     """One "remind those who have not confirmed" by the sender. The reminders app writes

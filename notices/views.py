@@ -222,7 +222,8 @@ def notice_send(request, pk):
     if notice.state != NoticeState.DRAFT:
         messages.error(request, _("This notice has already been sent."))
         return redirect("notices:detail", pk=notice.pk)
-    form = SendForm(request.POST or None, initial={"version": notice.version})
+    data = request.POST if request.method == "POST" else None
+    form = SendForm(data, initial={"version": notice.version})
     if request.method == "POST" and form.is_valid():
         try:
             count = services.send(
