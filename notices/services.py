@@ -96,8 +96,10 @@ def _attach(notice: Notice, uploads: Iterable[Upload], actor, stored: list[str])
             size=upload.file.size,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        attachment.file.save(upload.file.name, upload.file, save=False)
-        stored.append(attachment.file.name)
+        # Named before storing, so that a store that breaks off half-way is removed too.
+        name = attachment.file.field.generate_filename(attachment, upload.file.name)
+        stored.append(name)
+        stored[-1] = attachment.file.name = default_storage.save(name, upload.file)
         attachment.save()
         changes.append(
             audit.Change(
