@@ -119,9 +119,11 @@ def sent_list(request):
 def unread_badge(request):
     """The menu's count of notices not opened yet, fetched by the page after it loads
     (htmx) so that no page pays a query for it."""
-    _require_notices(request)
+    scope = _require_notices(request)
     return render(
-        request, "notices/unread_badge.html", {"count": selectors.unread_count(request.user)}
+        request,
+        "notices/unread_badge.html",
+        {"answers": scope.has(ANSWER_NOTICES), "count": selectors.unread_count(request.user)},
     )
 
 
