@@ -3,7 +3,11 @@ audit entries, and a failed write leaves no file behind."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
+from accounts import audit_display
 from accounts.models import AuditAction, AuditEntry
 from branches.models import BranchKind
 from notices import services
@@ -183,3 +187,27 @@ def test_opening_marks_the_receipts_one_answers_for_once(cast):
     # The street's staff answer for the branch on the street itself.
     assert services.mark_opened(notice=notice, user=cast.user("street_staff")) == 1
     assert not AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=receipt.pk).exists()
+
+
+def test_sending_to_many_branches_takes_the_same_queries(cast):
+    def queries_to_send():
+        notice = draft_notice(cast, audience=[cast.street_a])
+        with CaptureQueriesContext(connection) as captured:
+            services.send(notice=notice, actor=None)
+        return len(captured), notice.recipient_count
+
+    few, reached = queries_to_send()
+    for number in range(40):
+        f.branch(organization=cast.community_a, name=f"第{number}支部")
+    many, reached_many = queries_to_send()
+    assert (reached, reached_many) == (2, 42)
+    assert many == few
+
+
+def test_the_audit_trail_names_notices_in_chinese(cast):
+    with translation.override("zh-hans"):
+        assert audit_display.type_label("notices.notice") == "通知"
+        assert audit_display.type_label("notices.noticeattachment") == "通知附件"
+        assert audit_display.field_label(Notice, "branches") == "送达支部数"
+        types = dict(audit_display.type_choices())
+        assert types["notices.noticeattachment"] == "通知附件"
