@@ -3,6 +3,8 @@ subtree, its files checked one by one), the list filters."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,6 +158,8 @@ class NoticeForm(forms.Form):
     )
     # Editing: the version the draft was loaded at (two editors: the second gets a conflict).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Writing: a key per form, so that a doubled "save" writes one draft.
+    client_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, nodes, notice=None, **kwargs):
         self.nodes = list(nodes)
@@ -190,8 +194,10 @@ class NoticeForm(forms.Form):
         }
         if notice is not None:
             self.fields["remove"].queryset = notice.attachments.all()
+            del self.fields["client_key"]
         else:
             del self.fields["remove"], self.fields["version"]
+            self.initial.setdefault("client_key", uuid.uuid4())
         bound_dates(self, {"deadline": "planned"})
         today = timezone.localdate()
         self.fields["deadline"].widget.attrs["min"] = today.isoformat()

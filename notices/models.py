@@ -165,6 +165,8 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Optimistic lock for drafts edited by two people (as Meeting.version).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The writing form's key: a doubled "save" of a new notice writes one draft.
+    client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = NoticeQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,18 +127,32 @@ def create_draft(
     details: dict,
     audience: Iterable,
     uploads: Iterable[Upload] = (),
+    client_key=None,
     actor,
     request=None,
 ) -> Notice:
     """A new draft written at `organization` (one of the actor's sending nodes, checked
-    by the form) for `audience` (nodes inside it), with its files."""
+    by the form) for `audience` (nodes inside it), with its files. Once per
+    `client_key`: a doubled or retried post returns the draft the first one wrote."""
     audience = list(audience)
     with _stored_files() as stored, transaction.atomic():
-        notice = Notice(organization=organization, author=actor, state=NoticeState.DRAFT)
+        if client_key and (existing := Notice.objects.filter(client_key=client_key).first()):
+            return existing
+        notice = Notice(
+            organization=organization,
+            author=actor if getattr(actor, "is_authenticated", False) else None,
+            state=NoticeState.DRAFT,
+            client_key=client_key or None,
+        )
         for name, value in details.items():
             setattr(notice, name, value)
         notice.body_html = text.render(notice.body)
-        notice.save()
+        try:
+            with transaction.atomic():
+                notice.save()
+        except IntegrityError:
+            # A concurrent twin won the race on the unique client key.
+            return Notice.objects.get(client_key=client_key)
         notice.audience.set(audience)
         changes = [
             audit.Change(

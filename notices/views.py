@@ -150,6 +150,7 @@ def notice_create(request):
                 details=form.details(),
                 audience=form.cleaned_data["audience"],
                 uploads=form.cleaned_data["files"],
+                client_key=form.cleaned_data["client_key"],
                 actor=request.user,
                 request=request,
             )

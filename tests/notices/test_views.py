@@ -167,6 +167,20 @@ def test_a_sent_notice_is_not_edited_or_sent_again(cast, client_for, notice):
     assert NoticeReceipt.objects.filter(notice=notice).count() == 2
 
 
+def test_a_double_submitted_new_notice_writes_one_draft(cast, client_for, media):
+    client = client_for("district_staff")
+    key = client.get(reverse("notices:create")).context["form"]["client_key"].value()
+    for _ in range(2):
+        response = client.post(
+            reverse("notices:create"), {**compose(cast, client_key=key), "files": [pdf()]}
+        )
+        assert response.status_code == 302
+    notice = Notice.objects.get()
+    assert response["Location"] == reverse("notices:detail", args=[notice.pk])
+    assert len(stored_files(media)) == 1
+    assert AuditEntry.objects.filter(object_type="notices.notice").count() == 1
+
+
 def test_a_double_submitted_send_sends_once(cast, client_for):
     notice = draft_notice(cast)
     client = client_for("district_staff")
