@@ -391,3 +391,29 @@ def test_the_unread_badge_is_one_query(cast, client_for, notice):
     for number in range(5):
         sent_notice(cast, title=f"通知{number}")
     assert _queries(client, url) == few <= 4  # session, user, scope, the count
+
+
+def test_a_district_receives_what_the_city_sends_with_its_areas_figures(cast, client_for):
+    client = client_for("city_admin")
+    client.post(
+        reverse("notices:create"),
+        compose(cast, title="市里的通知", audience=[cast.district_a.pk], send="1"),
+    )
+    notice = Notice.objects.get()
+    client.post(reverse("notices:send", args=[notice.pk]))
+    assert notice.receipts.count() == 3  # branch_a, functional_a, branch_a2
+    listing = page(client_for("district_staff").get(reverse("notices:received")))
+    assert "市里的通知" in listing
+    assert "本辖区：共 3 个支部，已读 0，已回执 0" in listing
+    assert "市里的通知" not in page(client_for("district_b_staff").get(reverse("notices:received")))
+
+
+def test_a_draft_reaching_no_branch_is_not_sent(cast, client_for):
+    notice = draft_notice(cast, audience=[cast.community_a], branch_kinds=["joint"])
+    client = client_for("district_staff")
+    confirm = page(client.get(reverse("notices:send", args=[notice.pk])))
+    assert "所选发送范围内没有支部" in confirm
+    response = client.post(reverse("notices:send", args=[notice.pk]), follow=True)
+    assert "所选发送范围内没有支部。" in page(response)
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.DRAFT
