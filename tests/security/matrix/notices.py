@@ -1,4 +1,4 @@
-"""Notices (通知) x roles. District A sends a notice (with a PDF) to street A, which
+"""Notices (通知) x roles. District A sends a notice (with a photo) to street A, which
 reaches branch_a (community A) and functional_a (on the street itself); it keeps a
 draft to street A as well.
 
@@ -9,7 +9,10 @@ sender's side only, and only its own node's staff edit and send it (the city rea
 403). Everybody else gets 404, the system administrator included.
 """
 
+import io
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from notices import services
 from notices.models import Notice, NoticeReceipt
@@ -33,7 +36,13 @@ SENT_READERS = frozenset(
 )
 DRAFT_READERS = frozenset({"city_admin", "district_staff"})
 DRAFT_WRITERS = frozenset({"district_staff"})
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def png() -> bytes:
+    """A photo, not a PDF: the masking scan reads every PDF answer as one of our exports."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _notice(district, street, title, *, send):
@@ -46,8 +55,7 @@ def _notice(district, street, title, *, send):
         audience=[street],
         uploads=[
             services.Upload(
-                SimpleUploadedFile("学习材料.pdf", PDF, content_type="application/pdf"),
-                "application/pdf",
+                SimpleUploadedFile("学习照片.png", png(), content_type="image/png"), "image/png"
             )
         ],
         actor=None,
