@@ -71,8 +71,6 @@ def _newest_first(queryset):
 
 # --- Received --------------------------------------------------------------------------
 
-RECEIVED_STATES = ("unread", "opened", "confirmed", "overdue")
-
 
 def received(user, *, state: str = "", kind: str = "", today=None):
     """Sent notices addressed to the user's branches (or their area's), not written on
@@ -103,12 +101,10 @@ def received(user, *, state: str = "", kind: str = "", today=None):
     elif state == "confirmed":
         qs = qs.filter(mine__gt=0, mine_open=0)
     elif state == "overdue":
-        qs = _overdue(qs, today).filter(mine_open__gt=0)
+        qs = qs.filter(deadline__lt=today or timezone.localdate(), mine_open__gt=0).exclude(
+            response=ResponseKind.NONE
+        )
     return _newest_first(qs)
-
-
-def _overdue(qs, today):
-    return qs.filter(deadline__lt=today or timezone.localdate()).exclude(response=ResponseKind.NONE)
 
 
 def unread_count(user) -> int:
@@ -125,8 +121,6 @@ def unread_count(user) -> int:
 
 
 # --- Sent ------------------------------------------------------------------------------
-
-SENT_STATES = (NoticeState.DRAFT, NoticeState.SENT)
 
 
 def sent(user, *, state: str = "", kind: str = ""):
