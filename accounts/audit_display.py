@@ -68,6 +68,7 @@ KEY_LABELS = {
     "period": _("Period"),
     "organization": _("Area"),
     "meetings": _("Meetings"),
+    "branches": _("Branches reached"),
     "quarter": _("Quarter"),
     "member": _("Member"),
     "reason": _("Reason"),
@@ -131,7 +132,7 @@ def type_label(object_type: str) -> str:
 
 def type_choices() -> list[tuple[str, str]]:
     """Every model of the project's apps and the other object types, by Chinese name."""
-    project = {"accounts", "branches", "members", "activities", "places", "reports"}
+    project = {"accounts", "branches", "members", "notices", "activities", "places", "reports"}
     types = {
         model._meta.label_lower: str(capfirst(model._meta.verbose_name))
         for model in apps.get_models()

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +29,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.access import ANSWER_NOTICES, VIEW_STRUCTURE, ScopedQuerySet, scope_for
+from branches.access import (
+    ANSWER_NOTICES,
+    SEND_NOTICES,
+    VIEW_STRUCTURE,
+    ScopedQuerySet,
+    scope_for,
+)
 from branches.models import Branch, Organization
 
 
@@ -53,13 +61,27 @@ class NoticeQuerySet(ScopedQuerySet):
     scope_path_field = "organization__path"
 
     def visible_to(self, user, capability: str | None = None):
-        """Notices the user may read: written at or below their nodes (the sender's
-        side), or addressed to a branch they cover (the recipients' side). Drafts only
-        on the sender's side. With `capability` (SEND_NOTICES) only the sender's side."""
+        """Notices the user may read: written at or below the nodes they send notices
+        from (the sender's side), or addressed to a branch they cover (the recipients'
+        side). Drafts only on the sender's side. Reading (`capability` None or
+        VIEW_STRUCTURE, as `get_for_user` asks) is both sides; another capability
+        (SEND_NOTICES) only the sender's side with it. Whoever holds neither capability
+        (the system administrator, for one) sees no notice."""
+        if capability in (None, VIEW_STRUCTURE):
+            capability = None
         scope = scope_for(user)
-        sender_side = scope.q(capability or VIEW_STRUCTURE, path_field="organization__path")
+        sender_side = scope.q(capability or SEND_NOTICES, path_field="organization__path")
         if capability:
             return self.filter(sender_side) if sender_side is not None else self.none()
+        addressed = self._addressed(user)
+        return self.filter(addressed if sender_side is None else (sender_side | addressed))
+
+    def addressed_to(self, user):
+        """The recipients' side alone: sent notices reaching a branch the user covers."""
+        return self.filter(self._addressed(user))
+
+    @staticmethod
+    def _addressed(user) -> Q:
         receipts = NoticeReceipt.objects.covered_by(user)
         # An original: a receipt of one of the user's branches. A forward: such a receipt
         # of its original, for a branch under the forwarding node (a street's note is not
@@ -70,8 +92,7 @@ class NoticeQuerySet(ScopedQuerySet):
                 notice=OuterRef("root_id"), path__startswith=OuterRef("organization__path")
             )
         )
-        addressed = Q(state=NoticeState.SENT) & (original | forward)
-        return self.filter(addressed if sender_side is None else (sender_side | addressed))
+        return Q(state=NoticeState.SENT) & (original | forward)
 
     def sent(self):
         return self.filter(state=NoticeState.SENT)
@@ -144,6 +165,8 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Optimistic lock for drafts edited by two people (as Meeting.version).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The writing form's key: a doubled "save" of a new notice writes one draft.
+    client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -183,7 +206,22 @@ class ReceiptQuerySet(ScopedQuerySet):
     scope_branch_path_field = "path"
 
     def covered_by(self, user):
-        return self.visible_to(user, VIEW_STRUCTURE)
+        """Receipts of the branches a user sends notices to or answers them for."""
+        scope = scope_for(user)
+        parts = [
+            part
+            for capability in (SEND_NOTICES, ANSWER_NOTICES)
+            if (
+                part := scope.q(
+                    capability,
+                    path_field="path",
+                    branch_field="branch_id",
+                    branch_path_field="path",
+                )
+            )
+            is not None
+        ]
+        return self.filter(reduce(or_, parts)) if parts else self.none()
 
     def answerable_by(self, user):
         return self.visible_to(user, ANSWER_NOTICES)
@@ -255,6 +293,13 @@ def attachment_path(instance, filename):
     return f"notices/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str | None = None):
+        """A notice's files: to whoever may read the notice (NoticeQuerySet.visible_to).
+        A reply's files are not served here."""
+        return self.filter(notice__in=Notice.objects.visible_to(user, capability))
+
+
 class NoticeAttachment(models.Model):
     """A file of a notice (PDF, Word, image) or of a branch's reply. Served only through
     the portal, always as a download (never inline), after its first bytes were checked
@@ -289,6 +334,8 @@ class NoticeAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
@@ -303,6 +350,17 @@ class NoticeAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def stem(self) -> str:
+        """The file's name without its extension (shown beside `format_label`)."""
+        return os.path.splitext(self.original_name)[0] or self.original_name
+
+    @property
+    def format_label(self) -> str:
+        """PDF, DOCX, JPG...: how people name the file's format."""
+        ext = os.path.splitext(self.original_name)[1].lstrip(".").upper()
+        return "JPG" if ext == "JPEG" else ext
 
 
 class NoticeReminder(models.Model):

@@ -1,16 +1,16 @@
-from django.http import Http404
 from django.urls import path
 
-
-def _h1_replaces(request, pk):
-    # Placeholders for the notice pages built in parallel (h1 replaces): other pages
-    # link to these names.
-    raise Http404
-
+from . import views
 
 app_name = "notices"
 
-urlpatterns: list = [
-    path("notices/<int:pk>/", _h1_replaces, name="detail"),  # h1 replaces
-    path("notices/<int:pk>/edit/", _h1_replaces, name="edit"),  # h1 replaces
+urlpatterns = [
+    path("notices/", views.received_list, name="received"),
+    path("notices/sent/", views.sent_list, name="sent"),
+    path("notices/unread/", views.unread_badge, name="unread_badge"),
+    path("notices/new/", views.notice_create, name="create"),
+    path("notices/<int:pk>/", views.notice_detail, name="detail"),
+    path("notices/<int:pk>/edit/", views.notice_edit, name="edit"),
+    path("notices/<int:pk>/send/", views.notice_send, name="send"),
+    path("notices/files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

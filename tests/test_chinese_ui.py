@@ -19,6 +19,7 @@ from .security.test_url_matrix import SPECS
 # Names of formats and marks that Chinese users read as they are, and the switch to English.
 ALLOWED = {
     *("PDF", "Excel", "CSV", "xlsx", "JPG", "PNG", "QR", "TOTP", "MB"),
+    *("Word", "DOC", "DOCX"),  # the file formats a notice's attachment may have
     "Ctrl",  # the key, as printed on it (按 Ctrl+P 打印)
     "Webhook",  # what the group robots of WeCom, DingTalk and Feishu call their address
     "English",

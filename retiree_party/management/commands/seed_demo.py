@@ -17,6 +17,7 @@ from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
+from notices.demo import seed_notices
 from resources.places.demo import seed_places
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -98,6 +99,11 @@ class Command(BaseCommand):
             care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
             care_done = time.perf_counter()
             places = seed_places(rng=rng, today=timezone.localdate())
+            notices = seed_notices(
+                structure=structure,
+                author=get_user_model().objects.get(username="district"),
+                today=timezone.localdate(),
+            )
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -136,6 +142,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Places: {places.bookings} venue bookings, {places.requests} waiting for approval."
+        )
+        self.stdout.write(
+            f"Notices: {notices.notices} sent by the district, {notices.receipts} receipts."
         )
         self.stdout.write(
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
