@@ -83,7 +83,7 @@ class NoticeForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     title = forms.CharField(
-        label=gettext_lazy("Title"),
+        label=gettext_lazy("Notice title"),
         max_length=120,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )

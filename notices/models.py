@@ -337,8 +337,8 @@ class NoticeAttachment(models.Model):
     objects = AttachmentQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
+        verbose_name = _("notice attachment")
+        verbose_name_plural = _("notice attachments")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(

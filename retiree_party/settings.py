@@ -63,11 +63,13 @@ INSTALLED_APPS = [
     "accounts",
     "branches",
     "members",
-    "notices",
     "activities",
     "resources.funds",
     "resources.places",
     "reports",
+    # After the older apps: where two catalogs translate the same English words, theirs
+    # win (notices name their own words apart: "Notice title", "Notices received").
+    "notices",
     "workbench",
     "retiree_party",  # the wiring package: seed_demo and other cross-app commands
 ]

@@ -301,7 +301,7 @@ def test_a_branch_secretary_sees_the_state_of_their_receipt(cast, client_for, no
     client.get(reverse("notices:detail", args=[notice.pk]))
     assert notice.title not in page(client.get(reverse("notices:received") + "?state=unread"))
     opened = page(client.get(reverse("notices:received") + "?state=opened"))
-    assert notice.title in opened and "已读未回执" in opened
+    assert notice.title in opened and "已查看，未确认" in opened
     NoticeReceipt.objects.filter(notice=notice).update(confirmed_at=timezone.now())
     assert notice.title in page(client.get(reverse("notices:received") + "?state=confirmed"))
 
