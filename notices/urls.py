@@ -1,5 +1,6 @@
-from django.urls import path  # noqa: F401  (the pages are added by the views' modules)
+from django.urls import include, path
 
 app_name = "notices"
 
 urlpatterns: list = []
+urlpatterns += [path("", include("notices.receipt_urls"))]  # confirm, reply, forward, remind
