@@ -23,6 +23,7 @@ OTHER_TYPES = {
     "activities.ledger": _("Yearly ledger"),
     "reports.organizationdashboard": _("Area statistics"),
     "reports.branchdashboard": _("Branch statistics"),
+    "notices.receipts": _("Receipts of a notice"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -87,6 +88,8 @@ KEY_LABELS = {
     "ip": _("Address"),
     "date_from": _("From"),
     "date_to": _("To"),
+    "files": _("Number of files"),
+    "branches": _("Number of branches"),
 }
 
 # Values that are codes rather than words.

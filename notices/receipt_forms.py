@@ -117,7 +117,7 @@ class AudienceField(forms.ModelMultipleChoiceField):
 
 
 class ForwardForm(forms.Form):
-    node = NodeChoiceField(queryset=None, label=_("Forward as"), empty_label=None)
+    node = NodeChoiceField(queryset=None, label=pgettext_lazy("receipts", "Forward as"), empty_label=None)
     note = forms.CharField(
         label=_("Your note"),
         max_length=MAX_NOTE_CHARS,
@@ -126,7 +126,7 @@ class ForwardForm(forms.Form):
     )
     audience = AudienceField(
         queryset=None,
-        label=_("Forward to"),
+        label=pgettext_lazy("receipts", "Forward to"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "invalid_choice": _("A notice can only be forwarded inside your own area."),
@@ -188,9 +188,9 @@ class ReceiptFilterForm(forms.Form):
         required=False,
         choices=[
             ("", pgettext_lazy("receipts", "All")),
-            ("unopened", _("Not opened")),
-            ("unconfirmed", _("Not confirmed")),
-            ("unreplied", _("No reply yet")),
+            ("unopened", pgettext_lazy("receipts", "Not opened")),
+            ("unconfirmed", pgettext_lazy("receipts", "Not confirmed")),
+            ("unreplied", pgettext_lazy("receipts", "No reply yet")),
         ],
     )
     page = forms.IntegerField(min_value=1, max_value=100000, required=False)

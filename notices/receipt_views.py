@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from accounts import audit
 from accounts.models import AuditAction
@@ -56,6 +56,11 @@ def _back(request, fallback: str) -> str:
     return fallback
 
 
+def _posted(request):
+    """The POST data for a form (bound even when empty: "confirm all" posts nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _original(notice: Notice) -> Notice:
     return notice.root or notice
 
@@ -69,7 +74,7 @@ def confirm(request, pk):
     mine = list(receipts)
     if not mine:
         raise PermissionDenied
-    form = ConfirmForm(request.POST or None, receipts=receipts)
+    form = ConfirmForm(_posted(request), receipts=receipts)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["receipt"]
         target = receipts.filter(pk=chosen.pk) if chosen else receipts
@@ -112,7 +117,7 @@ def reply(request, pk):
     if not mine:
         raise PermissionDenied
     waiting = [r for r in mine if r.replied_at is None]
-    form = ReplyForm(request.POST or None, request.FILES or None, receipts=receipts)
+    form = ReplyForm(_posted(request), request.FILES or None, receipts=receipts)
     if request.method == "POST" and form.is_valid():
         try:
             services.reply(
@@ -151,7 +156,7 @@ def forward(request, pk):
     if not nodes:
         raise PermissionDenied
     form = ForwardForm(
-        request.POST or None,
+        _posted(request),
         request.FILES or None,
         nodes=nodes,
         audience=selectors.audience_choices(notice, nodes),
@@ -272,17 +277,17 @@ def receipts_export(request, pk):
     )
     header = [
         _("Branch"),
-        _("Area"),
-        _("Opened at"),
-        _("Confirmed at"),
-        _("Confirmed by"),
-        _("Replied at"),
-        _("Reply"),
-        _("Files"),
-        _("Late"),
+        pgettext("receipts", "Area"),
+        pgettext("receipts", "Opened at"),
+        pgettext("receipts", "Confirmed at"),
+        pgettext("receipts", "Confirmed by"),
+        pgettext("receipts", "Replied at"),
+        pgettext("receipts", "Reply"),
+        pgettext("receipts", "Files"),
+        pgettext("receipts", "Late"),
     ]
     sheet = Sheet(
-        title=_("Receipts"),
+        title=pgettext("receipts", "Receipts"),
         heading=[
             notice.title,
             _("%(node)s · exported %(day)s")
@@ -316,7 +321,7 @@ def remind(request, pk):
         raise Http404
     latest = selectors.last_round(notice)
     total = selectors.counts(notice)
-    form = RemindForm(request.POST or None, initial={"last_round": latest.pk if latest else 0})
+    form = RemindForm(_posted(request), initial={"last_round": latest.pk if latest else 0})
     if request.method == "POST" and form.is_valid():
         try:
             reminder = services.remind(

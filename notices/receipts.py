@@ -38,17 +38,21 @@ class ReceiptError(Exception):
 
 def _confirming(user, now) -> dict:
     """The UPDATE's fields that confirm (and open, if not yet) a receipt."""
+
+    def first(field: str, when_null: str, value):
+        # The value only where `when_null` is still empty: a row confirmed (or opened)
+        # already keeps who did it and when.
+        return Case(
+            When(**{f"{when_null}__isnull": True}, then=Value(value)),
+            default=F(field),
+            output_field=NoticeReceipt._meta.get_field(field),
+        )
+
     return {
-        "confirmed_at": Case(
-            When(confirmed_at__isnull=True, then=Value(now)), default=F("confirmed_at")
-        ),
-        "confirmed_by": Case(
-            When(confirmed_at__isnull=True, then=Value(user.pk)), default=F("confirmed_by")
-        ),
-        "opened_at": Case(When(opened_at__isnull=True, then=Value(now)), default=F("opened_at")),
-        "opened_by": Case(
-            When(opened_at__isnull=True, then=Value(user.pk)), default=F("opened_by")
-        ),
+        "confirmed_at": first("confirmed_at", "confirmed_at", now),
+        "confirmed_by": first("confirmed_by", "confirmed_at", user.pk),
+        "opened_at": first("opened_at", "opened_at", now),
+        "opened_by": first("opened_by", "opened_at", user.pk),
     }
 
 
