@@ -117,7 +117,9 @@ class AudienceField(forms.ModelMultipleChoiceField):
 
 
 class ForwardForm(forms.Form):
-    node = NodeChoiceField(queryset=None, label=pgettext_lazy("receipts", "Forward as"), empty_label=None)
+    node = NodeChoiceField(
+        queryset=None, label=pgettext_lazy("receipts", "Forward as"), empty_label=None
+    )
     note = forms.CharField(
         label=_("Your note"),
         max_length=MAX_NOTE_CHARS,
