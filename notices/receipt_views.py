@@ -93,12 +93,22 @@ def confirm(request, pk):
             messages.info(request, _("Already confirmed: there is no need to confirm again."))
         return redirect(_back(request, reverse("notices:confirm", args=[notice.pk])))
     original = _original(notice)
+    # The page shows the notice's text: reading it here opens it.
+    services.mark_opened(receipts=receipts, user=request.user, request=request)
+    # The notes of the forwards on the way down to the user's branches, in order.
+    notes = (
+        Notice.objects.visible_to(request.user)
+        .filter(root=original)
+        .select_related("organization")
+        .order_by("sent_at", "pk")
+    )
     return render(
         request,
         "notices/receipts/confirm.html",
         {
             "notice": notice,
             "original": original,
+            "notes": notes,
             "form": form,
             "mine": mine,
             "open": [r for r in mine if r.confirmed_at is None],

@@ -56,6 +56,39 @@ def _confirming(user, now) -> dict:
     }
 
 
+def mark_opened(*, receipts, user, request=None) -> int:
+    """Note the first opening of `receipts` (the user's answerable receipts of a notice
+    they are reading); later visits write nothing. Returns how many were opened now."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            receipts.filter(opened_at__isnull=True)
+            .select_for_update(of=("self",))
+            .values_list("pk", "notice_id", "branch_id")
+        )
+        if not rows:
+            return 0
+        NoticeReceipt.objects.filter(
+            pk__in=[pk for pk, _n, _b in rows], opened_at__isnull=True
+        ).update(opened_at=now, opened_by=user)
+        audit.record_many(
+            [
+                Change(
+                    AuditAction.UPDATE,
+                    object_type="notices.noticereceipt",
+                    object_id=str(pk),
+                    object_repr=f"{notice_id} · {branch_id}",
+                    before={"opened_at": None},
+                    after={"opened_at": now.isoformat(), "opened_by": user.pk},
+                )
+                for pk, notice_id, branch_id in rows
+            ],
+            actor=user,
+            request=request,
+        )
+    return len(rows)
+
+
 def confirm(*, receipts, user, request=None) -> int:
     """Confirm the open ones of `receipts` (the user's answerable receipts of one
     notice, maybe narrowed to one). Returns how many were confirmed now: 0 means all were

@@ -193,3 +193,19 @@ def test_a_street_outside_the_audience_cannot_forward(cast, client_for):
     notice = send_notice(sender=cast.district_a, audience=[cast.street_a2])
     url = reverse("notices:forward", args=[notice.pk])
     assert client_for("street_staff").get(url).status_code == 404
+
+
+def test_the_confirm_page_shows_every_note_on_the_way_down_in_order(cast, client_for, notice):
+    forward_as_street(cast, client_for("street_staff"), notice)
+    by_street = Notice.objects.get(root=notice, organization=cast.street_a)
+    client_for("community_secretary").post(
+        reverse("notices:forward", args=[by_street.pk]),
+        {"node": cast.community_a.pk, "audience": [cast.community_a.pk], "note": "社区补充要求"},
+    )
+    html = (
+        client_for("branch_secretary")
+        .get(reverse("notices:confirm", args=[notice.pk]))
+        .content.decode()
+    )
+    assert html.index("和平街道的转发说明") < html.index("翠园社区的转发说明")
+    assert "社区补充要求" in html

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.models import AuditAction, AuditEntry
 from branches.models import BranchKind
-from notices.models import NoticeAttachment, NoticeReceipt, ResponseKind
+from notices.models import Notice, NoticeAttachment, NoticeReceipt, ResponseKind
 
 from .. import factories as f
 from .receipts_helpers import pdf_file, receipt, send_notice
@@ -68,14 +68,15 @@ def test_a_branch_secretary_confirms_their_branch_once_and_is_audited(cast, clie
     assert cast.branch_a.name in page and "尚未确认" in page
     assert cast.functional_a.name not in page
 
-    entries = AuditEntry.objects.count()
+    assert receipt(notice, cast.branch_a).opened_by == secretary  # reading it opened it
+
+    last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
     response = client.post(url, follow=True)
     assert "已为 1 个支部确认收到" in response.content.decode()
     row = receipt(notice, cast.branch_a)
-    assert row.confirmed_by == secretary and row.opened_by == secretary
-    assert row.confirmed_at == row.opened_at
+    assert row.confirmed_by == secretary and row.opened_at <= row.confirmed_at
     assert receipt(notice, cast.functional_a).confirmed_at is None
-    entry = AuditEntry.objects.filter(object_type="notices.noticereceipt").get()
+    entry = AuditEntry.objects.filter(pk__gt=last, object_type="notices.noticereceipt").get()
     assert (entry.action, entry.actor_id, entry.object_id) == (
         AuditAction.UPDATE,
         secretary.pk,
@@ -84,11 +85,12 @@ def test_a_branch_secretary_confirms_their_branch_once_and_is_audited(cast, clie
     confirmed_at = row.confirmed_at
 
     # The double submit: a message, nothing written twice.
+    entries = AuditEntry.objects.count()
     response = client.post(url, follow=True)
     assert "已确认，无需重复确认" in response.content.decode()
     row.refresh_from_db()
     assert row.confirmed_at == confirmed_at
-    assert AuditEntry.objects.count() == entries + 1
+    assert AuditEntry.objects.count() == entries
 
 
 def test_confirming_keeps_an_earlier_opening(cast, client_for, notice):
@@ -390,3 +392,66 @@ def test_branch_kinds_narrow_the_audience_and_so_the_counts(cast, client_for):
     )
     response = client_for("district_staff").get(reverse("notices:receipts", args=[notice.pk]))
     assert response.context["total"].total == 1
+
+
+def test_reading_the_confirm_page_opens_the_receipt_once(cast, client_for, notice):
+    client = client_for("branch_secretary")
+    url = reverse("notices:confirm", args=[notice.pk])
+    client.get(url)
+    row = receipt(notice, cast.branch_a)
+    assert row.opened_by == cast.user("branch_secretary") and row.confirmed_at is None
+    opened = row.opened_at
+    entries = AuditEntry.objects.filter(object_type="notices.noticereceipt").count()
+    assert entries == 1
+    client.get(url)
+    row.refresh_from_db()
+    assert row.opened_at == opened
+    assert AuditEntry.objects.filter(object_type="notices.noticereceipt").count() == entries
+    # The district reading it opens nothing (it answers for no branch).
+    assert client_for("district_staff").get(url).status_code == 403
+    assert receipt(notice, cast.functional_a).opened_at is None
+
+
+# --- The includes of the notice page ---------------------------------------------------------
+
+
+def _render(template, notice, user):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(f"/notices/{notice.pk}/")
+    request.user = user
+    return Template("{% include '" + template + "' %}").render(
+        Context({"request": request, "notice": notice, "csrf_token": "token"})
+    )
+
+
+def test_the_senders_include_shows_the_counts_and_links(cast, client_for, notice):
+    client_for("branch_secretary").post(reverse("notices:confirm", args=[notice.pk]))
+    district = cast.user("district_staff")
+    notice = Notice.objects.select_related("organization").get(pk=notice.pk)  # as the page has it
+    with CaptureQueriesContext(connection) as queries:
+        html = _render("notices/_receipts.html", notice, district)
+    assert "2 个支部中已确认 1 个，已打开 1 个" in html
+    assert reverse("notices:receipts", args=[notice.pk]) in html
+    assert reverse("notices:remind", args=[notice.pk]) in html
+    assert len(queries) == 2  # the user's roles, the counts
+    assert _render("notices/_receipts.html", notice, cast.user("branch_secretary")).strip() == ""
+
+
+def test_the_recipients_include_offers_confirm_reply_and_forward(cast, to_reply):
+    html = _render("notices/_respond.html", to_reply, cast.user("community_secretary"))
+    assert reverse("notices:confirm", args=[to_reply.pk]) in html
+    assert reverse("notices:reply", args=[to_reply.pk]) in html
+    assert reverse("notices:forward", args=[to_reply.pk]) in html  # her community may pass it on
+    assert 'name="csrfmiddlewaretoken"' in html
+    branch = _render("notices/_respond.html", to_reply, cast.user("branch_secretary"))
+    assert "确认收到" in branch and reverse("notices:forward", args=[to_reply.pk]) not in branch
+    district = _render("notices/_respond.html", to_reply, cast.user("district_staff"))
+    assert district.strip() == ""
+
+
+def test_confirming_without_reading_opens_it_in_the_same_update(cast, client_for, notice):
+    client_for("branch_secretary").post(reverse("notices:confirm", args=[notice.pk]))
+    row = receipt(notice, cast.branch_a)
+    assert row.opened_at == row.confirmed_at and row.opened_by == cast.user("branch_secretary")
