@@ -12,11 +12,25 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.utils import timezone
 
-from branches.access import SEND_NOTICES, scope_for
-from branches.models import Organization
+from branches.access import SEND_NOTICES, Role, scope_for
+from branches.models import Organization, StaffRole
 
 from .models import Notice, NoticeAttachment, NoticeReceipt, NoticeReminder, NoticeState
 
@@ -226,3 +240,28 @@ def audience_choices(notice: Notice, nodes: list[Organization]) -> QuerySet:
         .filter(Exists(holding))
         .order_by("path")
     )
+
+
+def unreachable(notice: Notice, limit: int = 20) -> tuple[int, list[str]]:
+    """Open branches that a reminder reaches nobody at: no active account holds the
+    branch's secretary role, a community secretary's role above it, or (a branch on a
+    street) the street's staff role. The same rule as the reminders' recipients
+    (activities.messaging.notices). One query: (how many, the first names)."""
+    active = StaffRole.objects.filter(user__is_active=True)
+    own = active.filter(role=Role.BRANCH_SECRETARY, branch_id=OuterRef("branch_id"))
+    above = (
+        active.filter(role=Role.COMMUNITY_SECRETARY)
+        .annotate(receipt_path=ExpressionWrapper(OuterRef("path"), output_field=CharField()))
+        .filter(receipt_path__startswith=F("organization__path"))
+    )
+    street = active.filter(role=Role.STREET_STAFF, organization__path=OuterRef("path"))
+    names = list(
+        receipts_of(notice)
+        .filter(confirmed_at__isnull=True)
+        .exclude(Exists(own))
+        .exclude(Exists(above))
+        .exclude(Exists(street))
+        .annotate(total=Window(Count("pk")))
+        .values_list("branch__name", "total")[:limit]
+    )
+    return (names[0][1] if names else 0), [name for name, _total in names]

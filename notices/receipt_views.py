@@ -356,5 +356,11 @@ def remind(request, pk):
     return render(
         request,
         "notices/receipts/remind.html",
-        {"notice": notice, "form": form, "total": total, "latest_round": latest},
+        {
+            "notice": notice,
+            "form": form,
+            "total": total,
+            "latest_round": latest,
+            "unreachable": selectors.unreachable(notice),
+        },
     )

@@ -5,6 +5,8 @@ items resolved once their recipient has nothing left to confirm."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,3 +167,19 @@ def test_a_notice_that_asks_no_answer_has_no_reminder(cast, client_for):
 def test_the_remind_button_shows_how_many_are_open(cast, client_for, notice):
     html = client_for("district_staff").get(reverse("notices:receipts", args=[notice.pk]))
     assert "提醒未确认的 2 个支部" in html.content.decode()
+
+
+def test_the_remind_page_names_the_branches_nobody_can_be_reminded_at(cast, client_for):
+    f.branch(organization=cast.community_a, name="翠园社区第二党支部")  # her community's
+    notice = send_notice(sender=cast.district_a, audience=[cast.district_a])
+    client = client_for("district_staff")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("notices:remind", args=[notice.pk]))
+    html = page.content.decode()
+    # branch_a2: no branch secretary, no community secretary over it, not on a street.
+    assert "1 个支部没有开通账号的书记" in html and cast.branch_a2.name in html
+    assert page.context["unreachable"] == (1, [cast.branch_a2.name])
+    assert len(queries) == 7  # session, user, roles, notice, last round, counts, unreachable
+    remind(client, notice)
+    assert NoticeReminder.objects.get().branch_count == 4  # still counted as open
+    assert not items(area_path=cast.community_a2.path).exists()
