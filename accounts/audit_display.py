@@ -24,6 +24,7 @@ OTHER_TYPES = {
     "reports.organizationdashboard": _("Area statistics"),
     "reports.branchdashboard": _("Branch statistics"),
     "reports.bulletin": _("Periodic bulletin"),
+    "notices.receipts": _("Receipts of a notice"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -89,6 +90,7 @@ KEY_LABELS = {
     "ip": _("Address"),
     "date_from": _("From"),
     "date_to": _("To"),
+    "files": _("Number of files"),
 }
 
 # Values that are codes rather than words.

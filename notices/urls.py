@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,3 +14,4 @@ urlpatterns = [
     path("notices/<int:pk>/send/", views.notice_send, name="send"),
     path("notices/files/<int:pk>/", views.attachment_download, name="attachment"),
 ]
+urlpatterns += [path("", include("notices.receipt_urls"))]  # confirm, reply, forward, remind

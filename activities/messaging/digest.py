@@ -98,6 +98,7 @@ def build_digests(*, now: datetime.datetime | None = None, secretaries=None) -> 
 
 # Section order and headings of the digest, in plain words.
 DIGEST_SECTIONS = [
+    (ReminderKind.NOTICE_UNCONFIRMED, gettext_noop("Notices waiting for your confirmation")),
     (ReminderKind.MEETING_UPCOMING, gettext_noop("Meetings coming up")),
     (ReminderKind.ATTENDANCE_MISSING, gettext_noop("Attendance to record")),
     (ReminderKind.CADENCE_AT_RISK, gettext_noop("Meetings still needed this period")),

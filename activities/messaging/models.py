@@ -47,6 +47,9 @@ class ReminderKind(models.TextChoices):
     TERM_ENDING = "term_ending", _("Committee term ending")
     REGISTRATION_WAITING = "registration_waiting", _("Registration waiting to be accepted")
     NO_PARTICIPATION = "no_participation", _("No participation for three months")
+    # A sender's "remind those who have not confirmed" (notices.NoticeReminder): one
+    # item per secretary of each branch still open, per round (period "round-<id>").
+    NOTICE_UNCONFIRMED = "notice_unconfirmed", _("Notice not yet confirmed")
     MEETING_NOTICE = "meeting_notice", _("Meeting notice to a member")
     CARE_NOTICE = "care_notice", _("Care visit notice to a carer")
     DIGEST = "digest", _("Daily digest")

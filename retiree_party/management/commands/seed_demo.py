@@ -18,6 +18,7 @@ from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
 from notices.demo import seed_notices
+from notices.receipt_demo import seed_receipts
 from resources.places.demo import seed_places
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -104,6 +105,7 @@ class Command(BaseCommand):
                 author=get_user_model().objects.get(username="district"),
                 today=timezone.localdate(),
             )
+            receipts = seed_receipts(rng=rng, today=timezone.localdate())
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -145,6 +147,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Notices: {notices.notices} sent by the district, {notices.receipts} receipts."
+        )
+        self.stdout.write(
+            f"Notice receipts: {receipts.notices} notices to {receipts.receipts} branches, "
+            f"{receipts.confirmed} confirmed, {receipts.replied} replied, "
+            f"{receipts.reminded} branches reminded."
         )
         self.stdout.write(
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
