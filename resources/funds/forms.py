@@ -201,7 +201,9 @@ class CorrectionForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", gettext_lazy("Approve")), ("refuse", gettext_lazy("Refuse"))]
+        label=gettext_lazy("Decision"),
+        widget=forms.RadioSelect,
+        choices=[("approve", gettext_lazy("Approve")), ("refuse", gettext_lazy("Refuse"))],
     )
     exception = forms.BooleanField(
         label=gettext_lazy("Approve as an exception beyond the balance"), required=False
