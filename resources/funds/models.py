@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.access import VIEW_FUNDS, ScopedQuerySet
 from branches.models import Branch, Organization, OriginalUnit
@@ -35,15 +36,15 @@ ZERO = Decimal("0.00")
 
 
 class FundSource(models.TextChoices):
-    BUREAU = "bureau", _("District bureau of veteran cadres")
-    STREET = "street", _("Street")
-    UNIT = "unit", _("Original unit")
-    OTHER = "other", _("Other source")
+    BUREAU = "bureau", pgettext_lazy("fund source", "District bureau")
+    STREET = "street", pgettext_lazy("fund source", "Street")
+    UNIT = "unit", pgettext_lazy("fund source", "Original unit")
+    OTHER = "other", pgettext_lazy("fund source", "Other")
 
 
 class ApproverLevel(models.TextChoices):
-    COMMUNITY = "community", _("Community")
-    STREET = "street", _("Street")
+    COMMUNITY = "community", pgettext_lazy("approver", "Community")
+    STREET = "street", pgettext_lazy("approver", "Street")
 
 
 class SpendingState(models.TextChoices):
