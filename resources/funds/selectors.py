@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from branches.access import (
     APPROVE_SPENDING,
@@ -169,8 +169,9 @@ class BranchFunds:
 
 
 def branch_funds(branch: Branch, year: int) -> BranchFunds:
-    """The branch's allocations and spendings of `year` with their receipts. Five
-    queries (allocations, spendings, receipts, members, the year's closing) + the rule."""
+    """The branch's allocations and spendings of `year` with their receipts, its rule
+    and whether the year is closed: six queries (five without spending), whatever the
+    year holds."""
     allocations = list(
         Allocation.objects.filter(branch=branch, year=year).select_related(
             "granted_by_node", "granted_by_unit", "created_by"
@@ -182,10 +183,13 @@ def branch_funds(branch: Branch, year: int) -> BranchFunds:
         .prefetch_related("receipts")
     )
     members = Member.objects.filter(home_branch=branch, status=MemberStatus.ACTIVE).count()
-    district = ancestor(branch, Level.DISTRICT)
-    return BranchFunds(
-        branch, year, allocations, spendings, members, year_closed(branch, year), rule_for(district)
-    )
+    above = Organization.path_prefixes(branch.organization.path)
+    # The year's owner is the street on the branch's path (or the branch's own node).
+    closed = FundYear.objects.filter(
+        street__path__in=above, year=year, closed_at__isnull=False
+    ).exists()
+    rule = FundRule.objects.filter(district__path__in=above).first() or rule_for(None)
+    return BranchFunds(branch, year, allocations, spendings, members, closed, rule)
 
 
 def balance_of(branch_id: int, year: int) -> Decimal:
@@ -346,6 +350,32 @@ def area_funds(node: Organization, year: int) -> AreaFunds:
         closed=closed,
         total=total,
     )
+
+
+def branch_totals(branches: Q, year: int) -> list[tuple[int, Decimal, Decimal]]:
+    """(branch id, allocated, counted spending) of `year` for the branches matching
+    `branches` that have either: one query (the dashboards' area rows)."""
+
+    def total(qs):
+        return Subquery(
+            qs.filter(branch=OuterRef("pk"), year=year)
+            .order_by()
+            .values("branch")
+            .annotate(t=Sum("amount"))
+            .values("t")
+        )
+
+    rows = (
+        Branch.objects.filter(branches)
+        .annotate(
+            allocated=total(Allocation.objects.all()),
+            spent=total(Spending.objects.filter(state__in=COUNTING)),
+        )
+        .filter(Q(allocated__isnull=False) | Q(spent__isnull=False))
+        .values_list("pk", "allocated", "spent")
+        .order_by()
+    )
+    return [(pk, money(allocated), money(spent)) for pk, allocated, spent in rows]
 
 
 # --- Approvals waiting ----------------------------------------------------------------
