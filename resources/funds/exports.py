@@ -154,13 +154,13 @@ def area_usage(request, area: AreaFunds, fmt: str, *, page: dict):
             Sheet(
                 title,
                 [
-                    _("Area"),
+                    pgettext("funds", "Area"),
                     _("Branch"),
                     _("Allocated (yuan)"),
                     _("Spent (yuan)"),
                     _("Waiting for approval (yuan)"),
                     _("Balance (yuan)"),
-                    _("Members"),
+                    pgettext("funds", "Members"),
                     _("Spent per member (yuan)"),
                 ],
                 rows,
@@ -170,12 +170,12 @@ def area_usage(request, area: AreaFunds, fmt: str, *, page: dict):
             Sheet(
                 _("Per area"),
                 [
-                    _("Area"),
+                    pgettext("funds", "Area"),
                     pgettext("count", "Branches"),
                     _("Allocated (yuan)"),
                     _("Spent (yuan)"),
                     _("Balance (yuan)"),
-                    _("Members"),
+                    pgettext("funds", "Members"),
                     _("Spent per member (yuan)"),
                 ],
                 units,

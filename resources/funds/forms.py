@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.query import query_int
 from activities.care.models import Activity
@@ -170,7 +170,7 @@ class SpendingForm(forms.Form):
 
 class AllocationForm(forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int)
-    source = forms.ChoiceField(label=gettext_lazy("Source"), widget=forms.RadioSelect)
+    source = forms.ChoiceField(label=pgettext_lazy("funds", "Source"), widget=forms.RadioSelect)
     amount = AmountField()
     granted_on = forms.DateField(label=gettext_lazy("Date of the instalment"), widget=DateInput())
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)

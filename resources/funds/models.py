@@ -95,7 +95,7 @@ class FundRule(models.Model):
     )
     threshold = models.DecimalField(_("approval threshold (yuan)"), **MONEY)
     approver_level = models.CharField(
-        _("approved by"),
+        pgettext_lazy("funds", "approved by"),
         max_length=10,
         choices=ApproverLevel.choices,
         default=ApproverLevel.COMMUNITY,
@@ -164,7 +164,9 @@ class Allocation(models.Model):
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="fund_allocations"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    source = models.CharField(_("source"), max_length=10, choices=FundSource.choices)
+    source = models.CharField(
+        pgettext_lazy("funds", "source"), max_length=10, choices=FundSource.choices
+    )
     amount = models.DecimalField(_("amount (yuan)"), **MONEY)
     granted_on = models.DateField(_("date of the instalment"))
     # Who granted it: an organisation node (the district, the street) or an original unit.
@@ -273,7 +275,10 @@ class Spending(models.Model):
     # Set when recorded (the rule then): who may approve, and whether it went beyond the
     # balance (then only an approval with an exception lets it count).
     approver_level = models.CharField(
-        _("approved by"), max_length=10, choices=ApproverLevel.choices, blank=True
+        pgettext_lazy("funds", "approved by"),
+        max_length=10,
+        choices=ApproverLevel.choices,
+        blank=True,
     )
     over_balance = models.BooleanField(_("beyond the balance"), default=False)
     decided_by = models.ForeignKey(

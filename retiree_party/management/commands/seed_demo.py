@@ -16,6 +16,7 @@ from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
+from resources.funds.demo import seed_funds
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
 MEETING_YEARS = {"small": 3, "district": 3, "city": 1}
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             logins_done = time.perf_counter()
             care = seed_care(rng=rng, today=timezone.localdate(), stdout=self.stdout)
             care_done = time.perf_counter()
+            funds = seed_funds(rng=rng, today=timezone.localdate())
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -129,6 +131,7 @@ class Command(BaseCommand):
             f"{care.carers} carers, {care.visits} visits, {care.follow_ups} follow-ups, "
             f"{care.activities} activities, {care.participants} participants."
         )
+        self.stdout.write(f"Funds: {funds.allocations} allocations, {funds.spendings} spendings.")
         self.stdout.write(
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
             f"tallies, {participations} members who took part."
