@@ -22,6 +22,8 @@ OTHER_TYPES = {
     "activities.attendancereport": _("Attendance report"),
     "activities.ledger": _("Yearly ledger"),
     "reports.organizationdashboard": _("Area statistics"),
+    "funds.branchusage": _("Use of funds of a branch"),
+    "funds.areausage": _("Use of funds of an area"),
     "reports.branchdashboard": _("Branch statistics"),
 }
 
@@ -48,6 +50,7 @@ KEY_LABELS = {
     "devices_removed": _("Devices removed"),
     "fields": _("Fields"),
     "file": _("File"),
+    "receipts": _("Receipts"),
     "file_size": _("File size"),
     "size": _("Size"),
     "created": _("Created"),

@@ -312,7 +312,7 @@ def spending_decide(
             actor=actor,
             request=request,
             before=before,
-            after={"state": locked.state, "exception": locked.exception, "note": note},
+            after={"state": locked.state, "exception": locked.exception, "decision_note": note},
         )
     return locked
 
@@ -358,7 +358,12 @@ def spending_correct(
             counter,
             actor=actor,
             request=request,
-            after={"corrects": original.pk, "amount": str(-amount), "year": year, "note": reason},
+            after={
+                "corrects": original.pk,
+                "amount": str(-amount),
+                "year": year,
+                "purpose": reason,
+            },
         )
     return counter
 

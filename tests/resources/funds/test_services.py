@@ -21,7 +21,7 @@ from resources.funds.models import (
 from resources.funds.services import FundsError
 
 from ...factories import Level, org
-from .conftest import D, category, grant, spend, this_year
+from .conftest import D, category, grant, png, spend, this_year
 
 
 def test_a_new_district_starts_with_the_default_categories(cast):
@@ -238,3 +238,29 @@ def test_two_spendings_at_the_same_moment_cannot_overdraw():
     states = sorted(s.state for s in Spending.objects.all())
     assert states == [SpendingState.COUNTED, SpendingState.PENDING]
     assert selectors.balance_of(cast.branch_a.pk, this_year()) == Decimal("20.00")
+
+
+def test_the_auditor_reads_every_funds_entry_in_chinese(cast):
+    import re
+
+    from django.utils import translation
+
+    from accounts import audit_display
+
+    grant(cast, "700.00")
+    s = spend(cast, "600.00", uploads=[(png(), "image/png")])
+    services.spending_decide(spending=s, approve=True, actor=cast.user("street_staff"))
+    services.spending_correct(
+        spending=s, amount=D("1.00"), reason="退货", actor=cast.user("branch_secretary")
+    )
+    services.year_close(street=cast.street_a, year=this_year(), actor=cast.user("street_staff"))
+    entries = AuditEntry.objects.filter(object_type__startswith="funds.")
+    assert entries.count() == 5
+    with translation.override("zh-hans"):
+        labels = [
+            field
+            for entry in entries
+            for field, _before, _after in audit_display.change_rows(entry, entry.changes)
+        ]
+        types = {audit_display.type_label(e.object_type) for e in entries}
+    assert not [x for x in [*labels, *types] if re.search(r"[A-Za-z]{2,}", x)]
