@@ -264,3 +264,33 @@ def test_the_auditor_reads_every_funds_entry_in_chinese(cast):
         ]
         types = {audit_display.type_label(e.object_type) for e in entries}
     assert not [x for x in [*labels, *types] if re.search(r"[A-Za-z]{2,}", x)]
+
+
+def test_two_people_changing_the_rule_at_once_get_a_conflict(cast):
+    district_staff = cast.user("district_staff")
+    rule = services.rule_update(
+        district=cast.district_a,
+        threshold=D("300.00"),
+        approver_level="street",
+        note="",
+        version=1,
+        actor=district_staff,
+    )
+    services.rule_update(
+        district=cast.district_a,
+        threshold=D("400.00"),
+        approver_level="street",
+        note="",
+        version=rule.version,
+        actor=district_staff,
+    )
+    with pytest.raises(FundsError, match="其他人"):
+        services.rule_update(
+            district=cast.district_a,
+            threshold=D("200.00"),
+            approver_level="community",
+            note="",
+            version=rule.version,  # read before the save above
+            actor=cast.user("city_admin"),
+        )
+    assert FundRule.objects.get().threshold == D("400.00")
