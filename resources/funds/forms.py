@@ -3,6 +3,7 @@ zero; receipts are photos or PDFs whose first bytes agree with their name."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.query import query_int
-from activities.care.models import Activity
+from activities.care.models import Activity, CareVisit
 from activities.meetings.models import Meeting, MeetingStatus
 from notices.uploads import checked_upload
 
@@ -131,6 +132,12 @@ class SpendingForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("— none —"),
     )
+    care_visit = forms.ModelChoiceField(
+        label=gettext_lazy("For the care visit"),
+        queryset=CareVisit.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— none —"),
+    )
     receipts = ReceiptsField(
         label=gettext_lazy("Receipts (photo or PDF)"),
         help_text=gettext_lazy("Take a photo of each receipt or choose PDF files; up to 5."),
@@ -139,27 +146,30 @@ class SpendingForm(forms.Form):
 
     def __init__(self, *args, branch, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.branch = branch
         self.fields["category"].queryset = categories
         self.fields["category"].error_messages["required"] = _("Choose a category.")
+        # What the spending may be for: this branch's of the last two years (a bounded
+        # list, without a slice, so the chosen one is looked up in the same queryset).
+        since = timezone.localdate() - datetime.timedelta(days=730)
         self.fields["meeting"].queryset = Meeting.objects.filter(
-            branch=branch, status=MeetingStatus.HELD
-        ).order_by("-held_on", "-pk")[:30]
-        self.fields["activity"].queryset = Activity.objects.filter(branch=branch).order_by(
-            "-held_on", "-pk"
-        )[:30]
-        self.fields["meeting"].label_from_instance = lambda m: f"{m.day:%Y-%m-%d} {m.topic}"
+            branch=branch, status=MeetingStatus.HELD, held_on__gte=since
+        ).order_by("-held_on", "-pk")
+        self.fields["activity"].queryset = Activity.objects.filter(
+            branch=branch, held_on__gte=since
+        ).order_by("-held_on", "-pk")
+        self.fields["care_visit"].queryset = (
+            CareVisit.objects.filter(member__home_branch=branch, visited_on__gte=since)
+            .select_related("member")
+            .order_by("-visited_on", "-pk")
+        )
+        self.fields["care_visit"].label_from_instance = lambda v: (
+            f"{v.visited_on:%Y-%m-%d} {v.member.name} {v.get_kind_display()}"
+        )
         self.fields["activity"].label_from_instance = lambda a: f"{a.held_on:%Y-%m-%d} {a.title}"
+        self.fields["meeting"].label_from_instance = lambda m: f"{m.day:%Y-%m-%d} {m.topic}"
         if not self.is_bound:
             self.initial.setdefault("spent_on", timezone.localdate())
             self.initial.setdefault("nonce", uuid.uuid4())
-
-    def clean_meeting(self):
-        # The sliced queryset cannot be filtered again: check the branch here.
-        meeting = self.cleaned_data.get("meeting")
-        if meeting is not None and meeting.branch_id != self.branch.pk:
-            raise forms.ValidationError(_("Choose a meeting of this branch."))
-        return meeting
 
     def clean_spent_on(self):
         day = self.cleaned_data["spent_on"]

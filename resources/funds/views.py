@@ -91,7 +91,16 @@ def _units_in(branch: Branch):
 def _spending(request, pk) -> Spending:
     spending = (
         Spending.objects.filter(pk=pk, branch__in=selectors.funds_branches(request.user))
-        .select_related("branch", "branch__organization", "category", "created_by", "decided_by")
+        .select_related(
+            "branch",
+            "branch__organization",
+            "category",
+            "created_by",
+            "decided_by",
+            "meeting",
+            "activity",
+            "care_visit__member",
+        )
         .first()
     )
     if spending is None:
@@ -196,6 +205,7 @@ def spending_add(request, branch_pk):
                 purpose=data["purpose"],
                 meeting=data["meeting"],
                 activity=data["activity"],
+                care_visit=data["care_visit"],
                 uploads=data["receipts"],
                 nonce=data["nonce"],
                 actor=request.user,

@@ -227,3 +227,32 @@ def test_the_area_page_costs_the_same_with_more_branches(cast, client_for):
         grant(cast, "100.00", branch=b)
         spend(cast, "10.00", branch=b)
     assert _queries(client, url) == few
+
+
+def test_a_spending_names_the_meeting_and_the_care_visit_it_was_for(cast, client_for):
+    from activities.care.models import CareVisit, CareVisitKind
+    from activities.meetings.models import Meeting, MeetingStatus
+
+    def meeting(branch):
+        return Meeting.objects.create(
+            branch=branch,
+            kind="theme_day",
+            topic="主题党日",
+            status=MeetingStatus.HELD,
+            planned_on=day(),
+            held_on=day(),
+        )
+
+    ours, theirs = meeting(cast.branch_a), meeting(cast.branch_a2)
+    visit = CareVisit.objects.create(
+        member=cast.member_a, visited_on=day(), kind=CareVisitKind.FESTIVAL, visitors="张书记"
+    )
+    grant(cast, "500.00")
+    client = client_for("branch_secretary")
+    refused = client.post(add_url(cast), spending_form(cast, meeting=theirs.pk))
+    assert refused.status_code == 200 and Spending.objects.count() == 0
+    client.post(add_url(cast), spending_form(cast, meeting=ours.pk, care_visit=visit.pk))
+    spending = Spending.objects.get()
+    assert (spending.meeting, spending.care_visit) == (ours, visit)
+    page = client.get(reverse("funds:spending", args=[spending.pk])).content.decode()
+    assert "主题党日" in page and "赵德明" in page
