@@ -90,6 +90,7 @@ def table_sizes() -> dict[str, int]:
     from activities.meetings.models import Attendance, Meeting
     from branches.models import Branch, Organization
     from members.models import Member
+    from resources.funds.models import Allocation, Spending
 
     return {
         "organisations": Organization.objects.count(),
@@ -98,6 +99,8 @@ def table_sizes() -> dict[str, int]:
         "meetings": Meeting.objects.count(),
         "attendance rows": Attendance.objects.count(),
         "care needs": CareNeed.objects.count(),
+        "fund allocations": Allocation.objects.count(),
+        "spendings": Spending.objects.count(),
     }
 
 
@@ -164,6 +167,13 @@ def dashboard_pages():
             "district: members inactive 3 months",
             "district",
             reverse("reports:org_members", args=[district.pk]) + "?list=inactive",
+        ),
+        # The funds overview computes its figures per request (six queries, any size);
+        # the dashboards above serve the same totals from their cache.
+        (
+            "district funds overview (year)",
+            "district",
+            reverse("funds:area", args=[district.pk]),
         ),
         ("city-wide dashboard (quarter)", "city", city_dashboard),
         (f"city-wide (quarter){WRITTEN}", "city", city_dashboard),

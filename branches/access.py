@@ -61,12 +61,23 @@ ANSWER_NOTICES = "can_answer_notices"
 # (resources.places). Not MANAGE_BRANCHES: the system administrator keeps the venue
 # register but has no part in who meets where.
 APPROVE_BOOKINGS = "can_approve_bookings"
+# Funds (经费, resources.funds): read a branch's money; grant allocations (the district
+# for its branches; a unit liaison the unit's share, 原单位, for the branches its
+# retirees belong to); record spending (the branch's and community's secretaries);
+# approve spending above the district's threshold (the community or the street, as
+# the district's rule says); close a year (the street).
+VIEW_FUNDS = "can_view_funds"
+GRANT_FUNDS = "can_grant_funds"
+GRANT_UNIT_FUNDS = "can_grant_unit_funds"
+RECORD_SPENDING = "can_record_spending"
+APPROVE_SPENDING = "can_approve_spending"
+CLOSE_FUND_YEAR = "can_close_fund_year"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
-        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES}
+        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES, VIEW_FUNDS}
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
@@ -80,6 +91,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             APPROVE_EXCUSALS,
             REVIEW_REMINDERS,
             SEND_NOTICES,
+            VIEW_FUNDS,
+            GRANT_FUNDS,
         }
     ),
     Role.STREET_STAFF: frozenset(
@@ -92,6 +105,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_DASHBOARD,
             APPROVE_EXCUSALS,
             SEND_NOTICES,
+            VIEW_FUNDS,
+            APPROVE_SPENDING,
+            CLOSE_FUND_YEAR,
         }
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
@@ -110,6 +126,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_DASHBOARD,
             SEND_NOTICES,
             ANSWER_NOTICES,
+            VIEW_FUNDS,
+            RECORD_SPENDING,
+            APPROVE_SPENDING,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
@@ -122,9 +141,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             RECORD_MEETING,
             RECORD_CARE,
             ANSWER_NOTICES,
+            VIEW_FUNDS,
+            RECORD_SPENDING,
         }
     ),
-    Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS}),
+    Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS, GRANT_UNIT_FUNDS}),
     Role.SYSTEM_ADMIN: frozenset({VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, MANAGE_USERS}),
     Role.SECURITY_ADMIN: frozenset({MANAGE_ROLES}),
     Role.AUDITOR: frozenset({READ_AUDIT}),

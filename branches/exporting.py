@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
@@ -113,6 +114,7 @@ def pdf_response(
 
 
 PERCENT_FORMAT = "0.0%"
+MONEY_FORMAT = "#,##0.00"  # yuan with fen: a Decimal is written as an exact number
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ def _row_value(sheet, value):
         return None
     if isinstance(value, int | float):
         return value
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = MONEY_FORMAT
+        return cell
     if isinstance(value, Percent):
         if value.value is None:
             return "—"
@@ -156,7 +162,8 @@ def _row_value(sheet, value):
 
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """An .xlsx workbook (write-only: memory stays flat). Text is stored as typed and
-    never becomes a formula (safe_cell); a `Percent` is a number in percent format."""
+    never becomes a formula (safe_cell); a `Percent` is a number in percent format, a
+    Decimal (money) a number with two places."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

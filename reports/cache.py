@@ -49,7 +49,7 @@ from .selectors.figures import Figures, UnitRow, add_tally
 from .selectors.periods import PeriodChoice, trend_months
 
 logger = logging.getLogger("portal.reports")
-KEY_PREFIX = "dashboard:v2"  # v2: pickled classes moved (activities.meetings, reports.selectors.*)
+KEY_PREFIX = "dashboard:v3"  # v3: Figures gained the funds figures (v2: classes moved)
 # Queries of a node's dashboard page besides the request's own: its version (the city:
 # its districts' versions, and whether a branch sits on the city) and the heat map page
 # (its branches, and their compliance). Computing a street or community adds

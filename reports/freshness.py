@@ -47,7 +47,7 @@ PLACES = {
     CareNeed: ("member__community__path", "member__home_branch__organization__path"),
     CommitteeTerm: ("branch__organization__path",),
 }
-FIGURE_APPS = {"branches", "members", "activities"}
+FIGURE_APPS = {"branches", "members", "activities", "funds"}
 # Rows of those apps no dashboard figure reads.
 NO_FIGURES = {
     "activities.activity",
@@ -63,6 +63,9 @@ NO_FIGURES = {
     "branches.partygroup",
     "branches.staffrole",
     "branches.venue",
+    "funds.fundrule",
+    "funds.receipt",
+    "funds.spendingcategory",
     "members.groupleader",
     "members.importrun",
     "members.recognition",

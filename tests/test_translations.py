@@ -11,6 +11,7 @@ from django.utils import translation
 BASE = Path(settings.BASE_DIR)
 CATALOGS = [
     *sorted(BASE.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    # Apps one level down (resources.funds, resources.places).
     *sorted(BASE.glob("resources/*/locale/zh_Hans/LC_MESSAGES/django.po")),
     BASE / "locale/zh_Hans/LC_MESSAGES/django.po",
 ]

@@ -402,6 +402,7 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
                 heading=[_("Attendance")],
                 widths=[12, 16, 30, 12, 12, 10, 20, 20],
             ),
+            *(sheet for section in book.sections for sheet in section.sheets),
         ]
 
     return _respond(

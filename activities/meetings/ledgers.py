@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.dispatch import Signal
 
 from branches.models import Branch
 from members.models import Health
@@ -130,10 +131,28 @@ class LedgerMeeting:
 
 
 @dataclass
+class LedgerSection:
+    """A part of the ledger another room adds (the funds' 经费 section): its HTML include
+    and context, and its Excel sheets (branches.exporting.Sheet)."""
+
+    title: str
+    template: str
+    context: dict
+    sheets: list = field(default_factory=list)
+
+
+# Rooms above activities add their section to a branch's yearly ledger without
+# activities importing them: a receiver gets `branch` and `year` and returns a
+# LedgerSection or None (resources.funds.ledger connects one).
+ledger_sections = Signal()
+
+
+@dataclass
 class Ledger:
     branch: Branch
     year: int
     meetings: list[LedgerMeeting]
+    sections: list[LedgerSection] = field(default_factory=list)
 
     @property
     def total(self) -> Tally:
@@ -179,4 +198,9 @@ def ledger(branch: Branch, year: int) -> Ledger:
     )
     for material in used:
         entries[material.meeting_id].materials.append(material.notice)
-    return Ledger(branch, year, list(entries.values()))
+    sections = [
+        section
+        for _receiver, section in ledger_sections.send(sender=Ledger, branch=branch, year=year)
+        if section is not None
+    ]
+    return Ledger(branch, year, list(entries.values()), sections)

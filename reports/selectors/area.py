@@ -26,6 +26,7 @@ from members.models import (
     Post,
     RegistrationStatus,
 )
+from resources.funds.selectors import branch_totals
 
 from .dashboard import BranchLine
 from .periods import INACTIVE_MONTHS, PeriodChoice, months_before, trend_months
@@ -195,6 +196,7 @@ class Rows:
     attendance: list  # (branch pk, month, Tally)
     inactive: list[dict]  # members without participation, by home branch
     structure: tuple  # (home counts, functional counts, current terms) by branch
+    funds: list  # (branch pk, allocated, spent) of the period's year
 
     def within(self, node: Organization) -> Rows:
         if node.path == self.path:
@@ -220,6 +222,7 @@ class Rows:
                 {pk: value for pk, value in rows.items() if pk in ids}
                 for rows in (home, functional, terms)
             ),
+            funds=[row for row in self.funds if row[0] in ids],
         )
 
 
@@ -267,6 +270,7 @@ def area_rows(node: Organization, choice: PeriodChoice, *, today: datetime.date)
             structure_q=Q(branch__organization__path__startswith=path),
             area=Q(organization__path__startswith=path),
         ),
+        funds=branch_totals(Q(organization__path__startswith=path), choice.span.start.year),
     )
 
 

@@ -27,8 +27,9 @@ from .periods import PeriodChoice, trend_months
 
 # Queries each dashboard runs (besides the request's own: session, user, scope, node).
 # node: organisations, branches, registration coverage, attendance, inactive members,
-#   home-member counts, functional memberships, current terms, care, + compliance (5).
-NODE_QUERIES = 14
+#   home-member counts, functional memberships, current terms, care, funds,
+#   + compliance (5).
+NODE_QUERIES = 15
 # branch: the same without the organisation list, the branch list and coverage.
 BRANCH_QUERIES = 11
 
@@ -110,6 +111,11 @@ def node_dashboard(
                 f.care_needs += row["n_needs"]
                 f.care_covered += row["n_covered"]
                 f.care_overdue += row["n_overdue"]
+    # Funds of the period's year (resources.funds), by branch.
+    for branch_id, allocated, spent in rows.funds:
+        if branch_id in branch_unit:
+            unit_row(branch_unit[branch_id]).figures.add_funds(allocated, spent)
+            total.add_funds(allocated, spent)
     dashboard = _common(
         subject=node,
         choice=choice,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from activities.meetings.compliance import CellStatus
 from activities.meetings.selectors import Tally, format_rate
+from resources.funds.selectors import per_member
 
 DIRECT = 0  # the sub-unit key of branches that sit on the node itself (a street's functional ones)
 
@@ -36,6 +38,26 @@ class Figures:
     care_needs: int = 0  # open care needs (关怀对象)
     care_covered: int = 0  # ... visited within their interval
     care_overdue: int = 0  # ... past their interval without a visit
+    # Funds (经费) of the period's year, exact Decimals (resources.funds).
+    funds_allocated: Decimal = Decimal("0.00")
+    funds_spent: Decimal = Decimal("0.00")  # approved or counted spending
+    funds_overspent: int = 0  # branches that spent more than they were granted
+    funds_unspent: int = 0  # branches granted money that spent nothing yet
+
+    @property
+    def funds_balance(self) -> Decimal:
+        return self.funds_allocated - self.funds_spent
+
+    @property
+    def funds_per_member(self) -> Decimal | None:
+        """Spent per member placed in the branches here, to the fen (half up)."""
+        return per_member(self.funds_spent, self.home_members)
+
+    def add_funds(self, allocated: Decimal, spent: Decimal) -> None:
+        self.funds_allocated += allocated
+        self.funds_spent += spent
+        self.funds_overspent += spent > allocated
+        self.funds_unspent += allocated > 0 and spent == 0
 
     @property
     def care_coverage(self) -> float | None:

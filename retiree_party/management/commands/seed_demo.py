@@ -19,6 +19,7 @@ from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
 from notices.demo import seed_notices
 from notices.receipt_demo import seed_receipts
+from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -106,6 +107,7 @@ class Command(BaseCommand):
                 today=timezone.localdate(),
             )
             receipts = seed_receipts(rng=rng, today=timezone.localdate())
+            funds = seed_funds(rng=rng, today=timezone.localdate())
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -142,6 +144,7 @@ class Command(BaseCommand):
             f"{care.carers} carers, {care.visits} visits, {care.follow_ups} follow-ups, "
             f"{care.activities} activities, {care.participants} participants."
         )
+        self.stdout.write(f"Funds: {funds.allocations} allocations, {funds.spendings} spendings.")
         self.stdout.write(
             f"Places: {places.bookings} venue bookings, {places.requests} waiting for approval."
         )
