@@ -72,7 +72,7 @@ def test_a_receipt_is_served_as_an_audited_download(cast, client_for):
         ("12.345", None, "最多保留两位小数"),
         ("abc", None, "请按数字填写金额"),
         ("10.00", [SimpleUploadedFile("发票.txt", b"hello")], "只能是照片"),
-        ("10.00", [SimpleUploadedFile("发票.png", b"<html>not a png</html>")], "实际上不是 PNG 文件"),
+        ("10.00", [SimpleUploadedFile("发票.png", b"<html>not a png</html>")], "不是 PNG 文件"),
         ("10.00", [], "请至少上传一张票据"),
     ],
 )
