@@ -1,12 +1,16 @@
-"""The approvals panel: venue bookings waiting for the owner, the same count as the
-bookings page, in a fixed number of queries."""
+"""The approvals panel: venue bookings waiting for the owner and spending waiting for
+approval, the same count as the pages they link to, in a fixed number of queries."""
+
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from resources.funds.selectors import funds_waiting
 from resources.places import services
 from resources.places.models import BookingState
 from tests.places.helpers import at
+from tests.resources.funds.conftest import grant, spend
 
 
 def _request(cast, day, hour):
@@ -52,3 +56,15 @@ def test_the_panel_runs_the_same_queries_for_one_request_or_seven(cast, client_f
     page, seven = _home(client)
     assert "7 个场地预订待确认或拒绝" in page
     assert seven == one
+
+
+def test_a_spending_above_the_threshold_waits_on_the_approvers_workbench(cast, client_for):
+    grant(cast, Decimal("2000.00"))
+    spending = spend(cast, Decimal("800.00"))
+    client = client_for("community_secretary")
+    page = client.get("/").content.decode()
+    assert "1 笔经费支出待审批" in page
+    assert f"/funds/spending/{spending.pk}/" in page
+    assert list(funds_waiting(cast.user("community_secretary"))) == [spending]
+    # The one who recorded it never approves it: no such line on their own workbench.
+    assert "笔经费支出待审批" not in client_for("branch_secretary").get("/").content.decode()
