@@ -165,6 +165,17 @@ def forward_chain(notice: Notice) -> list[Notice]:
     return chain[::-1]
 
 
+def forwards_seen(notice: Notice, user) -> list[Notice]:
+    """The sent forwards of an original that the user may read, in the order they were
+    sent (one query)."""
+    return list(
+        Notice.objects.visible_to(user)
+        .filter(root_id=notice.pk, state=NoticeState.SENT)
+        .select_related("organization")
+        .order_by("sent_at", "pk")
+    )
+
+
 def attachments_of(notices) -> list[NoticeAttachment]:
     """The files of these notices (a forward shows the original's too), one query."""
     return list(

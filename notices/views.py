@@ -275,6 +275,10 @@ def notice_detail(request, pk):
     notice = get_notice_for_user(request, pk)
     services.mark_opened(notice=notice, user=request.user)
     chain = selectors.forward_chain(notice)
+    # On an original: the notes of the levels that passed it on to this reader (their
+    # own forwards for the sender's side, the forwards above their branches for a
+    # recipient), so a secretary reading the district's notice sees the street's note.
+    passed_on = [] if notice.is_forward else selectors.forwards_seen(notice, request.user)
     scope = scope_for(request.user)
     is_sender = scope.covers_path(notice.organization.path, SEND_NOTICES)
     is_recipient = (
@@ -287,7 +291,8 @@ def notice_detail(request, pk):
         {
             "notice": notice,
             "chain": chain,
-            "attachments": selectors.attachments_of([*chain, notice]),
+            "passed_on": passed_on,
+            "attachments": selectors.attachments_of([*chain, notice, *passed_on]),
             "is_sender": is_sender,
             "is_recipient": is_recipient,
             "can_edit": notice.state == NoticeState.DRAFT
