@@ -16,6 +16,7 @@ from notices.models import Notice, NoticeReceipt, NoticeState
 
 from ..otp import login_as
 from .conftest import draft_notice, pdf, sent_notice, stored_files
+from .receipts_helpers import forward_directly, send_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -418,3 +419,17 @@ def test_a_draft_reaching_no_branch_is_not_sent(cast, client_for):
     assert "所选发送范围内没有支部。" in page(response)
     notice.refresh_from_db()
     assert notice.state == NoticeState.DRAFT
+
+
+def test_an_original_shows_only_the_forward_notes_that_reached_the_reader(cast, client_for):
+    notice = send_notice(
+        sender=cast.district_a,
+        audience=[cast.street_a, cast.street_a2],
+        author=cast.user("district_staff"),
+    )
+    forward_directly(notice, cast.street_a, note="和平街道：请周五前学习。")
+    forward_directly(notice, cast.street_a2, note="新华街道：请周四前学习。")
+    own = client_for("community_secretary").get(f"/notices/{notice.pk}/").content.decode()
+    assert "和平街道：请周五前学习。" in own and "新华街道" not in own
+    sender = client_for("district_staff").get(f"/notices/{notice.pk}/").content.decode()
+    assert "和平街道：请周五前学习。" in sender and "新华街道：请周四前学习。" in sender
