@@ -3,7 +3,9 @@
     .venv/bin/python docs/screenshots.py [--base http://127.0.0.1:8000]
 
 Logs in as the demo community secretary and saves docs/screenshot-*.png (desktop and a
-375 px phone in 大字版). Uses Debian's Chromium through Playwright, as the e2e tests do.
+375 px phone in 大字版), then each role's workbench (工作台, the home page) as
+docs/screenshots/workbench-<login>-1280.png and, for the secretaries, -375.png in 大字版.
+Uses Debian's Chromium through Playwright, as the e2e tests do.
 """
 
 import argparse
@@ -12,6 +14,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
+SHOTS = HERE / "screenshots"
+# Each role's workbench: secretaries, street and district staff, the unit's liaison.
+WORKBENCH_LOGINS = ("community", "branch", "functional", "street", "district", "liaison")
 PASSWORD = "Demo@2026!"  # noqa: S105 (the printed demo password)
 ARGS = [
     "--no-sandbox",
@@ -48,8 +53,13 @@ def main():
         page.locator("table a").first.click()
         page.wait_for_load_state("load")
         page.screenshot(path=HERE / "screenshot-branch.png")
-        page.goto(f"{base}/")
-        page.screenshot(path=HERE / "screenshot-home.png")
+        desktop.close()
+        for login in WORKBENCH_LOGINS:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page = context.new_page()
+            log_in(page, base, login)
+            page.screenshot(path=SHOTS / f"workbench-{login}-1280.png", full_page=True)
+            context.close()
 
         phone = browser.new_context(
             viewport={"width": 375, "height": 740}, device_scale_factor=1, locale="zh-CN"
@@ -64,10 +74,13 @@ def main():
         page.goto(f"{base}/org/")  # the tree opens on the secretary's community
         page.wait_for_load_state("load")
         page.screenshot(path=HERE / "screenshot-phone-large.png")
+        page.goto(f"{base}/")
+        page.wait_for_load_state("load")
+        page.screenshot(path=SHOTS / "workbench-community-375.png", full_page=True)
         if large:  # leave the demo user as it was
             page.locator("form[action$='/large-mode/'] button").click()
         browser.close()
-    print("saved", *sorted(p.name for p in HERE.glob("screenshot-*.png")))
+    print("saved", *sorted(p.name for p in HERE.glob("screenshot-*.png")), "and workbenches")
 
 
 if __name__ == "__main__":

@@ -148,10 +148,12 @@ def _notices(user, today):
         .filter(notice__state=NoticeState.SENT)
         .filter(waiting)
     )
+    # Counted in notices, as the notices pages and the menu's unread badge count them
+    # (a community secretary's two branches addressed by one notice: one notice).
     counts = receipts.aggregate(
-        waiting=Count("*"),
-        unread=Count("pk", filter=Q(opened_at__isnull=True)),
-        late=Count("pk", filter=Q(notice__deadline__lt=today)),
+        waiting=Count("notice_id", distinct=True),
+        unread=Count("notice_id", filter=Q(opened_at__isnull=True), distinct=True),
+        late=Count("notice_id", filter=Q(notice__deadline__lt=today), distinct=True),
     )
     items = list(
         receipts.select_related("notice", "branch").order_by(
