@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ..conftest import build_cast
-from ..workbench.conftest import TODAY, build_year
+from ..workbench.secretary_world import TODAY, build_year
 from .test_secretary_journey import (
     LARGE_TARGET,
     STANDARD_TARGET,
@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# The glance at the top, as tests/workbench/conftest.build_year counts it.
+# The glance at the top, as tests/workbench/secretary_world.build_year counts it.
 EXPECTED = {
     "due": "4 项，其中紧急 1 项",
     "make-ups": "2 人次",
