@@ -61,15 +61,21 @@ ANSWER_NOTICES = "can_answer_notices"
 # (resources.places). Not MANAGE_BRANCHES: the system administrator keeps the venue
 # register but has no part in who meets where.
 APPROVE_BOOKINGS = "can_approve_bookings"
+# The annual return (年报): submit one's own node's return; check, return or accept the
+# returns of the nodes just below one's own (reports.annual).
+SUBMIT_RETURNS = "can_submit_returns"
+REVIEW_RETURNS = "can_review_returns"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
-        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES}
+        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES, REVIEW_RETURNS}
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            SUBMIT_RETURNS,
+            REVIEW_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
@@ -84,6 +90,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            SUBMIT_RETURNS,
+            REVIEW_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
@@ -96,6 +104,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            SUBMIT_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
