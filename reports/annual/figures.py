@@ -74,7 +74,7 @@ MEETINGS_HELD = tuple(
 
 SECTIONS = (
     Section(
-        _("Members"),
+        _("The members and their make-up"),
         (
             Figure("members", _("Members on the rolls"), ON_ROLLS),
             Figure("lixiu", _("Lixiu (pre-1949 veterans)"), _("Of the members on the rolls.")),

@@ -19,6 +19,7 @@ from branches.access import VIEW_DASHBOARD, get_for_user, require_capability
 from branches.models import Organization
 
 from ..models import ReturnState
+from ..selectors.periods import annual_return_year
 from . import exports
 from . import figures as f
 from .checks import review_flags
@@ -34,11 +35,6 @@ from .services import (
 )
 
 FROZEN = (ReturnState.SUBMITTED, ReturnState.ACCEPTED)
-
-
-def default_year(today) -> int:
-    """December prepares this year's return; the rest of the year, last year's."""
-    return today.year if today.month == 12 else today.year - 1
 
 
 def _node(request, pk: int, year: int) -> Organization:
@@ -65,7 +61,8 @@ def index(request):
     root = Organization.objects.filter(path__in=scope.paths(VIEW_DASHBOARD)).first()
     if root is None:
         raise Http404
-    return redirect("reports:annual_return", pk=root.pk, year=default_year(timezone.localdate()))
+    year = annual_return_year(timezone.localdate())
+    return redirect("reports:annual_return", pk=root.pk, year=year)
 
 
 def annual_return(request, pk: int, year: int):
