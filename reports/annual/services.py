@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.models import AuditAction
@@ -77,14 +78,17 @@ def current_figures(node: Organization, year: int, *, today: datetime.date) -> d
     return total
 
 
+CONFLICT = gettext_lazy(
+    "Someone else changed this return meanwhile. Reload the page and try again."
+)
+
+
 def _state_error(annual_return: AnnualReturn) -> ValidationError:
     if annual_return.state in (ReturnState.SUBMITTED, ReturnState.ACCEPTED):
         return ValidationError(
             _("This return has already been submitted: it cannot be submitted again.")
         )
-    return ValidationError(
-        _("Someone else changed this return meanwhile. Reload the page and try again.")
-    )
+    return ValidationError(CONFLICT)
 
 
 @transaction.atomic
@@ -166,7 +170,7 @@ def annual_return_review(
         annual_return.refresh_from_db()
         if annual_return.state != ReturnState.SUBMITTED:
             raise ValidationError(_("This return has already been reviewed."))
-        raise _state_error(annual_return)
+        raise ValidationError(CONFLICT)
     AnnualReturnVersion.objects.filter(
         annual_return=annual_return, outcome=VersionOutcome.PENDING
     ).update(

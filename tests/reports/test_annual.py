@@ -311,3 +311,58 @@ def test_the_exports_are_audited_once_and_carry_the_figures(year_data, client_fo
         ).count()
         == 1
     )
+
+
+def test_the_pdf_prints_the_frozen_figures_and_signature_lines(year_data, client_for):
+    from tests.activities.meetings.test_sheets import pdf_text
+
+    cast = year_data
+    annual_return_submit(
+        node=cast.community_a,
+        year=YEAR,
+        revision=0,
+        actor=cast.user("community_secretary"),
+        today=TODAY,
+    )
+    cast.member_a_unregistered.delete()  # after submission: the PDF still counts 5
+    response = client_for("district_staff").get(
+        reverse("reports:annual_pdf", args=[cast.community_a.pk, YEAR])
+    )
+    text = pdf_text(response.content)
+    assert "翠园社区2025年度统计表" in text
+    assert "第 1 版" in text
+    assert any(
+        line.split()[:2] == ["1", "在册党员"] and line.split()[2] == "5"
+        for line in text.splitlines()
+        if line.split()
+    )
+    assert "单位负责人（签字）" in text and "单位（盖章）" in text
+    assert (
+        AuditEntry.objects.filter(
+            object_type="reports.annualreturn", action=AuditAction.EXPORT
+        ).count()
+        == 1
+    )
+
+
+def test_a_reviewer_acting_on_a_stale_page_gets_a_conflict(year_data):
+    cast = year_data
+    ar = annual_return_submit(
+        node=cast.community_a,
+        year=YEAR,
+        revision=0,
+        actor=cast.user("community_secretary"),
+        today=TODAY,
+    )
+    stale = ar.revision - 1
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        annual_return_review(
+            annual_return=ar,
+            decision=Decision.ACCEPT,
+            comment="",
+            revision=stale,
+            actor=cast.user("street_staff"),
+        )
+    assert "刷新" in " ".join(error.value.messages)
+    ar.refresh_from_db()
+    assert ar.state == ReturnState.SUBMITTED
