@@ -99,9 +99,9 @@ def child(size: str, runs: int) -> dict:
     district = Organization.objects.filter(level=Level.DISTRICT).order_by("path").first()
     city = Organization.objects.filter(level=Level.CITY).order_by("path").first()
     communities = list(
-        Organization.objects.filter(
-            level=Level.COMMUNITY, path__startswith=district.path
-        ).order_by("path")
+        Organization.objects.filter(level=Level.COMMUNITY, path__startswith=district.path).order_by(
+            "path"
+        )
     )
     out = {
         "members": Member.objects.count(),

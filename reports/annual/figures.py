@@ -383,14 +383,17 @@ def _registration_figures(path: str, year: int) -> dict[int, Counter]:
     return {row.pop("community_id"): Counter(row) for row in rows}
 
 
-def _branch_figures(path: str, year: int, today: datetime.date) -> dict[int, Counter]:
+def _branch_figures(
+    path: str, year: int, today: datetime.date, *, lookup: str = "path__startswith"
+) -> dict[int, Counter]:
     """Branches, their committees, meetings, compliance and attendance, by the
-    organisation each branch sits on: 10 queries."""
+    organisation each branch sits on: 10 queries. `lookup` "path": the branches sitting
+    on the node itself only."""
+    at = {f"organization__{lookup}": path}
+    branch_at = {f"branch__organization__{lookup}": path}
     start, end = datetime.date(year, 1, 1), year_end(year)
     out: dict[int, Counter] = defaultdict(Counter)
-    branches = list(
-        Branch.objects.filter(organization__path__startswith=path).select_related("organization")
-    )
+    branches = list(Branch.objects.filter(**at).select_related("organization"))
     existing = [
         b
         for b in branches
@@ -405,7 +408,7 @@ def _branch_figures(path: str, year: int, today: datetime.date) -> dict[int, Cou
     ends: dict[int, datetime.date] = {}
     for branch_id, ends_on in (
         CommitteeTerm.objects.current(end)
-        .filter(branch__organization__path__startswith=path)
+        .filter(**branch_at)
         .order_by("branch_id", "starts_on", "pk")
         .values_list("branch_id", "ends_on")
     ):
@@ -416,7 +419,7 @@ def _branch_figures(path: str, year: int, today: datetime.date) -> dict[int, Cou
             out[branch.organization_id]["committees_due"] += 1
     for branch_id, kind, n in (
         Meeting.objects.filter(
-            branch__organization__path__startswith=path,
+            **branch_at,
             status=MeetingStatus.HELD,
             held_on__gte=start,
             held_on__lte=end,
@@ -432,9 +435,7 @@ def _branch_figures(path: str, year: int, today: datetime.date) -> dict[int, Cou
         if (b.dissolved_on is None or b.dissolved_on > start)
         and (b.established_on is None or b.established_on <= end)
     ]
-    cells = compliance(
-        in_year, start, end, today=today, area=Q(organization__path__startswith=path)
-    )
+    cells = compliance(in_year, start, end, today=today, area=Q(**at))
     for branch_id, by_kind in cells.items():
         counter = out[org_of[branch_id]]
         for kind_cells in by_kind.values():
@@ -446,9 +447,7 @@ def _branch_figures(path: str, year: int, today: datetime.date) -> dict[int, Cou
                     counter["periods_behind"] += 1
                     counter["periods_judged"] += 1
     for branch_id, expected, counted in (
-        BranchMonthTally.objects.filter(
-            branch__organization__path__startswith=path, month__gte=start, month__lte=end
-        )
+        BranchMonthTally.objects.filter(**branch_at, month__gte=start, month__lte=end)
         .values_list("branch_id")
         .annotate(
             expected=Sum("expected"),
@@ -525,4 +524,12 @@ def node_figures(node: Organization, year: int, *, today: datetime.date) -> dict
     total = empty()
     for figures in area_figures(node, year, today=today).values():
         add(total, figures)
+    return total
+
+
+def own_figures(node: Organization, year: int, *, today: datetime.date) -> dict:
+    """A street's or district's own share: the branches sitting on the node itself (a
+    street's functional branches); members live in communities. 10 queries."""
+    total = empty()
+    add(total, _branch_figures(node.path, year, today, lookup="path").get(node.pk, {}))
     return total

@@ -69,10 +69,9 @@ def current_figures(node: Organization, year: int, *, today: datetime.date) -> d
     """What submitting now would freeze. A community: its figures computed now. A street
     or district: the sum of its children's latest submitted figures, plus the branches
     sitting on the node itself (a street's functional branches), computed now."""
-    area = f.area_figures(node, year, today=today)
     if node.level == Level.COMMUNITY:
-        return area[node.pk]
-    total = f.add(f.empty(), area[node.pk])
+        return f.area_figures(node, year, today=today)[node.pk]
+    total = f.own_figures(node, year, today=today)
     for version in latest_versions(node.children.all(), year).values():
         f.add(total, version.figures)
     return total

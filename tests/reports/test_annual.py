@@ -366,3 +366,25 @@ def test_a_reviewer_acting_on_a_stale_page_gets_a_conflict(year_data):
     assert "刷新" in " ".join(error.value.messages)
     ar.refresh_from_db()
     assert ar.state == ReturnState.SUBMITTED
+
+
+def test_the_return_pages_take_a_bounded_number_of_queries(
+    year_data, client_for, django_assert_max_num_queries
+):
+    """Session, user, scope (3); the node (1); the return (1); the units below (2); the
+    figures: a community's AREA_QUERIES, a street's own branches (10) and its children's
+    snapshots (1); the messages and the large-mode preference (a few)."""
+    cast = year_data
+    annual_return_submit(
+        node=cast.community_a,
+        year=YEAR,
+        revision=0,
+        actor=cast.user("community_secretary"),
+        today=TODAY,
+    )
+    client = client_for("street_staff")
+    for node in (cast.community_a, cast.street_a):
+        factories.member(name="新党员", community=cast.community_a, born=D(1950, 1, 1))
+        with django_assert_max_num_queries(f.AREA_QUERIES + 12):
+            response = client.get(reverse("reports:annual_return", args=[node.pk, YEAR]))
+        assert response.status_code == 200
