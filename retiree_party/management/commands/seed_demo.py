@@ -17,6 +17,7 @@ from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
+from reports.demo import seed_annual_returns
 from resources.places.demo import seed_places
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -107,6 +108,10 @@ class Command(BaseCommand):
                     cursor.execute("ANALYZE")
             tallies, participations = summaries.rebuild()
             summaries_done = time.perf_counter()
+            logins = {name: node for name, _full, _role, node in demo_logins(structure)}
+            returns = seed_annual_returns(
+                community=logins["community"], street=logins["street"], today=timezone.localdate()
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -141,6 +146,7 @@ class Command(BaseCommand):
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
             f"tallies, {participations} members who took part."
         )
+        self.stdout.write(f"Annual returns: {returns} of last year submitted.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()
