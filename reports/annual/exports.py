@@ -51,7 +51,7 @@ def _audit(request, annual_return, node, year, fmt: str, version) -> None:
             "format": fmt,
             "organization": node.pk,
             "year": year,
-            "version": version.number if version else None,
+            "submissions": version.number if version else None,
         },
     )
 

@@ -121,7 +121,7 @@ def annual_return_submit(
     if not updated:
         annual_return.refresh_from_db()
         raise _state_error(annual_return)
-    before = {"state": annual_return.state, "versions": annual_return.submissions}
+    before = {"state": annual_return.state, "submissions": annual_return.submissions}
     annual_return.refresh_from_db()
     version = AnnualReturnVersion.objects.create(
         annual_return=annual_return,
@@ -136,7 +136,7 @@ def annual_return_submit(
         actor=actor,
         request=request,
         before=before,
-        after={"state": annual_return.state, "versions": version.number},
+        after={"state": annual_return.state, "submissions": version.number},
     )
     return annual_return
 
@@ -180,7 +180,7 @@ def annual_return_review(
     )
     before = {"state": annual_return.state}
     annual_return.refresh_from_db()
-    after = {"state": annual_return.state, "version": annual_return.submissions}
+    after = {"state": annual_return.state, "submissions": annual_return.submissions}
     if comment:
         after["comment"] = comment[:500]
     audit.record(

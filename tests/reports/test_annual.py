@@ -388,3 +388,28 @@ def test_the_return_pages_take_a_bounded_number_of_queries(
         with django_assert_max_num_queries(f.AREA_QUERIES + 12):
             response = client.get(reverse("reports:annual_return", args=[node.pk, YEAR]))
         assert response.status_code == 200
+
+
+def test_the_audit_trail_names_each_step_in_chinese(year_data):
+    from accounts.audit_display import change_rows
+
+    cast = year_data
+    ar = annual_return_submit(
+        node=cast.community_a,
+        year=YEAR,
+        revision=0,
+        actor=cast.user("community_secretary"),
+        today=TODAY,
+    )
+    annual_return_review(
+        annual_return=ar,
+        decision=Decision.RETURN,
+        comment="请核对",
+        revision=ar.revision,
+        actor=cast.user("street_staff"),
+    )
+    entry = AuditEntry.objects.filter(object_type="reports.annualreturn").latest("pk")
+    with translation.override("zh-hans"):
+        rows = change_rows(entry, entry.changes)
+    assert ("状态", "已上报，待审核", "已退回修改") in rows
+    assert ("意见", "—", "请核对") in rows
