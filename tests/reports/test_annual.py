@@ -413,3 +413,44 @@ def test_the_audit_trail_names_each_step_in_chinese(year_data):
         rows = change_rows(entry, entry.changes)
     assert ("状态", "已上报，待审核", "已退回修改") in rows
     assert ("意见", "—", "请核对") in rows
+
+
+def _through(node, actor, reviewer):
+    ar = annual_return_submit(node=node, year=YEAR, revision=0, actor=actor, today=TODAY)
+    return annual_return_review(
+        annual_return=ar, decision=Decision.ACCEPT, comment="", revision=ar.revision, actor=reviewer
+    )
+
+
+def test_the_district_submits_the_sum_of_its_streets_and_the_city_receives_it(year_data):
+    cast = year_data
+    street_a2_staff = cast.user("street_a2_staff")
+    community_a2_secretary = factories.user(
+        username="community_a2_secretary",
+        role="community_secretary",
+        node=cast.community_a2,
+    )
+    factories.member(name="吴国华", community=cast.community_a2, born=D(1930, 3, 1))
+    _through(cast.community_a, cast.user("community_secretary"), cast.user("street_staff"))
+    _through(cast.community_a2, community_a2_secretary, street_a2_staff)
+    street_a = _through(cast.street_a, cast.user("street_staff"), cast.user("district_staff"))
+    _through(cast.street_a2, street_a2_staff, cast.user("district_staff"))
+    district = _through(cast.district_a, cast.user("district_staff"), cast.user("city_admin"))
+    figures = district.versions.get().figures
+    assert (figures["members"], figures["age_90_plus"], figures["deaths"]) == (6, 1, 1)
+    assert district.state == ReturnState.ACCEPTED
+    # The street's own return is submitted: its communities' can no longer be returned.
+    community = AnnualReturn.objects.get(organization=cast.community_a)
+    with pytest.raises(ValidationError):
+        annual_return_review(
+            annual_return=community,
+            decision=Decision.RETURN,
+            comment="再核对",
+            revision=community.revision,
+            actor=cast.user("street_staff"),
+        )
+    assert street_a.state == ReturnState.ACCEPTED
+    with pytest.raises(ValidationError):
+        annual_return_submit(
+            node=cast.city, year=YEAR, revision=0, actor=cast.user("city_admin"), today=TODAY
+        )
