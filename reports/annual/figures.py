@@ -242,8 +242,8 @@ SECTIONS = (
                 "care_needs",
                 _("Members in care"),
                 _(
-                    "Open care needs (关怀对象) of members living here, when the figures "
-                    "are computed."
+                    "Open care needs (关怀对象) of members living here; visits judged on "
+                    "31 December (before then, on the day computed)."
                 ),
             ),
             Figure(
@@ -460,12 +460,12 @@ def _branch_figures(
     return out
 
 
-def _care_figures(path: str, today: datetime.date) -> dict[int, Counter]:
+def _care_figures(path: str, day: datetime.date) -> dict[int, Counter]:
     """One query: open care needs by the member's community (activities.care's rule)."""
     rows = (
         with_visit_state(
             CareNeed.objects.open().filter(member__community__path__startswith=path),
-            today,
+            day,
             last_visit=F("last_visit_on"),
         )
         .values("member__community_id")
@@ -506,7 +506,7 @@ def area_figures(node: Organization, year: int, *, today: datetime.date) -> dict
         _member_figures(path, year),
         _registration_figures(path, year),
         _branch_figures(path, year, today),
-        _care_figures(path, today),
+        _care_figures(path, min(today, year_end(year))),
         _honour_figures(path, year),
     ]
     result = {}

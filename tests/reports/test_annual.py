@@ -8,6 +8,7 @@ Added to the cast (year 2025, figures as of 2025-12-31):
   林淑贞  翠园社区, born 1945-12-31 (turns 80 on 31 December), 离休, full member since
           1975-12-31 (党龄 50 that day), registered 2025-04-01
   赵德明 (the cast's member_a) honoured in 2025 and in 2024
+  钱秀英 and 赵德明 in care (every 30 days), visited 2025-12-10 and 2025-10-01
 翠园社区 on the rolls: 赵德明 77, 钱秀英 89, 孙建国 70, 周玉兰 67, 林淑贞 80.
 """
 
@@ -19,6 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AuditAction, AuditEntry
+from activities import summaries
+from activities.care.models import CareNeed, CareVisit
 from members.models import CommunityRegistration, MemberStatus, Recognition, RetirementType
 from reports.annual import figures as f
 from reports.annual.checks import review_flags
@@ -69,6 +72,15 @@ def year_data(cast):
         member=cast.member_a, title="优秀共产党员", conferred_on=D(2025, 7, 1)
     )
     Recognition.objects.create(member=cast.member_a, title="先进个人", conferred_on=D(2024, 7, 1))
+    # In care, every 30 days: 钱秀英 visited 12-10 (on time on 31 December, not on the
+    # day computed, 2026-01-15), 赵德明 visited 10-01 (overdue).
+    for member, visited in (
+        (cast.member_a_bedridden, D(2025, 12, 10)),
+        (cast.member_a, D(2025, 10, 1)),
+    ):
+        CareNeed.objects.create(member=member, interval_days=30, started_on=D(2025, 1, 1))
+        CareVisit.objects.create(member=member, visited_on=visited, kind="routine", visitors="书记")
+    summaries.rebuild()
     return cast
 
 
@@ -98,6 +110,8 @@ COMMUNITY_A = {
     "committees_due": 1,  # branch_a has no committee term
     "honours": 1,
     "honoured_members": 1,
+    "care_needs": 2,
+    "care_covered": 1,  # 钱秀英, judged on 31 December
 }
 
 
