@@ -8,6 +8,8 @@ Added to the cast (year 2025, figures as of 2025-12-31):
   林淑贞  翠园社区, born 1945-12-31 (turns 80 on 31 December), 离休, full member since
           1975-12-31 (党龄 50 that day), registered 2025-04-01
   赵德明 (the cast's member_a) honoured in 2025 and in 2024
+  branch_a held a theme day 2025-03-10 (赵德明 present, 林淑贞 online, 钱秀英 absent then
+  made up) and the 组织生活会 2025-11-20 (赵德明 present, 钱秀英 excused)
   钱秀英 and 赵德明 in care (every 30 days), visited 2025-12-10 and 2025-10-01
 翠园社区 on the rolls: 赵德明 77, 钱秀英 89, 孙建国 70, 周玉兰 67, 林淑贞 80.
 """
@@ -22,6 +24,7 @@ from django.utils import translation
 from accounts.models import AuditAction, AuditEntry
 from activities import summaries
 from activities.care.models import CareNeed, CareVisit
+from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingStatus
 from members.models import CommunityRegistration, MemberStatus, Recognition, RetirementType
 from reports.annual import figures as f
 from reports.annual.checks import review_flags
@@ -80,6 +83,44 @@ def year_data(cast):
     ):
         CareNeed.objects.create(member=member, interval_days=30, started_on=D(2025, 1, 1))
         CareVisit.objects.create(member=member, visited_on=visited, kind="routine", visitors="书记")
+    held = dict(status=MeetingStatus.HELD, topic="学习")
+    theme = Meeting.objects.create(
+        branch=cast.branch_a,
+        kind="theme_day",
+        planned_on=D(2025, 3, 10),
+        held_on=D(2025, 3, 10),
+        **held,
+    )
+    for member, status in (
+        (cast.member_a, "present"),
+        (eighty, "remote"),
+        (cast.member_a_bedridden, "absent"),
+    ):
+        Attendance.objects.create(meeting=theme, member=member, status=status)
+    MakeUp.objects.create(
+        attendance=theme.attendances.get(member=cast.member_a_bedridden),
+        made_up_on=D(2025, 3, 15),
+        delivered_by="支部书记",
+        material="三月学习材料",
+    )
+    life = Meeting.objects.create(
+        branch=cast.branch_a,
+        kind="life_meeting",
+        planned_on=D(2025, 11, 20),
+        held_on=D(2025, 11, 20),
+        **held,
+    )
+    Attendance.objects.create(meeting=life, member=cast.member_a, status="present")
+    Attendance.objects.create(
+        meeting=life, member=cast.member_a_bedridden, status="excused", reason="卧床"
+    )
+    Meeting.objects.create(
+        branch=cast.branch_a,
+        kind="theme_day",
+        planned_on=D(2024, 12, 10),
+        held_on=D(2024, 12, 10),
+        **held,
+    )
     summaries.rebuild()
     return cast
 
@@ -110,6 +151,11 @@ COMMUNITY_A = {
     "committees_due": 1,  # branch_a has no committee term
     "honours": 1,
     "honoured_members": 1,
+    "meetings_theme_day": 1,  # 2025-03-10 (not the one of 2024-12-10)
+    "meetings_life_meeting": 1,
+    "meetings_general_assembly": 0,
+    "attendance_expected": 5,  # 3 at the theme day, 2 at the life meeting
+    "attendance_counted": 4,  # present 2 + remote 1 + made up 1 (钱秀英's absence); excused not
     "care_needs": 2,
     "care_covered": 1,  # 钱秀英, judged on 31 December
 }
