@@ -362,6 +362,12 @@ def test_the_exports_are_audited_once_and_carry_the_figures(year_data, client_fo
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    # The fixed layout: three heading lines, the header, then one row per figure.
+    cells = list(sheet.iter_rows(values_only=True))
+    assert cells[0][0] == "翠园社区2025年度统计表"
+    assert cells[3] == ("编号", "项目", "数值", "口径说明")
+    assert cells[4][1] == "党员情况" and cells[5][:3] == (1, "在册党员", 5)
+    assert cells[-1][1:3] == ("整改事项（未完成与已完成）", "暂未提供")
     values = {row[1]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True)}
     assert values["在册党员"] == 5
     assert values["党龄50年及以上"] == 3
