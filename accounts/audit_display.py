@@ -60,6 +60,7 @@ KEY_LABELS = {
     "erased": _("Erased"),
     "replaced_by": _("Replaced by"),
     "state": _("State"),
+    "comment": _("Comment"),
     "via": _("Via"),
     "backend": _("Log-in method"),
     "q": _("Search"),

@@ -72,15 +72,29 @@ GRANT_UNIT_FUNDS = "can_grant_unit_funds"
 RECORD_SPENDING = "can_record_spending"
 APPROVE_SPENDING = "can_approve_spending"
 CLOSE_FUND_YEAR = "can_close_fund_year"
+# The annual return (年报): submit one's own node's return; check, return or accept the
+# returns of the nodes just below one's own (reports.annual).
+SUBMIT_RETURNS = "can_submit_returns"
+REVIEW_RETURNS = "can_review_returns"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
-        {VIEW_STRUCTURE, VIEW_MEMBERS, VIEW_DASHBOARD, EDIT_RULES, SEND_NOTICES, VIEW_FUNDS}
+        {
+            VIEW_STRUCTURE,
+            VIEW_MEMBERS,
+            VIEW_DASHBOARD,
+            EDIT_RULES,
+            SEND_NOTICES,
+            VIEW_FUNDS,
+            REVIEW_RETURNS,
+        }
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            SUBMIT_RETURNS,
+            REVIEW_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
@@ -97,6 +111,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            SUBMIT_RETURNS,
+            REVIEW_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,
@@ -112,6 +128,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            SUBMIT_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
             MANAGE_BRANCHES,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import bulletin_views, views
+from .annual import views as annual_views
 
 app_name = "reports"
 
@@ -27,5 +28,32 @@ urlpatterns = [
     path("reports/bulletins/<int:pk>/", bulletin_views.bulletin, name="bulletin"),
     path(
         "reports/bulletins/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"
+    ),
+    # 年报: the annual return of a node for a year, its submission and review.
+    path("reports/annual/", annual_views.index, name="annual_index"),
+    path(
+        "reports/org/<int:pk>/annual/<int:year>/",
+        annual_views.annual_return,
+        name="annual_return",
+    ),
+    path(
+        "reports/org/<int:pk>/annual/<int:year>/submit/",
+        annual_views.submit,
+        name="annual_submit",
+    ),
+    path(
+        "reports/org/<int:pk>/annual/<int:year>/review/",
+        annual_views.review,
+        name="annual_review",
+    ),
+    path(
+        "reports/org/<int:pk>/annual/<int:year>/return.xlsx",
+        annual_views.export_xlsx,
+        name="annual_xlsx",
+    ),
+    path(
+        "reports/org/<int:pk>/annual/<int:year>/return.pdf",
+        annual_views.export_pdf,
+        name="annual_pdf",
     ),
 ]

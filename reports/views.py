@@ -29,7 +29,12 @@ from .selectors import build
 from .selectors.dashboard import excusals_of, quorum_notes_of
 from .selectors.drilldown import MEMBER_LISTS, held_meetings, member_list
 from .selectors.figures import sort_units
-from .selectors.periods import INACTIVE_MONTHS, choose_period, months_before
+from .selectors.periods import (
+    INACTIVE_MONTHS,
+    annual_return_year,
+    choose_period,
+    months_before,
+)
 from .selectors.structure import WARNING_TEXTS, warning_label
 
 HEAT_PAGE = 25  # branches per heat map page (each has seven rows, one per kind)
@@ -261,6 +266,7 @@ def org_dashboard(request, pk):
             "excusals": excusals_of(heat_lines),
             "quorum_notes": quorum_notes_of(heat_lines),
             "only_behind": only_behind,
+            "annual_year": annual_return_year(today),
         }
     )
     return render(request, "reports/org_dashboard.html", context)

@@ -87,3 +87,9 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def annual_return_year(today: datetime.date) -> int:
+    """The year whose annual return (年报) is being prepared: December prepares this
+    year's, the rest of the year last year's."""
+    return today.year if today.month == 12 else today.year - 1

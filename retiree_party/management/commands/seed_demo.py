@@ -19,6 +19,7 @@ from branches.models import BranchKind, Organization, StaffRole
 from members.demo import seed_members
 from notices.demo import seed_notices
 from notices.receipt_demo import seed_receipts
+from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
 
@@ -117,6 +118,10 @@ class Command(BaseCommand):
                     cursor.execute("ANALYZE")
             tallies, participations = summaries.rebuild()
             summaries_done = time.perf_counter()
+            logins = {name: node for name, _full, _role, node in demo_logins(structure)}
+            returns = seed_annual_returns(
+                community=logins["community"], street=logins["street"], today=timezone.localdate()
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -160,6 +165,7 @@ class Command(BaseCommand):
             f"Dashboard summaries ({summaries_done - care_done:.1f}s): {tallies} branch-month "
             f"tallies, {participations} members who took part."
         )
+        self.stdout.write(f"Annual returns: {returns} of last year submitted.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()
