@@ -231,8 +231,10 @@ def test_branch_organisation_and_member_pages_link_to_care(cast, client_for):
     assert reverse("care:member", args=[cast.member_a.pk]) not in page(
         client_for, "unit_liaison", member_url
     )
-    assert reverse("care:mine") in page(client_for, "branch_secretary", "/")
-    assert reverse("care:mine") not in page(client_for, "district_staff", "/")
+    # "All care work" (the district's panel links to its area's coverage, /care/org/N/).
+    mine = f'href="{reverse("care:mine")}"'
+    assert mine in page(client_for, "branch_secretary", "/")
+    assert mine not in page(client_for, "district_staff", "/")
 
 
 def test_after_saving_a_visit_only_a_local_page_is_followed(cast, cared, client_for):
