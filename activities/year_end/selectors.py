@@ -1,0 +1,254 @@
+"""Reads of the year end: the status of many branches at once (workbench, dashboards,
+the street's list) and one branch's checklist (what is missing in each step).
+
+`year_end_status` runs five queries whatever the number of branches: active members per
+branch, the cycles with their counts, members in a pair, members graded, open items.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
+from branches.access import RECORD_MEETING, VIEW_SENSITIVE, scope_for
+from members.models import CommitteeTerm, Member, MemberStatus, Post
+
+from .models import Appraisal, RectificationItem, TalkPair, YearEndCycle
+
+NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
+STATE_LABELS = {
+    NOT_STARTED: _("Not started"),
+    IN_PROGRESS: _("In progress"),
+    DONE: _("Done"),
+}
+STEPS = (
+    ("talks", _("Heart-to-heart talks")),
+    ("life_meeting", _("Organisational life meeting")),
+    ("appraisal", _("Democratic appraisal of members")),
+    ("rectification", _("Rectification")),
+)
+
+
+def year_end_day(year: int) -> datetime.date:
+    return datetime.date(year, 12, 31)
+
+
+def days_left(year: int, today: datetime.date) -> int:
+    """Days from today to 31 December of the year (0 on the day, negative after)."""
+    return (year_end_day(year) - today).days
+
+
+@dataclass
+class Status:
+    """One branch's year end: each step's state, the cycle's, and its open 整改."""
+
+    branch_id: int
+    year: int
+    members: int = 0
+    cycle_id: int | None = None
+    pairs: int = 0
+    pairs_done: int = 0
+    paired: int = 0
+    meeting_linked: bool = False
+    meeting_held: bool = False
+    graded: int = 0
+    items: int = 0
+    no_problems: bool = False
+    open_items: int = 0
+    overdue_items: int = 0
+    steps: dict = field(default_factory=dict)
+
+    def compute(self) -> Status:
+        m = self.members
+        self.steps = {
+            "talks": _state(
+                started=self.pairs > 0,
+                done=m > 0 and self.paired >= m and self.pairs_done == self.pairs > 0,
+            ),
+            "life_meeting": _state(started=self.meeting_linked, done=self.meeting_held),
+            "appraisal": _state(started=self.graded > 0, done=m > 0 and self.graded >= m),
+            "rectification": _state(
+                started=self.items > 0 or self.no_problems,
+                done=self.items > 0 or self.no_problems,
+            ),
+        }
+        return self
+
+    @property
+    def state(self) -> str:
+        states = set(self.steps.values())
+        if states == {DONE}:
+            return DONE
+        if states == {NOT_STARTED}:
+            return NOT_STARTED
+        return IN_PROGRESS
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.steps.values() if s == DONE)
+
+
+def _state(*, started: bool, done: bool) -> str:
+    return DONE if done else IN_PROGRESS if started else NOT_STARTED
+
+
+def _count(qs):
+    return Coalesce(
+        Subquery(qs.order_by().values("cycle").annotate(n=Count("*")).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+
+
+def year_end_status(branches, year: int, today: datetime.date) -> dict[int, Status]:
+    """branch id -> Status for `branches` (ids or a queryset of Branch) in `year`.
+    Open items count those of the year and every earlier year not yet closed; overdue
+    ones are past their deadline. Five queries."""
+    ids = (
+        list(branches.values_list("pk", flat=True))
+        if hasattr(branches, "values_list")
+        else list(branches)
+    )
+    found = {pk: Status(pk, year) for pk in ids}
+    if not ids:
+        return found
+    active = Member.objects.filter(home_branch_id__in=ids, status=MemberStatus.ACTIVE)
+    for row in active.order_by().values("home_branch_id").annotate(n=Count("*")):
+        found[row["home_branch_id"]].members = row["n"]
+    pairs = TalkPair.objects.filter(cycle=OuterRef("pk"))
+    cycles = YearEndCycle.objects.filter(branch_id__in=ids, year=year).annotate(
+        n_pairs=_count(pairs),
+        n_done=_count(pairs.filter(held_on__isnull=False)),
+        n_items=Coalesce(
+            Subquery(
+                RectificationItem.objects.filter(branch_id=OuterRef("branch_id"), year=year)
+                .order_by()
+                .values("branch_id")
+                .annotate(n=Count("*"))
+                .values("n")[:1]
+            ),
+            0,
+            output_field=IntegerField(),
+        ),
+    )
+    for c in cycles.values(
+        "pk", "branch_id", "n_pairs", "n_done", "n_items", "no_problems", "life_meeting__status"
+    ):
+        s = found[c["branch_id"]]
+        s.cycle_id, s.pairs, s.pairs_done, s.items = (
+            c["pk"],
+            c["n_pairs"],
+            c["n_done"],
+            c["n_items"],
+        )
+        s.no_problems = c["no_problems"]
+        s.meeting_linked = c["life_meeting__status"] is not None
+        s.meeting_held = c["life_meeting__status"] == MeetingStatus.HELD
+    in_pair = TalkPair.objects.filter(
+        cycle__year=year, cycle__branch_id=OuterRef("home_branch_id")
+    ).filter(Q(first=OuterRef("pk")) | Q(second=OuterRef("pk")))
+    for row in (
+        active.filter(Exists(in_pair)).order_by().values("home_branch_id").annotate(n=Count("*"))
+    ):
+        found[row["home_branch_id"]].paired = row["n"]
+    graded = Appraisal.objects.filter(
+        cycle__year=year, cycle__branch_id=OuterRef("home_branch_id"), member=OuterRef("pk")
+    ).exclude(decision="")
+    for row in (
+        active.filter(Exists(graded)).order_by().values("home_branch_id").annotate(n=Count("*"))
+    ):
+        found[row["home_branch_id"]].graded = row["n"]
+    items = (
+        RectificationItem.objects.filter(branch_id__in=ids, year__lte=year)
+        .still_open()
+        .order_by()
+        .values("branch_id")
+        .annotate(n=Count("*"), late=Count("pk", filter=Q(deadline__lt=today)))
+    )
+    for row in items:
+        found[row["branch_id"]].open_items = row["n"]
+        found[row["branch_id"]].overdue_items = row["late"]
+    for s in found.values():
+        s.compute()
+    return found
+
+
+# --- One branch -------------------------------------------------------------------------
+
+
+def branch_members(branch):
+    """The branch's active members, pinyin order."""
+    return Member.objects.filter(home_branch=branch, status=MemberStatus.ACTIVE).order_by(
+        "name", "pk"
+    )
+
+
+@dataclass
+class Committee:
+    secretary: Member | None
+    others: list  # the other committee members (deputy, committee members)
+
+    @property
+    def all(self) -> list:
+        return ([self.secretary] if self.secretary else []) + self.others
+
+
+def committee(branch, today: datetime.date) -> Committee:
+    """The current committee's active members (one query)."""
+    term = (
+        CommitteeTerm.objects.current(today)
+        .filter(branch=branch)
+        .order_by("-starts_on")
+        .prefetch_related("positions__member")
+        .first()
+    )
+    secretary, others = None, []
+    if term:
+        for position in term.positions.all():
+            who = position.member
+            if who is None or who.status != MemberStatus.ACTIVE or who.home_branch_id != branch.pk:
+                continue
+            if position.post == Post.SECRETARY:
+                secretary = who
+            elif who not in others:
+                others.append(who)
+    return Committee(secretary, others)
+
+
+def life_meetings(branch, year: int):
+    """The branch's 组织生活会 of the year (not cancelled), for the cycle to name."""
+    return (
+        Meeting.objects.filter(branch=branch, kind=MeetingKind.LIFE_MEETING, planned_on__year=year)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-planned_on")
+    )
+
+
+def sensitive_for(user, branch) -> bool:
+    """Whether the user may read talk notes and criticism texts of the branch (the
+    branch's secretary and those above holding can_view_sensitive). The branch's
+    organisation must be loaded."""
+    return scope_for(user).covers_branch(branch, VIEW_SENSITIVE)
+
+
+def can_record(user, branch) -> bool:
+    return scope_for(user).covers_branch(branch, RECORD_MEETING)
+
+
+def shown_items(branch, year: int):
+    """The year's 整改 items and the open ones carried over, open first."""
+    return (
+        RectificationItem.objects.filter(branch=branch)
+        .shown_in(year)
+        .select_related("committee_member")
+        .order_by(F("closed_on").asc(nulls_first=True), "deadline", "pk")
+    )
