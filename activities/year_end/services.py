@@ -241,6 +241,8 @@ def life_meeting_save(
         for member, values in records.items():
             row = existing.get(member.pk)
             created = row is None
+            if created and not any(values.values()):
+                continue  # nothing recorded for this member: no row
             if created:
                 row = LifeRecord(cycle=cycle, member=member)
             before = {} if created else audit.snapshot(row, LIFE_FIELDS)

@@ -142,11 +142,11 @@ def pair_suggest(request, branch_pk, year):
     branch = _branch(request, branch_pk, write=True)
     today = timezone.localdate()
     _check_year(year, today)
-    choice = SuggestForm(request.GET or request.POST)
-    if not choice.is_valid():
-        raise Http404
-    which = choice.cleaned_data["which"]
     back = _back(branch, year)
+    choice = SuggestForm(request.POST if request.method == "POST" else request.GET)
+    if not choice.is_valid():  # no such suggestion: back to the checklist
+        return redirect(back)
+    which = choice.cleaned_data["which"]
     try:
         suggested = services.pair_suggestions(branch=branch, year=year, today=today, which=which)
     except services.YearEndError as error:

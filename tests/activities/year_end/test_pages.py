@@ -1,0 +1,175 @@
+"""The year-end pages as a secretary uses them (community_secretary over the roster's
+branch in community_a), what a reader without can_view_sensitive sees, and bad input."""
+
+import datetime
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from activities.year_end.models import Appraisal, RectificationItem, TalkPair, YearEndCycle
+
+pytestmark = pytest.mark.django_db
+YEAR = 2026
+NOTE = "谈到老伴住院，家中无人照料"
+
+
+def page(branch, year=None):
+    url = reverse("year_end:branch", args=[branch.pk])
+    return f"{url}?year={year}" if year else url
+
+
+def test_the_checklist_counts_down_and_names_who_is_missing(committee, clock, client_for):
+    body = client_for("community_secretary").get(page(committee.branch)).content.decode()
+    assert "距12月31日还有25天" in body
+    assert "未开始" in body
+    assert "尚未安排谈话的党员" in body and committee.members[9].name in body
+    assert "尚未选定组织生活会" in body
+
+
+def test_a_secretary_plans_the_suggested_pairs_and_records_a_talk(committee, clock, client_for):
+    client = client_for("community_secretary")
+    url = reverse("year_end:pair_suggest", args=[committee.branch.pk, YEAR])
+    preview = client.get(url, {"which": "secretary"})
+    assert preview.status_code == 200 and "安排这些谈话" in preview.content.decode()
+    assert client.post(url, {"which": "secretary"}).status_code == 302
+    client.post(url, {"which": "secretary"})  # a second click plans nothing more
+    assert TalkPair.objects.count() == 4
+    pair = TalkPair.objects.first()
+    response = client.post(
+        reverse("year_end:talk_record", args=[pair.pk]),
+        {"held_on": "2026-12-01", "note": NOTE, "version": "1"},
+    )
+    assert response.status_code == 302
+    assert TalkPair.objects.get(pk=pair.pk).held_on == datetime.date(2026, 12, 1)
+    assert NOTE in client.get(page(committee.branch)).content.decode()
+    # District staff read the checklist but not what was said.
+    staff = client_for("district_staff").get(page(committee.branch)).content.decode()
+    assert "已谈1对" in staff and NOTE not in staff
+
+
+def test_a_talk_saved_over_a_newer_one_is_refused(committee, clock, client_for):
+    client = client_for("community_secretary")
+    a, b = committee.members[0], committee.members[5]
+    client.post(
+        reverse("year_end:pair_add", args=[committee.branch.pk, YEAR]),
+        {"first": a.pk, "second": b.pk, "kind": "members"},
+    )
+    pair = TalkPair.objects.get()
+    url = reverse("year_end:talk_record", args=[pair.pk])
+    client.post(url, {"held_on": "2026-12-01", "note": "第一次", "version": "1"})
+    response = client.post(url, {"held_on": "2026-12-02", "note": "第二次", "version": "1"})
+    assert response.status_code == 200
+    assert "其他人刚刚保存过" in response.content.decode()
+    assert TalkPair.objects.get().note == "第一次"
+
+
+def test_a_pair_with_a_member_of_another_branch_is_refused_on_the_form(
+    committee, cast, clock, client_for
+):
+    response = client_for("community_secretary").post(
+        reverse("year_end:pair_add", args=[committee.branch.pk, YEAR]),
+        {"first": committee.members[0].pk, "second": cast.member_a.pk, "kind": "members"},
+    )
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
+    assert not TalkPair.objects.exists() and not YearEndCycle.objects.exists()
+
+
+def test_grading_a_member_of_another_branch_finds_no_such_member(
+    committee, cast, clock, client_for
+):
+    url = reverse("year_end:appraisal", args=[committee.branch.pk, YEAR, cast.member_a.pk])
+    response = client_for("community_secretary").post(url, {"decision": "qualified"})
+    assert response.status_code == 404
+    assert not Appraisal.objects.exists()
+
+
+def test_an_unqualified_grade_without_its_outcome_is_explained(committee, clock, client_for):
+    member = committee.members[5]
+    url = reverse("year_end:appraisal", args=[committee.branch.pk, YEAR, member.pk])
+    response = client_for("community_secretary").post(
+        url, {"decision": "unqualified", "reason": "长期不参加组织生活", "votes_unqualified": "6"}
+    )
+    assert response.status_code == 200
+    assert "评为“不合格”的，请登记组织处置。" in response.content.decode()
+    assert not Appraisal.objects.exists()
+
+
+def test_more_votes_than_members_are_refused(committee, clock, client_for):
+    member = committee.members[5]
+    url = reverse("year_end:appraisal", args=[committee.branch.pk, YEAR, member.pk])
+    response = client_for("community_secretary").post(
+        url, {"decision": "qualified", "votes_qualified": "11"}
+    )
+    assert "票数共11票，但支部只有10名党员。" in response.content.decode()
+    assert not Appraisal.objects.exists()
+
+
+def _add_item(client, branch, key, deadline="2026-12-20"):
+    return client.post(
+        reverse("year_end:item_add", args=[branch.pk, YEAR]),
+        {
+            "source": "branch",
+            "problem": "对卧床党员送学上门不及时",
+            "measure": "建立送学台账",
+            "owner": "支部书记",
+            "deadline": deadline,
+            "client_key": key,
+        },
+    )
+
+
+def test_a_doubled_item_form_adds_one_item(committee, clock, client_for):
+    client = client_for("community_secretary")
+    key = str(uuid.uuid4())
+    assert _add_item(client, committee.branch, key).status_code == 302
+    assert _add_item(client, committee.branch, key).status_code == 302
+    assert RectificationItem.objects.count() == 1
+
+
+def test_the_open_item_is_still_shown_next_january_and_the_street_sees_it_overdue(
+    committee, cast, clock, client_for
+):
+    client = client_for("community_secretary")
+    _add_item(client, committee.branch, str(uuid.uuid4()))
+    clock.day = datetime.date(2027, 1, 10)
+    body = client.get(page(committee.branch)).content.decode()
+    assert "2027年年终工作" in body
+    assert "对卧床党员送学上门不及时" in body and "2026年遗留" in body
+    assert "未完成，已超期" in body
+    street = client_for("street_staff").get(reverse("year_end:overview", args=[cast.street_a.pk]))
+    text = street.content.decode()
+    assert "超期未完成的整改事项" in text and "对卧床党员送学上门不及时" in text
+    # Closed, it leaves the next year's list.
+    client = client_for("community_secretary")
+    item = RectificationItem.objects.get()
+    closing = client.post(
+        reverse("year_end:item_close", args=[item.pk]),
+        {"evidence": "已建立送学台账", "closed_on": "2027-01-09"},
+    )
+    assert closing.status_code == 302, closing.content.decode()[-3000:]
+    assert "对卧床党员送学上门不及时" not in client.get(page(committee.branch)).content.decode()
+    assert "对卧床党员送学上门不及时" in client.get(page(committee.branch, 2026)).content.decode()
+
+
+def test_the_life_meeting_page_records_each_member(committee, clock, client_for):
+    client = client_for("community_secretary")
+    first = committee.members[0]
+    response = client.post(
+        reverse("year_end:life_meeting", args=[committee.branch.pk, YEAR]),
+        {
+            "meeting": "",
+            "observer": "和平街道 王委员",
+            "version": "",
+            f"m{first.pk}_self_criticism": "on",
+            f"m{first.pk}_criticism_given": "on",
+            f"m{first.pk}_given_text": "学习不够深入",
+        },
+    )
+    assert response.status_code == 302
+    cycle = YearEndCycle.objects.get()
+    row = cycle.life_records.get(member=first)
+    assert (row.self_criticism, row.criticism_given, row.given_text) == (True, True, "学习不够深入")
+    assert cycle.life_records.count() == 1  # members with nothing ticked leave no row
+    assert cycle.observer == "和平街道 王委员"
