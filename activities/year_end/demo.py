@@ -1,5 +1,6 @@
 """Demo year ends for seed_demo: the branches of the demo street in this year, one in
-three done, one in progress, one not started; the demo secretary's own branch in
+three done (but for the 组织生活会 while it is still ahead), one in progress, one not
+started; the demo secretary's own branch in
 progress (pairs planned, half the talks held), with an open 整改 item carried over from
 last year. Bulk inserts; demo data leaves no audit rows (nobody did it).
 
@@ -77,7 +78,9 @@ def seed_year_end(*, rng: random.Random, today: datetime.date, street, branch) -
     for b, plan in plans:
         if plan == "not_started":
             continue
-        meeting = life_meetings(b, year).first()
+        # The year's 组织生活会, held if it was (it is usually held in mid-December).
+        meetings = life_meetings(b, year)
+        meeting = meetings.filter(status="held").first() or meetings.first()
         cycle = YearEndCycle.objects.create(
             branch=b,
             year=year,

@@ -322,3 +322,42 @@ def test_the_status_of_many_branches_takes_five_queries_whatever_their_number(co
     assert len(one) == len(many) == 5
     assert found[cast.branch_a.pk].state == selectors.NOT_STARTED
     assert found[cast.branch_a.pk].members == 2
+
+
+def test_erasing_a_member_takes_their_year_end_rows_with_them(committee):
+    from members.erasure import member_erase
+
+    secretary, member_ = committee.members[0], committee.members[5]
+    services.pairs_add(
+        branch=committee.branch,
+        year=YEAR,
+        pairs=[(secretary, member_, PairKind.COMMITTEE_MEMBER)],
+        actor=None,
+    )
+    services.appraisal_save(
+        branch=committee.branch,
+        year=YEAR,
+        member=secretary,
+        data=qualified(),
+        version=None,
+        actor=None,
+    )
+    services.item_add(
+        branch=committee.branch,
+        year=YEAR,
+        data={
+            "source": "committee_member",
+            "committee_member": secretary,
+            "problem": "联系群众不够",
+            "measure": "每月走访",
+            "owner": secretary.name,
+            "deadline": TODAY,
+        },
+        client_key=None,
+        actor=None,
+    )
+    member_erase(member=secretary, actor=None)
+    assert not TalkPair.objects.exists() and not Appraisal.objects.exists()
+    item = RectificationItem.objects.get()
+    assert (item.source, item.committee_member_id) == ("branch", None)
+    assert secretary.name not in item.owner
