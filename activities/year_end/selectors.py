@@ -1,8 +1,7 @@
 """Reads of the year end: the status of many branches at once (workbench, dashboards,
 the street's list) and one branch's checklist (what is missing in each step).
 
-`year_end_status` runs five queries whatever the number of branches: active members per
-branch, the cycles with their counts, members in a pair, members graded, open items.
+`year_end_status` runs one query whatever the number of branches.
 """
 
 from __future__ import annotations
@@ -10,12 +9,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
 from branches.access import RECORD_MEETING, VIEW_SENSITIVE, scope_for
+from branches.models import Branch
 from members.models import CommitteeTerm, Member, MemberStatus, Post
 
 from .models import Appraisal, RectificationItem, TalkPair, YearEndCycle
@@ -101,84 +100,101 @@ def _state(*, started: bool, done: bool) -> str:
     return DONE if done else IN_PROGRESS if started else NOT_STARTED
 
 
-def _count(qs):
-    return Coalesce(
-        Subquery(qs.order_by().values("cycle").annotate(n=Count("*")).values("n")[:1]),
-        0,
-        output_field=IntegerField(),
-    )
+class SubqueryCount(Subquery):
+    """COUNT(*) of a subquery's rows (one correlated scalar subquery, no GROUP BY)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
 
 
 def year_end_status(branches, year: int, today: datetime.date) -> dict[int, Status]:
-    """branch id -> Status for `branches` (ids or a queryset of Branch) in `year`.
-    Open items count those of the year and every earlier year not yet closed; overdue
-    ones are past their deadline. Five queries."""
-    ids = (
-        list(branches.values_list("pk", flat=True))
-        if hasattr(branches, "values_list")
-        else list(branches)
-    )
-    found = {pk: Status(pk, year) for pk in ids}
+    """branch id -> Status for `branches` (ids) in `year`. Open items count those of the
+    year and every earlier year not yet closed; overdue ones are past their deadline.
+    One query: a row per branch with a scalar subquery per figure (each an index probe
+    on the branch or its cycle)."""
+    ids = list(branches)
     if not ids:
-        return found
-    active = Member.objects.filter(home_branch_id__in=ids, status=MemberStatus.ACTIVE)
-    for row in active.order_by().values("home_branch_id").annotate(n=Count("*")):
-        found[row["home_branch_id"]].members = row["n"]
-    pairs = TalkPair.objects.filter(cycle=OuterRef("pk"))
-    cycles = YearEndCycle.objects.filter(branch_id__in=ids, year=year).annotate(
-        n_pairs=_count(pairs),
-        n_done=_count(pairs.filter(held_on__isnull=False)),
-        n_items=Coalesce(
-            Subquery(
-                RectificationItem.objects.filter(branch_id=OuterRef("branch_id"), year=year)
-                .order_by()
-                .values("branch_id")
-                .annotate(n=Count("*"))
-                .values("n")[:1]
-            ),
-            0,
-            output_field=IntegerField(),
-        ),
-    )
-    for c in cycles.values(
-        "pk", "branch_id", "n_pairs", "n_done", "n_items", "no_problems", "life_meeting__status"
-    ):
-        s = found[c["branch_id"]]
-        s.cycle_id, s.pairs, s.pairs_done, s.items = (
-            c["pk"],
-            c["n_pairs"],
-            c["n_done"],
-            c["n_items"],
-        )
-        s.no_problems = c["no_problems"]
-        s.meeting_linked = c["life_meeting__status"] is not None
-        s.meeting_held = c["life_meeting__status"] == MeetingStatus.HELD
+        return {}
+    branch = OuterRef("pk")
+    active = Member.objects.filter(status=MemberStatus.ACTIVE)
+    cycle = YearEndCycle.objects.filter(branch=branch, year=year)
+    pairs = TalkPair.objects.filter(cycle__branch=branch, cycle__year=year)
     in_pair = TalkPair.objects.filter(
         cycle__year=year, cycle__branch_id=OuterRef("home_branch_id")
     ).filter(Q(first=OuterRef("pk")) | Q(second=OuterRef("pk")))
-    for row in (
-        active.filter(Exists(in_pair)).order_by().values("home_branch_id").annotate(n=Count("*"))
-    ):
-        found[row["home_branch_id"]].paired = row["n"]
     graded = Appraisal.objects.filter(
         cycle__year=year, cycle__branch_id=OuterRef("home_branch_id"), member=OuterRef("pk")
     ).exclude(decision="")
-    for row in (
-        active.filter(Exists(graded)).order_by().values("home_branch_id").annotate(n=Count("*"))
-    ):
-        found[row["home_branch_id"]].graded = row["n"]
-    items = (
-        RectificationItem.objects.filter(branch_id__in=ids, year__lte=year)
-        .still_open()
-        .order_by()
-        .values("branch_id")
-        .annotate(n=Count("*"), late=Count("pk", filter=Q(deadline__lt=today)))
+    still_open = RectificationItem.objects.filter(
+        branch=branch, year__lte=year, closed_on__isnull=True
     )
-    for row in items:
-        found[row["branch_id"]].open_items = row["n"]
-        found[row["branch_id"]].overdue_items = row["late"]
-    for s in found.values():
-        s.compute()
+    rows = (
+        Branch.objects.filter(pk__in=ids)
+        .annotate(
+            n_members=SubqueryCount(active.filter(home_branch=branch).values("pk")),
+            cycle_id=Subquery(cycle.values("pk")[:1]),
+            no_problems=Subquery(cycle.values("no_problems")[:1]),
+            meeting_status=Subquery(cycle.values("life_meeting__status")[:1]),
+            n_pairs=SubqueryCount(pairs.values("pk")),
+            n_done=SubqueryCount(pairs.filter(held_on__isnull=False).values("pk")),
+            n_paired=SubqueryCount(
+                active.filter(home_branch=branch).filter(Exists(in_pair)).values("pk")
+            ),
+            n_graded=SubqueryCount(
+                active.filter(home_branch=branch).filter(Exists(graded)).values("pk")
+            ),
+            n_items=SubqueryCount(
+                RectificationItem.objects.filter(branch=branch, year=year).values("pk")
+            ),
+            n_open=SubqueryCount(still_open.values("pk")),
+            n_late=SubqueryCount(still_open.filter(deadline__lt=today).values("pk")),
+        )
+        .values_list(
+            "pk",
+            "n_members",
+            "cycle_id",
+            "no_problems",
+            "meeting_status",
+            "n_pairs",
+            "n_done",
+            "n_paired",
+            "n_graded",
+            "n_items",
+            "n_open",
+            "n_late",
+        )
+    )
+    found = {}
+    for (
+        pk,
+        members,
+        cycle_id,
+        none,
+        meeting,
+        n_pairs,
+        done,
+        paired,
+        n_graded,
+        items,
+        n_open,
+        late,
+    ) in rows:
+        found[pk] = Status(
+            pk,
+            year,
+            members=members,
+            cycle_id=cycle_id,
+            pairs=n_pairs,
+            pairs_done=done,
+            paired=paired,
+            meeting_linked=meeting is not None,
+            meeting_held=meeting == MeetingStatus.HELD,
+            graded=n_graded,
+            items=items,
+            no_problems=bool(none),
+            open_items=n_open,
+            overdue_items=late,
+        ).compute()
     return found
 
 
