@@ -5,9 +5,14 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activities.year_end import services
 from activities.year_end.models import Appraisal, RectificationItem, TalkPair, YearEndCycle
+
+from ..conftest import member
 
 pytestmark = pytest.mark.django_db
 YEAR = 2026
@@ -173,3 +178,64 @@ def test_the_life_meeting_page_records_each_member(committee, clock, client_for)
     assert (row.self_criticism, row.criticism_given, row.given_text) == (True, True, "学习不够深入")
     assert cycle.life_records.count() == 1  # members with nothing ticked leave no row
     assert cycle.observer == "和平街道 王委员"
+
+
+def test_two_secretaries_saving_the_meeting_records_at_once_get_a_conflict(
+    committee, clock, client_for
+):
+    client = client_for("community_secretary")
+    url = reverse("year_end:life_meeting", args=[committee.branch.pk, YEAR])
+    client.post(url, {"meeting": "", "observer": "第一位", "version": ""})
+    version = str(YearEndCycle.objects.get().version)
+    first = client.post(url, {"meeting": "", "observer": "王委员", "version": version})
+    assert first.status_code == 302
+    second = client.post(url, {"meeting": "", "observer": "李委员", "version": version})
+    assert second.status_code == 200 and "其他人刚刚保存过" in second.content.decode()
+    assert YearEndCycle.objects.get().observer == "王委员"
+
+
+def test_the_pages_run_the_same_queries_for_a_small_and_a_large_branch(
+    committee, cast, clock, client_for
+):
+    client = client_for("community_secretary")
+    client.get(page(committee.branch))  # warm the session and the scope
+    one = [(committee.members[0], committee.members[9], "members")]
+    services.pairs_add(branch=committee.branch, year=YEAR, pairs=one, actor=None)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    overview = reverse("year_end:overview", args=[cast.community_a.pk])
+    small = count(page(committee.branch)), count(overview)
+    for which in ("secretary", "committee"):
+        pairs = services.pair_suggestions(
+            branch=committee.branch, year=YEAR, today=clock.day, which=which
+        )
+        services.pairs_add(branch=committee.branch, year=YEAR, pairs=pairs, actor=None)
+    for n in range(8):
+        extra = member(branch=committee.branch)
+        services.appraisal_save(
+            branch=committee.branch,
+            year=YEAR,
+            member=extra,
+            data={"decision": "qualified"},
+            version=None,
+            actor=None,
+        )
+        services.item_add(
+            branch=committee.branch,
+            year=YEAR - n % 2,
+            data={
+                "source": "branch",
+                "problem": f"问题{n}",
+                "measure": "措施",
+                "owner": "书记",
+                "deadline": datetime.date(2026, 11, 1),
+            },
+            client_key=None,
+            actor=None,
+        )
+    large = count(page(committee.branch)), count(overview)
+    assert large == small

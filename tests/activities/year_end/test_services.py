@@ -361,3 +361,28 @@ def test_erasing_a_member_takes_their_year_end_rows_with_them(committee):
     item = RectificationItem.objects.get()
     assert (item.source, item.committee_member_id) == ("branch", None)
     assert secretary.name not in item.owner
+
+
+def test_a_talk_links_only_a_care_visit_to_one_of_its_two_members(committee, cast):
+    from activities.care.models import CareVisit
+
+    a, b = committee.members[0], committee.bedridden
+    services.pairs_add(
+        branch=committee.branch, year=YEAR, pairs=[(a, b, PairKind.MEMBERS)], actor=None
+    )
+    pair = TalkPair.objects.get()
+    elsewhere = CareVisit.objects.create(
+        member=cast.member_a, visited_on=TODAY, kind="sick_visit", visitors="张书记"
+    )
+    with pytest.raises(YearEndError) as refused:
+        services.talk_record(
+            pair=pair, data={"held_on": TODAY, "care_visit": elsewhere}, version=1, actor=None
+        )
+    assert refused.value.code == "visit"
+    bedside = CareVisit.objects.create(
+        member=b, visited_on=TODAY, kind="sick_visit", visitors="书记"
+    )
+    services.talk_record(
+        pair=pair, data={"held_on": TODAY, "care_visit": bedside}, version=1, actor=None
+    )
+    assert TalkPair.objects.get().care_visit == bedside
