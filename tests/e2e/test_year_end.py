@@ -152,6 +152,9 @@ def test_a_branch_goes_through_its_year_end_and_the_open_item_carries_over(
     row = street.page.locator("#branch-states li", has_text=cast.branch_a.name).inner_text()
     assert "已完成" in row and "1项未完成整改" in row
     street.check("year-end-street")
+    street.page.set_viewport_size({"width": 375, "height": 812})
+    assert not has_horizontal_scroll(street.page)
+    street.check("year-end-street-phone")
     street.context.close()
 
     # On a phone in 大字版, and next January: the open item is still there.
