@@ -29,3 +29,12 @@ def year_end_org_link(context, node):
         and scope_for(user).covers_path(node.path, VIEW_MEMBERS)
     )
     return {"node": node, "show": show}
+
+
+@register.inclusion_tag("activities/year_end/ledger_section.html")
+def year_end_ledger_section(branch, year):
+    """The year end's section of the branch's yearly ledger (台账): the ledger belongs
+    to meetings, which may not import the year end, so its template asks for it here."""
+    from activities.year_end.selectors import ledger_section
+
+    return {"section": ledger_section(branch, int(year)), "year": year}

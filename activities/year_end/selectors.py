@@ -268,3 +268,37 @@ def shown_items(branch, year: int):
         .select_related("committee_member")
         .order_by(F("closed_on").asc(nulls_first=True), "deadline", "pk")
     )
+
+
+@dataclass
+class LedgerSection:
+    """The year end as the branch's yearly ledger (台账) prints it: no talk notes and no
+    criticism texts (sensitive), the grades and the 整改 items of the year."""
+
+    cycle: YearEndCycle | None
+    pairs: int = 0
+    pairs_done: int = 0
+    rows: list = field(default_factory=list)  # (member name, self-criticism, appraisal)
+    items: list = field(default_factory=list)
+
+
+def ledger_section(branch, year: int) -> LedgerSection:
+    """Four queries: the cycle, its pairs, its members' records and grades, the items."""
+    cycle = (
+        YearEndCycle.objects.select_related("life_meeting").filter(branch=branch, year=year).first()
+    )
+    section = LedgerSection(cycle)
+    if cycle is not None:
+        done = list(cycle.pairs.values_list("held_on", flat=True))
+        section.pairs, section.pairs_done = len(done), sum(1 for d in done if d)
+        records = {r.member_id: r.self_criticism for r in cycle.life_records.all()}
+        section.rows = [
+            (a.member.name, records.get(a.member_id), a)
+            for a in cycle.appraisals.select_related("member").order_by("member__name", "pk")
+        ]
+    section.items = list(
+        RectificationItem.objects.filter(branch=branch, year=year)
+        .select_related("committee_member")
+        .order_by("deadline", "pk")
+    )
+    return section

@@ -239,3 +239,29 @@ def test_the_pages_run_the_same_queries_for_a_small_and_a_large_branch(
         )
     large = count(page(committee.branch)), count(overview)
     assert large == small
+
+
+def test_the_ledger_prints_the_year_end_without_the_talk_notes(committee, clock, client_for):
+    client = client_for("community_secretary")
+    a, b = committee.members[0], committee.members[5]
+    services.pairs_add(branch=committee.branch, year=YEAR, pairs=[(a, b, "members")], actor=None)
+    pair = TalkPair.objects.get()
+    services.talk_record(
+        pair=pair, data={"held_on": clock.day, "note": NOTE}, version=1, actor=None
+    )
+    services.appraisal_save(
+        branch=committee.branch,
+        year=YEAR,
+        member=b,
+        data={"decision": "qualified", "absent_reason": "住院"},
+        version=None,
+        actor=None,
+    )
+    _add_item(client, committee.branch, str(uuid.uuid4()))
+    url = reverse("activities:ledger", args=[committee.branch.pk])
+    body = client.get(url, {"year": YEAR}).content.decode()
+    section = body[body.index('id="ledger-year-end"') :]
+    assert "已安排1对谈话，已谈1对。" in section
+    assert b.name in section and "合格" in section and "住院" in section
+    assert "对卧床党员送学上门不及时" in section and "整改中" in section
+    assert NOTE not in body
