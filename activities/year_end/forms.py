@@ -197,6 +197,7 @@ class AppraisalForm(PortalForm):
                 attrs={"min": 0, "max": MAX_VOTES, "inputmode": "numeric"}
             )
             self.fields[name].max_value = MAX_VOTES
+            self.fields[name].required = False  # left empty: no votes
             self.fields[name].validators.append(_max_votes)
         for name in ("self_assessment", "proposal", "decision", "outcome"):
             self.fields[name].choices = [

@@ -177,8 +177,6 @@ def talk_record(*, pair: TalkPair, data: dict, version: int, actor, request=None
     """Record the talk held (date, note, care visit). False when nothing changed."""
     with transaction.atomic():
         locked = TalkPair.objects.select_for_update().get(pk=pair.pk)
-        if locked.version != version:
-            raise _stale()
         visit = data.get("care_visit")
         if visit is not None and visit.member_id not in (locked.first_id, locked.second_id):
             raise YearEndError(_("The care visit must be to one of the two members."), "visit")
@@ -188,8 +186,10 @@ def talk_record(*, pair: TalkPair, data: dict, version: int, actor, request=None
             setattr(locked, n, data[n])
         after = {n: getattr(locked, n if n != "care_visit" else "care_visit_id") for n in fields}
         old, new = audit.diff(before, after)
-        if not new:
+        if not new:  # a doubled submit, or the same as saved: nothing to do
             return False
+        if locked.version != version:
+            raise _stale()
         locked.version += 1
         locked.save(update_fields=[*fields, "version", "updated_at"])
         # The note itself never goes to the trail (it is sensitive): only that it changed.
@@ -220,8 +220,6 @@ def life_meeting_save(
     value}}). `version` is the cycle's version the form was loaded at (None: no cycle yet)."""
     with transaction.atomic():
         cycle = cycle_for(branch=branch, year=year, actor=actor, request=request)
-        if version is not None and cycle.version != version:
-            raise _stale()
         if meeting is not None and (
             meeting.branch_id != branch.pk or meeting.kind != "life_meeting"
         ):
@@ -238,6 +236,7 @@ def life_meeting_save(
         if new:
             changes.append(audit.Change(AuditAction.UPDATE, cycle, before=old, after=new))
         existing = {r.member_id: r for r in cycle.life_records.select_for_update()}
+        rows = []
         for member, values in records.items():
             row = existing.get(member.pk)
             created = row is None
@@ -256,7 +255,7 @@ def life_meeting_save(
             old, new = audit.diff(before, audit.snapshot(row, LIFE_FIELDS))
             if not new:
                 continue
-            row.save()
+            rows.append(row)
             for key in ("given_text", "received_text"):  # sensitive: that it changed only
                 for side in (old, new):
                     if side.get(key):
@@ -267,10 +266,15 @@ def life_meeting_save(
                     action, row, before=old or None, after=new, object_repr=_repr(year, member)
                 )
             )
-        if changes:
-            cycle.version += 1
-            cycle.save(update_fields=["life_meeting", "observer", "version", "updated_at"])
-            audit.record_many(changes, actor=actor, request=request)
+        if not changes:  # a doubled submit, or the same as saved: nothing to do
+            return cycle
+        if version is not None and cycle.version != version:
+            raise _stale()
+        for row in rows:
+            row.save()
+        cycle.version += 1
+        cycle.save(update_fields=["life_meeting", "observer", "version", "updated_at"])
+        audit.record_many(changes, actor=actor, request=request)
         return cycle
 
 
@@ -317,15 +321,15 @@ def appraisal_save(
             row = Appraisal(cycle=cycle, member=member)
             before = {}
         else:
-            if version is not None and row.version != version:
-                raise _stale()
             before = audit.snapshot(row, APPRAISAL_FIELDS)
         for name in APPRAISAL_FIELDS:
             if name in data:
                 setattr(row, name, data[name])
         old, new = audit.diff(before, audit.snapshot(row, APPRAISAL_FIELDS))
-        if not new:
+        if not new:  # a doubled submit, or the same as saved: nothing to do
             return row, False
+        if not created and version is not None and row.version != version:
+            raise _stale()
         if not created:
             row.version += 1
         row.save()

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from activities.year_end import services
 from activities.year_end.models import Appraisal, RectificationItem, TalkPair, YearEndCycle
 
@@ -265,3 +266,23 @@ def test_the_ledger_prints_the_year_end_without_the_talk_notes(committee, clock,
     assert b.name in section and "合格" in section and "住院" in section
     assert "对卧床党员送学上门不及时" in section and "整改中" in section
     assert NOTE not in body
+
+
+def test_a_doubled_appraisal_or_talk_submit_saves_once_without_a_conflict(
+    committee, clock, client_for
+):
+    client = client_for("community_secretary")
+    member_ = committee.members[5]
+    url = reverse("year_end:appraisal", args=[committee.branch.pk, YEAR, member_.pk])
+    client.post(url, {"decision": "qualified"})
+    data = {"decision": "excellent", "proposal": "excellent", "version": "1"}
+    first = client.post(url, data)
+    assert first.status_code == 302, first.content.decode()[-4000:]
+    assert client.post(url, data).status_code == 302  # the second click: nothing to do
+    assert Appraisal.objects.get().decision == "excellent"
+    updates = AuditEntry.objects.filter(object_type="activities.appraisal", action="update")
+    assert updates.count() == 1
+    life = reverse("year_end:life_meeting", args=[committee.branch.pk, YEAR])
+    again = {"meeting": "", "observer": "王委员", "version": ""}
+    assert client.post(life, again).status_code == 302
+    assert client.post(life, again).status_code == 302
