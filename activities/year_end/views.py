@@ -385,9 +385,11 @@ def no_problems(request, branch_pk, year):
     cycle = YearEndCycle.objects.filter(branch=branch, year=year).first()
     current = bool(cycle and cycle.no_problems)
     if request.method == "POST":
+        # The form says what it asked for, so a doubled submit does not take it back.
+        wanted = request.POST.get("value") == "1"
         try:
             services.no_problems_set(
-                branch=branch, year=year, value=not current, actor=request.user, request=request
+                branch=branch, year=year, value=wanted, actor=request.user, request=request
             )
         except services.YearEndError as error:
             messages.error(request, str(error))
@@ -403,6 +405,7 @@ def no_problems(request, branch_pk, year):
             else _("Record that the meeting found nothing to rectify this year?"),
             "button": _("Confirm"),
             "back": back,
+            "value": "0" if current else "1",
         },
     )
 

@@ -286,3 +286,15 @@ def test_a_doubled_appraisal_or_talk_submit_saves_once_without_a_conflict(
     again = {"meeting": "", "observer": "王委员", "version": ""}
     assert client.post(life, again).status_code == 302
     assert client.post(life, again).status_code == 302
+
+
+def test_nothing_to_rectify_clicked_twice_stays_recorded(committee, clock, client_for):
+    client = client_for("community_secretary")
+    url = reverse("year_end:no_problems", args=[committee.branch.pk, YEAR])
+    assert 'name="value" value="1"' in client.get(url).content.decode()
+    client.post(url, {"value": "1"})
+    client.post(url, {"value": "1"})
+    assert YearEndCycle.objects.get().no_problems is True
+    assert 'name="value" value="0"' in client.get(url).content.decode()
+    client.post(url, {"value": "0"})
+    assert YearEndCycle.objects.get().no_problems is False

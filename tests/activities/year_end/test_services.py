@@ -386,3 +386,31 @@ def test_a_talk_links_only_a_care_visit_to_one_of_its_two_members(committee, cas
         pair=pair, data={"held_on": TODAY, "care_visit": bedside}, version=1, actor=None
     )
     assert TalkPair.objects.get().care_visit == bedside
+
+
+def test_an_area_summary_counts_the_branches_in_each_state(committee, cast):
+    _hold_everything(committee)
+    services.no_problems_set(branch=committee.branch, year=YEAR, value=True, actor=None)
+    services.pairs_add(
+        branch=cast.branch_a,
+        year=YEAR,
+        pairs=[(cast.member_a, cast.member_a_bedridden, PairKind.MEMBERS)],
+        actor=None,
+    )
+    services.item_add(
+        branch=cast.branch_a,
+        year=YEAR - 1,
+        data={
+            "source": "branch",
+            "problem": "p",
+            "measure": "m",
+            "owner": "o",
+            "deadline": datetime.date(2026, 6, 30),
+        },
+        client_key=None,
+        actor=None,
+    )
+    ids = [committee.branch.pk, cast.branch_a.pk, cast.branch_a2.pk]
+    summary = selectors.year_end_summary(ids, YEAR, TODAY)
+    assert (summary.done, summary.in_progress, summary.not_started) == (1, 1, 1)
+    assert (summary.open_items, summary.overdue_items) == (1, 1)

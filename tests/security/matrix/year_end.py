@@ -170,7 +170,7 @@ SPECS = [
     write_spec(
         "year_end:no_problems",
         branch_year,
-        post=lambda c: {},
+        post=lambda c: {"value": "1"},
         state=lambda c: list(YearEndCycle.objects.values_list("pk", "no_problems")),
     ),
     write_spec(
