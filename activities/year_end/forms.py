@@ -49,7 +49,6 @@ class PairForm(YearEndForm):
             label=_("Kind of pair"),
             choices=PairKind.choices,
             initial=PairKind.MEMBERS,
-            widget=forms.RadioSelect,
         )
 
     def clean(self):
@@ -251,9 +250,8 @@ class ItemForm(PortalForm):
 
     class Meta:
         model = RectificationItem
-        fields = ["source", "committee_member", "problem", "measure", "owner", "deadline"]
+        fields = ["committee_member", "problem", "measure", "owner", "deadline"]
         widgets = {
-            "source": forms.RadioSelect,
             "deadline": DateInput(),
             "problem": forms.Textarea(attrs={"rows": 2}),
             "measure": forms.Textarea(attrs={"rows": 2}),
@@ -261,20 +259,18 @@ class ItemForm(PortalForm):
 
     def __init__(self, *args, committee_members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = ItemSource.choices
+        # Whose problem: a committee member's when one is chosen, else the branch's.
+        self.fields["committee_member"].label = _("Whose problem")
         self.fields["committee_member"].queryset = committee_members
         self.fields["committee_member"].empty_label = _("— the branch's problem —")
         if not self.is_bound:
-            self.initial.setdefault("source", ItemSource.BRANCH)
             self.initial.setdefault("client_key", uuid.uuid4())
 
     def clean(self):
         data = super().clean()
-        source, member = data.get("source"), data.get("committee_member")
-        if source == ItemSource.COMMITTEE_MEMBER and member is None:
-            self.add_error("committee_member", _("Choose the committee member."))
-        if source == ItemSource.BRANCH:
-            data["committee_member"] = None
+        member = data.get("committee_member")
+        data["source"] = ItemSource.COMMITTEE_MEMBER if member else ItemSource.BRANCH
+        self.instance.source = data["source"]  # the model's check runs on the instance
         return data
 
 

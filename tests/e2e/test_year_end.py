@@ -181,9 +181,17 @@ def test_a_branch_goes_through_its_year_end_and_the_open_item_carries_over(
     assert not has_horizontal_scroll(page)
     assert small_targets(page, LARGE_TARGET) == []
     phone.check("year-end-phone-january")
-    page.goto(f"{base}/year-end/branches/{cast.branch_a.pk}/2027/life-meeting/")
-    assert not has_horizontal_scroll(page)
-    phone.check("year-end-phone-life-meeting")
+    forms = {
+        "life-meeting": "life-meeting/",
+        "pair": "pairs/new/",
+        "item": "rectification/new/",
+        "appraisal": f"appraisals/{cast.member_a.pk}/",
+    }
+    for name, path in forms.items():
+        page.goto(f"{base}/year-end/branches/{cast.branch_a.pk}/2027/{path}")
+        assert not has_horizontal_scroll(page), name
+        assert small_targets(page, LARGE_TARGET) == [], name
+        phone.check(f"year-end-phone-{name}")
     phone.context.close()
 
     assert wide.violations() == {} and phone.violations() == {} and street.violations() == {}

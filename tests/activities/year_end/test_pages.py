@@ -116,7 +116,6 @@ def _add_item(client, branch, key, deadline="2026-12-20"):
     return client.post(
         reverse("year_end:item_add", args=[branch.pk, YEAR]),
         {
-            "source": "branch",
             "problem": "对卧床党员送学上门不及时",
             "measure": "建立送学台账",
             "owner": "支部书记",

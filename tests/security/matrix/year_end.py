@@ -158,7 +158,6 @@ SPECS = [
         "year_end:item_add",
         branch_year,
         post=lambda c: {
-            "source": "branch",
             "problem": "对卧床党员送学不及时",
             "measure": "建立送学台账",
             "owner": "支部书记",
