@@ -22,6 +22,8 @@ Encrypted today (docs/privacy/data-inventory.md):
   Member.objects.with_health / members.models.health_in);
 - activities.CareNeed.care_note, CareVisit.summary and .matters_raised, FollowUp.matter
   and .outcome (health and family details in free text);
+- activities.TalkPair.note, LifeRecord.given_text and .received_text (what was said in a
+  谈心谈话 or as criticism at the 组织生活会);
 - activities.ReminderPreference.webhook_url and .webhook_secret (credentials);
 - accounts.TOTPDevice.key (the admin roles' second-factor secrets).
 What a keyed hash of a small set of values does not hide: equal values hash equally, so

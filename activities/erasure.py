@@ -19,6 +19,7 @@ from accounts.audit import masked_name
 from .care.models import ActivityParticipant, CareNeed, Carer, CareVisit, FollowUp
 from .meetings.models import Attendance, MakeUp, Meeting
 from .messaging.models import Reminder
+from .year_end.models import Appraisal, LifeRecord, RectificationItem, TalkPair
 
 # Plain text fields that name the people acting (not encrypted, so found by SQL).
 ACTING_PERSON_FIELDS = [
@@ -27,6 +28,7 @@ ACTING_PERSON_FIELDS = [
     (CareVisit, ("visitors",)),
     (FollowUp, ("owner_name",)),
     (Carer, ("name",)),
+    (RectificationItem, ("owner",)),
 ]
 
 
@@ -63,6 +65,16 @@ def erase_member(sender, member, **kwargs) -> dict[str, int]:
     counts["attendance"] = attendance.delete()[0]
     if months:
         summaries.refresh(months=months)
+    # The year end: the member's talks, meeting records and appraisals go; a committee
+    # member's 整改 item stays as the branch's own problem.
+    counts["year_end_talks"] = TalkPair.objects.filter(Q(first=member) | Q(second=member)).delete()[
+        0
+    ]
+    counts["year_end_records"] = LifeRecord.objects.filter(member=member).delete()[0]
+    counts["appraisals"] = Appraisal.objects.filter(member=member).delete()[0]
+    counts["rectification_items"] = RectificationItem.objects.filter(
+        committee_member=member
+    ).update(committee_member=None, source="branch")
     counts["names_masked"] = _mask_name(member.name)
     return {key: n for key, n in counts.items() if n}
 

@@ -6,7 +6,8 @@ meetings to record and coming up, who waits for a make-up study (补学) or a ca
 registrations to accept and notices to answer. Every count is the count of the page its
 link opens (tests/workbench/test_secretary.py loads them and compares), and the panel
 runs the same queries whatever the size of the data: its branches (1), their compliance
-for the year (activities.meetings.compliance: 5), the meetings planned this year (1),
+for the year (activities.meetings.compliance: 5), their year end (activities.year_end: 1),
+the meetings planned this year (1),
 those to record and the next ones (2), make-ups waiting (2), care (2), registrations (1),
 notices (2)."""
 
@@ -22,6 +23,7 @@ from activities.meetings import selectors as meeting_selectors
 from activities.meetings.compliance import Cell, CellStatus, compliance
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
 from activities.meetings.periods import Period, year_span
+from activities.year_end import selectors as year_end_selectors
 from branches.access import ANSWER_NOTICES, MANAGE_REGISTRATIONS, RECORD_CARE, RECORD_MEETING
 from branches.models import Branch
 from members.models import RegistrationStatus
@@ -219,6 +221,12 @@ def panel(request, scope, today):
             meeting_selectors.waiting_in(meeting_ids, since=since)[:LIST_LENGTH]
         )
         context["make_ups"] = sum(counts.values())
+        # The year end (年终) of each branch: its state and open 整改 items (1 query).
+        statuses = year_end_selectors.year_end_status(meeting_ids, today.year, today)
+        context["year_end"] = [
+            (w.branch, statuses[w.branch.pk]) for w in work if w.records_meetings
+        ]
+        context["year_end_days"] = year_end_selectors.days_left(today.year, today)
         context["due"] = sum(len(w.due) for w in work)
         context["urgent"] = sum(1 for w in work for d in w.due if d.urgent)
 

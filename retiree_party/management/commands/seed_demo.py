@@ -13,6 +13,7 @@ from accounts.tasks import verify_audit_chain
 from activities import summaries
 from activities.care.demo import seed_care
 from activities.meetings.demo import seed_meetings, seed_study_material
+from activities.year_end.demo import seed_year_end
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
@@ -109,6 +110,7 @@ class Command(BaseCommand):
             )
             receipts = seed_receipts(rng=rng, today=timezone.localdate())
             funds = seed_funds(rng=rng, today=timezone.localdate())
+            year_end = self._seed_year_end(structure, rng)
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -151,6 +153,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Funds: {funds.allocations} allocations, {funds.spendings} spendings.")
         self.stdout.write(
+            f"Year end: {year_end.cycles} branches started, {year_end.pairs} talk pairs, "
+            f"{year_end.appraisals} appraisals, {year_end.items} rectification items."
+        )
+        self.stdout.write(
             f"Places: {places.bookings} venue bookings, {places.requests} waiting for approval."
         )
         self.stdout.write(
@@ -179,6 +185,13 @@ class Command(BaseCommand):
             branch=logins["branch"],
             author=get_user_model().objects.get(username="district"),
             today=timezone.localdate(),
+        )
+
+    def _seed_year_end(self, structure, rng):
+        """The demo street's year ends, the demo branch's among them."""
+        logins = {username: node for username, _name, _role, node in demo_logins(structure)}
+        return seed_year_end(
+            rng=rng, today=timezone.localdate(), street=logins["street"], branch=logins["branch"]
         )
 
     def _create_logins(self, structure):
