@@ -13,13 +13,13 @@ from . import Spec
 
 PUBLISHERS_A = frozenset({"city_admin", "district_staff"})
 STREET_A_PUBLISHERS = PUBLISHERS_A | {"street_staff"}
-# A bulletin sent to district A reaches every branch there: whoever covers one of them
-# reads it (the system administrator keeps the structure, so reads notices too).
+# A bulletin sent to district A reaches every branch there: whoever sends or answers
+# notices over one of them reads it (not the system administrator, who keeps the
+# structure but reads no notices: 三权分立).
 REACHED_A = PUBLISHERS_A | {
     "street_staff",
     "community_secretary",
     "branch_secretary",
-    "system_admin",
     "street_a2_staff",
 }
 DAY = datetime.date(2026, 4, 2)

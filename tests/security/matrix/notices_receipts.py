@@ -23,7 +23,7 @@ from ...notices.receipts_helpers import (
 from . import Spec
 
 ANSWERERS = frozenset({"branch_secretary", "community_secretary", "street_staff"})
-READERS_ONLY = frozenset({"city_admin", "district_staff", "system_admin"})
+READERS_ONLY = frozenset({"city_admin", "district_staff"})
 SENDERS = frozenset({"city_admin", "district_staff"})
 FORWARDERS = frozenset({"street_staff", "community_secretary"})
 
