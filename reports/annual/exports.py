@@ -17,8 +17,7 @@ from . import figures as f
 
 def rows(figures: dict, *, text: bool = False):
     """(number, label, value, definition) per figure; a section's title on its own row.
-    The year-end cycle's figures close the table as not yet available. `text`: rates as
-    "86.9%" (the page and the PDF) rather than Excel percentages."""
+    `text`: rates as "86.9%" (the page and the PDF) rather than Excel percentages."""
     number = 0
     for section in f.SECTIONS:
         yield ("", str(section.title), "", "")
@@ -30,10 +29,6 @@ def rows(figures: dict, *, text: bool = False):
             else:
                 value = int(figures.get(item.key, 0) or 0)
             yield (number, str(item.label), value, str(item.definition))
-    yield ("", _("Year-end cycle"), "", "")
-    for label in f.NOT_YET_AVAILABLE:
-        number += 1
-        yield (number, str(label), _("Not yet available"), "")
 
 
 def _title(node, year: int) -> str:

@@ -13,13 +13,15 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from activities.care.models import CareNeed
 from activities.care.selectors import COVERED, with_visit_state
 from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.models import BranchMonthTally, Meeting, MeetingKind, MeetingStatus
+from activities.year_end.models import Appraisal, Grade, RectificationItem, TalkPair, YearEndCycle
 from branches.models import Branch, Organization
 from members.models import (
     CommitteeTerm,
@@ -70,6 +72,20 @@ ON_ROLLS = _(
 MEETINGS_HELD = tuple(
     Figure(f"meetings_{kind}", label, _("Held in the year (by the date held)."))
     for kind, label in MeetingKind.choices
+)
+
+APPRAISED = tuple(
+    Figure(
+        f"appraised_{grade}",
+        label,
+        _("Members whose grade decided in the year's 民主评议党员 is this one."),
+    )
+    for grade, label in (
+        (Grade.EXCELLENT, _("Appraised excellent")),
+        (Grade.QUALIFIED, _("Appraised qualified")),
+        (Grade.BASICALLY_QUALIFIED, _("Appraised basically qualified")),
+        (Grade.UNQUALIFIED, _("Appraised unqualified")),
+    )
 )
 
 SECTIONS = (
@@ -275,13 +291,60 @@ SECTIONS = (
             ),
         ),
     ),
-)
-
-# The year-end cycle's figures come with activities/year_end (谈心谈话, 民主评议, 整改).
-NOT_YET_AVAILABLE = (
-    _("Heart-to-heart talks done (谈心谈话)"),
-    _("Appraisal grades (民主评议党员)"),
-    _("Rectification items open and closed (整改)"),
+    Section(
+        _("Year-end cycle"),
+        (
+            Figure(
+                "talks_planned",
+                _("Heart-to-heart talk pairs planned"),
+                _("谈心谈话 pairs planned in the branches' year-end cycles of the year."),
+            ),
+            Figure(
+                "talks_done",
+                _("Heart-to-heart talks done"),
+                _("Of the pairs planned: recorded as held, with a date on or before 31 December."),
+            ),
+            Rate(
+                "talks",
+                _("Heart-to-heart talks done, share"),
+                "talks_done",
+                "talks_planned",
+                _("Talks done / pairs planned."),
+            ),
+            *APPRAISED,
+            Figure(
+                "rectification_closed",
+                _("Rectification items of the year closed"),
+                _(
+                    "整改 items found at the year's 组织生活会, closed with evidence on or "
+                    "before 31 December."
+                ),
+            ),
+            Figure(
+                "rectification_open",
+                _("Rectification items of the year still open"),
+                _(
+                    "整改 items found at the year's 组织生活会, not closed by 31 December: "
+                    "they carry over into the next year."
+                ),
+            ),
+            Figure(
+                "rectification_earlier_closed",
+                _("Carried-over items closed in the year"),
+                _("整改 items found in earlier years, closed with a date in the year."),
+            ),
+            Figure(
+                "rectification_earlier_open",
+                _("Carried-over items still open"),
+                _(
+                    "整改 items found in earlier years, still open on 31 December. An item "
+                    "counts under the year it was found in that year's return, then as "
+                    "carried over in every later return until the year it is closed; always "
+                    "where its branch sits."
+                ),
+            ),
+        ),
+    ),
 )
 
 FIGURES = [f for s in SECTIONS for f in s.figures if isinstance(f, Figure)]
@@ -491,9 +554,57 @@ def _honour_figures(path: str, year: int) -> dict[int, Counter]:
     return {row.pop("member__community_id"): Counter(row) for row in rows}
 
 
+def _count_per_cycle(model, **filters):
+    rows = model.objects.filter(cycle=OuterRef("pk"), **filters).values("cycle")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
+def _year_end_figures(
+    path: str, year: int, *, lookup: str = "path__startswith"
+) -> dict[int, Counter]:
+    """The year-end cycle (谈心谈话, 民主评议, 整改) by the organisation each branch sits
+    on: 2 queries. `lookup` as in _branch_figures."""
+    start, end = datetime.date(year, 1, 1), year_end(year)
+    out: dict[int, Counter] = defaultdict(Counter)
+    # Per cycle (one a branch and year), its pairs and grades counted by subqueries:
+    # joining both would multiply the rows.
+    grades = {f"appraised_{grade}": _count_per_cycle(Appraisal, decision=grade) for grade in Grade}
+    for row in (
+        YearEndCycle.objects.filter(**{f"branch__organization__{lookup}": path}, year=year)
+        .values("branch__organization_id")
+        .annotate(
+            talks_planned=_count_per_cycle(TalkPair),
+            talks_done=_count_per_cycle(TalkPair, held_on__lte=end),
+            **grades,
+        )
+        .order_by()
+    ):
+        out[row.pop("branch__organization_id")].update(row)
+    open_on_end = Q(closed_on__isnull=True) | Q(closed_on__gt=end)
+    this_year, earlier = Q(year=year), Q(year__lt=year)
+    for row in (
+        RectificationItem.objects.filter(
+            **{f"branch__organization__{lookup}": path}, year__lte=year
+        )
+        .values("branch__organization_id")
+        .annotate(
+            rectification_closed=Count("pk", filter=this_year & Q(closed_on__lte=end)),
+            rectification_open=Count("pk", filter=this_year & open_on_end),
+            rectification_earlier_closed=Count(
+                "pk", filter=earlier & Q(closed_on__gte=start, closed_on__lte=end)
+            ),
+            rectification_earlier_open=Count("pk", filter=earlier & open_on_end),
+        )
+        .order_by()
+    ):
+        out[row.pop("branch__organization_id")].update(row)
+    return out
+
+
 # Organisations (1), members (1), registrations (1), branches (1), terms (1), meetings
-# (1), compliance (5), attendance (1), care (1), honours (1).
-AREA_QUERIES = 14
+# (1), compliance (5), attendance (1), care (1), honours (1), year-end cycles (1) and
+# rectification items (1).
+AREA_QUERIES = 16
 
 
 def area_figures(node: Organization, year: int, *, today: datetime.date) -> dict[int, dict]:
@@ -508,6 +619,7 @@ def area_figures(node: Organization, year: int, *, today: datetime.date) -> dict
         _branch_figures(path, year, today),
         _care_figures(path, min(today, year_end(year))),
         _honour_figures(path, year),
+        _year_end_figures(path, year),
     ]
     result = {}
     for pk in org_ids:
@@ -529,7 +641,8 @@ def node_figures(node: Organization, year: int, *, today: datetime.date) -> dict
 
 def own_figures(node: Organization, year: int, *, today: datetime.date) -> dict:
     """A street's or district's own share: the branches sitting on the node itself (a
-    street's functional branches); members live in communities. 10 queries."""
+    street's functional branches); members live in communities. 12 queries."""
     total = empty()
     add(total, _branch_figures(node.path, year, today, lookup="path").get(node.pk, {}))
+    add(total, _year_end_figures(node.path, year, lookup="path").get(node.pk, {}))
     return total

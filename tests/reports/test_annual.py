@@ -367,7 +367,7 @@ def test_the_exports_are_audited_once_and_carry_the_figures(year_data, client_fo
     assert cells[0][0] == "翠园社区2025年度统计表"
     assert cells[3] == ("编号", "项目", "数值", "口径说明")
     assert cells[4][1] == "党员情况" and cells[5][:3] == (1, "在册党员", 5)
-    assert cells[-1][1:3] == ("整改事项（未完成与已完成）", "暂未提供")
+    assert cells[-1][1:3] == ("往年结转整改事项仍未完成", 0)
     values = {row[1]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True)}
     assert values["在册党员"] == 5
     assert values["党龄50年及以上"] == 3
@@ -438,7 +438,7 @@ def test_the_return_pages_take_a_bounded_number_of_queries(
     year_data, client_for, django_assert_max_num_queries
 ):
     """Session, user, scope (3); the node (1); the return (1); the units below (2); the
-    figures: a community's AREA_QUERIES, a street's own branches (10) and its children's
+    figures: a community's AREA_QUERIES, a street's own branches (12) and its children's
     snapshots (1); the messages and the large-mode preference (a few)."""
     cast = year_data
     annual_return_submit(
