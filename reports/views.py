@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from activities.meetings.models import Meeting
 from activities.meetings.periods import Period, Span
+from activities.year_end.selectors import area_summary
 from branches.access import VIEW_DASHBOARD, get_for_user, require_capability, scope_for
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import Member
@@ -267,6 +268,8 @@ def org_dashboard(request, pk):
             "quorum_notes": quorum_notes_of(heat_lines),
             "only_behind": only_behind,
             "annual_year": annual_return_year(today),
+            # Per request, not in the cached figures (see area_summary): one query.
+            "year_end": area_summary(request.user, node, today),
         }
     )
     return render(request, "reports/org_dashboard.html", context)

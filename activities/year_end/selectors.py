@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
-from branches.access import RECORD_MEETING, VIEW_SENSITIVE, scope_for
-from branches.models import Branch
+from branches.access import RECORD_MEETING, VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
+from branches.models import Branch, Level
 from members.models import CommitteeTerm, Member, MemberStatus, Post
 
 from .models import Appraisal, RectificationItem, TalkPair, YearEndCycle
@@ -111,10 +111,14 @@ def year_end_status(branches, year: int, today: datetime.date) -> dict[int, Stat
     """branch id -> Status for `branches` (ids) in `year`. Open items count those of the
     year and every earlier year not yet closed; overdue ones are past their deadline.
     One query: a row per branch with a scalar subquery per figure (each an index probe
-    on the branch or its cycle)."""
-    ids = list(branches)
-    if not ids:
-        return {}
+    on the branch or its cycle). `branches` may be a queryset of branches: it becomes a
+    subquery, still one query."""
+    if isinstance(branches, QuerySet):
+        ids = branches.values("pk")
+    else:
+        ids = list(branches)
+        if not ids:
+            return {}
     branch = OuterRef("pk")
     active = Member.objects.filter(status=MemberStatus.ACTIVE)
     cycle = YearEndCycle.objects.filter(branch=branch, year=year)
@@ -207,16 +211,39 @@ class Summary:
     done: int = 0
     open_items: int = 0
     overdue_items: int = 0
+    year: int | None = None
+
+
+def area_branches(user, node, today: datetime.date):
+    """The active branches of a node's subtree that the user may read: the area list
+    (overview) shows them and the dashboards and workbench count them, so both agree."""
+    return (
+        Branch.objects.visible_to(user, VIEW_MEMBERS)
+        .active(today)
+        .filter(organization__path__startswith=node.path)
+    )
 
 
 def year_end_summary(branch_ids, year: int, today: datetime.date) -> Summary:
-    """The figures of an area (its active branches' ids) for the dashboards: one query."""
-    summary = Summary()
+    """The figures of an area (its active branches' ids, or `area_branches`) for the
+    dashboards: one query."""
+    summary = Summary(year=year)
     for status in year_end_status(branch_ids, year, today).values():
         setattr(summary, status.state, getattr(summary, status.state) + 1)
         summary.open_items += status.open_items
         summary.overdue_items += status.overdue_items
     return summary
+
+
+def area_summary(user, node, today: datetime.date) -> Summary | None:
+    """This year's figures of a district, street or community for its dashboard and the
+    staff's workbench, or None where the user may not open the area list (the link's
+    target). Computed per request, one query: every record of a cycle moves them, which
+    the dashboards' cache does not follow. Not for the city: its thousands of branches
+    on every look cost too much, and its area list is not linked either."""
+    if node.level == Level.CITY or not scope_for(user).covers_path(node.path, VIEW_MEMBERS):
+        return None
+    return year_end_summary(area_branches(user, node, today), today.year, today)
 
 
 # --- One branch -------------------------------------------------------------------------

@@ -419,9 +419,7 @@ def overview(request, pk):
     today = timezone.localdate()
     year = query_int(request.GET.get("year"), 2000, today.year + 1) or today.year
     branches = list(
-        Branch.objects.visible_to(request.user, VIEW_MEMBERS)
-        .active(today)
-        .filter(organization__path__startswith=node.path)
+        selectors.area_branches(request.user, node, today)
         .select_related("organization")
         .order_by("organization__path", "name")
     )

@@ -144,6 +144,8 @@ def count(client, url) -> int:
 
 # A node's page found in the cache: its version, the heat map page.
 NODE_CACHED = VERSION_QUERIES + HEAT_QUERIES
+# The year end of the area (activities.year_end.selectors.area_summary), not cached.
+YEAR_END = 1
 # The city's: its districts with their versions, whether a branch sits on it, the page.
 CITY = COMPOSE_QUERIES + HEAT_QUERIES
 
@@ -151,16 +153,18 @@ CITY = COMPOSE_QUERIES + HEAT_QUERIES
 def urls(cast):
     """(url, queries of a first and of a second request), in the order requested, the
     cache empty before the first. A district is composed of its streets' dashboards,
-    assembled from one set of queries over the district however many streets it has."""
+    assembled from one set of queries over the district however many streets it has.
+    Below the city each node's page also counts its year end, per request (YEAR_END)."""
     district = NODE_CACHED + COMPOSE_QUERIES + NODE_QUERIES
+    node = NODE_CACHED + YEAR_END
     return [
-        (reverse("reports:org_dashboard", args=[cast.district_a.pk]), district, NODE_CACHED),
+        (reverse("reports:org_dashboard", args=[cast.district_a.pk]), district + YEAR_END, node),
         # Cached when its district was composed.
-        (reverse("reports:org_dashboard", args=[cast.street_a.pk]), NODE_CACHED, NODE_CACHED),
+        (reverse("reports:org_dashboard", args=[cast.street_a.pk]), node, node),
         (
             reverse("reports:org_dashboard", args=[cast.community_a.pk]),
-            NODE_CACHED + NODE_QUERIES,
-            NODE_CACHED,
+            node + NODE_QUERIES,
+            node,
         ),
         (
             reverse("reports:branch_dashboard", args=[cast.branch_a.pk]),

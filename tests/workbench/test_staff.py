@@ -201,10 +201,12 @@ def _count(client) -> int:
 
 # The request's own (session, user, roles), the panel's areas, each period's figures
 # version (this one and the last), notices past their deadline (list and count), failed
-# reminders, venue bookings waiting for approval, and the home page's own list of areas.
-DISTRICT_QUERIES = 11
-# The panel's own: its areas, two figures versions, late notices (2), failed reminders.
-PANEL_QUERIES = 6
+# reminders, venue bookings waiting for approval, the home page's own list of areas, and
+# the area's year end (one query).
+DISTRICT_QUERIES = 12
+# The panel's own: its areas, two figures versions, late notices (2), failed reminders,
+# the year end.
+PANEL_QUERIES = 7
 
 
 def test_the_staff_workbench_is_served_from_the_cache_in_the_same_queries_at_any_size(
