@@ -237,6 +237,8 @@ def _url(spec, cast):
 AWAITING_TWINS = {
     "members:registration_report": "member_a_unregistered",
     "members:registration_accept": "reg_a_reported",
+    "year_end:pair_delete": "member_a_bedridden",
+    "year_end:talk_record": "member_a_bedridden",
 }
 
 
