@@ -294,16 +294,15 @@ def spending_decide(request, pk):
     )
 
 
-def spending_correct(request, pk):
-    spending = _spending(request, pk)
-    if not _may(request.user, RECORD_SPENDING, spending.branch):
-        raise PermissionDenied
+def _correction(request, *, correct, target, title, branch, done_url, back, extra):
+    """The counter-entry form of a spending or a grant: `correct` writes it (the service
+    for `target`), then the user goes to `done_url`."""
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.spending_correct(
-                spending=spending,
+            correct(
+                target,
                 amount=data["amount"],
                 reason=data["reason"],
                 nonce=data["nonce"],
@@ -314,13 +313,23 @@ def spending_correct(request, pk):
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The counter-entry is recorded."))
-            return redirect("funds:spending", pk=spending.pk)
-    return _form_page(
+            return redirect(done_url)
+    return _form_page(request, form, title=title, branch=branch, back=back, extra=extra)
+
+
+def spending_correct(request, pk):
+    spending = _spending(request, pk)
+    if not _may(request.user, RECORD_SPENDING, spending.branch):
+        raise PermissionDenied
+    back = reverse("funds:spending", args=[spending.pk])
+    return _correction(
         request,
-        form,
+        correct=lambda target, **kw: services.spending_correct(spending=target, **kw),
+        target=spending,
         title=_("Correct with a counter-entry"),
         branch=spending.branch,
-        back=reverse("funds:spending", args=[spending.pk]),
+        done_url=back,
+        back=back,
         extra={"spending": spending},
     )
 
@@ -337,31 +346,15 @@ def allocation_correct(request, pk):
     # The district corrects any grant of its branches; a liaison only its unit's.
     if side is None or (side[2] is not None and side[2].pk != allocation.granted_by_unit_id):
         raise PermissionDenied
-    form = CorrectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.allocation_correct(
-                allocation=allocation,
-                amount=data["amount"],
-                reason=data["reason"],
-                nonce=data["nonce"],
-                actor=request.user,
-                request=request,
-            )
-        except FundsError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The counter-entry is recorded."))
-            return redirect(
-                f"{reverse('funds:branch', args=[allocation.branch_id])}?year={allocation.year}"
-            )
-    return _form_page(
+    branch_url = reverse("funds:branch", args=[allocation.branch_id])
+    return _correction(
         request,
-        form,
+        correct=lambda target, **kw: services.allocation_correct(allocation=target, **kw),
+        target=allocation,
         title=_("Correct a grant with a counter-entry"),
         branch=allocation.branch,
-        back=reverse("funds:branch", args=[allocation.branch_id]),
+        done_url=f"{branch_url}?year={allocation.year}",
+        back=branch_url,
         extra={"allocation": allocation},
     )
 
