@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from branches.models import Organization
 
 from ..models import AnnualReturnVersion, ReturnState
+from . import definitions as d
 from . import figures as f
 
 
@@ -35,7 +36,7 @@ def latest_versions(orgs, year: int) -> dict[int, AnnualReturnVersion]:
 
 
 def changed_since(snapshot: dict, live: dict) -> list[Flag]:
-    labels = {figure.key: figure.label for figure in f.FIGURES}
+    labels = {figure.key: figure.label for figure in d.FIGURES}
     return [
         Flag(
             key,

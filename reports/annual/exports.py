@@ -1,5 +1,5 @@
 """The annual return as Excel (a fixed layout: one row per figure, in the order of
-figures.SECTIONS) and as PDF with signature lines. Each export writes one audit entry."""
+definitions.SECTIONS) and as PDF with signature lines. Each export writes one audit entry."""
 
 from __future__ import annotations
 
@@ -12,19 +12,19 @@ from accounts.models import AuditAction
 from activities.meetings.selectors import format_rate
 from branches.exporting import Percent, Sheet, attachment, render_pdf, xlsx_response
 
-from . import figures as f
+from . import definitions as d
 
 
 def rows(figures: dict, *, text: bool = False):
     """(number, label, value, definition) per figure; a section's title on its own row.
     `text`: rates as "86.9%" (the page and the PDF) rather than Excel percentages."""
     number = 0
-    for section in f.SECTIONS:
+    for section in d.SECTIONS:
         yield ("", str(section.title), "", "")
         for item in section.figures:
             number += 1
-            if isinstance(item, f.Rate):
-                share = f.rate(figures, item)
+            if isinstance(item, d.Rate):
+                share = d.rate(figures, item)
                 value = format_rate(share) if text else Percent(share)
             else:
                 value = int(figures.get(item.key, 0) or 0)

@@ -24,6 +24,7 @@ from branches.access import REVIEW_RETURNS, SUBMIT_RETURNS, scope_for
 from branches.models import Level, Organization
 
 from ..models import AnnualReturn, AnnualReturnVersion, ReturnState, VersionOutcome
+from . import definitions as d
 from . import figures as f
 from .checks import latest_versions
 
@@ -73,7 +74,7 @@ def current_figures(node: Organization, year: int, *, today: datetime.date) -> d
         return f.area_figures(node, year, today=today)[node.pk]
     total = f.own_figures(node, year, today=today)
     for version in latest_versions(node.children.all(), year).values():
-        f.add(total, version.figures)
+        d.add(total, version.figures)
     return total
 
 

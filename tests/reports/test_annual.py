@@ -26,6 +26,7 @@ from activities import summaries
 from activities.care.models import CareNeed, CareVisit
 from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingStatus
 from members.models import CommunityRegistration, MemberStatus, Recognition, RetirementType
+from reports.annual import definitions as d
 from reports.annual import figures as f
 from reports.annual.checks import review_flags
 from reports.annual.services import (
@@ -298,8 +299,8 @@ def test_later_edits_to_members_do_not_change_the_snapshot_but_are_flagged(year_
 
 
 def test_a_fall_in_members_beyond_deaths_and_moves_is_flagged(year_data):
-    last_year = f.empty() | {"members": 9}
-    this_year = f.empty() | {"members": 5, "deaths": 1, "moved_out": 1}
+    last_year = d.empty() | {"members": 9}
+    this_year = d.empty() | {"members": 5, "deaths": 1, "moved_out": 1}
     from reports.annual.checks import rule_flags
 
     assert [flag.key for flag in rule_flags(this_year, last_year)] == ["members"]

@@ -27,6 +27,7 @@ from activities.year_end.models import (
     TalkPair,
     YearEndCycle,
 )
+from reports.annual import definitions as d
 from reports.annual import figures as f
 from reports.annual.services import Decision, annual_return_review, annual_return_submit
 
@@ -147,8 +148,8 @@ def test_a_community_and_its_street_equal_the_hand_count(
     assert _pick(area[cast.community_a2.pk]) == COMMUNITY_A2
     district = f.node_figures(cast.district_a, YEAR, today=TODAY)
     assert _pick(district) == [a + b for a, b in zip(STREET_A, COMMUNITY_A2, strict=True)]
-    talks = next(item for s in f.SECTIONS for item in s.figures if item.key == "talks")
-    assert f.rate(district, talks) == 4 / 6
+    talks = next(item for s in d.SECTIONS for item in s.figures if item.key == "talks")
+    assert d.rate(district, talks) == 4 / 6
 
 
 def test_the_year_after_counts_the_open_items_as_carried_over(year_end_data):
