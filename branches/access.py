@@ -76,12 +76,29 @@ CLOSE_FUND_YEAR = "can_close_fund_year"
 # returns of the nodes just below one's own (reports.annual).
 SUBMIT_RETURNS = "can_submit_returns"
 REVIEW_RETURNS = "can_review_returns"
+# Original units in the loop (units/): a liaison reports events about the unit's retirees
+# (newly retired, moved, died, relation transferred, a visit asked for) and answers the
+# feedback reports; the community handles those events as tasks and writes, reviews and
+# sends the feedback reports; the district runs the half-year batch of feedback reports;
+# the bureau, streets and communities record joint meetings (四方联席会议); the owner of an
+# action item closes it; the district and the unit's liaison keep the unit's contact
+# channels; the levels above read the units' work (tasks, reports, meetings).
+REPORT_UNIT_EVENTS = "can_report_unit_events"
+HANDLE_UNIT_EVENTS = "can_handle_unit_events"
+SEND_FEEDBACK = "can_send_feedback"
+RUN_FEEDBACK_BATCH = "can_run_feedback_batch"
+ANSWER_FEEDBACK = "can_answer_feedback"
+RECORD_JOINT_MEETINGS = "can_record_joint_meetings"
+CLOSE_ACTION_ITEMS = "can_close_action_items"
+MANAGE_UNIT_CONTACTS = "can_manage_unit_contacts"
+VIEW_UNIT_WORK = "can_view_unit_work"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
         {
+            VIEW_UNIT_WORK,
             VIEW_STRUCTURE,
             VIEW_MEMBERS,
             VIEW_DASHBOARD,
@@ -93,6 +110,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            VIEW_UNIT_WORK,
+            RUN_FEEDBACK_BATCH,
+            RECORD_JOINT_MEETINGS,
+            CLOSE_ACTION_ITEMS,
+            MANAGE_UNIT_CONTACTS,
             SUBMIT_RETURNS,
             REVIEW_RETURNS,
             APPROVE_BOOKINGS,
@@ -111,6 +133,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            VIEW_UNIT_WORK,
+            RECORD_JOINT_MEETINGS,
+            CLOSE_ACTION_ITEMS,
             SUBMIT_RETURNS,
             REVIEW_RETURNS,
             APPROVE_BOOKINGS,
@@ -128,6 +153,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            VIEW_UNIT_WORK,
+            HANDLE_UNIT_EVENTS,
+            SEND_FEEDBACK,
+            RECORD_JOINT_MEETINGS,
+            CLOSE_ACTION_ITEMS,
             SUBMIT_RETURNS,
             APPROVE_BOOKINGS,
             VIEW_STRUCTURE,
@@ -150,6 +180,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.BRANCH_SECRETARY: frozenset(
         {
+            CLOSE_ACTION_ITEMS,
             VIEW_STRUCTURE,
             MANAGE_GROUPS,
             VIEW_MEMBERS,
@@ -162,7 +193,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             RECORD_SPENDING,
         }
     ),
-    Role.UNIT_LIAISON: frozenset({VIEW_UNIT_MEMBERS, GRANT_UNIT_FUNDS}),
+    Role.UNIT_LIAISON: frozenset(
+        {
+            VIEW_UNIT_MEMBERS,
+            GRANT_UNIT_FUNDS,
+            REPORT_UNIT_EVENTS,
+            ANSWER_FEEDBACK,
+            CLOSE_ACTION_ITEMS,
+            MANAGE_UNIT_CONTACTS,
+            VIEW_UNIT_WORK,
+        }
+    ),
     Role.SYSTEM_ADMIN: frozenset({VIEW_STRUCTURE, MANAGE_BRANCHES, MANAGE_GROUPS, MANAGE_USERS}),
     Role.SECURITY_ADMIN: frozenset({MANAGE_ROLES}),
     Role.AUDITOR: frozenset({READ_AUDIT}),

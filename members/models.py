@@ -411,8 +411,75 @@ class CommitteeTerm(models.Model):
         return f"{self.branch} · {self.number}"
 
 
+class SecondmentRole(models.TextChoices):
+    LIAISON = "liaison", _("Liaison")
+    COMMITTEE = "committee", _("Branch committee member")
+
+
+class SecondedMemberQuerySet(ScopedQuerySet):
+    scope_path_field = "branch__organization__path"
+    scope_branch_field = "branch_id"
+    scope_unit_field = "unit_id"
+    scope_read = VIEW_MEMBERS
+    scope_unit_read = VIEW_UNIT_MEMBERS
+
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class SecondedMember(models.Model):
+    """选派在职党员: an in-service party member an original unit sends to a retiree branch
+    as its liaison or as a committee member, for a span of time. Not a retiree member of
+    the branch (no attendance, no care), yet may hold a post on its committee."""
+
+    name = models.CharField(_("name"), max_length=40)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    unit = models.ForeignKey(
+        OriginalUnit,
+        verbose_name=_("sent by (original unit)"),
+        on_delete=models.PROTECT,
+        related_name="seconded_members",
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="seconded_members",
+    )
+    role = models.CharField(_("sent as"), max_length=10, choices=SecondmentRole.choices)
+    job_title = models.CharField(_("post at the unit"), max_length=60, blank=True)
+    starts_on = models.DateField(_("secondment starts on"))
+    ends_on = models.DateField(_("secondment ends on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = SecondedMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("seconded member")
+        verbose_name_plural = _("seconded members")
+        ordering = ["branch", "-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="secondment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def audit_repr(self) -> str:
+        return f"{person_repr(self.name, self.pk)} · {self.unit}"
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
 class Position(models.Model):
-    """One post on a committee term, held by a member."""
+    """One post on a committee term, held by a member or by an in-service member the
+    unit seconded to the branch (never both)."""
 
     term = models.ForeignKey(
         CommitteeTerm, verbose_name=_("term"), on_delete=models.CASCADE, related_name="positions"
@@ -421,6 +488,14 @@ class Position(models.Model):
     member = models.ForeignKey(
         Member,
         verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="positions",
+    )
+    seconded = models.ForeignKey(
+        SecondedMember,
+        verbose_name=_("seconded member"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -437,6 +512,10 @@ class Position(models.Model):
                 fields=["term", "post"],
                 condition=~Q(post="member"),
                 name="position_one_holder_per_post",
+            ),
+            models.CheckConstraint(
+                condition=Q(member__isnull=True) | Q(seconded__isnull=True),
+                name="position_member_or_seconded",
             ),
         ]
 

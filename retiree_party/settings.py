@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "activities",
     "resources.funds",
     "resources.places",
+    "units",
     "reports",
     # After the older apps: where two catalogs translate the same English words, theirs
     # win (notices name their own words apart: "Notice title", "Notices received").

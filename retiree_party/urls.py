@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("resources.funds.urls")),
     path("", include("resources.places.urls")),
+    path("", include("units.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

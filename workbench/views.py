@@ -11,13 +11,14 @@ from branches import selectors
 from branches.access import VIEW_STRUCTURE, scope_for
 from branches.models import Branch
 
-from . import admins, approvals, liaison, secretary, staff
+from . import admins, approvals, liaison, secretary, staff, units
 
 # In page order: the work to do first, then the figures, then the administrators' queues.
 PANELS = (
     ("secretary", secretary.panel),
     ("approvals", approvals.panel),
     ("staff", staff.panel),
+    ("units", units.panel),
     ("liaison", liaison.panel),
     ("admins", admins.panel),
 )

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitsConfig(AppConfig):
+    """Original units in the loop (四方联动): what a unit reports to a community, what a
+    community tells a unit, the half-year feedback reports and the joint meetings."""
+
+    name = "units"
+    verbose_name = _("Original units")

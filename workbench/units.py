@@ -1,0 +1,21 @@
+"""The four parties' work (四方联动) on the workbench: tasks a unit sent to the community,
+feedback reports to review, send or acknowledge, replies to read, joint meetings' action
+items owned by the user's node, unit or branch.
+
+Each subject of units/ builds its own section (`workbench_section(request, scope, today)`
+in its selectors, returning None when nothing concerns the user) and keeps its template;
+this panel only gathers them, in the order below."""
+
+from __future__ import annotations
+
+# (name, builder, template): one line per subject of units/.
+SECTIONS: tuple = ()
+
+
+def panel(request, scope, today):
+    sections = []
+    for name, build, template in SECTIONS:
+        context = build(request, scope, today)
+        if context is not None:
+            sections.append({"name": name, "template": template, "data": context})
+    return {"sections": sections} if sections else None
