@@ -39,11 +39,6 @@ urlpatterns = [
         name="registration_accept",
     ),
     path(
-        "registrations/<int:pk>/notify/",
-        registrations.registration_notify,
-        name="registration_notify",
-    ),
-    path(
         "registrations/<int:pk>/withdraw/",
         registrations.registration_withdraw,
         name="registration_withdraw",

@@ -414,6 +414,8 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": float(REMINDER_SWEEP_EVERY_SECONDS),
         },
         "reminders-send": {"task": "activities.send_pending_reminders", "schedule": 60.0},
+        # Messages to original units: retries, and those written while the broker was down.
+        "unit-messages-send": {"task": "units.send_unit_messages", "schedule": 60.0},
         # Daily at night (Asia/Shanghai, CELERY_TIMEZONE).
         "reminders-prune": {
             "task": "activities.prune_reminders",

@@ -8,3 +8,6 @@ class UnitsConfig(AppConfig):
 
     name = "units"
     verbose_name = _("Original units")
+
+    def ready(self):
+        from .messages import hooks  # noqa: F401  (connects the receivers)

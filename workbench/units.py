@@ -8,8 +8,12 @@ this panel only gathers them, in the order below."""
 
 from __future__ import annotations
 
+from units.messages import selectors as messages_selectors
+
 # (name, builder, template): one line per subject of units/.
-SECTIONS: tuple = ()
+SECTIONS: tuple = (
+    ("messages", messages_selectors.workbench_section, "units/messages/_workbench.html"),
+)
 
 
 def panel(request, scope, today):

@@ -70,16 +70,6 @@ class RegistrationAcceptForm(ActionForm):
         return data
 
 
-class RegistrationNotifyForm(ActionForm):
-    date_kinds = {"notified_on": "happened"}
-    submit_label = _("Record that the unit was notified")
-    notified_on = forms.DateField(label=_("Notified on"), widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["notified_on"].initial = timezone.localdate()
-
-
 class RegistrationWithdrawForm(ActionForm):
     date_kinds = {"withdrawn_on": "happened"}
     submit_label = _("Withdraw the registration")

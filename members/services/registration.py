@@ -16,6 +16,7 @@ from accounts.models import AuditAction
 from branches.models import Branch, BranchKind, PartyGroup
 
 from ..models import CommunityRegistration, Member, RegistrationStatus
+from ..signals import registration_accepted
 from .committees import vacate_posts
 from .snapshots import REGISTRATION_FIELDS, snapshot
 
@@ -89,7 +90,8 @@ def registration_accept(
         raise ValidationError(_("A withdrawn registration cannot be accepted."))
     check_placement(registration.community, branch, party_group)
     before = snapshot(registration, REGISTRATION_FIELDS)
-    if registration.status == RegistrationStatus.REPORTED:
+    newly_accepted = registration.status == RegistrationStatus.REPORTED
+    if newly_accepted:
         registration.status = RegistrationStatus.ACCEPTED
         registration.accepted_on = accepted_on or timezone.localdate()
     registration.branch = branch
@@ -119,6 +121,13 @@ def registration_accept(
     if left is not None:  # placed in another branch: the posts held in the old one
         changes += vacate_posts(member_id=member.pk, branch_id=left, on=timezone.localdate())
     audit.record_many(changes, actor=actor, request=request)
+    if newly_accepted and member.original_unit_id is not None:
+        registration.member = member
+        registration_accepted.send(
+            sender=CommunityRegistration, registration=registration, actor=actor, request=request
+        )
+        # A receiver may have marked it notified already (the unit's liaison's inbox).
+        registration.refresh_from_db(fields=["status", "notified_on"])
     return registration
 
 
@@ -130,7 +139,9 @@ def registration_notify_unit(
     actor,
     request=None,
 ) -> CommunityRegistration:
-    """Record that the original unit was told of the accepted registration."""
+    """Record that the original unit was told of the accepted registration: called by the
+    units room when its message about the registration is delivered (actor None: the
+    system), never typed."""
     registration = (
         CommunityRegistration.objects.select_for_update()
         .select_related("member")

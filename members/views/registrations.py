@@ -1,5 +1,5 @@
-"""Community registration (报到): the list, and reporting, accepting, notifying and
-withdrawing a registration.
+"""Community registration (报到): the list, and reporting, accepting and withdrawing a
+registration (the original unit is notified by the units room's message, not typed here).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from branches.models import Level, Organization
 from .. import selectors
 from ..forms.registrations import (
     RegistrationAcceptForm,
-    RegistrationNotifyForm,
     RegistrationReportForm,
     RegistrationWithdrawForm,
 )
@@ -103,20 +102,6 @@ def registration_accept(request, pk):
         _("Accept the registration of %(name)s"),
         accept,
         registration=None,
-    )
-
-
-def registration_notify(request, pk):
-    def notify(registration, data):
-        registration_services.registration_notify_unit(
-            registration=registration,
-            notified_on=data["notified_on"],
-            actor=request.user,
-            request=request,
-        )
-
-    return _registration_action(
-        request, pk, RegistrationNotifyForm, _("Notify the original unit of %(name)s"), notify
     )
 
 

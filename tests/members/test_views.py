@@ -13,6 +13,7 @@ from members import selectors
 from members.models import CommitteeTerm, CommunityRegistration, Member
 from members.validators import make_id_number
 from tests import factories as f
+from units.messages.models import UnitMessage
 
 
 def roster_names(response):
@@ -287,12 +288,11 @@ def test_registration_actions_move_a_member_through_the_states(cast, client_for)
     registration.refresh_from_db()
     assert registration.status == "accepted"
     assert Member.objects.get(pk=cast.member_a_reported.pk).home_branch == cast.branch_a
-    client.post(
-        reverse("members:registration_notify", args=[registration.pk]),
-        {"notified_on": "2025-01-03"},
-    )
-    registration.refresh_from_db()
-    assert registration.status == "notified"
+    # The original unit (unit_b: no liaison, no e-mail or robot yet) is written to; the
+    # registration becomes notified only when that message is delivered (tests/units).
+    message = UnitMessage.objects.get(subject=f"registration:{registration.pk}")
+    assert message.unit == cast.unit_b and message.delivered_at is None
+    assert reverse("members:member_detail", args=[cast.member_a_reported.pk]) == message.link
 
 
 def test_accepting_into_another_communitys_branch_is_refused(cast, client_for):

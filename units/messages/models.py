@@ -45,6 +45,8 @@ class UnitContact(models.Model):
     webhook_url = EncryptedCharField(_("robot address (webhook URL)"), max_length=500, blank=True)
     webhook_secret = EncryptedCharField(_("robot signing secret"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic lock: a save carries the version its form was loaded at.
+    version = models.PositiveIntegerField(default=0, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),
@@ -70,6 +72,7 @@ class UnitMessageKind(models.TextChoices):
     EVENT_OUTCOME = "event_outcome", _("Outcome of a reported event")
     FEEDBACK_REPORT = "feedback_report", _("Feedback report")
     ACTION_ITEM = "action_item", _("Joint meeting action item")
+    TEST = "test", _("Test message")
 
 
 class UnitMessageQuerySet(ScopedQuerySet):

@@ -23,6 +23,7 @@ from notices.receipt_demo import seed_receipts
 from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
+from units.messages.demo import seed_unit_messages
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
 MEETING_YEARS = {"small": 3, "district": 3, "city": 1}
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             receipts = seed_receipts(rng=rng, today=timezone.localdate())
             funds = seed_funds(rng=rng, today=timezone.localdate())
             year_end = self._seed_year_end(structure, rng)
+            unit_messages = self._seed_unit_messages(structure)
             # The seeders bulk-insert past the services: derive the dashboards' summaries.
             # PostgreSQL plans that from statistics, which still describe empty tables
             # inside this transaction (a city's rebuild ran for over ten minutes): gather
@@ -172,6 +174,7 @@ class Command(BaseCommand):
             f"tallies, {participations} members who took part."
         )
         self.stdout.write(f"Annual returns: {returns} of last year submitted.")
+        self.stdout.write(f"Unit messages: {unit_messages} to the demo unit.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()
@@ -192,6 +195,12 @@ class Command(BaseCommand):
         logins = {username: node for username, _name, _role, node in demo_logins(structure)}
         return seed_year_end(
             rng=rng, today=timezone.localdate(), street=logins["street"], branch=logins["branch"]
+        )
+
+    def _seed_unit_messages(self, structure):
+        logins = {username: node for username, _name, _role, node in demo_logins(structure)}
+        return seed_unit_messages(
+            unit=logins["liaison"], community=logins["community"], today=timezone.localdate()
         )
 
     def _create_logins(self, structure):

@@ -308,14 +308,6 @@ SPECS = [
         state=lambda c: row(c.reg_a_reported),
     ),
     Spec(
-        "members:registration_notify",
-        kwargs=lambda c: {"pk": c.reg_a.pk},
-        ok={"community_secretary"},
-        forbidden=MEMBER_A_READERS - {"community_secretary"},
-        post=lambda c: {"notified_on": "2025-03-03"},
-        state=lambda c: row(c.reg_a),
-    ),
-    Spec(
         "members:registration_withdraw",
         kwargs=lambda c: {"pk": c.reg_a.pk},
         ok={"community_secretary"},
