@@ -64,13 +64,13 @@ def registration_message(registration_id: int) -> UnitMessage | None:
 
 
 def workbench_section(request, scope, today):
-    """For a liaison: unread messages to their unit; for those who fix units' channels
-    (district staff, the liaison): failed deliveries. Two queries at most."""
+    """For a liaison: unread messages to their unit; for district staff (who fix units'
+    channels over an area): failed deliveries. One query per role."""
     user = request.user
     data = {}
     if scope.unit_ids(VIEW_UNIT_WORK):
         data["unread"] = inbox(user).filter(read_at__isnull=True).count()
-    if scope.has(MANAGE_UNIT_CONTACTS):
+    if scope.paths(MANAGE_UNIT_CONTACTS):
         data["failed"] = failed_deliveries(user).count()
     if not data or not any(data.values()):
         return None
