@@ -52,6 +52,7 @@ def detail(request, pk):
         raise Http404
     if own is not None and own.read_at is None:
         services.mark_read(message=own)
+        own.refresh_from_db(fields=["read_at"])
     deliveries = list(message.deliveries.all())
     return render(
         request,
