@@ -22,8 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-SHOTS = "/tmp/shots/h1"
-
 
 @pytest.fixture
 def cast(transactional_db):
@@ -60,7 +58,6 @@ class Session:
         assert no_sideways_scroll(page), shot
         assert axe_violations(page, self.axe_source) == [], shot
         screenshot(page, f"unit-messages-{self.size}-{shot}")
-        page.screenshot(path=f"{SHOTS}/unit-messages-{self.size}-{shot}.png", full_page=True)
 
     def close(self):
         if self.context:
@@ -73,9 +70,6 @@ class Session:
 def test_accepting_a_registration_tells_the_unit_and_notifies_it(
     browser, live_server, cast, axe_source, size
 ):
-    import pathlib
-
-    pathlib.Path(SHOTS).mkdir(parents=True, exist_ok=True)
     member = f.member(
         name="吴国华",
         community=cast.community_a,
