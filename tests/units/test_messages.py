@@ -460,3 +460,18 @@ def test_demo_seeds_messages(cast):
     f.registration(member=member, branch=cast.branch_a)
     assert seed_unit_messages(unit=cast.unit_a, community=cast.community_a, today=None) == 2
     assert UnitDelivery.objects.filter(state=DeliveryState.FAILED).count() == 1
+
+
+def test_the_member_page_offers_a_resend_to_who_fixes_the_units_channels(cast, client_for, smtp):
+    smtp.refuse_rcpt = "550 5.1.1 no such user"
+    UnitContact.objects.create(unit=cast.unit_a, email="nobody@example.org")
+    registration, _message = _accept(cast, cast.unit_a)
+    sender.send_due()
+    delivery = UnitDelivery.objects.get(state=DeliveryState.FAILED)
+    resend_url = reverse("unit_messages:resend", args=[delivery.pk])
+    member_url = reverse("members:member_detail", args=[registration.member_id])
+    assert resend_url in client_for("district_staff").get(member_url).content.decode()
+    assert resend_url not in client_for("community_secretary").get(member_url).content.decode()
+    assert client_for("district_staff").post(resend_url).status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING

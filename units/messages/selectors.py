@@ -58,6 +58,7 @@ def registration_message(registration_id: int) -> UnitMessage | None:
         UnitMessage.objects.filter(
             kind=UnitMessageKind.REGISTRATION_ACCEPTED, subject=f"registration:{registration_id}"
         )
+        .select_related("unit__district")
         .prefetch_related(Prefetch("deliveries", queryset=UnitDelivery.objects.order_by("channel")))
         .first()
     )

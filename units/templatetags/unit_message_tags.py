@@ -28,10 +28,22 @@ def unit_messages_nav(context):
     }
 
 
-@register.inclusion_tag("units/messages/_registration.html")
-def registration_delivery(registration):
+@register.inclusion_tag("units/messages/_registration.html", takes_context=True)
+def registration_delivery(context, registration):
     message = selectors.registration_message(registration.pk)
+    request = context.get("request")
     return {
         "message": message,
         "deliveries": list(message.deliveries.all()) if message else [],
+        # Who fixes the unit's channels may send a failed delivery again (the page
+        # refuses others anyway).
+        "can_resend": request is not None
+        and message is not None
+        and _fixes_channels(scope_for(request.user), message.unit),
     }
+
+
+def _fixes_channels(scope, unit) -> bool:
+    if unit.pk in scope.unit_ids(MANAGE_UNIT_CONTACTS):
+        return True
+    return unit.district is not None and scope.covers_path(unit.district.path, MANAGE_UNIT_CONTACTS)
