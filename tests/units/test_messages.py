@@ -475,3 +475,15 @@ def test_the_member_page_offers_a_resend_to_who_fixes_the_units_channels(cast, c
     assert client_for("district_staff").post(resend_url).status_code == 302
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.PENDING
+
+
+def test_erasing_a_member_deletes_the_messages_that_name_them(cast):
+    from members.erasure import member_erase
+
+    registration, message = _accept(cast, cast.unit_a)
+    other = _write(cast.unit_a, subject="registration:0")
+    counts = member_erase(member=registration.member, actor=cast.user("community_secretary"))
+    assert counts["unit_messages"] == 1
+    assert not UnitMessage.objects.filter(pk=message.pk).exists()
+    assert not UnitDelivery.objects.filter(message_id=message.pk).exists()
+    assert UnitMessage.objects.filter(pk=other.pk).exists()

@@ -1,7 +1,7 @@
 """A registration accepted by a community tells the member's original unit (members
 sends `registration_accepted` inside the accepting transaction; connected in
 UnitsConfig.ready). When the message is delivered, services.delivered marks the
-registration NOTIFIED."""
+registration NOTIFIED. Erasing a member deletes the messages that name them."""
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from members.erasure import member_erasing
 from members.signals import registration_accepted
 
-from .models import UnitMessageKind
+from .models import UnitMessage, UnitMessageKind
 from .services import message_unit
 
 
@@ -45,3 +46,13 @@ def tell_the_unit(sender, registration, actor=None, request=None, **kwargs):
         actor=actor,
         request=request,
     )
+
+
+@receiver(member_erasing, dispatch_uid="unit_messages_erase_member")
+def erase_member(sender, member, **kwargs):
+    """The messages about the member's registrations name them (their deliveries go too)."""
+    subjects = [f"registration:{pk}" for pk in member.registrations.values_list("pk", flat=True)]
+    _total, deleted = UnitMessage.objects.filter(
+        kind=UnitMessageKind.REGISTRATION_ACCEPTED, subject__in=subjects
+    ).delete()
+    return {"unit_messages": deleted.get(UnitMessage._meta.label, 0)}
