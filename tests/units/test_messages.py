@@ -6,6 +6,7 @@ community that the unit learns of: its delivery, not a typed date, marks it noti
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import signal
 import subprocess
@@ -487,3 +488,18 @@ def test_erasing_a_member_deletes_the_messages_that_name_them(cast):
     assert not UnitMessage.objects.filter(pk=message.pk).exists()
     assert not UnitDelivery.objects.filter(message_id=message.pk).exists()
     assert UnitMessage.objects.filter(pk=other.pk).exists()
+
+
+def test_the_task_and_the_command_run_the_sender_and_beat_runs_the_task(cast, smtp, settings):
+    from django.core.management import call_command
+
+    from units.tasks import send_unit_messages
+
+    assert settings.CELERY_BEAT_SCHEDULE["unit-messages-send"]["task"] == send_unit_messages.name
+    UnitContact.objects.create(unit=cast.unit_b, email="dw@example.org")
+    _write(cast.unit_b)
+    assert send_unit_messages() == "claimed 1, sent 1, retrying 0, failed 0"
+    _write(cast.unit_b, subject="registration:3")
+    out = io.StringIO()
+    call_command("send_unit_messages", stdout=out)
+    assert "sent 1" in out.getvalue() and len(smtp.mailbox) == 2
