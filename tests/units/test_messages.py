@@ -503,3 +503,14 @@ def test_the_task_and_the_command_run_the_sender_and_beat_runs_the_task(cast, sm
     out = io.StringIO()
     call_command("send_unit_messages", stdout=out)
     assert "sent 1" in out.getvalue() and len(smtp.mailbox) == 2
+
+
+def test_a_registration_withdrawn_before_the_delivery_stays_withdrawn(cast, smtp):
+    from members.services.registration import registration_withdraw
+
+    UnitContact.objects.create(unit=cast.unit_b, email="dw@example.org")
+    registration, _message = _accept(cast, cast.unit_b)
+    registration_withdraw(registration=registration, reason="登记有误", actor=None)
+    assert sender.send_due().sent == 1
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.WITHDRAWN

@@ -140,9 +140,9 @@ def _registration_notified(message: UnitMessage, at) -> None:
     if prefix != "registration" or not pk.isdigit():
         return
     registration = CommunityRegistration.objects.filter(
-        pk=int(pk), status=RegistrationStatus.ACCEPTED
+        pk=int(pk), status=RegistrationStatus.ACCEPTED, member__original_unit__isnull=False
     ).first()
-    if registration is None:  # withdrawn (or notified) meanwhile: nothing to record
+    if registration is None:  # withdrawn (or notified, or the unit unset) meanwhile
         return
     registration_notify_unit(
         registration=registration, notified_on=timezone.localdate(at), actor=None
