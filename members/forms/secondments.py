@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +44,7 @@ class SecondedMemberForm(ActionForm):
     # The version the page was loaded at (members.services.secondments compares it).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, user, instance: SecondedMember | None = None, **kwargs):
+    def __init__(self, *args, branch, instance: SecondedMember | None = None, **kwargs):
         if instance is not None:
             kwargs["initial"] = {
                 "name": instance.name,
@@ -56,7 +57,10 @@ class SecondedMemberForm(ActionForm):
                 "version": instance.version,
             }
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = OriginalUnit.objects.choosable_by(user)
+        # The units of the branch's district (and those of no district).
+        self.fields["unit"].queryset = OriginalUnit.objects.filter(
+            Q(district__path__in=branch.organization.ancestor_paths) | Q(district__isnull=True)
+        )
         if instance is None:
             self.fields["starts_on"].initial = timezone.localdate()
             del self.fields["version"]

@@ -78,7 +78,7 @@ def seconded_create(request, branch_pk):
         read=VIEW_MEMBERS,
         write=EDIT_MEMBERS,
     )
-    form = SecondedMemberForm(request.POST or None, user=request.user)
+    form = SecondedMemberForm(request.POST or None, branch=branch)
     return member_form_page(
         request,
         form,
@@ -104,7 +104,7 @@ def seconded_create(request, branch_pk):
 
 def seconded_edit(request, pk):
     seconded = _get_seconded(request, pk)
-    form = SecondedMemberForm(request.POST or None, user=request.user, instance=seconded)
+    form = SecondedMemberForm(request.POST or None, branch=seconded.branch, instance=seconded)
     return member_form_page(
         request,
         form,
@@ -147,7 +147,8 @@ def seconded_delete(request, pk):
     seconded = _get_seconded(request, pk)
     return member_form_page(
         request,
-        SecondedDeleteForm(request.POST or None),
+        # The form has no field: a POST, even an empty one, confirms.
+        SecondedDeleteForm(request.POST if request.method == "POST" else None),
         lambda data: services.seconded_delete(
             seconded=seconded, actor=request.user, request=request
         ),
