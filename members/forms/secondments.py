@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.forms import DateInput
 from branches.models import OriginalUnit
@@ -19,7 +20,7 @@ class SecondedMemberForm(ActionForm):
     """Who the unit sends, as what, from when. Editing carries the version it loaded."""
 
     submit_label = _("Save")
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40)
     unit = forms.ModelChoiceField(
         label=_("Sent by (original unit)"), queryset=OriginalUnit.objects.none()
     )
