@@ -148,9 +148,9 @@ class CommitteeTermEditForm(ActionForm):
             committee_seconded(term.branch).select_related("unit").order_by("name", "pk")
         )
         running = {s.pk for s in current_seconded}
-        seconded = current_seconded + [
-            p.seconded for p in positions if p.seconded_id and p.seconded_id not in running
-        ]
+        # A holder whose secondment is over stays listed (once) until replaced.
+        ended = {p.seconded_id: p.seconded for p in positions if p.seconded_id}
+        seconded = current_seconded + [s for pk, s in ended.items() if pk not in running]
 
         def label(member):
             if member.status != MemberStatus.ACTIVE:

@@ -133,7 +133,9 @@ def test_a_term_may_give_a_post_to_a_seconded_committee_member(cast):
     assert position.holder == person
     assert not position.is_vacant
     assert str(position).endswith("王建国")
-    assert last_entry(term).changes["after"]["positions"][Post.ORGANISATION] == f"seconded:{person.pk}"
+    assert (
+        last_entry(term).changes["after"]["positions"][Post.ORGANISATION] == f"seconded:{person.pk}"
+    )
     structure = branch_structure(cast.branch_a)
     assert "vacant" not in [w.code for w in structure.warnings]
     assert structure.seconded == [person]
@@ -371,3 +373,18 @@ def test_the_liaisons_workbench_lists_the_units_seconded_members(cast, client_fo
     assert "本单位选派到离退休干部党支部的在职党员" in text
     assert "王建国" in text and "组织委员" in text and "30 天内结束选派" in text
     assert "李敏" not in text and "已结束" not in text
+
+
+def test_the_liaisons_panel_reads_the_same_queries_for_more_seconded_members(
+    cast, client_for, django_assert_max_num_queries
+):
+    a_term(cast, secretary=cast.member_a)
+    seconded(cast)
+    client = client_for("unit_liaison")
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(60) as one:
+        client.get(reverse("home"))
+    for n in range(4):
+        seconded(cast, name=f"选派{n}", ends_on=TODAY + n * DAY)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "选派3" in client.get(reverse("home")).content.decode()
