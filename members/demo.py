@@ -36,6 +36,8 @@ from .models import (
     RegistrationStatus,
     RelationKind,
     RetirementType,
+    SecondedMember,
+    SecondmentRole,
     ServiceKind,
     ServiceRole,
 )
@@ -396,3 +398,38 @@ def _member(rng, today, community, units, area, used_ids) -> Member:
     )
     member.wants_branch_relation = relation == RelationKind.BRANCH
     return member
+
+
+def seed_secondments(*, branch, unit, today: datetime.date) -> int:
+    """选派在职党员 from the demo liaison's unit to the demo branch: one sent onto its
+    committee, holding the organisation post of the current term (the deputy's, for a
+    secretary-only term; the member who held it steps down), and one liaison whose
+    secondment ends within a month (the branch page and the liaison's workbench warn).
+    Returns how many."""
+    term = CommitteeTerm.objects.current(today).filter(branch=branch).order_by("-starts_on").first()
+    committee = SecondedMember.objects.create(
+        name="王建国",
+        phone="13900001234",
+        unit=unit,
+        branch=branch,
+        role=SecondmentRole.COMMITTEE,
+        job_title="机关党委副书记",
+        starts_on=term.starts_on if term else today,
+        ends_on=term.ends_on if term else None,
+        note="原单位党委选派",
+    )
+    if term is not None:
+        post = Post.ORGANISATION if term.has_committee else Post.DEPUTY_SECRETARY
+        Position.objects.update_or_create(
+            term=term, post=post, defaults={"member": None, "seconded": committee}
+        )
+    SecondedMember.objects.create(
+        name="李敏",
+        unit=unit,
+        branch=branch,
+        role=SecondmentRole.LIAISON,
+        job_title="老干部处干部",
+        starts_on=today - datetime.timedelta(days=365),
+        ends_on=today + datetime.timedelta(days=20),
+    )
+    return 2

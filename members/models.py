@@ -452,6 +452,8 @@ class SecondedMember(models.Model):
     starts_on = models.DateField(_("secondment starts on"))
     ends_on = models.DateField(_("secondment ends on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Bumped by every edit: a form saved from a stale page is refused, not applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = SecondedMemberQuerySet.as_manager()
 
@@ -520,16 +522,32 @@ class Position(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_post_display()} · {self.member or '—'}"
+        return f"{self.get_post_display()} · {self.holder or '—'}"
 
     def audit_repr(self) -> str:
-        holder = person_repr(self.member.name, self.member_id) if self.member_id else "—"
+        if self.member_id:
+            holder = person_repr(self.member.name, self.member_id)
+        elif self.seconded_id:
+            holder = person_repr(self.seconded.name, self.seconded_id)
+        else:
+            holder = "—"
         return f"{self.get_post_display()} · {holder}"
 
     @property
-    def is_vacant(self) -> bool:
-        """Nobody holds it, or its holder has died or moved away."""
+    def holder(self) -> Member | SecondedMember | None:
+        """Who holds the post: a member, a seconded member, or nobody."""
+        return self.member or self.seconded
+
+    def vacant_on(self, day: datetime.date) -> bool:
+        """Nobody holds it, its holder has died or moved away, or the secondment of its
+        seconded holder is not running on `day` (it ended, or has not begun)."""
+        if self.seconded_id:
+            return not self.seconded.is_current(day)
         return self.member is None or self.member.status != MemberStatus.ACTIVE
+
+    @property
+    def is_vacant(self) -> bool:
+        return self.vacant_on(timezone.localdate())
 
 
 # The posts a committee term normally fills, in display order (a secretary-only term

@@ -33,6 +33,8 @@ from .models import (
     Position,
     Post,
     RegistrationStatus,
+    SecondedMember,
+    SecondmentRole,
 )
 
 # Structure rules (DOMAIN.md): warn before they are broken.
@@ -40,6 +42,7 @@ MIN_FULL_MEMBERS = 3
 MAX_MEMBERS = 50
 COMMITTEE_FROM = 7
 TERM_WARNING_DAYS = 183  # about six months
+SECONDMENT_WARNING_DAYS = 30  # warn a month before a seconded member's time runs out
 
 AGE_BANDS = {
     "lt70": (None, 69),
@@ -227,6 +230,10 @@ class BranchStructure:
     positions: list
     warnings: list[StructureWarning]
     group_leaders: list = field(default_factory=list)
+    # The seconded members currently sent to the branch, and those of them whose
+    # secondment ends within SECONDMENT_WARNING_DAYS.
+    seconded: list = field(default_factory=list)
+    seconded_ending: list = field(default_factory=list)
 
 
 def branch_members(branch: Branch):
@@ -238,9 +245,33 @@ def branch_members(branch: Branch):
     return qs.filter(home_branch=branch)
 
 
+def committee_seconded(branch: Branch, on: datetime.date | None = None):
+    """The seconded members who may be given a post on the branch's committee: sent onto
+    its committee (a liaison is not), their secondment running on `on`."""
+    return SecondedMember.objects.current(on).filter(branch=branch, role=SecondmentRole.COMMITTEE)
+
+
+def ending_soon(seconded, today: datetime.date) -> list:
+    """Those of these current seconded members whose secondment ends within
+    SECONDMENT_WARNING_DAYS (pure)."""
+    horizon = today + datetime.timedelta(days=SECONDMENT_WARNING_DAYS)
+    return [s for s in seconded if s.ends_on is not None and s.ends_on <= horizon]
+
+
+def branch_seconded(branch: Branch, today: datetime.date):
+    """The branch's current seconded members, with their units (one query)."""
+    return (
+        SecondedMember.objects.current(today)
+        .filter(branch=branch)
+        .select_related("unit")
+        .order_by("role", "name", "pk")
+    )
+
+
 def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> BranchStructure:
-    """Counts, the current committee, group leaders and the structure warnings of one
-    branch: four queries (counts, current term, its posts, group leaders)."""
+    """Counts, the current committee, group leaders, seconded members and the structure
+    warnings of one branch: five queries (counts, current term, its posts, group
+    leaders, seconded members)."""
     today = today or timezone.localdate()
     counts = branch_members(branch).aggregate(
         members=Count("pk"),
@@ -248,7 +279,11 @@ def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> B
     )
     term = CommitteeTerm.objects.current(today).filter(branch=branch).order_by("-starts_on").first()
     positions = (
-        list(Position.objects.filter(term=term).select_related("member").order_by("pk"))
+        list(
+            Position.objects.filter(term=term)
+            .select_related("member", "seconded", "seconded__unit")
+            .order_by("pk")
+        )
         if term
         else []
     )
@@ -265,8 +300,16 @@ def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> B
         .select_related("group", "member")
         .order_by("group__number")
     )
+    seconded = list(branch_seconded(branch, today))
     return BranchStructure(
-        counts["members"], counts["full"], term, positions, warnings, group_leaders=leaders
+        counts["members"],
+        counts["full"],
+        term,
+        positions,
+        warnings,
+        group_leaders=leaders,
+        seconded=seconded,
+        seconded_ending=ending_soon(seconded, today),
     )
 
 
@@ -310,7 +353,7 @@ def structure_warnings(*, members, full_members, term, positions, today, kind=No
         )
     else:
         for position in positions:
-            if position.is_vacant:
+            if position.vacant_on(today):
                 warnings.append(
                     StructureWarning(
                         "vacant",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import committees, imports, member, registrations, roster
+from .views import committees, imports, member, registrations, roster, secondments
 
 app_name = "members"
 
@@ -45,6 +45,15 @@ urlpatterns = [
     ),
     path("branches/<int:branch_pk>/terms/new/", committees.term_create, name="term_create"),
     path("terms/<int:pk>/edit/", committees.term_edit, name="term_edit"),
+    path("branches/<int:branch_pk>/seconded/", secondments.seconded_list, name="seconded_list"),
+    path(
+        "branches/<int:branch_pk>/seconded/new/",
+        secondments.seconded_create,
+        name="seconded_create",
+    ),
+    path("seconded/<int:pk>/edit/", secondments.seconded_edit, name="seconded_edit"),
+    path("seconded/<int:pk>/end/", secondments.seconded_end, name="seconded_end"),
+    path("seconded/<int:pk>/delete/", secondments.seconded_delete, name="seconded_delete"),
     path("members/import/", imports.import_upload, name="import_upload"),
     path("members/import/template.xlsx", imports.import_template, name="import_template"),
     path("members/import/<str:token>/", imports.import_preview, name="import_preview"),

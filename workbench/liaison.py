@@ -16,11 +16,13 @@ from django.db.models import Count, F, Q
 
 from branches.access import VIEW_UNIT_MEMBERS
 from branches.models import OriginalUnit
-from members.models import Member, MemberStatus, RegistrationStatus
+from members.models import Member, MemberStatus, RegistrationStatus, SecondedMember
+from members.selectors import SECONDMENT_WARNING_DAYS, ending_soon
 from reports.selectors.area import REGISTERED
 
 PEOPLE_PAGE = 20  # retirees per page of the panel's list
 UNREGISTERED_SHOWN = 10
+SECONDED_SHOWN = 20  # the unit's people seconded to branches, soonest ending first
 PAGE_PARAM = "retirees"
 
 
@@ -94,8 +96,23 @@ def panel(request, scope, today):
         .select_related("community")
         .order_by("community__path", "name", "pk")[:UNREGISTERED_SHOWN]
     )
+    # The in-service members the units second to branches (选派), those ending first.
+    seconded_qs = (
+        SecondedMember.objects.visible_to(request.user).filter(unit_id__in=unit_ids).current(today)
+    )
+    seconded = list(
+        seconded_qs.select_related("branch", "branch__organization", "unit")
+        .prefetch_related("positions__term")
+        .order_by(F("ends_on").asc(nulls_last=True), "name", "pk")[:SECONDED_SHOWN]
+    )
+    for person in seconded:
+        person.posts = [p for p in person.positions.all() if p.term.ends_on >= today]
     return {
         "units": units,
+        "seconded": seconded,
+        "seconded_total": seconded_qs.count() if len(seconded) == SECONDED_SHOWN else len(seconded),
+        "seconded_ending": {s.pk for s in ending_soon(seconded, today)},
+        "warning_days": SECONDMENT_WARNING_DAYS,
         "single_unit": units[0] if len(units) == 1 else None,
         "counts": counts,
         "places": places,

@@ -13,7 +13,49 @@ from accounts.models import AuditAction
 from branches.models import Branch, PartyGroup
 
 from .. import selectors
-from ..models import CommitteeTerm, GroupLeader, Member, Position, Post
+from ..models import CommitteeTerm, GroupLeader, Member, Position, Post, SecondedMember
+
+Holder = Member | SecondedMember | None
+
+
+def holder_ref(position: Position):
+    """How an audit record names a post's holder: a member's id, or `seconded:<id>`."""
+    if position.seconded_id:
+        return f"seconded:{position.seconded_id}"
+    return position.member_id
+
+
+def _ref(holder: Holder):
+    if isinstance(holder, SecondedMember):
+        return f"seconded:{holder.pk}"
+    return holder.pk if holder is not None else None
+
+
+def _place(position: Position, holder: Holder) -> None:
+    """Put `holder` (a member, a seconded member or nobody) in the post."""
+    position.member = holder if isinstance(holder, Member) else None
+    position.seconded = holder if isinstance(holder, SecondedMember) else None
+
+
+def _refuse_ineligible(holder: Holder, *, eligible, field=None) -> None:
+    """A member must be an active member of the branch; a seconded member must be sent
+    to this branch onto its committee, with the secondment running."""
+    if holder is None or _ref(holder) in eligible:
+        return
+    if isinstance(holder, SecondedMember):
+        message = _("%(name)s is not seconded to this branch's committee at present.")
+    else:
+        message = _("%(name)s is not a member of this branch.")
+    message %= {"name": holder.name}
+    raise ValidationError({field: message} if field else message)
+
+
+def _eligible(branch: Branch) -> set:
+    """The holders a post may be given: refs of the branch's active members and of the
+    seconded members currently sent onto its committee."""
+    return set(selectors.branch_members(branch).values_list("pk", flat=True)) | {
+        f"seconded:{pk}" for pk in selectors.committee_seconded(branch).values_list("pk", flat=True)
+    }
 
 
 @transaction.atomic
@@ -24,7 +66,7 @@ def committee_term_create(
     starts_on: datetime.date,
     ends_on: datetime.date,
     has_committee: bool,
-    holders: dict[str, Member | None],
+    holders: dict[str, Holder],
     actor,
     request=None,
 ) -> CommitteeTerm:
@@ -33,12 +75,9 @@ def committee_term_create(
     An election (换届) ends the term it replaces: a term still running when the new one
     starts now ends the day before (audited). A new term may not reach into a later
     term, nor repeat a term's number."""
-    eligible = set(selectors.branch_members(branch).values_list("pk", flat=True))
-    for member in holders.values():
-        if member is not None and member.pk not in eligible:
-            raise ValidationError(
-                _("%(name)s is not a member of this branch.") % {"name": member.name}
-            )
+    eligible = _eligible(branch)
+    for holder in holders.values():
+        _refuse_ineligible(holder, eligible=eligible)
     others = list(CommitteeTerm.objects.select_for_update().filter(branch=branch))
     if any(t.number == number for t in others):
         raise ValidationError(
@@ -65,9 +104,12 @@ def committee_term_create(
         ends_on=ends_on,
         has_committee=has_committee,
     )
-    positions = Position.objects.bulk_create(
-        [Position(term=term, post=post, member=member) for post, member in holders.items()]
-    )
+    positions = []
+    for post, holder in holders.items():
+        position = Position(term=term, post=post)
+        _place(position, holder)
+        positions.append(position)
+    Position.objects.bulk_create(positions)
     audit.record(
         AuditAction.CREATE,
         term,
@@ -79,7 +121,7 @@ def committee_term_create(
             "starts_on": starts_on,
             "ends_on": ends_on,
             "has_committee": has_committee,
-            "positions": {p.post: p.member_id for p in positions},
+            "positions": {p.post: holder_ref(p) for p in positions},
         },
     )
     return term
@@ -108,14 +150,15 @@ def committee_term_update(
     starts_on: datetime.date,
     ends_on: datetime.date,
     has_committee: bool,
-    holders: dict[str, Member | None],
+    holders: dict[str, Holder],
     actor,
     request=None,
 ) -> list[str]:
     """Correct a term's dates and committee and fill, change or clear its posts (e.g. the
     secretary died or moved away). `holders` maps each post shown to its holder (None:
-    vacant). A newly named holder must be an active member of the branch; an unchanged
-    one may stay whatever became of them (the post then shows as vacant). A secretary-only
+    vacant). A newly named holder must be an active member of the branch or a seconded
+    member currently sent onto its committee; an unchanged one may stay whatever became
+    of them (the post then shows as vacant). A secretary-only
     term keeps only a secretary and, if named, a deputy. Returns what changed (nothing is
     written or audited when nothing did)."""
     term = CommitteeTerm.objects.select_for_update().select_related("branch").get(pk=term.pk)
@@ -133,38 +176,34 @@ def committee_term_update(
             starts_on,
             ends_on,
         )
-    named = [m.pk for m in holders.values() if m is not None]
+    named = [_ref(h) for h in holders.values() if h is not None]
     if len(named) != len(set(named)):
         raise ValidationError(_("One person cannot hold two posts."))
     positions = {p.post: p for p in term.positions.select_for_update() if p.post != Post.MEMBER}
-    eligible = set(selectors.branch_members(term.branch).values_list("pk", flat=True))
-    for post, member in holders.items():
+    eligible = _eligible(term.branch)
+    for post, holder in holders.items():
         current = positions.get(post)
-        unchanged = current is not None and current.member_id == (member and member.pk)
-        if member is not None and not unchanged and member.pk not in eligible:
-            raise ValidationError(
-                {
-                    f"post_{post}": _("%(name)s is not a member of this branch.")
-                    % {"name": member.name}
-                }
-            )
+        if current is None or holder_ref(current) != _ref(holder):
+            _refuse_ineligible(holder, eligible=eligible, field=f"post_{post}")
     before = {
         "starts_on": term.starts_on,
         "ends_on": term.ends_on,
         "has_committee": term.has_committee,
-        "positions": {post: p.member_id for post, p in positions.items()},
+        "positions": {post: holder_ref(p) for post, p in positions.items()},
     }
     term.starts_on, term.ends_on, term.has_committee = starts_on, ends_on, has_committee
     term.save(update_fields=["starts_on", "ends_on", "has_committee"])
     after_positions = {}
-    for post, member in holders.items():
+    for post, holder in holders.items():
         position = positions.get(post)
         if position is None:
-            position = Position.objects.create(term=term, post=post, member=member)
-        elif position.member_id != (member and member.pk):
-            position.member = member
-            position.save(update_fields=["member"])
-        after_positions[post] = position.member_id
+            position = Position(term=term, post=post)
+            _place(position, holder)
+            position.save()
+        elif holder_ref(position) != _ref(holder):
+            _place(position, holder)
+            position.save(update_fields=["member", "seconded"])
+        after_positions[post] = holder_ref(position)
     dropped = []
     if not has_committee:
         # A secretary-only term drops the committee's other posts.
@@ -172,7 +211,7 @@ def committee_term_update(
         dropped += list(term.positions.filter(post=Post.MEMBER))
     else:
         for post, position in positions.items():
-            after_positions.setdefault(post, position.member_id)
+            after_positions.setdefault(post, holder_ref(position))
     Position.objects.filter(pk__in=[p.pk for p in dropped]).delete()
     after = {
         "starts_on": starts_on,
@@ -181,7 +220,7 @@ def committee_term_update(
         "positions": after_positions,
     }
     if dropped:
-        after["removed"] = [[p.post, p.member_id] for p in dropped]
+        after["removed"] = [[p.post, holder_ref(p)] for p in dropped]
     before, after = audit.diff(before, after)
     if after:
         audit.record(

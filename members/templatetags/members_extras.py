@@ -58,4 +58,5 @@ def branch_members_panel(context, branch):
         "can_list": scope.covers_branch(branch, VIEW_MEMBERS),
         "can_edit_terms": scope.covers_branch(branch, EDIT_MEMBERS),
         "groups": context.get("groups", []),
+        "warning_days": selectors.SECONDMENT_WARNING_DAYS,
     }

@@ -117,9 +117,21 @@ def _structure(branch_ids_q: Q, membership_q: Q, today: datetime.date):
         .order_by()
     }
     terms: dict[int, TermFacts] = {}
-    # A post nobody holds, or whose holder died or moved away (Position.is_vacant).
-    vacant = Q(positions__member__isnull=True) | Q(
-        positions__member__status__in=[MemberStatus.MOVED, MemberStatus.DECEASED]
+    # A post held by an active member, or by a seconded member whose secondment runs
+    # today; every other post is vacant (Position.vacant_on): nobody holds it, its
+    # member died or moved away, or its secondment has ended (or not begun).
+    vacant = (
+        Q(positions__member__isnull=True, positions__seconded__isnull=True)
+        | Q(positions__member__status__in=[MemberStatus.MOVED, MemberStatus.DECEASED])
+        | Q(positions__seconded__starts_on__gt=today)
+        | Q(positions__seconded__ends_on__lt=today)
+    )
+    held = Q(positions__member__status=MemberStatus.ACTIVE) | (
+        Q(positions__seconded__starts_on__lte=today)
+        & (
+            Q(positions__seconded__ends_on__isnull=True)
+            | Q(positions__seconded__ends_on__gte=today)
+        )
     )
     rows = (
         CommitteeTerm.objects.current(today)
@@ -128,10 +140,7 @@ def _structure(branch_ids_q: Q, membership_q: Q, today: datetime.date):
         .annotate(
             secretaries=Count(
                 "positions",
-                filter=Q(
-                    positions__post=Post.SECRETARY,
-                    positions__member__status=MemberStatus.ACTIVE,
-                ),
+                filter=Q(positions__post=Post.SECRETARY) & held,
             ),
             vacant=Count("positions", filter=vacant),
         )

@@ -45,12 +45,13 @@ BRANCH_LIST = PER_REQUEST + 2
 # 4. COUNT(*) of the visible active branches (for the paginator)
 # 5. one page (25) of branches with organisation, parent organisation, venue, group count
 
-BRANCH_DETAIL = PER_REQUEST + 5
+BRANCH_DETAIL = PER_REQUEST + 6
 # 4. the branch with its organisation and venue (get_for_user)
 # 5. its party groups
 # 6. members' section: active members and full members of the branch (one aggregate)
 # 7. members' section: the branch committee's current term (none here, so no posts query)
 # 8. members' section: the party groups' current leaders
+# 9. members' section: the branch's current seconded members (选派), with their units
 
 
 @dataclass

@@ -130,9 +130,10 @@ def _count(client) -> int:
 
 
 # The request's own (session, user, roles) and the panel's: units, the counts, where
-# they take part, the page of retirees (count and rows), the first not registered; the
-# units panel's unread messages to the unit.
-LIAISON_QUERIES = 3 + 6 + 1
+# they take part, the page of retirees (count and rows), the first not registered, the
+# people the unit seconds to branches (选派; their posts take one more query when there are
+# some: tests/members/test_secondments.py); the units panel's unread messages to the unit.
+LIAISON_QUERIES = 3 + 7 + 1
 
 
 def test_the_list_is_paged_and_the_queries_do_not_grow_with_the_unit(cast, unit, client_for):

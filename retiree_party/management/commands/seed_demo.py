@@ -17,7 +17,7 @@ from activities.year_end.demo import seed_year_end
 from branches.access import Role
 from branches.demo import SIZES, seed_structure
 from branches.models import BranchKind, Organization, StaffRole
-from members.demo import seed_members
+from members.demo import seed_members, seed_secondments
 from notices.demo import seed_notices
 from notices.receipt_demo import seed_receipts
 from reports.demo import seed_annual_returns
@@ -125,6 +125,9 @@ class Command(BaseCommand):
             logins = {name: node for name, _full, _role, node in demo_logins(structure)}
             returns = seed_annual_returns(
                 community=logins["community"], street=logins["street"], today=timezone.localdate()
+            )
+            seed_secondments(
+                branch=logins["branch"], unit=logins["liaison"], today=timezone.localdate()
             )
         elapsed = time.perf_counter() - started
         self.stdout.write(
