@@ -8,8 +8,10 @@ this panel only gathers them, in the order below."""
 
 from __future__ import annotations
 
+from units.events import selectors as events_selectors
+
 # (name, builder, template): one line per subject of units/.
-SECTIONS: tuple = ()
+SECTIONS: tuple = (("events", events_selectors.workbench_section, "units/events/_workbench.html"),)
 
 
 def panel(request, scope, today):

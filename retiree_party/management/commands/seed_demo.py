@@ -23,6 +23,7 @@ from notices.receipt_demo import seed_receipts
 from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
+from units.events.demo import seed_unit_events
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
 MEETING_YEARS = {"small": 3, "district": 3, "city": 1}
@@ -123,6 +124,9 @@ class Command(BaseCommand):
             logins = {name: node for name, _full, _role, node in demo_logins(structure)}
             returns = seed_annual_returns(
                 community=logins["community"], street=logins["street"], today=timezone.localdate()
+            )
+            seed_unit_events(
+                unit=logins["liaison"], community=logins["community"], today=timezone.localdate()
             )
         elapsed = time.perf_counter() - started
         self.stdout.write(
