@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.forms import DateInput
 from branches.models import Branch, BranchKind, PartyGroup
@@ -23,7 +24,7 @@ from .models import DEFAULT_DAYS, TaskState, UnitEvent, UnitEventKind
 STATE_CHOICES = [
     ("", _("All")),
     ("open", TaskState.OPEN.label),
-    ("overdue", _("Overdue")),
+    ("overdue", pgettext_lazy("unit event", "Overdue")),
     ("done", TaskState.DONE.label),
     ("declined", TaskState.DECLINED.label),
 ]
@@ -41,7 +42,7 @@ WHEN = {
 class TaskFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES, required=False)
     kind = forms.ChoiceField(
-        label=_("What happened"),
+        label=pgettext_lazy("unit event", "What happened"),
         choices=[("", _("All")), *UnitEventKind.choices],
         required=False,
     )
@@ -72,7 +73,7 @@ class ReportForm(ActionForm):
     def _fields_for(kind, retirees, communities, when_label) -> dict:
         fields: dict = {}
         if kind == UnitEventKind.NEWLY_RETIRED:
-            fields["name"] = forms.CharField(label=_("Name"), max_length=40)
+            fields["name"] = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40)
             fields["gender"] = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
             fields["birth_date"] = forms.DateField(label=_("Birth date"), widget=DateInput())
             fields["phone"] = forms.CharField(label=_("Phone"), max_length=20, required=False)
@@ -169,7 +170,7 @@ class RegisterForm(VersionForm):
 
     submit_label = _("Register and place in the branch")
     date_kinds = {"birth_date": "born", "retired_on": "born"}
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
     id_number = forms.CharField(
