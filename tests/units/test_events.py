@@ -453,3 +453,17 @@ def test_the_workbench_section_is_absent_for_those_it_does_not_concern(cast, cli
     response = client_for("branch_secretary").get(reverse("home"))
     sections = (response.context["panels"].get("units") or {}).get("sections", [])
     assert "events" not in [s["name"] for s in sections]
+
+
+def test_a_newcomers_phone_is_whole_to_the_community_and_unit_masked_above(cast, client_for):
+    task = event(cast, UnitEventKind.NEWLY_RETIRED)
+    url = reverse("unit_events:detail", args=[task.pk])
+    for role, whole in (
+        ("community_secretary", True),
+        ("unit_liaison", True),
+        ("street_staff", False),
+        ("district_staff", False),
+    ):
+        page = client_for(role).get(url).content.decode()
+        assert ("13912345678" in page) is whole, role
+        assert ("139****5678" in page) is not whole, role

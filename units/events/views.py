@@ -16,11 +16,14 @@ from accounts.query import query_int
 from branches.access import (
     HANDLE_UNIT_EVENTS,
     REPORT_UNIT_EVENTS,
+    VIEW_SENSITIVE,
     VIEW_UNIT_WORK,
     get_for_user,
     require_capability,
+    scope_for,
 )
 from branches.pages import form_page
+from members.masking import mask_address, mask_phone
 
 from . import selectors, services
 from .forms import (
@@ -134,6 +137,12 @@ def detail(request, pk):
     event = _event(request, pk)
     handler = selectors.may_handle(request.user, event)
     is_open = event.state in OPEN_STATES
+    # A newcomer's phone and address: whole to who may read the community's sensitive
+    # data and to the unit that wrote them; masked to the levels above.
+    scope = scope_for(request.user)
+    whole = scope.covers_path(event.community.path, VIEW_SENSITIVE) or (
+        event.unit_id in scope.unit_ids(REPORT_UNIT_EVENTS)
+    )
     return render(
         request,
         "units/events/detail.html",
@@ -141,6 +150,8 @@ def detail(request, pk):
             "event": event,
             "today": timezone.localdate(),
             "is_open": is_open,
+            "phone": event.phone if whole else mask_phone(event.phone),
+            "address": event.address if whole else mask_address(event.address),
             "handler": handler and is_open,
             "accept_form": AcceptForm(event=event) if handler and event.state == "open" else None,
         },
