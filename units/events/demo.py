@@ -40,7 +40,7 @@ def seed_unit_events(*, unit, community, today: datetime.date) -> int:
             gender=Gender.FEMALE,
             birth_date=datetime.date(1965, 3, 8),
             phone="13912345678",
-            address="翠园小区3栋2单元501室",
+            address="幸福里小区3栋2单元501室",
             retirement_type=RetirementType.TUIXIU,
             retired_on=today - days(40),
             former_post="教研室主任",

@@ -30,8 +30,8 @@ STATE_CHOICES = [
 ]
 
 # The date each kind asks for, its label and its kind of bound (branches.forms.DATE_KINDS).
+# (A newly retired cadre's date is their retirement's.)
 WHEN = {
-    UnitEventKind.NEWLY_RETIRED: (_("Reported to the unit on"), "happened"),
     UnitEventKind.MOVED: (_("Moved on"), "happened"),
     UnitEventKind.DIED: (_("Died on"), "happened"),
     UnitEventKind.RELATION_TRANSFERRED: (_("Transferred on"), "happened"),
@@ -61,16 +61,17 @@ class ReportForm(ActionForm):
 
     def __init__(self, *args, kind, retirees, communities, **kwargs):
         self.kind = kind
-        label, bound = WHEN[kind]
-        self.date_kinds = {**self.date_kinds, "happened_on": bound}
-        self.base_fields = self._fields_for(kind, retirees, communities, label)
+        when = WHEN.get(kind)
+        if when:
+            self.date_kinds = {**self.date_kinds, "happened_on": when[1]}
+        self.base_fields = self._fields_for(kind, retirees, communities, when)
         super().__init__(*args, **kwargs)
         self.fields["due_on"].initial = timezone.localdate() + datetime.timedelta(days=DEFAULT_DAYS)
         if kind == UnitEventKind.NEWLY_RETIRED:
             self.communities = {c.pk: c for c in communities}
 
     @staticmethod
-    def _fields_for(kind, retirees, communities, when_label) -> dict:
+    def _fields_for(kind, retirees, communities, when) -> dict:
         fields: dict = {}
         if kind == UnitEventKind.NEWLY_RETIRED:
             fields["name"] = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40)
@@ -103,9 +104,10 @@ class ReportForm(ActionForm):
             field = forms.ModelChoiceField(label=_("Retiree"), queryset=retirees)
             field.label_from_instance = lambda m: f"{m.name} · {m.community.name}"
             fields["member"] = field
-        fields["happened_on"] = forms.DateField(
-            label=when_label, widget=DateInput(), required=False
-        )
+        if when:
+            fields["happened_on"] = forms.DateField(
+                label=when[0], widget=DateInput(), required=False
+            )
         fields["details"] = forms.CharField(
             label=_("Anything the community should know"),
             widget=forms.Textarea(attrs={"rows": 3}),

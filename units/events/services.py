@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -263,12 +263,18 @@ def event_register(
         actor=actor,
         outcome=_("Registered and placed in %(branch)s.") % {"branch": branch.name},
     )
-    member = member_create(
-        actor=actor,
-        request=request,
-        reported_on=today,
-        fields={**fields, "community": event.community, "original_unit": event.unit},
-    )
+    try:
+        with transaction.atomic():
+            member = member_create(
+                actor=actor,
+                request=request,
+                reported_on=today,
+                fields={**fields, "community": event.community, "original_unit": event.unit},
+            )
+    except IntegrityError as error:  # the same ID number registered a moment ago
+        raise EventError(
+            _("A member with this ID number is already recorded."), "id_number"
+        ) from error
     registration_accept(
         registration=member.registrations.get(),
         branch=branch,

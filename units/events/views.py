@@ -5,6 +5,7 @@ accept / decline / do. Outside the scope answers 404; readers who may not handle
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -69,7 +70,7 @@ def _page(request, form, save, event, title, done, **context):
         form,
         save,
         template=FORM,
-        refusals=(services.EventError,),
+        refusals=(services.EventError, ValidationError),
         done=done,
         success_url=_detail,
         event=event,
