@@ -117,7 +117,7 @@ class ReportForm(ActionForm):
         fields["due_on"] = forms.DateField(
             label=_("To be handled by"),
             widget=DateInput(),
-            help_text=_("The community is reminded when the day has passed."),
+            help_text=_("After this day the task shows as overdue on the community's list."),
         )
         return fields
 
