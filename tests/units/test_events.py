@@ -455,11 +455,11 @@ def test_the_workbench_section_is_absent_for_those_it_does_not_concern(cast, cli
     assert "events" not in [s["name"] for s in sections]
 
 
-def test_a_newcomers_phone_is_whole_to_the_community_and_unit_masked_above(cast, client_for):
+def test_a_newcomers_phone_is_whole_to_the_unit_and_in_the_audited_form(cast, client_for):
     task = event(cast, UnitEventKind.NEWLY_RETIRED)
     url = reverse("unit_events:detail", args=[task.pk])
     for role, whole in (
-        ("community_secretary", True),
+        ("community_secretary", False),
         ("unit_liaison", True),
         ("street_staff", False),
         ("district_staff", False),
@@ -467,3 +467,8 @@ def test_a_newcomers_phone_is_whole_to_the_community_and_unit_masked_above(cast,
         page = client_for(role).get(url).content.decode()
         assert ("13912345678" in page) is whole, role
         assert ("139****5678" in page) is not whole, role
+    client = client_for("community_secretary")
+    page = client.get(reverse("unit_events:do", args=[task.pk])).content.decode()
+    assert "13912345678" in page
+    entry = audit_entries(task)[-1]
+    assert (entry.action, entry.actor) == ("view_sensitive", cast.user("community_secretary"))

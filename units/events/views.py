@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
+from accounts.models import AuditAction
 from accounts.query import query_int
 from branches.access import (
     HANDLE_UNIT_EVENTS,
     REPORT_UNIT_EVENTS,
-    VIEW_SENSITIVE,
     VIEW_UNIT_WORK,
     get_for_user,
     require_capability,
@@ -138,12 +139,9 @@ def detail(request, pk):
     event = _event(request, pk)
     handler = selectors.may_handle(request.user, event)
     is_open = event.state in OPEN_STATES
-    # A newcomer's phone and address: whole to who may read the community's sensitive
-    # data and to the unit that wrote them; masked to the levels above.
-    scope = scope_for(request.user)
-    whole = scope.covers_path(event.community.path, VIEW_SENSITIVE) or (
-        event.unit_id in scope.unit_ids(REPORT_UNIT_EVENTS)
-    )
+    # A newcomer's phone and address: whole only to the unit that wrote them; the
+    # community reads them whole in the registration form, an audited view.
+    whole = event.unit_id in scope_for(request.user).unit_ids(REPORT_UNIT_EVENTS)
     return render(
         request,
         "units/events/detail.html",
@@ -200,6 +198,14 @@ def do(request, pk):
     kind = event.kind
     if kind == UnitEventKind.NEWLY_RETIRED:
         form = RegisterForm(data, event=event)
+        if request.method == "GET":  # the form shows the phone and address whole
+            audit.record(
+                AuditAction.VIEW_SENSITIVE,
+                event,
+                actor=request.user,
+                request=request,
+                after={"fields": ["phone", "address"], "via": "register"},
+            )
 
         def save(d):
             return services.event_register(
