@@ -65,6 +65,8 @@ def test_a_newly_retired_cadre_reported_registered_and_the_outcome_read(
     # The community's secretary: the task list, the task, the prefilled registration.
     page = s.as_user("community_secretary")
     page.goto(f"{base}/")
+    assert page.locator("#wb-events-open .tag").inner_text() == "1"
+    s.look(page, "community-workbench")
     page.locator("#wb-events-open").click()
     page.wait_for_url("**/units/events/?state=open")
     s.look(page, "task-list")
@@ -85,6 +87,7 @@ def test_a_newly_retired_cadre_reported_registered_and_the_outcome_read(
     page = s.as_user("unit_liaison")
     page.goto(f"{base}/units/events/")
     assert "已完成" in page.locator("#event-list").inner_text()
+    s.look(page, "liaison-list-done")
     page.locator("#event-list a").first.click()
     assert "已登记报到" in page.locator("#event-outcome").inner_text()
     s.look(page, "outcome")
