@@ -67,7 +67,8 @@ def rows(page: str) -> list[str]:
 
 def test_the_liaison_sees_their_units_retirees_counted_by_hand(cast, unit, client_for):
     page = client_for("unit_liaison").get("/").content.decode()
-    facts = page.split('class="facts"')[1].split("</dl>")[0]
+    panel = page.split('aria-labelledby="my-units"')[1]
+    facts = panel.split('class="facts"')[1].split("</dl>")[0]
     # 4 on the roll (the one who moved away is not), 2 registered (赵德明, 冯志远),
     # 1 reported, 1 never registered.
     found = {
@@ -132,8 +133,9 @@ def _count(client) -> int:
 # The request's own (session, user, roles) and the panel's: units, the counts, where
 # they take part, the page of retirees (count and rows), the first not registered, the
 # people the unit seconds to branches (选派; their posts take one more query when there are
-# some: tests/members/test_secondments.py); the units panel's unread messages to the unit.
-LIAISON_QUERIES = 3 + 7 + 1
+# some: tests/members/test_secondments.py); the units panel: unread messages to the unit,
+# the unit events' counts and latest outcomes.
+LIAISON_QUERIES = 3 + 7 + 1 + 2
 
 
 def test_the_list_is_paged_and_the_queries_do_not_grow_with_the_unit(cast, unit, client_for):

@@ -23,6 +23,7 @@ from notices.receipt_demo import seed_receipts
 from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
+from units.events.demo import seed_unit_events
 from units.messages.demo import seed_unit_messages
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -128,6 +129,9 @@ class Command(BaseCommand):
             )
             seed_secondments(
                 branch=logins["branch"], unit=logins["liaison"], today=timezone.localdate()
+            )
+            seed_unit_events(
+                unit=logins["liaison"], community=logins["community"], today=timezone.localdate()
             )
         elapsed = time.perf_counter() - started
         self.stdout.write(
