@@ -8,3 +8,9 @@ class UnitsConfig(AppConfig):
 
     name = "units"
     verbose_name = _("Original units")
+
+    def ready(self):
+        # The units' questions to the reminders sweep (overdue action items and tasks).
+        from .reminders import register_questions
+
+        register_questions()

@@ -8,8 +8,10 @@ this panel only gathers them, in the order below."""
 
 from __future__ import annotations
 
+from units.joint import selectors as joint_selectors
+
 # (name, builder, template): one line per subject of units/.
-SECTIONS: tuple = ()
+SECTIONS: tuple = (("joint", joint_selectors.workbench_section, "units/joint/_workbench.html"),)
 
 
 def panel(request, scope, today):
