@@ -45,6 +45,11 @@ class _Row(forms.Form):
 
     required_when_used: tuple[str, ...] = ("party", "who")
 
+    def has_changed(self) -> bool:
+        # A prefilled row sent back as it was is still a row to save (a formset skips
+        # the rows beyond its initial count that did not change).
+        return any(self.data.get(self.add_prefix(name)) for name in self.required_when_used)
+
     def clean(self):
         data = super().clean()
         if not self.is_blank():
