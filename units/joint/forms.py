@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import ActionItem, JointMeeting, JointParty, Party
 from .services import ItemEntry, PartyEntry
@@ -127,7 +128,11 @@ class ShowForm(forms.Form):
     """The query string of "my action items": open (the default), closed or all."""
 
     show = forms.ChoiceField(
-        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        choices=[
+            ("open", pgettext_lazy("action item", "Open")),
+            ("closed", pgettext_lazy("action item", "Closed")),
+            ("all", _("All")),
+        ],
         required=False,
     )
 
