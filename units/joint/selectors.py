@@ -101,19 +101,22 @@ def my_items(user, show: str):
 
 
 def workbench_section(request, scope, today):
-    """The user's open action items, overdue first: two queries (the count and the first
-    rows), none when nothing is open. The count is that of the list it links to."""
-    if not scope.has(CLOSE_ACTION_ITEMS):
+    """The user's open action items, overdue first, and for recorders the way to record
+    a meeting: two queries (the count and the first rows; one when nothing is open),
+    None when the user neither owns items nor records meetings. The count is that of
+    the list it links to."""
+    records = scope.has(RECORD_JOINT_MEETINGS)
+    if not (scope.has(CLOSE_ACTION_ITEMS) or records):
         return None
     items = open_items_of(request.user)
     total = items.count()
-    if not total:
+    if not (total or records):
         return None
-    shown = list(items[:WORKBENCH_SHOWN])
+    shown = list(items[:WORKBENCH_SHOWN]) if total else []
     return {
         "total": total,
         "items": [(item, item.due_on < today) for item in shown],
         "more": total - len(shown),
-        "today": today,
+        "records": records,
         "title": _("Action items from joint meetings"),
     }
