@@ -376,3 +376,35 @@ def test_the_meeting_page_and_the_workbench_section_have_fixed_queries(
     # session + user + grants, the meeting, the items owned, the parties, the items.
     with django_assert_num_queries(7):
         client.get(reverse("joint:meeting", args=[m.pk]))
+
+
+def test_an_edit_deletes_an_open_item_and_audits_it(cast, client_for):
+    m = meeting(cast)
+    item = ActionItem.objects.get(meeting=m, title="矩阵单位待办")
+    data = edit_post(cast)
+    data["items-0-delete"] = "on"
+    response = client_for("street_staff").post(reverse("joint:edit", args=[m.pk]), data)
+    assert response.status_code == 302
+    assert not ActionItem.objects.filter(pk=item.pk).exists()
+    assert AuditEntry.objects.filter(
+        object_type="units.actionitem", object_id=str(item.pk), action="delete"
+    ).exists()
+    # The branch was left out of the parties: its row is gone, and its deletion audited.
+    assert AuditEntry.objects.filter(
+        object_type="units.jointparty", action="delete", object_id__gt=""
+    ).exists()
+
+
+def test_a_street_records_for_itself_and_names_the_nodes_it_reaches(cast):
+    areas = list(selectors.recording_areas(cast.user("street_staff")))
+    assert areas == [cast.street_a]
+    grouped, nodes = selectors.party_choices(cast.street_a)
+    assert set(nodes) == {
+        f"org:{cast.district_a.pk}",
+        f"org:{cast.street_a.pk}",
+        f"org:{cast.community_a.pk}",
+        f"unit:{cast.unit_a.pk}",
+        f"branch:{cast.branch_a.pk}",
+        f"branch:{cast.functional_a.pk}",
+    }
+    assert next(label for label, _rows in grouped) == Party.BUREAU.label

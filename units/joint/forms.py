@@ -83,6 +83,11 @@ class ItemForm(_Row):
     required_when_used = ("title", "party", "who", "due_on")
     field_order = ["id", "title", "party", "who", "due_on", "delete"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.initial.get("id"):  # a new row: nothing to delete
+            del self.fields["delete"]
+
     def entry(self) -> ItemEntry:
         d = self.cleaned_data
         return ItemEntry(

@@ -24,10 +24,10 @@ AREAS_SHOWN = 50
 
 
 def recording_areas(user):
-    """The nodes `user` may convene a joint meeting for (district, street, community)."""
-    return Organization.objects.visible_to(user, RECORD_JOINT_MEETINGS).filter(
-        level__in=AREA_LEVELS
-    )
+    """The nodes `user` convenes joint meetings for: those their grants sit on (district,
+    street, community), not every node below (a street's staff record the street's)."""
+    paths = scope_for(user).paths(RECORD_JOINT_MEETINGS)
+    return Organization.objects.filter(path__in=paths, level__in=AREA_LEVELS).order_by("path")
 
 
 def can_record(user, meeting: JointMeeting) -> bool:

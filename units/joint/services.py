@@ -174,7 +174,7 @@ def _write_parties(meeting, parties: list[PartyEntry]) -> list[audit.Change]:
             changes.append(
                 audit.Change(AuditAction.DELETE, row, before=audit.snapshot(row, PARTY_FIELDS))
             )
-            row.delete()
+            JointParty.objects.filter(pk=row.pk).delete()  # keeps row.pk for the audit
     return changes
 
 
@@ -202,7 +202,7 @@ def _write_items(meeting, items: list[ItemEntry]) -> tuple[list[audit.Change], l
             changes.append(
                 audit.Change(AuditAction.DELETE, item, before=audit.snapshot(item, ITEM_FIELDS))
             )
-            item.delete()
+            ActionItem.objects.filter(pk=item.pk).delete()  # keeps item.pk for the audit
             continue
         before = audit.snapshot(item, ITEM_FIELDS)
         for name, value in fields.items():

@@ -38,8 +38,9 @@ from .forms import (
 from .models import ActionItem, JointMeeting
 
 PER_PAGE = 30
-BLANK_PARTIES = 5
-BLANK_ITEMS = 3
+FIRST_PARTIES = 4  # the four parties: the area's row and three more on a new record
+BLANK_ROWS = 2  # rows to add on an edit
+FIRST_ITEMS = 3
 
 
 def _meeting(request, pk, *, write=False):
@@ -136,12 +137,18 @@ def meeting_detail(request, pk):
     )
 
 
-def _formsets(request, area, *, parties=(), items=()):
+def _rows(initial: list, first: int) -> list:
+    """The initial rows and blank ones: `first` in all on a new record, two more on an edit."""
+    blank = BLANK_ROWS if first == 0 else max(first - len(initial), 0)
+    return [*initial, *({} for _ in range(blank))]
+
+
+def _formsets(request, area, *, parties=(), items=(), new=False):
     grouped, nodes = selectors.party_choices(area)
     kwargs = {"grouped": grouped, "nodes": nodes}
     data = request.POST if request.method == "POST" else None
-    party_initial = [*parties, *({} for _ in range(BLANK_PARTIES))]
-    item_initial = [*items, *({} for _ in range(BLANK_ITEMS))]
+    party_initial = _rows(list(parties), FIRST_PARTIES if new else 0)
+    item_initial = _rows(list(items), FIRST_ITEMS if new else 0)
     return (
         PartyFormSet(data, prefix="parties", initial=party_initial, form_kwargs=kwargs),
         ItemFormSet(data, prefix="items", initial=item_initial, form_kwargs=kwargs),
@@ -185,7 +192,7 @@ def meeting_add(request):
     )
     first = {"party": selectors.LEVEL_PARTY[area.level], "who": f"org:{area.pk}"}
     form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
-    party_set, item_set = _formsets(request, area, parties=[first])
+    party_set, item_set = _formsets(request, area, parties=[first], new=True)
 
     def save(data, parties, items):
         return services.meeting_record(
