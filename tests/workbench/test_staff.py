@@ -201,9 +201,9 @@ def _count(client) -> int:
 
 # The request's own (session, user, roles), the panel's areas, each period's figures
 # version (this one and the last), notices past their deadline (list and count), failed
-# reminders, venue bookings waiting for approval, the home page's own list of areas, and
-# the area's year end (one query).
-DISTRICT_QUERIES = 12
+# reminders, venue bookings waiting for approval, the home page's own list of areas, the
+# area's year end (one query), and the units panel's open action items (a count).
+DISTRICT_QUERIES = 13
 # The panel's own: its areas, two figures versions, late notices (2), failed reminders,
 # the year end.
 PANEL_QUERIES = 7
