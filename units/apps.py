@@ -11,3 +11,8 @@ class UnitsConfig(AppConfig):
 
     def ready(self):
         from .messages import hooks  # noqa: F401  (connects the receivers)
+
+        # The units' questions to the reminders sweep (overdue action items and tasks).
+        from .reminders import register_questions
+
+        register_questions()

@@ -108,6 +108,8 @@ DIGEST_SECTIONS = [
     (ReminderKind.TERM_ENDING, gettext_noop("Committee terms ending")),
     (ReminderKind.REGISTRATION_WAITING, gettext_noop("Registrations waiting")),
     (ReminderKind.NO_PARTICIPATION, gettext_noop("Members to call or visit")),
+    (ReminderKind.UNIT_TASK_OVERDUE, gettext_noop("Tasks from original units overdue")),
+    (ReminderKind.ACTION_ITEM_OVERDUE, gettext_noop("Joint meetings' action items overdue")),
 ]
 
 

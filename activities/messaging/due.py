@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -139,3 +139,36 @@ class Context:
 
     def only_branches(self, field_name: str) -> Q:
         return Q(**{f"{field_name}__in": self.branch_ids}) if self.branch_ids else Q()
+
+
+# --- Questions from the rooms above -------------------------------------------------------
+# Messaging sits below the rooms that build on activities (units/, ...) and never imports
+# them. A room above adds its own questions here at start-up, from its AppConfig.ready():
+#
+#     register(ReminderKind.X, collector, judged=lambda today: Q())
+#
+# `collector(ctx)` answers like due_meetings & co (a list of Due, a fixed number of
+# queries, nothing when `ctx.branch_ids` targets a branch unless it can filter by it);
+# `judged(today)` names the open items of the kind a full sweep may resolve when the
+# question no longer finds their subject (see sweep.judged). The kind must be a
+# ReminderKind value (a migration here), so the inbox and digest know how to show it.
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: str
+    collector: Callable[[Context], list[Due]]
+    judged: Callable[[datetime.date], Q]
+
+
+QUESTIONS: dict[str, Question] = {}
+
+
+def register(
+    kind: str,
+    collector: Callable[[Context], list[Due]],
+    *,
+    judged: Callable[[datetime.date], Q] = lambda today: Q(),
+) -> None:
+    """Add a question to every sweep (idempotent: registering a kind again replaces it)."""
+    QUESTIONS[kind] = Question(kind, collector, judged)

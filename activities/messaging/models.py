@@ -50,6 +50,11 @@ class ReminderKind(models.TextChoices):
     # A sender's "remind those who have not confirmed" (notices.NoticeReminder): one
     # item per secretary of each branch still open, per round (period "round-<id>").
     NOTICE_UNCONFIRMED = "notice_unconfirmed", _("Notice not yet confirmed")
+    # Asked by units/ (registered in UnitsConfig.ready through due.register): an open
+    # action item of a joint meeting past its deadline, to its owners; a task a unit sent
+    # to a community (UnitEvent) still open past its deadline, to the community.
+    ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
+    UNIT_TASK_OVERDUE = "unit_task_overdue", _("Task from an original unit overdue")
     MEETING_NOTICE = "meeting_notice", _("Meeting notice to a member")
     CARE_NOTICE = "care_notice", _("Care visit notice to a carer")
     DIGEST = "digest", _("Daily digest")

@@ -62,7 +62,7 @@ from members.models import (
 )
 
 from .digest import build_digests
-from .due import DAY, Context, Due, Secretaries
+from .due import DAY, QUESTIONS, Context, Due, Secretaries
 from .due_care import due_care_visits, due_follow_ups
 from .due_meetings import due_attendance, due_cadence, due_meeting_notices, due_meetings
 from .due_members import due_greetings, due_no_participation, due_registrations, due_terms
@@ -113,7 +113,14 @@ def judged(today: datetime.date) -> dict[str, Q]:
         ReminderKind.TERM_ENDING: Q(due_on__gte=today - 365 * DAY),
         ReminderKind.REGISTRATION_WAITING: Q(),
         ReminderKind.NO_PARTICIPATION: Q(),
+        # The rooms above judge their own (due.register): action items closed, tasks done.
+        **{kind: question.judged(today) for kind, question in QUESTIONS.items()},
     }
+
+
+def collectors() -> dict[str, Callable[[Context], list[Due]]]:
+    """The sweep's own questions, then those the rooms above registered (due.register)."""
+    return {**COLLECTORS, **{kind: q.collector for kind, q in QUESTIONS.items()}}
 
 
 # --- The sweep ----------------------------------------------------------------------------
@@ -203,7 +210,7 @@ def sweep(
         rows: list[Reminder] = []
         due_subjects: set[tuple[str, str]] = set()
         asked: set[str] = set()
-        for kind, collector in COLLECTORS.items():
+        for kind, collector in collectors().items():
             if kinds is not None and kind not in kinds:
                 continue
             asked.add(kind)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.access import VIEW_UNIT_WORK, ScopedQuerySet
+from branches.access import CLOSE_ACTION_ITEMS, VIEW_UNIT_WORK, ScopedQuerySet, scope_for
 from branches.models import Branch, Organization, OriginalUnit
 
 
@@ -28,11 +28,23 @@ class Party(models.TextChoices):
 
 
 class JointMeetingQuerySet(ScopedQuerySet):
-    """Read by the area that held it (and those above); a unit's liaison and a branch's
-    secretary read the meetings their unit or branch took part in (selectors)."""
+    """Read by the area that held it (and those above), and by the parties that took
+    part: the staff over a node that was a party (a community at the street's meeting),
+    a unit's liaison whose unit was, a branch's secretary whose branch was (and the
+    staff over that branch). Writes (RECORD_JOINT_MEETINGS) follow the area only."""
 
     scope_path_field = "area__path"
     scope_read = VIEW_UNIT_WORK
+
+    def visible_to(self, user, capability: str | None = None):
+        own = super().visible_to(user, capability)
+        if capability not in (None, self.scope_read):
+            return own
+        took_part = parties_of(user)
+        if took_part is None:
+            return own
+        party = JointParty.objects.filter(took_part, meeting=models.OuterRef("pk"))
+        return self.filter(Q(pk__in=own.values("pk")) | Q(models.Exists(party)))
 
 
 class JointMeeting(models.Model):
@@ -138,7 +150,59 @@ class JointParty(models.Model):
         ]
 
     def __str__(self):
-        return str(self.organization or self.unit or self.branch)
+        return str(self.owner)
+
+    def audit_repr(self) -> str:
+        return f"{self.meeting_id} · {self.get_party_display()}"
+
+    @property
+    def owner(self):
+        return self.organization or self.unit or self.branch
+
+
+def parties_of(user) -> Q | None:
+    """The JointParty rows that stand for `user` (None: none can)."""
+    scope = scope_for(user)
+    parts = []
+    for path in scope.paths(VIEW_UNIT_WORK):
+        parts.append(Q(organization__path__startswith=path))
+        parts.append(Q(branch__organization__path__startswith=path))
+    if ids := scope.unit_ids(VIEW_UNIT_WORK):
+        parts.append(Q(unit_id__in=ids))
+    if ids := scope.branch_ids(CLOSE_ACTION_ITEMS):
+        parts.append(Q(branch_id__in=ids))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+def owner_q(user, prefix: str = "") -> Q | None:
+    """The owners `user` answers for (None: none). An item owned by a node belongs to
+    the staff of that node itself, not to every level above it, so the bureau's items do
+    not crowd a community's list: the users whose CLOSE_ACTION_ITEMS grant sits exactly
+    on the owning node. A unit's items belong to its liaisons; a branch's to its
+    secretary and to the staff of the node the branch sits on (its community secretary,
+    or the street's staff for a street-level branch)."""
+    scope = scope_for(user)
+    granting = [g for g in scope.grants if CLOSE_ACTION_ITEMS in g.capabilities]
+    paths = sorted({g.path for g in granting if g.path})
+    parts = []
+    if paths:
+        parts.append(Q(**{f"{prefix}organization__path__in": paths}))
+        parts.append(Q(**{f"{prefix}branch__organization__path__in": paths}))
+    if ids := sorted({g.unit_id for g in granting if g.unit_id}):
+        parts.append(Q(**{f"{prefix}unit_id__in": ids}))
+    if ids := sorted({g.branch_id for g in granting if g.branch_id}):
+        parts.append(Q(**{f"{prefix}branch_id__in": ids}))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
 
 
 class ActionItemQuerySet(ScopedQuerySet):
@@ -149,6 +213,18 @@ class ActionItemQuerySet(ScopedQuerySet):
 
     def open(self):
         return self.filter(closed_at__isnull=True)
+
+    def owned_by(self, user):
+        q = owner_q(user)
+        return self.filter(q) if q is not None else self.none()
+
+    def readable_by(self, user):
+        """Items of the meetings `user` reads, and the items they own."""
+        meetings = JointMeeting.objects.visible_to(user).values("pk")
+        q = Q(meeting__in=meetings)
+        if (owned := owner_q(user)) is not None:
+            q |= owned
+        return self.filter(q)
 
     def overdue(self, today: datetime.date):
         return self.open().filter(due_on__lt=today)

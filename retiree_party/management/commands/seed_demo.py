@@ -24,6 +24,7 @@ from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
 from units.events.demo import seed_unit_events
+from units.joint.demo import seed_joint
 from units.messages.demo import seed_unit_messages
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
@@ -133,6 +134,12 @@ class Command(BaseCommand):
             seed_unit_events(
                 unit=logins["liaison"], community=logins["community"], today=timezone.localdate()
             )
+            joint = seed_joint(
+                **{k: logins[k] for k in ("street", "community", "branch")},
+                unit=logins["liaison"],
+                recorder=get_user_model().objects.get(username="street"),
+                today=timezone.localdate(),
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -182,6 +189,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Annual returns: {returns} of last year submitted.")
         self.stdout.write(f"Unit messages: {unit_messages} to the demo unit.")
+        self.stdout.write(f"Joint meetings: 1 of the demo street, {joint} action items.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()

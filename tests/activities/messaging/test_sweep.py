@@ -90,10 +90,12 @@ def test_the_sweep_asks_the_same_number_of_queries_for_5_and_40_members(
     )
     # 1 secretaries + 1 per kind (cadence: branches + 5 of compliance; care with its
     # carers; no notices) + 1 existing keys and open items + 1 insert + 1 count + 1
-    # update resolving what is done + 4 for the digests (+ savepoints on SQLite's atomic).
+    # update resolving what is done + 4 for the digests (+ savepoints on SQLite's atomic),
+    # + 2 for the units' questions (units/reminders.py: overdue action items, overdue
+    # tasks from units; the owners' query only when an item is overdue).
     assert small == large, (small, large)
     print(f"sweep queries: {small} (5 members) vs {large} (40 members)")
-    assert large <= 25
+    assert large <= 27
 
 
 def test_a_targeted_sweep_only_looks_at_its_branch(cast):
