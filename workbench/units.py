@@ -8,8 +8,12 @@ this panel only gathers them, in the order below."""
 
 from __future__ import annotations
 
+from units.feedback import selectors as feedback_selectors
+
 # (name, builder, template): one line per subject of units/.
-SECTIONS: tuple = ()
+SECTIONS: tuple = (
+    ("feedback", feedback_selectors.workbench_section, "units/feedback/_workbench.html"),
+)
 
 
 def panel(request, scope, today):
