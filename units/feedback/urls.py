@@ -20,5 +20,6 @@ urlpatterns = [
     path("units/feedback/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("units/feedback/unit/", views.unit_letters, name="unit_letters"),
     path("units/feedback/districts/<int:pk>/runs/", views.runs, name="runs"),
+    path("units/feedback/districts/<int:pk>/runs/new/", views.run_start, name="run_start"),
     path("units/feedback/runs/<int:pk>/", views.run_page, name="run"),
 ]

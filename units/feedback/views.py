@@ -291,17 +291,32 @@ def acknowledge(request, pk):
 # --- The district -------------------------------------------------------------------------------
 
 
-def runs(request, pk):
-    district = get_for_user(
+def _district(request, pk, *, write=False):
+    return get_for_user(
         request,
         Organization.objects.filter(level=Level.DISTRICT),
         pk,
         read=VIEW_UNIT_WORK,
-        write=RUN_FEEDBACK_BATCH if request.method == "POST" else None,
+        write=RUN_FEEDBACK_BATCH if write else None,
     )
-    can_run = scope_for(request.user).covers_path(district.path, RUN_FEEDBACK_BATCH)
-    today = timezone.localdate()
-    year, half = selectors.last_finished_half(today)
+
+
+def runs(request, pk):
+    district = _district(request, pk)
+    return render(
+        request,
+        "units/feedback/runs.html",
+        {
+            "district": district,
+            "can_run": scope_for(request.user).covers_path(district.path, RUN_FEEDBACK_BATCH),
+            "runs": list(FeedbackRun.objects.filter(district=district)[:RUNS_SHOWN]),
+        },
+    )
+
+
+def run_start(request, pk):
+    district = _district(request, pk, write=True)
+    year, half = selectors.last_finished_half(timezone.localdate())
     form = RunForm(_posted(request), initial={"year": year, "half": half})
 
     def start(data):
@@ -319,13 +334,16 @@ def runs(request, pk):
         request,
         form,
         start,
-        template="units/feedback/runs.html",
+        template=CONFIRM,
         refusals=(services.FeedbackError,),
         done=_("The drafts are being generated."),
         success_url=lambda run: reverse("feedback:run", args=[run.pk]),
-        district=district,
-        can_run=can_run,
-        runs=list(FeedbackRun.objects.filter(district=district)[:RUNS_SHOWN]),
+        title=_("Generate the half-year's reports"),
+        text=_(
+            "Generates a draft for every original unit and community of the district with "
+            "registered retirees. Sent reports are left as they are."
+        ),
+        back=reverse("feedback:runs", args=[district.pk]),
     )
 
 
