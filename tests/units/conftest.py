@@ -31,7 +31,12 @@ class HalfYear:
 def make_up(meeting, member, day):
     meeting_services.makeup_record(
         attendance=meeting.attendances.get(member=member),
-        details={"kind": "study", "made_up_on": day, "delivered_by": "组织委员", "material": "会议材料"},
+        details={
+            "kind": "study",
+            "made_up_on": day,
+            "delivered_by": "组织委员",
+            "material": "会议材料",
+        },
         actor=None,
     )
 

@@ -23,6 +23,7 @@ from notices.receipt_demo import seed_receipts
 from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
+from units.feedback.demo import seed_feedback
 
 # Years of meetings per size: a city with three years would be ~16 million attendance lines.
 MEETING_YEARS = {"small": 3, "district": 3, "city": 1}
@@ -124,6 +125,13 @@ class Command(BaseCommand):
             returns = seed_annual_returns(
                 community=logins["community"], street=logins["street"], today=timezone.localdate()
             )
+            feedback = seed_feedback(
+                unit=logins["liaison"],
+                community=logins["community"],
+                secretary=get_user_model().objects.get(username="community"),
+                liaison=get_user_model().objects.get(username="liaison"),
+                today=timezone.localdate(),
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -172,6 +180,7 @@ class Command(BaseCommand):
             f"tallies, {participations} members who took part."
         )
         self.stdout.write(f"Annual returns: {returns} of last year submitted.")
+        self.stdout.write(f"Feedback reports: {feedback.letters} to the demo liaison's unit.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()
