@@ -52,20 +52,15 @@ class HalfChoiceForm(forms.Form):
 
 
 class PlainForm(forms.Form):
+    """A form with one large button (a confirmation when it has no fields)."""
+
     submit_label = _("Save")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", self.submit_label, css_class="btn-lg"))
-
-
-class GenerateForm(forms.Form):
-    """The unit of a row on the community's page; the half-year is in the URL query."""
-
-    unit = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    year = _year_field()
-    half = forms.TypedChoiceField(choices=Half.choices, coerce=int)
+        label = submit_label or self.submit_label
+        self.helper.add_input(Submit("save", label, css_class="btn-lg"))
 
 
 class ReviewForm(PlainForm):
@@ -93,7 +88,7 @@ class ReviewForm(PlainForm):
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}", "") for line in self.lines}
 
 
-class VersionForm(forms.Form):
+class VersionForm(PlainForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

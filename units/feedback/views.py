@@ -127,8 +127,7 @@ def generate(request, pk, unit_pk, year, half):
     unit = OriginalUnit.objects.filter(pk=unit_pk).first()
     if unit is None:
         raise Http404
-    form = PlainForm(_posted(request))
-    form.submit_label = _("Generate")
+    form = PlainForm(_posted(request), submit_label=_("Generate"))
     return form_page(
         request,
         form,
@@ -203,7 +202,9 @@ def review(request, pk):
 
 def send(request, pk):
     letter = _letter(request, pk, write=SEND_FEEDBACK)
-    form = VersionForm(_posted(request), initial={"version": letter.version})
+    form = VersionForm(
+        _posted(request), initial={"version": letter.version}, submit_label=_("Send to the unit")
+    )
     return form_page(
         request,
         form,
@@ -220,7 +221,6 @@ def send(request, pk):
             "cannot be regenerated."
         )
         % {"unit": letter.unit.name, "n": letter.lines.count()},
-        button=_("Send to the unit"),
         back=reverse("feedback:letter", args=[letter.pk]),
     )
 
@@ -229,7 +229,7 @@ def reply_read(request, pk):
     letter = _letter(request, pk, write=SEND_FEEDBACK)
     if letter.state != LetterState.ACKNOWLEDGED:
         raise Http404
-    form = PlainForm(_posted(request))
+    form = PlainForm(_posted(request), submit_label=_("Mark as read"))
     return form_page(
         request,
         form,
@@ -239,7 +239,6 @@ def reply_read(request, pk):
         success_url=reverse("feedback:letter", args=[letter.pk]),
         title=_("The unit's reply"),
         text=letter.reply or _("The unit acknowledged the report without a reply."),
-        button=_("Mark as read"),
         back=reverse("feedback:letter", args=[letter.pk]),
     )
 
