@@ -8,3 +8,11 @@ class UnitsConfig(AppConfig):
 
     name = "units"
     verbose_name = _("Original units")
+
+    def ready(self):
+        from members.erasure import member_erasing
+
+        from .feedback import services as feedback_services
+
+        # Erasing a member takes their lines off the feedback reports.
+        member_erasing.connect(feedback_services.erase_member, dispatch_uid="units.feedback.erase")

@@ -327,3 +327,13 @@ def test_the_demo_gives_the_liaison_an_acknowledged_a_sent_and_a_draft_report(ca
     states = sorted(FeedbackLetter.objects.filter(unit=cast.unit_a).values_list("state", flat=True))
     assert seeded.letters == 3
     assert states == sorted([LetterState.ACKNOWLEDGED, LetterState.SENT, LetterState.DRAFT])
+
+
+def test_erasing_a_member_takes_their_lines_off_every_letter(cast, half_year):
+    from members.erasure import member_erase
+
+    letter = _reviewed(cast, _generate(cast))
+    services.letter_send(letter=letter, version=letter.version, actor=None)
+    member_erase(member=half_year.stayer, actor=None)
+    names = set(letter.lines.values_list("name", flat=True))
+    assert "孙桂芳" not in names and "钱志远" in names

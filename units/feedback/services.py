@@ -359,3 +359,10 @@ def run_execute(run_id: int) -> str:
         state=RunState.DONE, done=done, finished_at=timezone.now()
     )
     return f"{done} letters"
+
+
+def erase_member(sender, member, actor=None, **kwargs) -> dict:
+    """members.erasure's `member_erasing`: the member's lines leave every letter (sent
+    ones too: erasure (PIPL art. 47) outweighs keeping what the unit received)."""
+    deleted, _by_model = FeedbackLine.objects.filter(member=member).delete()
+    return {"feedback_lines": deleted} if deleted else {}
