@@ -130,8 +130,9 @@ def _count(client) -> int:
 
 
 # The request's own (session, user, roles) and the panel's: units, the counts, where
-# they take part, the page of retirees (count and rows), the first not registered.
-LIAISON_QUERIES = 3 + 6
+# they take part, the page of retirees (count and rows), the first not registered; the
+# feedback reports waiting for acknowledgement (units.feedback).
+LIAISON_QUERIES = 3 + 6 + 1
 
 
 def test_the_list_is_paged_and_the_queries_do_not_grow_with_the_unit(cast, unit, client_for):

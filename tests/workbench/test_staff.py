@@ -202,8 +202,9 @@ def _count(client) -> int:
 # The request's own (session, user, roles), the panel's areas, each period's figures
 # version (this one and the last), notices past their deadline (list and count), failed
 # reminders, venue bookings waiting for approval, the home page's own list of areas, and
-# the area's year end (one query).
-DISTRICT_QUERIES = 12
+# the area's year end (one query); the feedback reports' latest run and, with none yet,
+# the district to start one for (units.feedback).
+DISTRICT_QUERIES = 14
 # The panel's own: its areas, two figures versions, late notices (2), failed reminders,
 # the year end.
 PANEL_QUERIES = 7

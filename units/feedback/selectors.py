@@ -316,19 +316,29 @@ def district_pairs(district) -> list[tuple[int, int]]:
 def workbench_section(request, scope, today):
     """The community's drafts of the last finished half-year (to review and send) and the
     unit replies it has not read; the liaison's letters to acknowledge; the district's
-    latest run. At most four queries; None when nothing concerns the user."""
+    latest run. Two queries per role (the community and its letters; the liaison's
+    count; the district's latest run and the district); None when nothing concerns
+    the user."""
     year, half = last_finished_half(today)
     section: dict = {}
     if send_paths := scope.paths(SEND_FEEDBACK):
         community = Organization.objects.filter(path__in=send_paths).order_by("path").first()
         if community is not None:
-            mine = FeedbackLetter.objects.filter(community=community)
+            # One query for both: the half's drafts and the replies not read yet.
+            due = Q(year=year, half=half, state=LetterState.DRAFT)
+            letters = list(
+                FeedbackLetter.objects.filter(community=community)
+                .filter(due | unread_reply())
+                .select_related("unit")
+                .order_by("-replied_at", "-pk")
+            )
+            replies = [letter for letter in letters if letter.state == LetterState.ACKNOWLEDGED]
             section.update(
                 community=community,
                 year=year,
                 half=half,
-                to_send=mine.filter(year=year, half=half, state=LetterState.DRAFT).count(),
-                replies=list(unread_replies(mine)[:REPLIES_SHOWN]),
+                to_send=len(letters) - len(replies),
+                replies=replies[:REPLIES_SHOWN],
             )
     if unit_ids := scope.unit_ids(ANSWER_FEEDBACK):
         section["to_acknowledge"] = FeedbackLetter.objects.filter(
@@ -346,11 +356,10 @@ def workbench_section(request, scope, today):
     return section or None
 
 
+def unread_reply() -> Q:
+    return Q(state=LetterState.ACKNOWLEDGED, reply_read_at__isnull=True) & ~Q(reply="")
+
+
 def unread_replies(letters):
     """Acknowledged letters whose reply the community has not read yet."""
-    return (
-        letters.filter(state=LetterState.ACKNOWLEDGED, reply_read_at__isnull=True)
-        .exclude(reply="")
-        .select_related("unit")
-        .order_by("-replied_at", "-pk")
-    )
+    return letters.filter(unread_reply()).select_related("unit").order_by("-replied_at", "-pk")
