@@ -337,3 +337,10 @@ def test_erasing_a_member_takes_their_lines_off_every_letter(cast, half_year):
     member_erase(member=half_year.stayer, actor=None)
     names = set(letter.lines.values_list("name", flat=True))
     assert "孙桂芳" not in names and "钱志远" in names
+
+
+def test_a_community_does_not_write_to_a_unit_without_retirees_there(cast, client_for):
+    url = reverse("feedback:generate", args=[cast.community_a.pk, cast.unit_b.pk, 2026, 1])
+    # unit_b's retiree in community_a has only reported (not yet placed).
+    assert client_for("community_secretary").post(url).status_code == 404
+    assert not FeedbackLetter.objects.exists()

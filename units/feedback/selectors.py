@@ -283,6 +283,22 @@ def community_units(community: Organization, year: int, half: int) -> list[UnitR
     return sorted(rows, key=lambda row: (row.unit.name, row.unit.pk))
 
 
+def unit_is_here(unit_id: int, community, year: int, half: int) -> bool:
+    """Whether the community writes to this unit: it has active retirees registered
+    there, or a letter of the half-year already. One query."""
+    return (
+        CommunityRegistration.objects.filter(
+            community=community,
+            status__in=LIVE,
+            member__status=MemberStatus.ACTIVE,
+            member__original_unit_id=unit_id,
+        ).exists()
+        or FeedbackLetter.objects.filter(
+            unit_id=unit_id, community=community, year=year, half=half
+        ).exists()
+    )
+
+
 def unit_letters(user, since_year: int):
     """The letters sent to the user's units since `since_year` (the liaison's page)."""
     unit_ids = scope_for(user).unit_ids(VIEW_UNIT_WORK)

@@ -125,7 +125,7 @@ def generate(request, pk, unit_pk, year, half):
     community = _community(request, pk, write=True)
     year, half = _half(year, half, timezone.localdate())
     unit = OriginalUnit.objects.filter(pk=unit_pk).first()
-    if unit is None:
+    if unit is None or not selectors.unit_is_here(unit.pk, community, year, half):
         raise Http404
     form = PlainForm(_posted(request), submit_label=_("Generate"))
     return form_page(
