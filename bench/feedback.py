@@ -45,6 +45,16 @@ def parse_args(argv=None):
     return args
 
 
+def _exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(base.with_database(admin_url, "postgres")) as conn:
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            is not None
+        )
+
+
 def _seeded() -> bool:
     from django.db import connection
 
@@ -94,14 +104,9 @@ def timed_run(district) -> dict:
 def child(size: str, prefix: str, seed: int) -> dict:
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
     name = f"{prefix}_{size}"
-    try:
-        base.setup_django(base.with_database(admin_url, name))
-        from django.db import connection
-
-        connection.ensure_connection()
-    except Exception:
+    if not _exists(admin_url, name):  # never drops a database that is there
         base.recreate_database(admin_url, name)
-        base.setup_django(base.with_database(admin_url, name))
+    base.setup_django(base.with_database(admin_url, name))
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
