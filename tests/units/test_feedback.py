@@ -344,3 +344,14 @@ def test_a_community_does_not_write_to_a_unit_without_retirees_there(cast, clien
     # unit_b's retiree in community_a has only reported (not yet placed).
     assert client_for("community_secretary").post(url).status_code == 404
     assert not FeedbackLetter.objects.exists()
+
+
+def test_the_model_scope_never_gives_a_liaison_a_draft(cast, half_year):
+    draft = _generate(cast)
+    liaison, secretary = cast.user("unit_liaison"), cast.user("community_secretary")
+    assert not FeedbackLetter.objects.visible_to(liaison).exists()
+    assert list(FeedbackLetter.objects.visible_to(secretary)) == [draft]
+    draft = _reviewed(cast, draft)
+    services.letter_send(letter=draft, version=draft.version, actor=None)
+    assert list(FeedbackLetter.objects.visible_to(liaison)) == [draft]
+    assert not FeedbackLetter.objects.visible_to(cast.user("community_b_secretary")).exists()

@@ -218,19 +218,8 @@ def letter_lines(unit, community, year: int, half: int) -> list[LineData]:
 
 def visible_letters(user):
     """The letters of the communities in the user's area (drafts included), and the
-    letters sent to the user's units (never drafts)."""
-    scope = scope_for(user)
-    parts = []
-    if (area := scope.q(VIEW_UNIT_WORK, path_field="community__path")) is not None:
-        parts.append(area)
-    if (units := scope.q(VIEW_UNIT_WORK, unit_field="unit_id")) is not None:
-        parts.append(units & ~Q(state=LetterState.DRAFT))
-    if not parts:
-        return FeedbackLetter.objects.none()
-    query = parts[0]
-    for part in parts[1:]:
-        query |= part
-    return FeedbackLetter.objects.filter(query)
+    letters sent to the user's units (never drafts): FeedbackLetterQuerySet.visible_to."""
+    return FeedbackLetter.objects.visible_to(user, VIEW_UNIT_WORK)
 
 
 def can_send(user, letter) -> bool:
