@@ -16,3 +16,10 @@ class UnitsConfig(AppConfig):
         from .reminders import register_questions
 
         register_questions()
+
+        from members.erasure import member_erasing
+
+        from .feedback import services as feedback_services
+
+        # Erasing a member takes their lines off the feedback reports.
+        member_erasing.connect(feedback_services.erase_member, dispatch_uid="units.feedback.erase")

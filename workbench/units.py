@@ -9,12 +9,15 @@ this panel only gathers them, in the order below."""
 from __future__ import annotations
 
 from units.events import selectors as events_selectors
+from units.feedback import selectors as feedback_selectors
 from units.joint import selectors as joint_selectors
 from units.messages import selectors as messages_selectors
 
-# (name, builder, template): one line per subject of units/.
+# (name, builder, template): one line per subject of units/, in page order: the work
+# waiting (tasks, reports, action items), then the messages.
 SECTIONS: tuple = (
     ("events", events_selectors.workbench_section, "units/events/_workbench.html"),
+    ("feedback", feedback_selectors.workbench_section, "units/feedback/_workbench.html"),
     ("joint", joint_selectors.workbench_section, "units/joint/_workbench.html"),
     ("messages", messages_selectors.workbench_section, "units/messages/_workbench.html"),
 )

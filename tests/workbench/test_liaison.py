@@ -135,8 +135,8 @@ def _count(client) -> int:
 # people the unit seconds to branches (选派; their posts take one more query when there are
 # some: tests/members/test_secondments.py); the units panel: unread messages to the unit,
 # the unit events' counts and latest outcomes, the joint meetings' open action items (a
-# count; their rows when any).
-LIAISON_QUERIES = 3 + 7 + 1 + 2 + 1
+# count; their rows when any), the feedback reports waiting for acknowledgement.
+LIAISON_QUERIES = 3 + 7 + 1 + 2 + 1 + 1
 
 
 def test_the_list_is_paged_and_the_queries_do_not_grow_with_the_unit(cast, unit, client_for):

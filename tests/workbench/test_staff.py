@@ -203,8 +203,9 @@ def _count(client) -> int:
 # version (this one and the last), notices past their deadline (list and count), failed
 # reminders, venue bookings waiting for approval, the home page's own list of areas, and
 # the area's year end (one query); the units panel: failed messages to units, the unit
-# events' counts, open action items (a count).
-DISTRICT_QUERIES = 15
+# events' counts, open action items (a count), the feedback reports' latest run and,
+# with none yet, the district to start one for.
+DISTRICT_QUERIES = 16
 # The panel's own: its areas, two figures versions, late notices (2), failed reminders,
 # the year end.
 PANEL_QUERIES = 7

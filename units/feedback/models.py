@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import person_repr
-from branches.access import VIEW_UNIT_WORK, ScopedQuerySet
+from branches.access import VIEW_UNIT_WORK, ScopedQuerySet, scope_for
 from branches.models import Level, Organization, OriginalUnit
 from members.models import Member
 
@@ -50,11 +50,25 @@ class LetterState(models.TextChoices):
 
 class FeedbackLetterQuerySet(ScopedQuerySet):
     """The community's area reads its letters (drafts included); the unit's liaisons
-    read the letters sent to their unit (callers filter out drafts for them)."""
+    read the letters sent to their unit."""
 
     scope_path_field = "community__path"
     scope_unit_field = "unit_id"
     scope_read = VIEW_UNIT_WORK
+
+    def visible_to(self, user, capability: str | None = None):
+        """The area's letters (drafts included) and the unit's letters, never a draft:
+        a draft is the community's working copy until it is sent."""
+        scope = scope_for(user)
+        capability = capability or self.scope_read
+        area = scope.q(capability, path_field=self.scope_path_field)
+        unit = scope.q(capability, unit_field=self.scope_unit_field)
+        parts = [area] if area is not None else []
+        if unit is not None:
+            parts.append(unit & ~Q(state=LetterState.DRAFT))
+        if not parts:
+            return self.none()
+        return self.filter(parts[0] | parts[1] if len(parts) == 2 else parts[0])
 
     def sent(self):
         return self.exclude(state=LetterState.DRAFT)

@@ -24,6 +24,7 @@ from reports.demo import seed_annual_returns
 from resources.funds.demo import seed_funds
 from resources.places.demo import seed_places
 from units.events.demo import seed_unit_events
+from units.feedback.demo import seed_feedback
 from units.joint.demo import seed_joint
 from units.messages.demo import seed_unit_messages
 
@@ -140,6 +141,13 @@ class Command(BaseCommand):
                 recorder=get_user_model().objects.get(username="street"),
                 today=timezone.localdate(),
             )
+            feedback = seed_feedback(
+                unit=logins["liaison"],
+                community=logins["community"],
+                secretary=get_user_model().objects.get(username="community"),
+                liaison=get_user_model().objects.get(username="liaison"),
+                today=timezone.localdate(),
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -190,6 +198,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Annual returns: {returns} of last year submitted.")
         self.stdout.write(f"Unit messages: {unit_messages} to the demo unit.")
         self.stdout.write(f"Joint meetings: 1 of the demo street, {joint} action items.")
+        self.stdout.write(f"Feedback reports: {feedback.letters} to the demo liaison's unit.")
         # The audit chain's first check, as the nightly task would (the auditor's workbench).
         self.stdout.write(verify_audit_chain())
         self._print_logins()

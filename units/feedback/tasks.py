@@ -1,0 +1,32 @@
+"""The district's feedback run as a Celery task: thin, taking the run's id, the state in
+the FeedbackRun row (services.run_execute claims it, so a task delivered twice generates
+once). Found by Celery through units/tasks.py (autodiscovery imports `<app>.tasks`)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from . import services
+
+logger = logging.getLogger("portal.feedback")
+
+
+@shared_task(name="units.feedback_run", ignore_result=True)
+def feedback_run(run_id: int) -> str:
+    return services.run_execute(run_id)
+
+
+def _publish(run_id: int) -> None:
+    try:
+        feedback_run.apply_async(args=[run_id], retry=False)
+    except Exception as error:  # broker down: the run stays queued, visible on its page
+        logger.warning("could not queue feedback run %s (%s)", run_id, error)
+
+
+def enqueue_run(run_id: int) -> None:
+    """Queue the run once the current transaction commits (inline when Celery runs tasks
+    eagerly, as the zero-setup demo does)."""
+    transaction.on_commit(lambda: _publish(run_id), robust=True)
