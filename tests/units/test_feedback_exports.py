@@ -126,9 +126,7 @@ def test_the_liaison_gets_sent_letters_only(cast, client_for):
     assert client.get(letter_url(sent, "xlsx")).status_code == 200
 
 
-def test_the_half_year_holds_every_sent_letter_one_table_per_community(
-    cast, client_for, tmp_path
-):
+def test_the_half_year_holds_every_sent_letter_one_table_per_community(cast, client_for, tmp_path):
     make_letter(cast, state=LetterState.SENT)
     make_letter(cast, community=cast.community_a2, state=LetterState.ACKNOWLEDGED)
     make_letter(cast, community=cast.community_b)  # a draft: not the unit's yet

@@ -114,9 +114,7 @@ def test_a_bad_period_gives_the_default_with_a_chinese_message(cast, client_for,
     assert response.context["period"].start.month == 1
 
 
-def test_the_unit_page_asks_a_fixed_number_of_queries(
-    cast, client_for, django_assert_num_queries
-):
+def test_the_unit_page_asks_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries):
     client = client_for("district_staff")
     url = unit_url(cast, f"area={cast.district_a.pk}&{PERIOD}")
     client.get(url)  # warm the session
@@ -181,8 +179,5 @@ def test_the_menu_and_the_liaisons_panel_link_to_the_overview(cast, client_for):
     assert url in client_for("district_staff").get("/").content.decode()
     assert url not in client_for("street_staff").get("/").content.decode()
     home = client_for("unit_liaison").get("/").content.decode()
-    assert re.search(
-        r'id="unit-overview-link" href="%s"'
-        % re.escape(reverse("unit_overview:unit", args=[cast.unit_a.pk])),
-        home,
-    )
+    link = reverse("unit_overview:unit", args=[cast.unit_a.pk])
+    assert re.search(rf'id="unit-overview-link" href="{re.escape(link)}"', home)

@@ -20,12 +20,11 @@ from django import forms
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts import audit
-from activities.meetings.selectors import format_rate
 from accounts.models import AuditAction
+from activities.meetings.selectors import format_rate
 from branches.access import VIEW_UNIT_WORK, scope_for
 from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 

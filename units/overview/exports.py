@@ -70,4 +70,6 @@ def area_xlsx(request, unit, table: AreaTable, period: Period):
         f"{_('Period')}：{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
     ]
     sheet = Sheet(title, header(), rows, heading=heading, widths=[18] + [12] * 9)
-    return xlsx_response([sheet], f"{unit.name}-{where}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+    return xlsx_response(
+        [sheet], f"{unit.name}-{where}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+    )

@@ -22,7 +22,9 @@ class OverviewForm(forms.Form):
     end = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    area = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK, widget=forms.HiddenInput)
+    area = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PK, widget=forms.HiddenInput
+    )
     format = forms.ChoiceField(
         required=False, choices=[("", ""), ("xlsx", "xlsx")], widget=forms.HiddenInput
     )

@@ -70,9 +70,7 @@ def visible_units(user) -> list[OriginalUnit]:
 
 def may_drill(scope: Scope, unit: OriginalUnit, node: Organization) -> bool:
     """Streets and communities of an area: for the unit's liaison, or staff over it."""
-    return unit.pk in scope.unit_ids(VIEW_UNIT_WORK) or scope.covers_path(
-        node.path, VIEW_UNIT_WORK
-    )
+    return unit.pk in scope.unit_ids(VIEW_UNIT_WORK) or scope.covers_path(node.path, VIEW_UNIT_WORK)
 
 
 @dataclass
@@ -244,8 +242,6 @@ def area_table(
     lines = []
     for path in sorted(parts):
         area = nodes.get(path)
-        drillable = (
-            area is not None and area.level in DRILLABLE and may_drill(scope, unit, area)
-        )
+        drillable = area is not None and area.level in DRILLABLE and may_drill(scope, unit, area)
         lines.append(AreaLine(area, parts[path], drillable))
     return AreaTable(node, lines, total)
