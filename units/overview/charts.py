@@ -13,7 +13,7 @@ from activities.meetings.selectors import format_rate
 
 # Presentation attributes (allowed by the CSP), contrast >= 3:1 on white.
 FILLS = ("#a8101a", "#1f4e79")
-LABEL_WIDTH, PLOT_WIDTH, BAR, GAP, TOP = 120, 220, 18, 16, 8
+LABEL_WIDTH, PLOT_WIDTH, BAR, GAP, TOP = 96, 170, 18, 16, 8
 
 
 @dataclass
@@ -53,10 +53,10 @@ def area_chart(title: str, series: tuple[str, ...], points) -> Chart:
     """`points`: (label, (value of each series, 0..1 or None)) per area."""
     points = list(points)
     step = BAR * len(series) + 4 * (len(series) - 1) + GAP
-    chart = Chart(title, LABEL_WIDTH + PLOT_WIDTH + 150, TOP + step * max(len(points), 1))
+    chart = Chart(title, LABEL_WIDTH + PLOT_WIDTH + 112, TOP + step * max(len(points), 1))
     for index, (label, values) in enumerate(points):
         top = TOP + step * index
-        short = label[:7] + ("…" if len(label) > 7 else "")
+        short = label[:5] + ("…" if len(label) > 5 else "")
         group = Group(short, top + BAR - 3)
         for n, (name, value) in enumerate(zip(series, values, strict=True)):
             y = top + n * (BAR + 4)

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from branches.access import VIEW_UNIT_WORK, get_for_user, require_capability
 from branches.models import Organization, OriginalUnit
@@ -57,7 +58,7 @@ def unit_page(request, pk):
         return exports.area_xlsx(request, unit, table, period)
     chart = area_chart(
         _("Registered share and attendance rate"),
-        (_("Registered"), _("Attendance")),
+        (pgettext("overview chart", "Registered"), pgettext("overview chart", "Attendance")),
         (
             (exports.area_label(line), (line.figures.registered_share, line.figures.tally.rate))
             for line in table.lines
