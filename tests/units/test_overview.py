@@ -181,3 +181,14 @@ def test_the_menu_and_the_liaisons_panel_link_to_the_overview(cast, client_for):
     home = client_for("unit_liaison").get("/").content.decode()
     link = reverse("unit_overview:unit", args=[cast.unit_a.pk])
     assert re.search(rf'id="unit-overview-link" href="{re.escape(link)}"', home)
+
+
+def test_the_liaisons_panel_counts_equal_the_overviews(cast, client_for):
+    build(cast)
+    client = client_for("unit_liaison")
+    home = client.get("/").content.decode()
+    total = client.get(unit_url(cast)).context["table"].total
+    unit = f"original_unit={cast.unit_a.pk}"
+    assert f'?{unit}">{total.total}</a>' in home
+    assert f'registration=reported&amp;{unit}">{total.reported}</a>' in home
+    assert f'registration=none&amp;{unit}">{total.unregistered}</a>' in home
