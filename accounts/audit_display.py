@@ -27,6 +27,8 @@ OTHER_TYPES = {
     "reports.branchdashboard": _("Branch statistics"),
     "reports.bulletin": _("Periodic bulletin"),
     "notices.receipts": _("Receipts of a notice"),
+    "units.unitoverview": _("Where a unit's retirees live"),
+    "units.feedbackhalf": _("Feedback reports of a unit's half-year"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).

@@ -77,7 +77,12 @@ class Case:
 
     @property
     def wants_pdf(self) -> bool:
-        return self.spec.name.endswith("_pdf") or "format=pdf" in self.extra
+        # (a URL whose format is a path argument names it in its spec's case: "sent-pdf")
+        return (
+            self.spec.name.endswith("_pdf")
+            or "format=pdf" in self.extra
+            or self.spec.case.endswith("pdf")
+        )
 
 
 def cases() -> list[Case]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "feedback"
 
@@ -22,4 +22,15 @@ urlpatterns = [
     path("units/feedback/districts/<int:pk>/runs/", views.runs, name="runs"),
     path("units/feedback/districts/<int:pk>/runs/new/", views.run_start, name="run_start"),
     path("units/feedback/runs/<int:pk>/", views.run_page, name="run"),
+    # The reports' downloads (PDF, Excel): export_views.
+    path(
+        "units/feedback/<int:pk>/export.<str:fmt>",
+        export_views.letter_export,
+        name="letter_export",
+    ),
+    path(
+        "units/feedback/unit/<int:pk>/<int:year>-<int:half>/export.<str:fmt>",
+        export_views.half_export,
+        name="half_export",
+    ),
 ]

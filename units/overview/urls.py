@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "unit_overview"
+
+urlpatterns = [
+    path("units/overview/", views.unit_list, name="list"),
+    path("units/overview/<int:pk>/", views.unit_page, name="unit"),
+]
