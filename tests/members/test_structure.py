@@ -17,9 +17,7 @@ def term(*, ends_on=datetime.date(2029, 1, 1), has_committee=True):
 
 
 def post(name, *, vacant=False):
-    return SimpleNamespace(
-        post=name, vacant_on=lambda day: vacant, get_post_display=lambda: name
-    )
+    return SimpleNamespace(post=name, vacant_on=lambda day: vacant, get_post_display=lambda: name)
 
 
 def codes(**kwargs):
