@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from activities.meetings.ledgers import attendance_report
 from activities.meetings.periods import quarter_span
+from branches.models import Organization
 from units.feedback import selectors, services
 from units.feedback.models import FeedbackLetter, FeedbackLine, LetterState
 from units.messages.models import UnitMessage, UnitMessageKind
@@ -355,3 +356,83 @@ def test_the_model_scope_never_gives_a_liaison_a_draft(cast, half_year):
     services.letter_send(letter=draft, version=draft.version, actor=None)
     assert list(FeedbackLetter.objects.visible_to(liaison)) == [draft]
     assert not FeedbackLetter.objects.visible_to(cast.user("community_b_secretary")).exists()
+
+
+# --- The district's run: a unit at a time -----------------------------------------------------
+
+LINE_FIELDS = (
+    "member_id",
+    "name",
+    "branch_name",
+    "registered_on",
+    *FIGURES,
+    "care_visits",
+    "care_outcome",
+    "service_roles",
+    "honours",
+    "remark",
+)
+
+
+def _lines_of(letter):
+    return list(letter.lines.order_by("member_id").values_list(*LINE_FIELDS))
+
+
+def test_the_run_writes_the_same_lines_as_generating_each_letter(cast, half_year):
+    # A second community of the same unit, so the unit's step writes two letters at once.
+    elsewhere = f.member(name="冯建国", community=cast.community_a2, original_unit=cast.unit_a)
+    f.registration(member=elsewhere, branch=cast.branch_a2)
+    one_by_one = {
+        community.pk: _lines_of(
+            services.letter_generate(unit=cast.unit_a, community=community, year=2026, half=1)
+        )
+        for community in (cast.community_a, cast.community_a2)
+    }
+    FeedbackLetter.objects.all().delete()
+    written = services.unit_generate(
+        unit=cast.unit_a, communities=[cast.community_a, cast.community_a2], year=2026, half=1
+    )
+    assert written == 2
+    by_run = {
+        letter.community_id: _lines_of(letter)
+        for letter in FeedbackLetter.objects.filter(unit=cast.unit_a)
+    }
+    assert by_run == one_by_one
+    assert len(one_by_one[cast.community_a.pk]) == 4  # member_a, mover, stayer, died
+    assert [line[0] for line in one_by_one[cast.community_a2.pk]] == [elsewhere.pk]
+
+
+def test_the_runs_step_keeps_remarks_clears_the_review_and_leaves_sent_letters(cast, half_year):
+    draft = _generate(cast)
+    line = draft.lines.order_by("pk").first()
+    line.remark = "积极参加"
+    line.save(update_fields=["remark"])
+    FeedbackLetter.objects.filter(pk=draft.pk).update(reviewed_at=timezone.now())
+    sent = services.letter_generate(
+        unit=cast.unit_a, community=cast.community_a2, year=2026, half=1
+    )
+    FeedbackLetter.objects.filter(pk=sent.pk).update(state=LetterState.SENT)
+    written = services.unit_generate(
+        unit=cast.unit_a, communities=[cast.community_a, cast.community_a2], year=2026, half=1
+    )
+    assert written == 1
+    draft.refresh_from_db()
+    assert draft.reviewed_at is None and draft.version == 2
+    assert draft.lines.get(member_id=line.member_id).remark == "积极参加"
+    assert FeedbackLetter.objects.get(pk=sent.pk).state == LetterState.SENT
+
+
+def test_the_runs_step_takes_the_same_queries_for_one_community_or_several(cast, half_year):
+    def queries(communities):
+        FeedbackLetter.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            services.unit_generate(unit=cast.unit_a, communities=communities, year=2026, half=1)
+        return len(captured)
+
+    one = queries([cast.community_a])
+    for n in range(3):
+        community = f.org(name=f"新建社区{n}", parent=cast.street_a, level="community")
+        person = f.member(name="郑秀兰", community=community, original_unit=cast.unit_a)
+        f.registration(member=person, branch=f.branch(organization=community))
+    several = queries(list(Organization.objects.filter(parent=cast.street_a, level="community")))
+    assert several == one

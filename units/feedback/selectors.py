@@ -1,7 +1,7 @@
 """Reads of the feedback reports: a letter's lines computed from the data, who reads which
 letter, the community's list of units, the liaison's letters, the workbench section.
 
-Who is on a unit's letter to a community for a half-year (`letter_members`):
+Who is on a unit's letter to a community for a half-year (`unit_members`):
 - every active retiree of the unit whose live registration (accepted or notified) is
   with that community; and
 - every retiree of the unit who left (moved away or died) on or after the half's first
@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -83,20 +83,19 @@ def _clip(text: str) -> str:
     return text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
 
 
-def letter_members(unit, community, year: int, half: int) -> list[LineData]:
-    """The people on the letter (see the module's docstring). One query."""
+def unit_members(unit, year: int, half: int, community=None) -> dict[int, list[LineData]]:
+    """The people on the unit's letters of a half-year, by community id (see the module's
+    docstring; with `community`, only that community's). One query.
+
+    A person's community: their live registration's (one per member) while active; the
+    community they lived in once they have left."""
     start, end = half_span(year, half)
-    registration = CommunityRegistration.objects.filter(
-        member=OuterRef("pk"), community=community
-    ).order_by("-reported_on", "-pk")
+    live = CommunityRegistration.objects.filter(member=OuterRef("pk"), status__in=LIVE)
     met = Attendance.objects.filter(
         member=OuterRef("pk"),
         meeting__status=MeetingStatus.HELD,
         meeting__held_on__gte=start,
         meeting__held_on__lte=end,
-    )
-    live = CommunityRegistration.objects.filter(
-        member=OuterRef("pk"), community=community, status__in=LIVE
     )
     rows = (
         Member.objects.filter(original_unit=unit)
@@ -104,27 +103,53 @@ def letter_members(unit, community, year: int, half: int) -> list[LineData]:
             (Q(status=MemberStatus.ACTIVE) & Exists(live))
             | (
                 ~Q(status=MemberStatus.ACTIVE)
-                & Q(status_on__gte=start, community=community)
+                & Q(status_on__gte=start, community__isnull=False)
                 & Exists(met)
             )
         )
         .annotate(
+            _community=Case(
+                When(
+                    status=MemberStatus.ACTIVE,
+                    then=Subquery(live.order_by("-reported_on", "-pk").values("community_id")[:1]),
+                ),
+                default=F("community_id"),
+                output_field=BigIntegerField(),
+            )
+        )
+    )
+    if community is not None:
+        rows = rows.filter(_community=community.pk)
+    registration = CommunityRegistration.objects.filter(
+        member=OuterRef("pk"), community=OuterRef("_community")
+    ).order_by("-reported_on", "-pk")
+    rows = (
+        rows.annotate(
             _branch=Subquery(registration.values("branch__name")[:1]),
             _accepted=Subquery(registration.values("accepted_on")[:1]),
             _reported=Subquery(registration.values("reported_on")[:1]),
         )
-        .values("pk", "name", "home_branch__name", "_branch", "_accepted", "_reported")
+        .values(
+            "pk", "name", "home_branch__name", "_community", "_branch", "_accepted", "_reported"
+        )
         .order_by("name", "pk")
     )
-    return [
-        LineData(
-            member_id=row["pk"],
-            name=row["name"],
-            branch_name=row["home_branch__name"] or row["_branch"] or "",
-            registered_on=row["_accepted"] or row["_reported"],
+    by_community: dict[int, list[LineData]] = {}
+    for row in rows:
+        by_community.setdefault(row["_community"], []).append(
+            LineData(
+                member_id=row["pk"],
+                name=row["name"],
+                branch_name=row["home_branch__name"] or row["_branch"] or "",
+                registered_on=row["_accepted"] or row["_reported"],
+            )
         )
-        for row in rows
-    ]
+    return by_community
+
+
+def letter_members(unit, community, year: int, half: int) -> list[LineData]:
+    """The people on one letter. One query."""
+    return unit_members(unit, year, half, community).get(community.pk, [])
 
 
 def _care_words(kinds: dict[str, int], raised: int, solved: int) -> str:
@@ -146,10 +171,21 @@ def letter_lines(unit, community, year: int, half: int) -> list[LineData]:
     """Every line of the letter with its figures. Six queries, whatever the number of
     people, meetings, branches or visits: the people, their attendance tallies, care
     visits by kind, follow-ups, service roles, honours."""
+    return unit_lines(unit, year, half, community).get(community.pk, [])
+
+
+def unit_lines(unit, year: int, half: int, community=None) -> dict[int, list[LineData]]:
+    """The lines of the unit's letters of a half-year, by community id (all its
+    communities at once, for the district's run: the same six queries as one letter)."""
+    by_community = unit_members(unit, year, half, community)
+    if by_community:
+        _add_figures([line for lines in by_community.values() for line in lines], year, half)
+    return by_community
+
+
+def _add_figures(lines: list[LineData], year: int, half: int) -> None:
+    """Each line's attendance tally, care visits, service roles and honours. Five queries."""
     start, end = half_span(year, half)
-    lines = letter_members(unit, community, year, half)
-    if not lines:
-        return []
     by_id = {line.member_id: line for line in lines}
     ids = list(by_id)
     tallies = (
@@ -210,7 +246,6 @@ def letter_lines(unit, community, year: int, half: int) -> list[LineData]:
         by_id[member_id].service_roles = _clip("、".join(labels))
     for member_id, labels in honours.items():
         by_id[member_id].honours = _clip("、".join(labels))
-    return lines
 
 
 # --- Who reads which letter ---------------------------------------------------------------

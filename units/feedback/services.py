@@ -15,10 +15,11 @@ were loaded at), so two people at once get a clear refusal, never a silent overw
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +36,6 @@ from .models import FeedbackLetter, FeedbackLine, FeedbackRun, LetterState, RunS
 logger = logging.getLogger("portal.feedback")
 
 LETTER_FIELDS = ("state", "remarks", "reviewed_at", "sent_at", "acknowledged_at", "reply")
-PROGRESS_EVERY = 10  # a run writes its progress after this many letters
 
 
 class FeedbackError(ValueError):
@@ -317,9 +317,80 @@ def run_start(*, district, year: int, half: int, actor, request=None) -> Feedbac
         return run
 
 
+def unit_generate(*, unit, communities: list, year: int, half: int, actor=None) -> int:
+    """The run's step: create or regenerate the unit's drafts to these communities in one
+    transaction, from one computation of all their lines (`selectors.unit_lines`: six
+    queries for the unit, not six per letter). Sent letters are left alone, drafts keep
+    their remarks, as `letter_generate` does for one. Returns the letters written."""
+    wanted = {community.pk: community for community in communities}
+    with transaction.atomic():
+        existing = {
+            letter.community_id: letter
+            for letter in FeedbackLetter.objects.select_for_update(of=("self",))
+            .select_related("unit", "community")
+            .filter(unit=unit, year=year, half=half, community_id__in=wanted)
+        }
+        drafts = [letter for letter in existing.values() if letter.state == LetterState.DRAFT]
+        fresh = [c for pk, c in wanted.items() if pk not in existing]
+        if not drafts and not fresh:
+            return 0
+        data = selectors.unit_lines(unit, year, half)
+        remarks: dict[int, dict[int, str]] = {}
+        for letter_id, member_id, remark in (
+            FeedbackLine.objects.filter(letter__in=drafts, member__isnull=False)
+            .exclude(remark="")
+            .values_list("letter_id", "member_id", "remark")
+        ):
+            remarks.setdefault(letter_id, {})[member_id] = remark
+        counts = dict(
+            FeedbackLine.objects.filter(letter__in=drafts)
+            .values("letter_id")
+            .annotate(n=Count("pk"))
+            .values_list("letter_id", "n")
+            .order_by()
+        )
+        FeedbackLine.objects.filter(letter__in=drafts).delete()
+        now = timezone.now()
+        FeedbackLetter.objects.filter(pk__in=[d.pk for d in drafts]).update(
+            generated_at=now, reviewed_at=None, reviewed_by=None, version=F("version") + 1
+        )
+        created = FeedbackLetter.objects.bulk_create(
+            [
+                FeedbackLetter(unit=unit, community=c, year=year, half=half, generated_at=now)
+                for c in fresh
+            ]
+        )
+        lines = []
+        changes = []
+        for letter in created:
+            rows = data.get(letter.community_id, [])
+            lines += _lines(letter, rows, {})
+            changes.append(
+                audit.Change(
+                    AuditAction.CREATE,
+                    letter,
+                    after={"lines": len(rows), "year": year, "half": half},
+                )
+            )
+        for letter in drafts:
+            rows = data.get(letter.community_id, [])
+            lines += _lines(letter, rows, remarks.get(letter.pk, {}))
+            changes.append(
+                audit.Change(
+                    AuditAction.UPDATE,
+                    letter,
+                    before={"lines": counts.get(letter.pk, 0), "reviewed_at": letter.reviewed_at},
+                    after={"lines": len(rows), "reviewed_at": None},
+                )
+            )
+        FeedbackLine.objects.bulk_create(lines)
+        audit.record_many(changes, actor=_user(actor))
+    return len(created) + len(drafts)
+
+
 def run_execute(run_id: int) -> str:
-    """Generate every draft of the run, skipping sent letters. Claims the run first, so a
-    task delivered twice generates once."""
+    """Generate every draft of the run, a unit at a time, skipping sent letters. Claims
+    the run first, so a task delivered twice generates once."""
     claimed = FeedbackRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(
         state=RunState.RUNNING
     )
@@ -330,25 +401,33 @@ def run_execute(run_id: int) -> str:
         pairs = selectors.district_pairs(run.district)
         units = OriginalUnit.objects.in_bulk({unit_id for unit_id, _c in pairs})
         communities = Organization.objects.in_bulk({community for _u, community in pairs})
-        sent = set(
-            FeedbackLetter.objects.filter(year=run.year, half=run.half)
-            .exclude(state=LetterState.DRAFT)
-            .values_list("unit_id", "community_id")
-        )
+        by_unit: dict[int, list] = {}
+        for unit_id, community_id in pairs:
+            by_unit.setdefault(unit_id, []).append(communities[community_id])
         FeedbackRun.objects.filter(pk=run_id).update(total=len(pairs))
         done = 0
-        for unit_id, community_id in pairs:
-            if (unit_id, community_id) not in sent:
-                letter_generate(
+        for unit_id, unit_communities in by_unit.items():
+            try:
+                unit_generate(
                     unit=units[unit_id],
-                    community=communities[community_id],
+                    communities=unit_communities,
                     year=run.year,
                     half=run.half,
                     actor=run.created_by,
                 )
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                FeedbackRun.objects.filter(pk=run_id).update(done=done)
+            except IntegrityError:
+                # A secretary generated one of these letters a moment ago: one at a time.
+                for community in unit_communities:
+                    with contextlib.suppress(FeedbackError):  # sent in the meantime
+                        letter_generate(
+                            unit=units[unit_id],
+                            community=community,
+                            year=run.year,
+                            half=run.half,
+                            actor=run.created_by,
+                        )
+            done += len(unit_communities)
+            FeedbackRun.objects.filter(pk=run_id).update(done=done)
     except Exception as error:
         logger.exception("feedback run %s failed", run_id)
         FeedbackRun.objects.filter(pk=run_id).update(
