@@ -99,4 +99,5 @@ def test_a_newly_retired_cadre_reported_registered_and_the_outcome_read(
     member = Member.objects.get(name="孙桂芝")
     assert (event.state, event.result_member) == ("done", member)
     assert (member.original_unit, member.home_branch) == (cast.unit_a, cast.branch_a)
-    assert member.registrations.get().status == RegistrationStatus.ACCEPTED
+    # Accepted, and the unit told at once: its liaison's inbox got the notice.
+    assert member.registrations.get().status == RegistrationStatus.NOTIFIED

@@ -128,7 +128,8 @@ def test_registering_a_newly_retired_cadre_creates_the_member_and_an_accepted_re
         cast.group_a,
     )
     registration = member.registrations.get()
-    assert registration.status == RegistrationStatus.ACCEPTED
+    # Accepted, and at once notified: unit_a has a liaison, whose inbox got the notice.
+    assert registration.status == RegistrationStatus.NOTIFIED
     assert (done.state, done.result_member, done.version) == ("done", member, 2)
     assert UnitEvent.objects.get(pk=task.pk).result_member == member
     assert audit_entries(member) and audit_entries(registration)
