@@ -10,16 +10,16 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Original units")
 
     def ready(self):
-        from .messages import hooks  # noqa: F401  (connects the receivers)
-
-        # The units' questions to the reminders sweep (overdue action items and tasks).
-        from .reminders import register_questions
-
-        register_questions()
-
         from members.erasure import member_erasing
 
+        from .events import services as events_services
         from .feedback import services as feedback_services
+        from .messages import hooks  # noqa: F401  (connects the receivers)
+        from .reminders import register_questions
 
-        # Erasing a member takes their lines off the feedback reports.
+        # The units' questions to the reminders sweep (overdue action items and tasks).
+        register_questions()
+        # Erasing a member takes their lines off the feedback reports and the events about
+        # them (with the outcome messages naming them) away.
         member_erasing.connect(feedback_services.erase_member, dispatch_uid="units.feedback.erase")
+        member_erasing.connect(events_services.erase_member, dispatch_uid="units.events.erase")

@@ -473,3 +473,17 @@ def test_a_newcomers_phone_is_whole_to_the_unit_and_in_the_audited_form(cast, cl
     assert "13912345678" in page
     entry = audit_entries(task)[-1]
     assert (entry.action, entry.actor) == ("view_sensitive", cast.user("community_secretary"))
+
+
+def test_erasing_a_member_takes_the_events_about_them_and_their_outcome_messages(cast, secretary):
+    from members.erasure import member_erase
+
+    task = event(cast, UnitEventKind.MOVED)
+    services.event_status(event=task, version=task.version, on=TODAY(), actor=secretary)
+    other = event(cast, UnitEventKind.VISIT_REQUESTED)
+    other.member = cast.member_b
+    other.save(update_fields=["member"])
+    assert outcome_message(task)
+    member_erase(member=Member.objects.get(pk=cast.member_a.pk), actor=None)
+    assert list(UnitEvent.objects.all()) == [other]
+    assert not UnitMessage.objects.filter(subject=f"event:{task.pk}").exists()

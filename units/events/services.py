@@ -11,7 +11,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from members.masking import MASKS
 from members.models import Member, MemberStatus
 from members.services.registration import registration_accept
 from members.services.roster import member_create, member_set_status, member_update
-from units.messages.models import UnitMessageKind
+from units.messages.models import UnitMessage, UnitMessageKind
 from units.messages.services import message_unit
 
 from .models import DEFAULT_DAYS, OPEN_STATES, TaskState, UnitEvent, UnitEventKind
@@ -364,3 +364,16 @@ def event_visited(*, event: UnitEvent, version: int, outcome: str, actor, reques
         request=request,
         member=event.member,
     )
+
+
+def erase_member(sender, member, actor=None, **kwargs) -> dict:
+    """members.erasure's `member_erasing`: the events about the member (a newly retired
+    cadre's event carries her name, phone and address too) and the outcome messages that
+    named them to the unit go."""
+    events = UnitEvent.objects.filter(Q(member=member) | Q(result_member=member))
+    subjects = [f"event:{pk}" for pk in events.values_list("pk", flat=True)]
+    messages, _by_model = UnitMessage.objects.filter(
+        kind=UnitMessageKind.EVENT_OUTCOME, subject__in=subjects
+    ).delete()
+    deleted, _by_model = events.delete()
+    return {"unit_events": deleted, "unit_event_messages": messages} if deleted else {}
