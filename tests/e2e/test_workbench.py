@@ -130,4 +130,6 @@ def test_the_workbench_shows_the_same_numbers_on_a_phone_in_large_text_and_on_a_
     if key == "district_staff":
         assert "71.4%" in numbers["1280"] and "2 个支部未确认" in numbers["1280"]
     if key == "unit_liaison":
-        assert numbers["1280"][1:5] == ["5", "3", "1", "1"]  # after the unit's tag
+        # The liaison panel's facts follow the unit's tag (the units panel comes first).
+        at = numbers["1280"].index("查看离退休干部名单")
+        assert numbers["1280"][at + 1 : at + 5] == ["5", "3", "1", "1"]

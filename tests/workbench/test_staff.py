@@ -205,7 +205,7 @@ def _count(client) -> int:
 # the area's year end (one query); the units panel: failed messages to units, the unit
 # events' counts, open action items (a count), the feedback reports' latest run and,
 # with none yet, the district to start one for.
-DISTRICT_QUERIES = 16
+DISTRICT_QUERIES = 17
 # The panel's own: its areas, two figures versions, late notices (2), failed reminders,
 # the year end.
 PANEL_QUERIES = 7
