@@ -255,6 +255,10 @@ class RegistrationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Registered with a community: accepted, and maybe the unit already notified.
+REGISTERED = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
+
+
 class RegistrationQuerySet(ScopedQuerySet):
     scope_path_field = "community__path"
     scope_branch_field = "branch_id"

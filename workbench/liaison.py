@@ -16,9 +16,8 @@ from django.db.models import Count, F, Q
 
 from branches.access import VIEW_UNIT_MEMBERS
 from branches.models import OriginalUnit
-from members.models import Member, MemberStatus, RegistrationStatus, SecondedMember
+from members.models import REGISTERED, Member, MemberStatus, RegistrationStatus, SecondedMember
 from members.selectors import SECONDMENT_WARNING_DAYS, ending_soon
-from reports.selectors.area import REGISTERED
 
 PEOPLE_PAGE = 20  # retirees per page of the panel's list
 UNREGISTERED_SHOWN = 10

@@ -18,22 +18,19 @@ from activities.meetings.selectors import Tally
 from activities.meetings.summaries import TALLY_FIELDS
 from branches.models import Branch, BranchKind, Organization
 from members.models import (
+    REGISTERED,
     BranchMembership,
     CommitteeTerm,
     CommunityRegistration,
     Member,
     MemberStatus,
     Post,
-    RegistrationStatus,
 )
 from resources.funds.selectors import branch_totals
 
 from .dashboard import BranchLine
 from .periods import INACTIVE_MONTHS, PeriodChoice, months_before, trend_months
 from .structure import TermFacts, branch_warning_codes
-
-# Registration statuses that count as "registered" (accepted, and possibly notified).
-REGISTERED = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
 
 
 def period_branches(branches: list[Branch], span: Span) -> list[Branch]:

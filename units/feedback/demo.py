@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from branches.models import Organization
-from members.models import CommunityRegistration, MemberStatus
+from members.models import REGISTERED, CommunityRegistration, MemberStatus
 
 from . import services
-from .selectors import LIVE, last_finished_half
+from .selectors import last_finished_half
 
 
 @dataclass
@@ -28,7 +28,7 @@ def _communities(unit, community) -> list:
     first, then by number of retirees. One query."""
     rows = (
         CommunityRegistration.objects.filter(
-            member__original_unit=unit, member__status=MemberStatus.ACTIVE, status__in=LIVE
+            member__original_unit=unit, member__status=MemberStatus.ACTIVE, status__in=REGISTERED
         )
         .values("community")
         .annotate(n=Count("pk"))

@@ -41,17 +41,16 @@ from branches.access import (
 )
 from branches.models import Organization, OriginalUnit
 from members.models import (
+    REGISTERED,
     CommunityRegistration,
     Member,
     MemberStatus,
     Recognition,
-    RegistrationStatus,
     ServiceRole,
 )
 
 from .models import FeedbackLetter, FeedbackRun, Half, LetterState, half_span
 
-LIVE = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
 # Care visit kinds in the words a unit may read; the others read as a plain visit.
 VISIT_WORDS = {
     CareVisitKind.HOME_STUDY: gettext_lazy("study at home"),
@@ -90,7 +89,7 @@ def unit_members(unit, year: int, half: int, community=None) -> dict[int, list[L
     A person's community: their live registration's (one per member) while active; the
     community they lived in once they have left."""
     start, end = half_span(year, half)
-    live = CommunityRegistration.objects.filter(member=OuterRef("pk"), status__in=LIVE)
+    live = CommunityRegistration.objects.filter(member=OuterRef("pk"), status__in=REGISTERED)
     met = Attendance.objects.filter(
         member=OuterRef("pk"),
         meeting__status=MeetingStatus.HELD,
@@ -292,7 +291,7 @@ def community_units(community: Organization, year: int, half: int) -> list[UnitR
         for unit in OriginalUnit.objects.filter(
             retirees__status=MemberStatus.ACTIVE,
             retirees__registrations__community=community,
-            retirees__registrations__status__in=LIVE,
+            retirees__registrations__status__in=REGISTERED,
         ).annotate(n=Count("retirees", distinct=True))
     }
     letters = {
@@ -313,7 +312,7 @@ def unit_is_here(unit_id: int, community, year: int, half: int) -> bool:
     return (
         CommunityRegistration.objects.filter(
             community=community,
-            status__in=LIVE,
+            status__in=REGISTERED,
             member__status=MemberStatus.ACTIVE,
             member__original_unit_id=unit_id,
         ).exists()
@@ -340,7 +339,7 @@ def district_pairs(district) -> list[tuple[int, int]]:
     return list(
         CommunityRegistration.objects.filter(
             community__path__startswith=district.path,
-            status__in=LIVE,
+            status__in=REGISTERED,
             member__status=MemberStatus.ACTIVE,
             member__original_unit__isnull=False,
         )

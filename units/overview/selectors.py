@@ -24,11 +24,8 @@ from activities.meetings.models import Attendance, MeetingStatus
 from activities.meetings.selectors import Tally, format_rate, tally_annotations, tally_from
 from branches.access import VIEW_UNIT_WORK, Scope
 from branches.models import Level, Organization, OriginalUnit
-from members.models import Member, MemberStatus, RegistrationStatus
+from members.models import REGISTERED, Member, MemberStatus, RegistrationStatus
 
-# Registered with a community: accepted, and maybe the unit notified (the dashboards'
-# REGISTERED in reports.selectors.area, which sits above this room).
-REGISTERED = (RegistrationStatus.ACCEPTED, RegistrationStatus.NOTIFIED)
 # Organisation levels by depth of their path: city 1, district 2, street 3, community 4.
 DEPTH = {Level.CITY: 1, Level.DISTRICT: 2, Level.STREET: 3, Level.COMMUNITY: 4}
 # Levels one may drill into (their children are listed).
