@@ -42,7 +42,7 @@ messages: venv
 
 # Refresh the catalogs: each app keeps its own (APP/locale), the project one covers
 # templates/ and retiree_party/. Then fill the new msgstr entries and `make messages`.
-APPS := accounts branches members notices activities reports
+APPS := accounts branches members notices activities reports units workbench api
 translations: venv
 	for app in $(APPS); do [ -d $$app/locale ] && (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -v 0); done; true
 	$(PY) manage.py makemessages -l zh_Hans -v 0 --ignore=.venv --ignore=node_modules \

@@ -30,3 +30,8 @@ class LockoutModelBackend(ModelBackend):
         if user is not None:
             lockout.succeeded(attempt)
         return user
+
+    def user_can_authenticate(self, user):
+        # An API client's account never logs in with a password (it has none; this holds
+        # even if one were set).
+        return super().user_can_authenticate(user) and not user.is_service_account

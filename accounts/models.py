@@ -32,6 +32,9 @@ class User(AbstractUser):
     # (then the user must choose their own at the next login).
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # An API client (api.ApiClient): holds roles like a person, authenticates only with a
+    # token, never with a password, and never opens a page.
+    is_service_account = models.BooleanField(_("API client account"), default=False)
 
     class Meta:
         verbose_name = _("user")

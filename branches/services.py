@@ -41,6 +41,8 @@ def staff_role_grant(
     """
     if user.pk == request.user.pk:
         raise ValidationError(_("Nobody can change their own roles."))
+    if role in ADMIN_ROLES and user.is_service_account:
+        raise ValidationError(_("An API client cannot hold an administrator role."))
     held = set(user.staff_roles.values_list("role", flat=True))
     if role in ADMIN_ROLES and held - {role}:
         raise ValidationError(

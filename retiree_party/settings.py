@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     # win (notices name their own words apart: "Notice title", "Notices received").
     "notices",
     "workbench",
+    # The REST API (api/): DRF, django-filter, the OpenAPI schema (drf-spectacular).
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "api",
     "retiree_party",  # the wiring package: seed_demo and other cross-app commands
 ]
 
@@ -92,7 +97,30 @@ MIDDLEWARE = [
     # Innermost, so that their redirects still get every header above.
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.AccountGateMiddleware",
+    # Outermost of the API's own: logs every /api/ request with its outcome.
+    "api.requestlog.ApiRequestLogMiddleware",
 ]
+
+# The REST API (api/): bearer tokens of API clients only (no sessions, so no CSRF), the
+# client's own rate, JSON only, stable page-number pages, django-filter for list filters.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "离退休干部党建工作平台 API",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 ROOT_URLCONF = "retiree_party.urls"
 WSGI_APPLICATION = "retiree_party.wsgi.application"

@@ -1,0 +1,47 @@
+"""GET /api/v1/me/: the calling client, its roles and its token's expiry, so that an
+integrator can check a token before anything else."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .base import ApiViewMixin
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    role_display = serializers.CharField()
+    node = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    client = serializers.CharField()
+    roles = RoleSerializer(many=True)
+    token_prefix = serializers.CharField()
+    token_expires_at = serializers.DateTimeField()
+
+
+class MeView(ApiViewMixin, APIView):
+    @extend_schema(responses=MeSerializer, summary="The calling client and its roles")
+    def get(self, request):
+        token = request.auth
+        roles = [
+            {
+                "role": staff_role.role,
+                "role_display": staff_role.get_role_display(),
+                "node": str(
+                    staff_role.organization or staff_role.branch or staff_role.original_unit
+                ),
+            }
+            for staff_role in request.user.staff_roles.select_related(
+                "organization", "branch", "original_unit"
+            ).order_by("pk")
+        ]
+        data = {
+            "client": token.client.name,
+            "roles": roles,
+            "token_prefix": token.prefix,
+            "token_expires_at": token.expires_at,
+        }
+        return Response(MeSerializer(data).data)
