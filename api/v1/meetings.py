@@ -36,7 +36,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from activities.meetings import selectors, services
@@ -234,11 +234,6 @@ class MeetingHeldSerializer(serializers.Serializer):
     attendance = AttendanceMarkSerializer(many=True, required=False, default=list)
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 SHEET_FIELDS = (
     "topic",
     "held_on",
@@ -395,11 +390,11 @@ class MeetingViewSet(ScopedReadViewSet):
                 version=form.cleaned_data["version"],
             )
         except services.MeetingConflict as error:
-            raise Conflict(
-                {"detail": str(error), "version": error.meeting.version, "code": error.code}
-            ) from None
+            answer = {"detail": str(error), "code": error.code, "version": error.meeting.version}
+            return Response(answer, status=status.HTTP_409_CONFLICT)
         except services.RecordingError as error:
-            raise Conflict({"detail": str(error), "code": error.code}) from None
+            answer = {"detail": str(error), "code": error.code}
+            return Response(answer, status=status.HTTP_409_CONFLICT)
         return self._answer(result.meeting, replayed=result.replayed, created=False)
 
     @extend_schema(

@@ -60,7 +60,5 @@ SPECS = [
         query=lambda c: "by=branch",
         ok=frozenset({"city_admin", "district_staff"}),
     ),
-    ApiSpec(
-        name="care-coverage-branch", kwargs=lambda c: {"pk": c.branch_a.pk}, ok=READERS_A
-    ),
+    ApiSpec(name="care-coverage-branch", kwargs=lambda c: {"pk": c.branch_a.pk}, ok=READERS_A),
 ]
