@@ -187,6 +187,11 @@ def _visit_queryset():
     retrieve=extend_schema(summary="One care visit with its follow-ups"),
 )
 class CareVisitViewSet(ScopedReadViewSet):
+    """Care visits of the members the client reads (can_view_members over the member's
+    community or home branch), newest first (date, then id). Notes are "***" unless the
+    client has can_view_sensitive over the member (notes_shown). Recording needs
+    can_record_care: 403 inside the read scope without it, 404 outside."""
+
     queryset = _visit_queryset()
     read_capability = VIEW_MEMBERS
     filterset_class = CareVisitFilter
@@ -211,6 +216,9 @@ class CareVisitViewSet(ScopedReadViewSet):
 
     @extend_schema(
         summary="Record a care visit (idempotent on client_key)",
+        description="201 with the visit (and its follow-up when follow_up_matter is given); "
+        "the same client_key again answers 200 with replayed=true. A 送学上门 (home_study) "
+        "naming a held meeting the member missed makes up their absence.",
         request=CareVisitRecordSerializer,
         responses={
             201: CareVisitWriteAnswer,
@@ -300,6 +308,8 @@ def _coverage(*, needs, follow_ups, group, today, node=None, branch=None, name="
 
 
 class CareCoverageNodeView(ApiViewMixin, APIView):
+    """Care coverage under an organisation node the client reads (404 otherwise)."""
+
     @extend_schema(
         summary="Care coverage under an organisation node, per community or home branch",
         parameters=[
@@ -337,6 +347,8 @@ class CareCoverageNodeView(ApiViewMixin, APIView):
 
 
 class CareCoverageBranchView(ApiViewMixin, APIView):
+    """Care coverage of one branch's members (home branch), as the branch's care page."""
+
     @extend_schema(summary="Care coverage of one branch's members", responses=CoverageSerializer)
     def get(self, request, pk):
         branch = get_branch_for_care(request, pk)

@@ -307,6 +307,11 @@ def _group(branch, group_id):
     retrieve=extend_schema(summary="One meeting with its attendance"),
 )
 class MeetingViewSet(ScopedReadViewSet):
+    """Meetings of the branches the client reads (can_view_members), newest first
+    (planned date, then id). A meeting outside the scope answers 404. Writes need
+    can_record_meeting over the branch: 403 inside the read scope without it, 404
+    outside; 400 with the page's Chinese messages per field, nothing written."""
+
     queryset = Meeting.objects.select_related("branch", "venue").order_by("-planned_on", "-pk")
     read_capability = VIEW_MEMBERS
     filterset_class = MeetingFilter
@@ -330,6 +335,9 @@ class MeetingViewSet(ScopedReadViewSet):
 
     @extend_schema(
         summary="Plan a meeting (idempotent on client_key)",
+        description="201 with the meeting planned; the same client_key again answers 200 "
+        "with the same meeting and replayed=true (nothing written). A key already used for "
+        "another branch answers 409.",
         request=MeetingPlanSerializer,
         responses={
             201: MeetingWriteAnswer,
@@ -359,6 +367,10 @@ class MeetingViewSet(ScopedReadViewSet):
 
     @extend_schema(
         summary="Record a planned meeting as held, with its attendance",
+        description="Also corrects a held meeting. `version` is the meeting's version as "
+        "read: a stale one answers 409 with the current version, nothing written. The same "
+        "record_key again answers 200 with replayed=true. An attendance line for a member "
+        "not on the meeting's list answers 400 at that line's index.",
         request=MeetingRecordSerializer,
         responses={
             200: MeetingWriteAnswer,
@@ -399,6 +411,9 @@ class MeetingViewSet(ScopedReadViewSet):
 
     @extend_schema(
         summary="Record a meeting held without a plan (idempotent on client_key)",
+        description="201 with the meeting and its attendance (the expected list on the day "
+        "held; members not mentioned are present, a bedridden member excused). The same "
+        "client_key again answers 200 with replayed=true.",
         request=MeetingHeldSerializer,
         responses={
             201: MeetingWriteAnswer,
