@@ -317,3 +317,19 @@ def test_the_visit_answers_in_the_list_afterwards(cast, api_for, key):
     assert [r["id"] for r in api.get(f"{LIST}?member={cast.member_a.pk}").json()["results"]] == [
         created["id"]
     ]
+
+
+def test_notes_from_a_client_that_may_not_read_them_are_refused(cast, api_for, monkeypatch):
+    """Every role that records care reads the notes today; were one not to, the notes it
+    sends are refused (the page does not show it those fields) rather than dropped."""
+    from activities.care.selectors import CareGate
+
+    api = api_for("community_secretary")
+    monkeypatch.setattr(CareGate, "sensitive", lambda self, member: False)
+    before = snapshot()
+    response = api.post(LIST, visit_body(cast), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"summary": ["您无权查看或填写该党员的关怀记录内容。"]}
+    assert snapshot() == before
+    plain = api.post(LIST, visit_body(cast, summary="", follow_up_matter=""), format="json")
+    assert plain.status_code == 201 and plain.json()["summary"] == "***"
