@@ -8,7 +8,17 @@ import uuid
 from activities.meetings import services
 from activities.meetings.models import Attendance, Meeting, MeetingKind
 
-from ...security.matrix.activities import READ_ONLY_A, READERS_A, RECORDERS_A, held, planned
+from ...security.matrix.activities import (
+    READ_ONLY_A,
+    READ_ONLY_F,
+    READERS_A,
+    READERS_F,
+    RECORDERS_A,
+    RECORDERS_F,
+    held,
+    planned,
+    planned_f,
+)
 from . import ApiSpec
 from .me import SPECS as ME_SPECS
 
@@ -109,6 +119,22 @@ SPECS = [
         body=held_body,
         ok=RECORDERS_A,
         forbidden=READ_ONLY_A,
+        state=meetings_state,
+    ),
+    # functional_a sits on street_a: the street's staff record its meetings.
+    ApiSpec(
+        name="meeting-detail",
+        case="functional",
+        kwargs=lambda c: {"pk": planned_f(c).pk},
+        ok=READERS_F,
+    ),
+    ApiSpec(
+        name="meeting-held",
+        case="functional",
+        method="post",
+        body=lambda c: {**held_body(c), "branch": c.functional_a.pk},
+        ok=RECORDERS_F,
+        forbidden=READ_ONLY_F,
         state=meetings_state,
     ),
 ]
