@@ -120,6 +120,16 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "status") get their own enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingKindEnum": "activities.meetings.models.MeetingKind",
+        "MeetingStatusEnum": "activities.meetings.models.MeetingStatus",
+        "AttendanceStatusEnum": "activities.meetings.models.AttendanceStatus",
+        "MeetingModeEnum": "activities.meetings.models.MeetingMode",
+        "CareVisitKindEnum": "activities.care.models.CareVisitKind",
+        "FollowUpStateEnum": "activities.care.models.FollowUpState",
+        "CoverageGroupEnum": ["branch", "community"],
+    },
 }
 
 ROOT_URLCONF = "retiree_party.urls"
