@@ -1,6 +1,7 @@
 """GET /api/v1/me/: the calling client, its roles and its token's expiry, so that an
 integrator can check a token before anything else."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -23,7 +24,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(ApiViewMixin, APIView):
-    @extend_schema(responses=MeSerializer, summary="The calling client and its roles")
+    @extend_schema(responses=MeSerializer, summary=_("The calling client and its roles"))
     def get(self, request):
         token = request.auth
         roles = [
