@@ -88,7 +88,7 @@ class RequestFilterForm(forms.Form):
         empty_label=_("Any"),
     )
     status = forms.ChoiceField(
-        label=_("Outcome"),
+        label=_("Request outcome"),
         required=False,
         choices=[
             ("", _("Any")),

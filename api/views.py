@@ -243,7 +243,7 @@ def token_revoke(request, pk, token_pk):
                 "Requests with this token are refused at once. The client needs a new token "
                 "to go on."
             ),
-            "button": _("Revoke"),
+            "button": _("Revoke the token"),
             "danger": True,
             "back": back,
             "form": ConfirmForm(),

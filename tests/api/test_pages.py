@@ -106,6 +106,15 @@ def test_a_revoked_token_gets_401_and_the_revocation_is_audited(admin, made, cas
     assert AuditEntry.objects.filter(object_type="api.apitoken", action=AuditAction.UPDATE)
 
 
+def test_a_refused_genuine_token_is_logged_under_its_client(made, cast):
+    token, raw = services.token_issue(client=made, days=30, actor=cast.user("system_admin"))
+    services.token_revoke(token=token, actor=cast.user("system_admin"))
+    assert bearer(raw).get(ME).status_code == 401
+    assert bearer(f"{token.prefix}.forged").get(ME).status_code == 401
+    rows = list(ApiRequest.objects.order_by("pk").values_list("client", "token", "status"))
+    assert rows == [(made.pk, token.pk, 401), (None, None, 401)]
+
+
 def test_a_token_of_another_client_is_not_found(admin, made, cast):
     other, _raw = make_api_client(name="人事系统", creator=cast.user("system_admin"))
     token = other.tokens.get()
