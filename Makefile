@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
 
-.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards clean
+.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards clean api-schema
 
 $(DEPS_STAMP):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,6 +47,12 @@ translations: venv
 	for app in $(APPS); do [ -d $$app/locale ] && (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -v 0); done; true
 	$(PY) manage.py makemessages -l zh_Hans -v 0 --ignore=.venv --ignore=node_modules \
 		--ignore=static --ignore=tests --ignore=bench --ignore=tools $(addprefix --ignore=,$(APPS))
+
+# The API's OpenAPI schema, committed at docs/api/openapi.yaml and checked against the code
+# by tests/api/test_schema.py. Regenerate after changing an endpoint (Chinese, validated).
+api-schema: venv messages
+	$(PY) manage.py spectacular --lang zh-hans --validate --fail-on-warn --file docs/api/openapi.yaml
+	@echo "docs/api/openapi.yaml written: review the diff (a breaking change needs a new API version)"
 
 demo: venv vendor messages
 	$(PY) manage.py migrate --noinput -v 0

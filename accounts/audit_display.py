@@ -140,7 +140,16 @@ def type_label(object_type: str) -> str:
 
 def type_choices() -> list[tuple[str, str]]:
     """Every model of the project's apps and the other object types, by Chinese name."""
-    project = {"accounts", "branches", "members", "notices", "activities", "places", "reports"}
+    project = {
+        "accounts",
+        "branches",
+        "members",
+        "notices",
+        "activities",
+        "places",
+        "reports",
+        "api",
+    }
     types = {
         model._meta.label_lower: str(capfirst(model._meta.verbose_name))
         for model in apps.get_models()

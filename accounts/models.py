@@ -47,6 +47,14 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
+    @property
+    def account_label(self) -> str:
+        """How lists of accounts name this one: "user name · full name", and an API
+        client's account as such ("接口客户端：智慧党建平台")."""
+        if self.is_service_account:
+            return _("API client: %(name)s") % {"name": self.full_name or self.username}
+        return f"{self.username} · {self.full_name}" if self.full_name else self.username
+
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         user = super().from_db(db, field_names, values, **kwargs)

@@ -38,6 +38,9 @@ class ClientTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not tokens.matches(raw, token.digest):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
+        # The request log (api.requestlog) names the client and token of the request,
+        # also when a genuine token is refused (revoked, expired, client disabled).
+        request._request.api_token = token
         now = timezone.now()
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This token has been revoked."))
@@ -49,8 +52,6 @@ class ClientTokenAuthentication(authentication.BaseAuthentication):
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
-        # The request log (api.requestlog) names the client and token of the request.
-        request._request.api_token = token
         return user, token
 
     def authenticate_header(self, request):

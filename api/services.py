@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +13,7 @@ from accounts import audit
 from accounts.models import AuditAction
 
 from . import tokens
-from .models import ApiClient, ApiToken
+from .models import ApiClient, ApiRequest, ApiToken
 
 # Tokens live at most this long; a client asks for a new one before it runs out.
 MAX_TOKEN_DAYS = 366
@@ -109,3 +110,93 @@ def token_revoke(*, token: ApiToken, actor, request=None) -> ApiToken:
             after={"revoked_at": token.revoked_at},
         )
     return token
+
+
+class ClientConflict(Exception):
+    """Somebody else saved the client since the form was opened."""
+
+
+@transaction.atomic
+def client_update(
+    *,
+    client: ApiClient,
+    version: int,
+    name: str,
+    description: str,
+    contact: str,
+    rate_per_minute: int,
+    actor,
+    request=None,
+) -> ApiClient:
+    """Save the client's name, purpose, contact and rate if nobody saved it since
+    `version` was read (ClientConflict otherwise). The account's full name follows the
+    name, so role lists show the client as it is called now."""
+    client = ApiClient.objects.select_for_update().select_related("user").get(pk=client.pk)
+    if client.version != version:
+        raise ClientConflict
+    before = _client_state(client)
+    client.name = name
+    client.description = description
+    client.contact = contact
+    client.rate_per_minute = rate_per_minute
+    client.version += 1
+    client.save(update_fields=["name", "description", "contact", "rate_per_minute", "version"])
+    if client.user.full_name != name:
+        client.user.full_name = name
+        client.user.save(update_fields=["full_name"])
+    after = _client_state(client)
+    if after != before:
+        audit.record(
+            AuditAction.UPDATE, client, actor=actor, request=request, before=before, after=after
+        )
+    return client
+
+
+@transaction.atomic
+def client_set_active(*, client: ApiClient, active: bool, actor, request=None) -> ApiClient:
+    """Disable (every token refused at once) or enable the client's account."""
+    client = ApiClient.objects.select_for_update().select_related("user").get(pk=client.pk)
+    user = client.user
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(
+            AuditAction.UPDATE,
+            client,
+            actor=actor,
+            request=request,
+            before={"active": not active},
+            after={"active": active},
+        )
+    return client
+
+
+def prune_requests(*, now=None, days: int | None = None, batch: int = 5000) -> int:
+    """Delete request log rows older than API_REQUEST_LOG_DAYS (180), in batches (each
+    its own transaction); one audit entry per run that deleted something. Returns the
+    number of rows deleted."""
+    days = settings.API_REQUEST_LOG_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                ApiRequest.objects.filter(at__lt=cutoff)
+                .order_by("at", "pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not pks:
+                break
+            count, _per_model = ApiRequest.objects.filter(pk__in=pks).delete()
+        deleted += count
+        if len(pks) < batch:
+            break
+    if deleted:
+        audit.record(
+            AuditAction.DELETE,
+            object_type="api.apirequest",
+            object_repr=f"pruned API requests older than {days} days",
+            before={"at_before": cutoff.isoformat()},
+            after={"rows": deleted},
+        )
+    return deleted

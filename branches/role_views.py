@@ -42,7 +42,11 @@ def staff_roles_visible_to(user):
 
 
 class StaffRoleForm(forms.Form):
-    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    username = forms.CharField(
+        label=gettext_lazy("User name"),
+        max_length=150,
+        help_text=gettext_lazy("For an API client, its name (as on the API client's page)."),
+    )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
     organization_code = forms.CharField(
         label=gettext_lazy("Organisation code"),
@@ -71,7 +75,11 @@ class StaffRoleForm(forms.Form):
 
     def clean_username(self):
         name = self.cleaned_data["username"].strip()
-        account = get_user_model().objects.filter(username=name, is_active=True).first()
+        accounts = get_user_model().objects.filter(is_active=True)
+        account = accounts.filter(username=name).first()
+        if account is None and name:
+            # An API client may be named as it is called (its account's full name).
+            account = accounts.filter(is_service_account=True, full_name=name).first()
         if account is None:
             raise ValidationError(_("No active account has this user name."))
         return account
@@ -173,10 +181,21 @@ def role_grant(request):
                 % {"user": staff_role.user, "role": staff_role.get_role_display()},
             )
             return redirect("branches:role_list")
+    # An API client's account is named as such in the title, so nobody takes it for a person.
+    named_account = (
+        get_user_model()
+        .objects.filter(
+            username=request.POST.get("username", named).replace("\x00", "").strip()[:150]
+        )
+        .first()
+    )
+    title = _("Grant a role")
+    if named_account is not None and named_account.is_service_account:
+        title = _("Grant a role to %(account)s") % {"account": named_account.account_label}
     return render(
         request,
         "accounts/form.html",
-        {"form": form, "title": _("Grant a role"), "back": reverse("branches:role_list")},
+        {"form": form, "title": title, "back": reverse("branches:role_list")},
     )
 
 

@@ -48,7 +48,8 @@ class VisibleText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        skipped = tag in self.SKIPPED
+        # translate="no" (HTML) marks what is not wording: a path, a field name, a token.
+        skipped = tag in self.SKIPPED or attrs.get("translate") == "no"
         if not skipped and not self._skipping():
             self.parts += [attrs[name] or "" for name in READ_ATTRIBUTES if name in attrs]
             if tag == "input" and attrs.get("type") in {"submit", "button", "reset"}:
@@ -95,6 +96,11 @@ def test_the_scan_sees_text_attributes_and_buttons_but_not_scripts():
         '<button lang="en">English</button><p lang="en">Sorry</p><p>PDF · A12 · 2026-01-01</p>'
     )
     assert latin_words(html) == {"Home", "Meeting", "Open", "menu", "Save", "Sorry"}
+
+
+def test_the_scan_skips_what_is_marked_as_not_to_be_translated():
+    html = '<p>接口 <code translate="no">GET /api/v1/me/</code> <b translate="yes">Me</b></p>'
+    assert latin_words(html) == {"Me"}
 
 
 def _urls(spec, cast):
