@@ -12,6 +12,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import get_override
 from rest_framework import serializers
 
 
@@ -33,6 +34,14 @@ REFUSALS = {
 class AutoSchema(openapi.AutoSchema):
     def get_description(self):
         return ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        # A serializer's docstring is for developers too: only an explicit
+        # extend_schema_serializer(description=...) describes a component.
+        schema = super()._map_basic_serializer(serializer, direction)
+        if get_override(serializer, "description") is None:
+            schema.pop("description", None)
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -128,7 +128,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingModeEnum": "activities.meetings.models.MeetingMode",
         "CareVisitKindEnum": "activities.care.models.CareVisitKind",
         "FollowUpStateEnum": "activities.care.models.FollowUpState",
-        "CoverageGroupEnum": ["branch", "community"],
+        "CoverageGroupEnum": "api.v1.care.COVERAGE_GROUPS",
     },
     # docs/api/openapi.yaml is generated in Chinese (`make api-schema`, --lang zh-hans)
     # and checked against the code by tests/api/test_schema.py.

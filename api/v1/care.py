@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -49,6 +50,13 @@ from .writes import KeyReused, WriteAnswer, body_pk, form_data, form_errors
 # --- Visits: reads ----------------------------------------------------------------------
 
 
+# How coverage rows are grouped: per home branch or per community of residence.
+COVERAGE_GROUPS = [
+    ("branch", gettext_lazy("per home branch")),
+    ("community", gettext_lazy("per community of residence")),
+]
+
+
 class FollowUpSerializer(serializers.ModelSerializer):
     matter = serializers.SerializerMethodField()
     state_display = serializers.CharField(source="get_state_display")
@@ -66,7 +74,9 @@ class CareVisitSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name")
     branch = serializers.IntegerField(source="member.home_branch_id", allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display")
-    made_up = serializers.SerializerMethodField()
+    made_up = serializers.SerializerMethodField(
+        help_text=gettext_lazy("A 送学上门 that closes the member's absence from `meeting`.")
+    )
     notes_shown = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
     matters_raised = serializers.SerializerMethodField()
@@ -97,7 +107,6 @@ class CareVisitSerializer(serializers.ModelSerializer):
         return self.context["gate"].sensitive(visit.member)
 
     def get_made_up(self, visit) -> bool:
-        """A 送学上门 that closes the member's absence from `meeting`."""
         return visit.make_up_id is not None
 
     def get_notes_shown(self, visit) -> bool:
@@ -130,15 +139,17 @@ class CareVisitWriteAnswer(CareVisitDetailSerializer, WriteAnswer):
 
 
 class CareVisitFilter(filters.FilterSet):
-    member = filters.NumberFilter(field_name="member_id", help_text="A member's id.")
+    member = filters.NumberFilter(field_name="member_id", help_text=gettext_lazy("A member's id."))
     branch = filters.NumberFilter(
-        field_name="member__home_branch_id", help_text="The members' home branch id."
+        field_name="member__home_branch_id", help_text=gettext_lazy("The members' home branch id.")
     )
     kind = filters.ChoiceFilter(choices=CareVisitKind.choices)
     visited_from = filters.DateFilter(field_name="visited_on", lookup_expr="gte")
     visited_to = filters.DateFilter(field_name="visited_on", lookup_expr="lte")
     updated_since = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)."
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=gettext_lazy("Changed at or after (ISO 8601)."),
     )
 
     class Meta:
@@ -154,7 +165,7 @@ class CareVisitRecordSerializer(serializers.Serializer):
     the client's idempotency key. The notes may be written only by a client that may
     read them; a follow-up is added when `follow_up_matter` is given."""
 
-    client_key = serializers.UUIDField(help_text="A fresh UUID per visit recorded.")
+    client_key = serializers.UUIDField(help_text=gettext_lazy("A fresh UUID per visit recorded."))
     member = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=CareVisitKind.choices)
     visited_on = serializers.DateField()
@@ -162,7 +173,9 @@ class CareVisitRecordSerializer(serializers.Serializer):
         min_value=1,
         required=False,
         allow_null=True,
-        help_text="For a study delivered at home: the held meeting the member missed.",
+        help_text=gettext_lazy(
+            "For a study delivered at home: the held meeting the member missed."
+        ),
     )
     occasion = serializers.CharField(max_length=20, required=False, allow_blank=True)
     visitors = serializers.CharField(max_length=120)
@@ -183,8 +196,8 @@ def _visit_queryset():
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Care visits in the client's scope, newest first"),
-    retrieve=extend_schema(summary="One care visit with its follow-ups"),
+    list=extend_schema(summary=gettext_lazy("Care visits in the client's scope, newest first")),
+    retrieve=extend_schema(summary=gettext_lazy("One care visit with its follow-ups")),
 )
 class CareVisitViewSet(ScopedReadViewSet):
     """Care visits of the members the client reads (can_view_members over the member's
@@ -215,10 +228,12 @@ class CareVisitViewSet(ScopedReadViewSet):
         return CareVisitSerializer
 
     @extend_schema(
-        summary="Record a care visit (idempotent on client_key)",
-        description="201 with the visit (and its follow-up when follow_up_matter is given); "
-        "the same client_key again answers 200 with replayed=true. A 送学上门 (home_study) "
-        "naming a held meeting the member missed makes up their absence.",
+        summary=gettext_lazy("Record a care visit (idempotent on client_key)"),
+        description=gettext_lazy(
+            "201 with the visit (and its follow-up when follow_up_matter is given); "
+            "the same client_key again answers 200 with replayed=true. A 送学上门 (home_study) "
+            "naming a held meeting the member missed makes up their absence."
+        ),
         request=CareVisitRecordSerializer,
         responses={
             201: CareVisitWriteAnswer,
@@ -271,26 +286,32 @@ class CareVisitViewSet(ScopedReadViewSet):
 class CoverageRowSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="key", allow_null=True)
     name = serializers.CharField()
-    needs = serializers.IntegerField(help_text="Members with an open care need.")
-    covered = serializers.IntegerField(help_text="Visited in person within their interval.")
+    needs = serializers.IntegerField(help_text=gettext_lazy("Members with an open care need."))
+    covered = serializers.IntegerField(
+        help_text=gettext_lazy("Visited in person within their interval.")
+    )
     overdue = serializers.IntegerField()
-    waiting = serializers.IntegerField(help_text="New needs still inside their first interval.")
+    waiting = serializers.IntegerField(
+        help_text=gettext_lazy("New needs still inside their first interval.")
+    )
     follow_ups_past_due = serializers.IntegerField()
-    share = serializers.FloatField(allow_null=True, help_text="covered / needs (0 to 1).")
+    share = serializers.FloatField(
+        allow_null=True, help_text=gettext_lazy("covered / needs (0 to 1).")
+    )
 
 
 class CoverageSerializer(serializers.Serializer):
     node = serializers.IntegerField(allow_null=True)
     branch = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
-    on = serializers.DateField(help_text="Coverage is a figure of this day (today).")
-    by = serializers.ChoiceField(choices=["branch", "community"])
+    on = serializers.DateField(help_text=gettext_lazy("Coverage is a figure of this day (today)."))
+    by = serializers.ChoiceField(choices=COVERAGE_GROUPS)
     rows = CoverageRowSerializer(many=True)
     total = CoverageRowSerializer()
 
 
 class CoverageQuery(serializers.Serializer):
-    by = serializers.ChoiceField(choices=["branch", "community"], required=False)
+    by = serializers.ChoiceField(choices=COVERAGE_GROUPS, required=False)
 
 
 def _coverage(*, needs, follow_ups, group, today, node=None, branch=None, name=""):
@@ -311,14 +332,17 @@ class CareCoverageNodeView(ApiViewMixin, APIView):
     """Care coverage under an organisation node the client reads (404 otherwise)."""
 
     @extend_schema(
-        summary="Care coverage under an organisation node, per community or home branch",
+        summary=gettext_lazy(
+            "Care coverage under an organisation node, per community or home branch"
+        ),
         parameters=[
             OpenApiParameter(
                 "by",
                 str,
-                enum=["community", "branch"],
-                description="Rows per community of residence (default above a community) "
-                "or per home branch (default for a community).",
+                description=gettext_lazy(
+                    "`community`: rows per community of residence (default above a "
+                    "community); `branch`: rows per home branch (default for a community)."
+                ),
             )
         ],
         responses=CoverageSerializer,
@@ -349,7 +373,9 @@ class CareCoverageNodeView(ApiViewMixin, APIView):
 class CareCoverageBranchView(ApiViewMixin, APIView):
     """Care coverage of one branch's members (home branch), as the branch's care page."""
 
-    @extend_schema(summary="Care coverage of one branch's members", responses=CoverageSerializer)
+    @extend_schema(
+        summary=gettext_lazy("Care coverage of one branch's members"), responses=CoverageSerializer
+    )
     def get(self, request, pk):
         branch = get_branch_for_care(request, pk)
         needs = selectors.open_needs(request.user).filter(member__home_branch=branch)

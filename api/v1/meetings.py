@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -141,7 +142,7 @@ class MeetingWriteAnswer(MeetingDetailSerializer, WriteAnswer):
 
 
 class MeetingFilter(filters.FilterSet):
-    branch = filters.NumberFilter(field_name="branch_id", help_text="A branch's id.")
+    branch = filters.NumberFilter(field_name="branch_id", help_text=gettext_lazy("A branch's id."))
     kind = filters.ChoiceFilter(choices=MeetingKind.choices)
     status = filters.ChoiceFilter(choices=MeetingStatus.choices)
     planned_from = filters.DateFilter(field_name="planned_on", lookup_expr="gte")
@@ -149,7 +150,9 @@ class MeetingFilter(filters.FilterSet):
     held_from = filters.DateFilter(field_name="held_on", lookup_expr="gte")
     held_to = filters.DateFilter(field_name="held_on", lookup_expr="lte")
     updated_since = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)."
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=gettext_lazy("Changed at or after (ISO 8601)."),
     )
 
     class Meta:
@@ -164,11 +167,14 @@ class MeetingPlanSerializer(serializers.Serializer):
     """Plan a meeting: the fields of the page's form (MeetingForm), plus the branch and
     the client's idempotency key."""
 
-    client_key = serializers.UUIDField(help_text="A fresh UUID per meeting planned.")
+    client_key = serializers.UUIDField(help_text=gettext_lazy("A fresh UUID per meeting planned."))
     branch = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     party_group = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="Only for a party group meeting."
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Only for a party group meeting."),
     )
     topic = serializers.CharField(max_length=200)
     planned_on = serializers.DateField()
@@ -191,7 +197,7 @@ class AttendanceMarkSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why the member is excused (required for excused).",
+        help_text=gettext_lazy("Why the member is excused (required for excused)."),
     )
 
 
@@ -199,9 +205,10 @@ class MeetingRecordSerializer(serializers.Serializer):
     """Record a planned meeting as held (or correct a held one): the page's recording
     screen (AttendanceSheetForm). Fields left out keep what the screen starts from."""
 
-    record_key = serializers.UUIDField(help_text="A fresh UUID per recording.")
+    record_key = serializers.UUIDField(help_text=gettext_lazy("A fresh UUID per recording."))
     version = serializers.IntegerField(
-        min_value=1, help_text="The meeting's version as read; a stale one answers 409."
+        min_value=1,
+        help_text=gettext_lazy("The meeting's version as read; a stale one answers 409."),
     )
     topic = serializers.CharField(max_length=200, required=False)
     held_on = serializers.DateField(required=False)
@@ -218,7 +225,7 @@ class MeetingRecordSerializer(serializers.Serializer):
 class MeetingHeldSerializer(serializers.Serializer):
     """Record a meeting held without a plan, with its attendance."""
 
-    client_key = serializers.UUIDField(help_text="A fresh UUID per meeting recorded.")
+    client_key = serializers.UUIDField(help_text=gettext_lazy("A fresh UUID per meeting recorded."))
     branch = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     party_group = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -303,8 +310,8 @@ def _group(branch, group_id):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Meetings in the client's scope, newest first"),
-    retrieve=extend_schema(summary="One meeting with its attendance"),
+    list=extend_schema(summary=gettext_lazy("Meetings in the client's scope, newest first")),
+    retrieve=extend_schema(summary=gettext_lazy("One meeting with its attendance")),
 )
 class MeetingViewSet(ScopedReadViewSet):
     """Meetings of the branches the client reads (can_view_members), newest first
@@ -334,10 +341,12 @@ class MeetingViewSet(ScopedReadViewSet):
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        summary="Plan a meeting (idempotent on client_key)",
-        description="201 with the meeting planned; the same client_key again answers 200 "
-        "with the same meeting and replayed=true (nothing written). A key already used for "
-        "another branch answers 409.",
+        summary=gettext_lazy("Plan a meeting (idempotent on client_key)"),
+        description=gettext_lazy(
+            "201 with the meeting planned; the same client_key again answers 200 "
+            "with the same meeting and replayed=true (nothing written). A key already used for "
+            "another branch answers 409."
+        ),
         request=MeetingPlanSerializer,
         responses={
             201: MeetingWriteAnswer,
@@ -366,15 +375,19 @@ class MeetingViewSet(ScopedReadViewSet):
         return self._answer(meeting, replayed=not created, created=created)
 
     @extend_schema(
-        summary="Record a planned meeting as held, with its attendance",
-        description="Also corrects a held meeting. `version` is the meeting's version as "
-        "read: a stale one answers 409 with the current version, nothing written. The same "
-        "record_key again answers 200 with replayed=true. An attendance line for a member "
-        "not on the meeting's list answers 400 at that line's index.",
+        summary=gettext_lazy("Record a planned meeting as held, with its attendance"),
+        description=gettext_lazy(
+            "Also corrects a held meeting. `version` is the meeting's version as "
+            "read: a stale one answers 409 with the current version, nothing written. The same "
+            "record_key again answers 200 with replayed=true. An attendance line for a member "
+            "not on the meeting's list answers 400 at that line's index."
+        ),
         request=MeetingRecordSerializer,
         responses={
             200: MeetingWriteAnswer,
-            409: OpenApiResponse(description="Saved by someone else since `version`."),
+            409: OpenApiResponse(
+                description=gettext_lazy("Saved by someone else since `version`.")
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -410,10 +423,12 @@ class MeetingViewSet(ScopedReadViewSet):
         return self._answer(result.meeting, replayed=result.replayed, created=False)
 
     @extend_schema(
-        summary="Record a meeting held without a plan (idempotent on client_key)",
-        description="201 with the meeting and its attendance (the expected list on the day "
-        "held; members not mentioned are present, a bedridden member excused). The same "
-        "client_key again answers 200 with replayed=true.",
+        summary=gettext_lazy("Record a meeting held without a plan (idempotent on client_key)"),
+        description=gettext_lazy(
+            "201 with the meeting and its attendance (the expected list on the day "
+            "held; members not mentioned are present, a bedridden member excused). The same "
+            "client_key again answers 200 with replayed=true."
+        ),
         request=MeetingHeldSerializer,
         responses={
             201: MeetingWriteAnswer,

@@ -54,5 +54,5 @@ def form_data(values: dict) -> dict:
 
 class WriteAnswer(serializers.Serializer):
     replayed = serializers.BooleanField(
-        help_text="true: this client key had been used; nothing was written again."
+        help_text=gettext_lazy("true: this client key had been used; nothing was written again.")
     )
