@@ -42,6 +42,7 @@ class RosterRow:
     reason: str = ""
     attendance_id: int | None = None
     make_up: object | None = None
+    checked_in_at: datetime.datetime | None = None  # checked in themselves (扫码签到)
 
     @property
     def is_bedridden(self) -> bool:
@@ -117,16 +118,32 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
             reason=a.reason,
             attendance_id=a.pk,
             make_up=getattr(a, "make_up", None),
+            checked_in_at=a.checked_in_at,
         )
         for a in attendances
     ]
-    if rows or meeting.status == MeetingStatus.HELD:
+    if meeting.status == MeetingStatus.HELD:
         return rows
-    return expected_members(
+    expected = expected_members(
         branch_id=meeting.branch_id,
         kind=meeting.kind,
         party_group_id=meeting.party_group_id,
         day=meeting.day,
+    )
+    if not rows:
+        return expected
+    # Not recorded yet, but some checked in themselves: their lines over the expected list.
+    own = {row.member_id: row for row in rows}
+    merged = [own.pop(row.member_id, row) for row in expected]
+    return merged + list(own.values())
+
+
+def self_checkins(meeting: Meeting) -> list[Attendance]:
+    """Who checked in themselves, latest first (one query): the live panel."""
+    return list(
+        meeting.attendances.filter(checked_in_at__isnull=False)
+        .select_related("member")
+        .order_by("-checked_in_at", "-pk")
     )
 
 
