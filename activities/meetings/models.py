@@ -31,6 +31,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.access import EDIT_RULES, VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, PartyGroup, Venue
@@ -346,9 +347,9 @@ class Attendance(models.Model):
 
 
 class VisitorStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for the secretary")
-    CONFIRMED = "confirmed", _("Confirmed")
-    REJECTED = "rejected", _("Rejected")
+    PENDING = "pending", pgettext_lazy("visitor", "Waiting for the secretary")
+    CONFIRMED = "confirmed", pgettext_lazy("visitor", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("visitor", "Rejected")
 
 
 class VisitorQuerySet(ScopedQuerySet):
@@ -384,8 +385,8 @@ class CheckInVisitor(models.Model):
     objects = VisitorQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("visitor")
-        verbose_name_plural = _("visitors")
+        verbose_name = pgettext_lazy("meeting", "visitor")
+        verbose_name_plural = pgettext_lazy("meeting", "visitors")
         ordering = ["meeting", "requested_at", "pk"]
         constraints = [
             # The same name typed twice is one request (checking in twice is harmless).
