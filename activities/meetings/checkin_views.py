@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.audit import client_ip
 from accounts.middleware import is_htmx
 from accounts.query import query_pk
-from branches.access import RECORD_MEETING, get_for_user, scope_for
+from branches.access import RECORD_MEETING, VIEW_MEMBERS, get_for_user, scope_for
 from members.models import Member
 
 from . import checkin, selectors, services
@@ -91,7 +91,7 @@ def checkin_visitor(request, pk):
         request,
         CheckInVisitor.objects.select_related("meeting", "meeting__branch"),
         pk,
-        read=RECORD_MEETING,
+        read=VIEW_MEMBERS,
         write=RECORD_MEETING,
     )
     meeting = visitor.meeting
