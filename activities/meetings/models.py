@@ -141,7 +141,9 @@ class Meeting(models.Model):
     # Self check-in (扫码签到, activities.meetings.checkin): the QR code carries the meeting
     # and this round, signed. Closing early sets checkin_closed_at; opening again starts a
     # new round, so a code from an earlier round stays refused.
-    checkin_round = models.PositiveSmallIntegerField(default=0, editable=False)
+    checkin_round = models.PositiveSmallIntegerField(
+        _("self check-in code number"), default=0, editable=False
+    )
     checkin_closed_at = models.DateTimeField(
         _("self check-in closed at"), null=True, blank=True, editable=False
     )

@@ -443,8 +443,7 @@ def self_check_in(*, meeting: Meeting, member_id: int, request=None) -> CheckInR
         after = {
             "member": member_id,
             "status": AttendanceStatus.PRESENT,
-            "checked_in_at": now,
-            "via": "self_check_in",
+            "checked_in_at": now,  # only a self check-in writes this key
         }
         changes = []
         if line is None:
@@ -505,7 +504,7 @@ def visitor_request(
                 actor=None,
                 request=request,
                 # The trail keeps the masked name only (as for members).
-                after={"meeting": meeting.pk, "name": masked_person(name), "via": "self_check_in"},
+                after={"meeting": meeting.pk, "name": masked_person(name)},
             )
         return visitor, created
 
@@ -555,7 +554,10 @@ def checkin_reopen(*, meeting: Meeting, actor, request=None) -> Meeting:
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if meeting.checkin_closed_at is None:
             return meeting
-        before = {"checkin_closed_at": meeting.checkin_closed_at, "round": meeting.checkin_round}
+        before = {
+            "checkin_closed_at": meeting.checkin_closed_at,
+            "checkin_round": meeting.checkin_round,
+        }
         meeting.checkin_closed_at, meeting.checkin_closed_by = None, None
         meeting.checkin_round += 1
         meeting.save(
@@ -572,7 +574,7 @@ def checkin_reopen(*, meeting: Meeting, actor, request=None) -> Meeting:
             actor=actor,
             request=request,
             before=before,
-            after={"checkin_closed_at": None, "round": meeting.checkin_round},
+            after={"checkin_closed_at": None, "checkin_round": meeting.checkin_round},
         )
         return meeting
 
