@@ -123,12 +123,6 @@ def _public(request, template, context, status=200):
     return render(request, f"activities/checkin/{template}", context, status=status)
 
 
-def _candidates(meeting) -> list:
-    """The names a member picks from: the expected list until the meeting is recorded,
-    then the recorded list (one or two queries)."""
-    return selectors.meeting_roster(meeting)
-
-
 def _person(row) -> dict:
     return {"pk": row.member_id, "masked": masked_person(row.name), "group": row.group}
 
@@ -168,8 +162,6 @@ def checkin_public(request, token):
         return _public(request, "closed.html", base)
     address = client_ip(request) or "-"
     here = reverse("activities:checkin", kwargs={"token": token})
-    roster = _candidates(meeting)
-    by_pk = {row.member_id: row for row in roster}
 
     if request.method == "POST":
         if checkin.meeting_flooded(meeting.pk):
@@ -177,14 +169,14 @@ def checkin_public(request, token):
         if checkin.address_locked(meeting.pk, address):
             return _public(request, "locked.html", {**base, "whole_address": True}, status=429)
         if "digits" in request.POST:
-            return _post_digits(request, meeting, by_pk, base, address, here)
-        return _post_name(request, meeting, roster, base, address, here)
+            return _post_digits(request, meeting, base, address, here)
+        return _post_name(request, meeting, base, address, here)
 
     who = query_pk(request.GET.get("who", ""))
-    if who and who in by_pk:
-        return _member_page(
-            request, meeting, by_pk[who], base, CheckInDigitsForm(initial={"who": who})
-        )
+    if who and (found := selectors.checkin_candidates(meeting, member_id=who)):
+        form = CheckInDigitsForm(initial={"who": who})
+        return _member_page(request, meeting, found[0], base, form)
+    roster = selectors.checkin_candidates(meeting)
     return _public(
         request,
         "pick.html",
@@ -213,12 +205,13 @@ def _member_page(request, meeting, row, base, form, status=200):
     return _public(request, "digits.html", context, status=status)
 
 
-def _post_digits(request, meeting, by_pk, base, address, here):
+def _post_digits(request, meeting, base, address, here):
     form = CheckInDigitsForm(request.POST)
     who = query_pk(request.POST.get("who", ""))
-    row = by_pk.get(who) if who else None
-    if row is None:
+    found = selectors.checkin_candidates(meeting, member_id=who) if who else []
+    if not found:
         return redirect(here)
+    row = found[0]
     if row.checked_in_at or checkin.member_locked(meeting.pk, row.member_id):
         return _member_page(request, meeting, row, base, form)
     if not form.is_valid():  # not four digits: a typing slip, not a guess
@@ -247,7 +240,8 @@ def _post_digits(request, meeting, by_pk, base, address, here):
     return redirect(f"{here}?who={row.member_id}")
 
 
-def _post_name(request, meeting, roster, base, address, here):
+def _post_name(request, meeting, base, address, here):
+    roster = selectors.checkin_candidates(meeting)
     form = CheckInNameForm(request.POST)
     if not form.is_valid():
         return _public(

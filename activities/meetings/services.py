@@ -406,8 +406,9 @@ def _expected_row(meeting: Meeting, member_id: int) -> RosterRow | None:
         kind=meeting.kind,
         party_group_id=meeting.party_group_id,
         day=meeting.day,
+        member_id=member_id,
     )
-    return next((row for row in rows if row.member_id == member_id), None)
+    return rows[0] if rows else None
 
 
 def self_check_in(*, meeting: Meeting, member_id: int, request=None) -> CheckInResult:
