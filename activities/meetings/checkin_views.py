@@ -72,6 +72,7 @@ def _panel_context(request, meeting):
         "visitors": list(meeting.visitors.exclude(status=VisitorStatus.REJECTED)),
         "can_record": scope_for(request.user).covers_branch(meeting.branch, RECORD_MEETING),
         "window": checkin.window(meeting),
+        "poll": True,  # the swapped-in fragment keeps polling
     }
 
 

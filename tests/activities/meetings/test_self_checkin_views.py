@@ -260,6 +260,7 @@ def test_the_live_panel_shows_who_checked_in(cast, meeting, secretary):
     body = text(panel)
     assert "赵德明" in body and "扫码签到" in body and "<html" not in body
     assert 'data-count="self">1<' in body
+    assert 'hx-trigger="every 5s"' in body  # the swapped-in panel polls on
 
 
 def test_the_recording_screen_polls_and_keeps_a_check_in_made_while_it_was_open(
