@@ -3,6 +3,9 @@ Chinese, no JavaScript needed), its abuse rules, and the secretary's QR page, li
 panel, visitor decisions and recording screen."""
 
 import re
+import shutil
+import subprocess
+import tempfile
 import uuid
 
 import pytest
@@ -233,6 +236,25 @@ def test_a_rejected_visitor_never_shows_on_the_meeting(cast, meeting, secretary)
 # --- The secretary's pages -------------------------------------------------------------
 
 
+def qr_in_pdf(content: bytes) -> str:
+    """The text of the one QR code on the PDF's first page (pdftoppm, then zxing-cpp)."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    import zxingcpp
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "200", "-singlefile", "-", f"{folder}/page"],
+            input=content,
+            capture_output=True,
+            check=True,
+        )
+        found = zxingcpp.read_barcodes(Image.open(f"{folder}/page.png"))
+    assert len(found) == 1
+    return found[0].text
+
+
 def test_the_qr_page_shows_a_code_that_opens_this_meeting(cast, meeting, secretary):
     page = secretary.get(reverse("activities:checkin_qr", args=[meeting.pk]))
     body = text(page)
@@ -296,6 +318,8 @@ def test_the_sign_in_sheet_prints_the_code_for_whoever_records(cast, meeting, se
     assert "sheet-qr" in text(secretary.get(url))
     pdf = secretary.get(url + "?format=pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # The code printed in the PDF opens this meeting's check-in page.
+    assert qr_in_pdf(pdf.content) == "http://testserver" + url_of(meeting)
     reader = login_as(Client(), cast.user("district_staff"), key="district_staff")
     assert "sheet-qr" not in text(reader.get(url))  # reads the sheet, may not record
 
