@@ -2,6 +2,7 @@
 Chinese, no JavaScript needed), its abuse rules, and the secretary's QR page, live
 panel, visitor decisions and recording screen."""
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -79,8 +80,9 @@ def test_anyone_with_the_code_sees_masked_names_and_nothing_personal(cast, meeti
 
 
 def test_a_tampered_code_is_not_found(meeting):
-    token = checkin.token_for(meeting)
-    assert Client().get(f"/checkin/{token[:-2]}xx/").status_code == 404
+    value, signature = checkin.token_for(meeting).rsplit(":", 1)
+    flipped = ("B" if signature[0] == "A" else "A") + signature[1:]
+    assert Client().get(f"/checkin/{value}:{flipped}/").status_code == 404
     forged = checkin.token_for(meeting).replace(":", "X", 1)
     assert Client().get(f"/checkin/{forged}/").status_code == 404
 
@@ -99,6 +101,21 @@ def test_a_closed_or_expired_code_says_so_in_chinese(cast, meeting):
     old.checkin_closed_at = None
     old.save()
     assert "该签到二维码已过期" in text(Client().get(url_of(old)))
+
+
+def test_a_code_before_the_meeting_day_says_when_to_come_back(cast):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    meeting, _ = services.meeting_plan(
+        branch=cast.branch_a,
+        details={"kind": MeetingKind.LECTURE, "topic": "党课", "planned_on": tomorrow},
+        client_key=uuid.uuid4(),
+        actor=None,
+    )
+    page = Client().get(url_of(meeting))
+    assert page.status_code == 200 and "扫码签到尚未开始" in text(page)
+    assert f"请在会议当天（{tomorrow:%Y-%m-%d}）再扫码签到" in text(page)
+    Client().post(url_of(meeting), {"who": cast.member_a.pk, "digits": "5678"})
+    assert not Attendance.objects.exists()
 
 
 def test_the_right_four_digits_check_the_member_in_and_twice_is_harmless(cast, meeting):
