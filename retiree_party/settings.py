@@ -437,6 +437,21 @@ REMINDER_RETRY_BASE_SECONDS = envint("REMINDER_RETRY_BASE_SECONDS", 60)
 REMINDER_RETRY_MAX_SECONDS = envint("REMINDER_RETRY_MAX_SECONDS", 3600)
 REMINDER_SEND_BATCH = envint("REMINDER_SEND_BATCH", 100)
 REMINDER_SWEEP_EVERY_SECONDS = envint("REMINDER_SWEEP_EVERY_SECONDS", 300)
+
+# Self check-in at meetings (扫码签到, activities.meetings.checkin). A meeting's QR code is
+# accepted from 00:00 of the meeting day until this many hours after its start time (the
+# end of the day when it has none), unless the secretary closes it earlier.
+SELF_CHECKIN_HOURS = envint("SELF_CHECKIN_HOURS", 4)
+# Wrong last four digits: after this many for one member (from any address) that member's
+# self check-in locks for the lock time; an address is locked after ADDRESS failures
+# (a typed name not on the list counts as one too). Counters live in the cache: set
+# CACHE_URL (Redis) in production so every worker shares them.
+SELF_CHECKIN_MAX_FAILURES = envint("SELF_CHECKIN_MAX_FAILURES", 5)
+SELF_CHECKIN_ADDRESS_MAX_FAILURES = envint("SELF_CHECKIN_ADDRESS_MAX_FAILURES", 20)
+SELF_CHECKIN_LOCK_MINUTES = envint("SELF_CHECKIN_LOCK_MINUTES", 15)
+# Submissions (right or wrong) accepted per meeting per minute: a whole branch checks in
+# within a minute or two; a flood beyond this waits.
+SELF_CHECKIN_PER_MEETING_PER_MINUTE = envint("SELF_CHECKIN_PER_MEETING_PER_MINUTE", 600)
 # Channels. Mail goes through this MAILERS alias; links in messages start with SITE_URL.
 REMINDER_MAILER = os.environ.get("REMINDER_MAILER", "default")
 REMINDER_SITE_URL = os.environ.get("REMINDER_SITE_URL", "").rstrip("/")

@@ -13,9 +13,10 @@ from django.utils.translation import pgettext
 
 from accounts import audit
 from accounts.models import AuditAction
+from branches.access import RECORD_MEETING, scope_for
 from branches.exporting import Percent, Sheet, pdf_response, xlsx_response
 
-from . import materials, selectors
+from . import checkin, materials, selectors
 from .ledgers import AttendanceReport, Ledger
 from .models import Meeting
 
@@ -125,10 +126,28 @@ def sign_in_sheet(request, meeting: Meeting, fmt: str):
             rows=len(roster),
         ),
         template="activities/sheets/sign_in.html",
-        context={"title": title, "meeting": meeting, "roster": roster, "facts": facts},
+        context={
+            "title": title,
+            "meeting": meeting,
+            "roster": roster,
+            "facts": facts,
+            "checkin_qr": _checkin_qr(request, meeting),
+        },
         filename=_filename(meeting.branch.name, title, f"{meeting.day:%Y%m%d}"),
         sheets=sheets,
     )
+
+
+def _checkin_qr(request, meeting: Meeting) -> str:
+    """The self check-in code for the sheet (扫码签到), printed for those who may record
+    the meeting while the code works (or will on the day); else nothing."""
+    window = checkin.window(meeting)
+    if window.state not in (checkin.State.OPEN, checkin.State.NOT_YET):
+        return ""
+    if not scope_for(request.user).covers_branch(meeting.branch, RECORD_MEETING):
+        return ""
+    url = checkin.checkin_url(request, meeting)
+    return checkin.qr_svg(url, size=130, label_id="sheet-qr-title")
 
 
 def attendance_record(request, meeting: Meeting, fmt: str):

@@ -1,4 +1,5 @@
 import datetime
+import hmac
 import uuid
 
 from django import forms
@@ -159,6 +160,9 @@ class AttendanceSheetForm(forms.Form):
     record_key = forms.UUIDField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The members shown as checked in themselves when the form was loaded (pks): only
+    # those may the secretary mark otherwise (services.meeting_record).
+    seen_checkins = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20000)
     topic = forms.CharField(label=_("Topic"), max_length=200)
     held_on = forms.DateField(label=_("Date held"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start time"), required=False, widget=TimeInput())
@@ -178,6 +182,9 @@ class AttendanceSheetForm(forms.Form):
         self.roster = roster
         if not self.is_bound:
             self.initial.setdefault("record_key", uuid.uuid4())
+            self.initial["seen_checkins"] = ",".join(
+                str(row.member_id) for row in roster if row.checked_in_at
+            )
             if meeting is not None:
                 for name in ("topic", "start_time", "end_time", "mode", "host", "recorder"):
                     self.initial.setdefault(name, getattr(meeting, name))
@@ -250,6 +257,10 @@ class AttendanceSheetForm(forms.Form):
             reason = self.cleaned_data.get(f"r{row.member_id}", "") or ""
             marks[row.member_id] = Mark(status, reason if status in NOT_ATTENDING else "")
         return marks
+
+    def checkins_seen(self) -> set[int]:
+        raw = self.cleaned_data.get("seen_checkins") or ""
+        return {int(part) for part in raw.split(",") if part.strip().isdigit()}
 
     def details(self) -> dict:
         names = ("topic", "held_on", "start_time", "end_time", "mode", "host", "recorder")
@@ -522,3 +533,57 @@ class PeriodChoiceForm(forms.Form):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+# --- Self check-in (扫码签到): the member's public page and the secretary's decisions ---
+
+
+class CheckInNameForm(forms.Form):
+    """A member not found by the masked names types their full name; someone not on the
+    list may add where they come from and asks to be recorded as a visitor."""
+
+    name = forms.CharField(
+        label=_("Your full name"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "class": "form-control"}),
+    )
+    note = forms.CharField(
+        label=_("Your branch or unit (for a visitor)"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def clean_name(self):
+        name = "".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Type your full name."))
+        return name
+
+
+class CheckInDigitsForm(forms.Form):
+    """The last four digits of the member's phone number on record."""
+
+    who = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    digits = forms.RegexField(
+        label=_("Last four digits of your phone number"),
+        regex=r"^[0-9]{4}$",
+        error_messages={"invalid": _("Type four digits.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9]{4}",
+                "maxlength": "4",
+                "autocomplete": "off",
+                "class": "form-control checkin-digits",
+            }
+        ),
+    )
+
+    def matches(self, expected: str) -> bool:
+        """Whether the digits are the member's (a constant-time comparison)."""
+        return bool(expected) and hmac.compare_digest(self.cleaned_data["digits"], expected)
+
+
+class VisitorDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("reject", "reject")])

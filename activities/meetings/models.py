@@ -31,6 +31,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from branches.access import EDIT_RULES, VIEW_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, PartyGroup, Venue
@@ -137,6 +138,24 @@ class Meeting(models.Model):
     # Bumped by every service that changes the meeting or its attendance: a form carries
     # the version it was loaded at, so a save over someone else's is caught, not lost.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Self check-in (扫码签到, activities.meetings.checkin): the QR code carries the meeting
+    # and this round, signed. Closing early sets checkin_closed_at; opening again starts a
+    # new round, so a code from an earlier round stays refused.
+    checkin_round = models.PositiveSmallIntegerField(
+        _("self check-in code number"), default=0, editable=False
+    )
+    checkin_closed_at = models.DateTimeField(
+        _("self check-in closed at"), null=True, blank=True, editable=False
+    )
+    checkin_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("self check-in closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -296,6 +315,9 @@ class Attendance(models.Model):
     reason = models.CharField(_("reason"), max_length=100, blank=True)
     # A full member on the meeting day has a vote: the quorum counts these (snapshot).
     is_voting = models.BooleanField(_("voting member"), default=True)
+    # Set when the member checked in themselves (扫码签到): the line is then "present
+    # (self check-in)". Cleared if the secretary, having seen it, marks them otherwise.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
     objects = AttendanceQuerySet.as_manager()
 
@@ -324,6 +346,71 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member_id} · {self.get_status_display()}"
+
+
+class VisitorStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("visitor", "Waiting for the secretary")
+    CONFIRMED = "confirmed", pgettext_lazy("visitor", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("visitor", "Rejected")
+
+
+class VisitorQuerySet(ScopedQuerySet):
+    scope_path_field = "meeting__branch__organization__path"
+    scope_branch_field = "meeting__branch_id"
+    scope_branch_path_field = "meeting__branch__organization__path"
+    scope_read = VIEW_MEMBERS
+
+
+class CheckInVisitor(models.Model):
+    """Someone not on the meeting's list who checked in by typing a name: a request the
+    secretary confirms (a visitor line, 列席) or rejects. Never counted in the rates."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="visitors"
+    )
+    name = models.CharField(_("name"), max_length=40)
+    note = models.CharField(_("branch or unit"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VisitorStatus.choices, default=VisitorStatus.PENDING
+    )
+    requested_at = models.DateTimeField(_("checked in at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = VisitorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = pgettext_lazy("meeting", "visitor")
+        verbose_name_plural = pgettext_lazy("meeting", "visitors")
+        ordering = ["meeting", "requested_at", "pk"]
+        constraints = [
+            # The same name typed twice is one request (checking in twice is harmless).
+            models.UniqueConstraint(fields=["meeting", "name"], name="visitor_once_per_meeting")
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id} · {self.audit_repr()}"
+
+    def audit_repr(self) -> str:
+        return masked_person(self.name)
+
+
+def masked_person(name: str) -> str:
+    """张三华 -> 张*华, 张三 -> 张*, 欧阳明华 -> 欧**华: how the public check-in page and the
+    trail show a name."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 class MakeUpKind(models.TextChoices):

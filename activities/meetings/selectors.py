@@ -42,6 +42,7 @@ class RosterRow:
     reason: str = ""
     attendance_id: int | None = None
     make_up: object | None = None
+    checked_in_at: datetime.datetime | None = None  # checked in themselves (扫码签到)
 
     @property
     def is_bedridden(self) -> bool:
@@ -71,7 +72,12 @@ def is_voting_on(full_member_on: datetime.date | None, day: datetime.date) -> bo
 
 
 def expected_members(
-    *, branch_id: int, kind: str, party_group_id: int | None, day: datetime.date
+    *,
+    branch_id: int,
+    kind: str,
+    party_group_id: int | None,
+    day: datetime.date,
+    member_id: int | None = None,
 ) -> list[RosterRow]:
     """Who is expected at a meeting (one query):
     - a committee meeting: the members holding a post on the branch's committee term in
@@ -91,6 +97,8 @@ def expected_members(
         members = members.filter(home_branch_id=branch_id, party_group_id=party_group_id)
     else:
         members = members.filter(home_branch_id=branch_id)
+    if member_id is not None:  # is this one member expected? (self check-in)
+        members = members.filter(pk=member_id)
     rows = members.order_by("party_group__number", "name", "pk").values_list(
         "pk", "name", "party_group__name", "health", "full_member_on"
     )
@@ -117,16 +125,76 @@ def meeting_roster(meeting: Meeting) -> list[RosterRow]:
             reason=a.reason,
             attendance_id=a.pk,
             make_up=getattr(a, "make_up", None),
+            checked_in_at=a.checked_in_at,
         )
         for a in attendances
     ]
-    if rows or meeting.status == MeetingStatus.HELD:
+    if meeting.status == MeetingStatus.HELD:
         return rows
-    return expected_members(
+    expected = expected_members(
         branch_id=meeting.branch_id,
         kind=meeting.kind,
         party_group_id=meeting.party_group_id,
         day=meeting.day,
+    )
+    if not rows:
+        return expected
+    # Not recorded yet, but some checked in themselves: their lines over the expected list.
+    own = {row.member_id: row for row in rows}
+    merged = [own.pop(row.member_id, row) for row in expected]
+    return merged + list(own.values())
+
+
+def checkin_candidates(meeting: Meeting, *, member_id: int | None = None) -> list[RosterRow]:
+    """Whom the public self check-in page offers (two queries, plain values: no member
+    object is loaded, so nothing is decrypted on this busy page): the recorded list once
+    the meeting is held, else the expected list with the lines of those who checked in.
+    `member_id`: that one member only (empty if they are not on it)."""
+    lines = meeting.attendances.all()
+    if member_id is not None:
+        lines = lines.filter(member_id=member_id)
+    values = lines.order_by("member__party_group__number", "member__name", "member_id")
+    rows = [
+        RosterRow(
+            member_id=pk,
+            name=name,
+            group=group or "",
+            health="",
+            is_voting=voting,
+            status=status,
+            reason="",
+            attendance_id=line_pk,
+            checked_in_at=checked_in_at,
+        )
+        for line_pk, pk, name, group, voting, status, checked_in_at in values.values_list(
+            "pk",
+            "member_id",
+            "member__name",
+            "member__party_group__name",
+            "is_voting",
+            "status",
+            "checked_in_at",
+        )
+    ]
+    if meeting.status == MeetingStatus.HELD:
+        return rows
+    expected = expected_members(
+        branch_id=meeting.branch_id,
+        kind=meeting.kind,
+        party_group_id=meeting.party_group_id,
+        day=meeting.day,
+        member_id=member_id,
+    )
+    own = {row.member_id: row for row in rows}
+    return [own.pop(row.member_id, row) for row in expected] + list(own.values())
+
+
+def self_checkins(meeting: Meeting) -> list[Attendance]:
+    """Who checked in themselves, latest first (one query): the live panel."""
+    return list(
+        meeting.attendances.filter(checked_in_at__isnull=False)
+        .select_related("member")
+        .order_by("-checked_in_at", "-pk")
     )
 
 

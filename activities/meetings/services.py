@@ -7,27 +7,33 @@ attendance lines go in with one upsert and are audited with one record_many.
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction
 
-from . import summaries
+from . import checkin, summaries
 from .models import (
     ATTENDING,
     NOT_ATTENDING,
     Attendance,
     AttendanceStatus,
     CadenceRule,
+    CheckInVisitor,
     Excusal,
     MakeUp,
     Meeting,
     MeetingAttachment,
     MeetingStatus,
+    VisitorStatus,
+    masked_person,
 )
 from .selectors import RosterRow, expected_members
 
@@ -192,6 +198,12 @@ def _attendance_lines(
             status=mark.status,
             reason=reason,
             is_voting=row.is_voting,
+            # A self check-in stays one while the member stays present.
+            checked_in_at=(
+                old.checked_in_at
+                if old is not None and mark.status == AttendanceStatus.PRESENT
+                else None
+            ),
         )
         lines.append(line)
         after = {"member": row.member_id, "status": mark.status, "reason": reason}
@@ -231,7 +243,7 @@ def _write_lines(meeting, lines, changes, stale, *, actor, request):
             lines,
             update_conflicts=True,
             unique_fields=["meeting", "member"],
-            update_fields=["status", "reason"],
+            update_fields=["status", "reason", "checked_in_at"],
         )
     if stale:
         MakeUp.objects.filter(pk__in=[m.pk for m in stale]).delete()
@@ -255,13 +267,19 @@ def meeting_record(
     actor,
     request=None,
     version: int | None = None,
+    checkins_seen: Collection[int] = (),
 ) -> RecordResult:
     """Record (or correct) a meeting as held with its attendance.
 
     Everyone on the list is present unless `marks` says otherwise. The list is the
-    recorded one when attendance exists, else the expected list as of the meeting day.
-    The same `record_key` twice (a double tap, a retried request) writes nothing again;
-    a `version` other than the meeting's (someone else saved since) raises MeetingConflict.
+    recorded one once the meeting was held, else the expected list as of the meeting day
+    (with anyone who checked in themselves). The same `record_key` twice (a double tap,
+    a retried request) writes nothing again; a `version` other than the meeting's
+    (someone else saved since) raises MeetingConflict.
+
+    Self check-ins merge rather than conflict (they do not move the version): a member
+    who checked in themselves stays present unless the form had shown that check-in
+    (`checkins_seen`, member pks) and the secretary marked them otherwise.
     """
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -271,19 +289,21 @@ def meeting_record(
             raise RecordingError(_("A cancelled meeting cannot be recorded."), "cancelled")
         _check_version(meeting, version)
         existing = {a.member_id: a for a in meeting.attendances.select_related("member", "make_up")}
+        was_held = meeting.status == MeetingStatus.HELD
         before = audit.snapshot(meeting, MEETING_FIELDS)
         for name, value in details.items():
             setattr(meeting, name, value)
         meeting.status = MeetingStatus.HELD
         meeting.held_on = meeting.held_on or meeting.planned_on
         meeting.record_key = record_key
-        if existing:
-            roster = [
-                RosterRow(
-                    a.member_id, a.member.name, "", a.member.health, a.is_voting, a.status, a.reason
-                )
-                for a in existing.values()
-            ]
+        recorded = [
+            RosterRow(
+                a.member_id, a.member.name, "", a.member.health, a.is_voting, a.status, a.reason
+            )
+            for a in existing.values()
+        ]
+        if existing and was_held:
+            roster = recorded
         else:
             roster = expected_members(
                 branch_id=meeting.branch_id,
@@ -291,6 +311,17 @@ def meeting_record(
                 party_group_id=meeting.party_group_id,
                 day=meeting.held_on,
             )
+            on_list = {row.member_id for row in roster}
+            # Checked in themselves, and off the list since: their line stays.
+            roster += [row for row in recorded if row.member_id not in on_list]
+        seen = set(checkins_seen)
+        marks = {
+            member_id: mark
+            for member_id, mark in marks.items()
+            if member_id not in existing
+            or existing[member_id].checked_in_at is None
+            or member_id in seen
+        }
         lines, changes, stale = _attendance_lines(meeting, roster, existing, marks)
         meeting.save()
         old, new = audit.diff(before, audit.snapshot(meeting, MEETING_FIELDS))
@@ -351,6 +382,202 @@ def meeting_record_new(
         summaries.refresh_meeting(meeting, members=[row.member_id for row in roster])
         audit.record_many(changes, actor=actor, request=request)
         return RecordResult(meeting, changed=len(lines))
+
+
+# --- Self check-in (扫码签到) -------------------------------------------------------------
+
+
+class CheckInOutcome:
+    CHECKED_IN = "checked_in"
+    ALREADY = "already"  # checked in before: nothing written again
+    MARKED = "marked"  # the secretary has already recorded them as attending
+    NOT_EXPECTED = "not_expected"
+
+
+@dataclass
+class CheckInResult:
+    outcome: str
+    at: datetime.datetime | None = None
+
+
+def _expected_row(meeting: Meeting, member_id: int) -> RosterRow | None:
+    rows = expected_members(
+        branch_id=meeting.branch_id,
+        kind=meeting.kind,
+        party_group_id=meeting.party_group_id,
+        day=meeting.day,
+        member_id=member_id,
+    )
+    return rows[0] if rows else None
+
+
+def self_check_in(*, meeting: Meeting, member_id: int, request=None) -> CheckInResult:
+    """A member marks themselves present at a meeting (the public page checked their
+    digits): the line becomes "present (self check-in)" with the time.
+
+    One transaction under the meeting's row lock, so it and the secretary's save are
+    decided one after the other and never lose each other's lines (see meeting_record).
+    Twice is harmless: the second time writes nothing and says when the first was.
+    Before the meeting is recorded this writes the member's own line only; recording then
+    fills in the rest of the expected list. Audited with no actor (the request's address).
+    Raises RecordingError("closed") when the code is no longer accepted.
+    """
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if not checkin.window(meeting).is_open:
+            raise RecordingError(_("Self check-in for this meeting has ended."), "closed")
+        line = (
+            Attendance.objects.select_related("member", "make_up")
+            .filter(meeting=meeting, member_id=member_id)
+            .first()
+        )
+        if line is not None and line.checked_in_at is not None:
+            return CheckInResult(CheckInOutcome.ALREADY, line.checked_in_at)
+        if line is not None and line.status in ATTENDING:
+            return CheckInResult(CheckInOutcome.MARKED)
+        row = None
+        if meeting.status != MeetingStatus.HELD:
+            row = _expected_row(meeting, member_id)
+        if line is None and row is None:
+            return CheckInResult(CheckInOutcome.NOT_EXPECTED)
+        now = timezone.now()
+        after = {
+            "member": member_id,
+            "status": AttendanceStatus.PRESENT,
+            "checked_in_at": now,  # only a self check-in writes this key
+        }
+        changes = []
+        if line is None:
+            line = Attendance.objects.create(
+                meeting=meeting,
+                member_id=member_id,
+                status=AttendanceStatus.PRESENT,
+                is_voting=row.is_voting,
+                checked_in_at=now,
+            )
+            name = row.name
+            action, before = AuditAction.CREATE, None
+        else:
+            name = line.member.name
+            action, before = AuditAction.UPDATE, {"status": line.status, "reason": line.reason}
+            make_up = getattr(line, "make_up", None)
+            if make_up is not None:  # attended after all: the make-up no longer applies
+                changes.append(
+                    audit.Change(AuditAction.DELETE, make_up, before={"kind": make_up.kind})
+                )
+                make_up.delete()
+            line.status, line.reason, line.checked_in_at = AttendanceStatus.PRESENT, "", now
+            line.save(update_fields=["status", "reason", "checked_in_at"])
+        changes.insert(
+            0,
+            audit.Change(
+                action,
+                object_type="activities.attendance",
+                object_id=f"{meeting.pk}:{member_id}",
+                object_repr=f"{meeting.day:%Y-%m-%d} {audit.person_repr(name, member_id)}",
+                before=before,
+                after=after,
+            ),
+        )
+        if meeting.status == MeetingStatus.HELD:
+            summaries.refresh_meeting(meeting, members=[member_id])
+        audit.record_many(changes, actor=None, request=request)
+        return CheckInResult(CheckInOutcome.CHECKED_IN, now)
+
+
+def visitor_request(
+    *, meeting: Meeting, name: str, note: str = "", request=None
+) -> tuple[CheckInVisitor, bool]:
+    """Someone not on the list checked in by name: a request the secretary decides.
+    The same name twice is one request. Returns (visitor, created)."""
+    name = " ".join(name.split())[:40]
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if not checkin.window(meeting).is_open:
+            raise RecordingError(_("Self check-in for this meeting has ended."), "closed")
+        visitor, created = CheckInVisitor.objects.get_or_create(
+            meeting=meeting, name=name, defaults={"note": note.strip()[:60]}
+        )
+        if created:
+            audit.record(
+                AuditAction.CREATE,
+                visitor,
+                actor=None,
+                request=request,
+                # The trail keeps the masked name only (as for members).
+                after={"meeting": meeting.pk, "name": masked_person(name)},
+            )
+        return visitor, created
+
+
+def visitor_decide(*, visitor: CheckInVisitor, confirm: bool, actor, request=None):
+    """The secretary confirms a visitor (their line appears) or rejects the request."""
+    with transaction.atomic():
+        visitor = CheckInVisitor.objects.select_for_update().get(pk=visitor.pk)
+        if visitor.status != VisitorStatus.PENDING:
+            raise RecordingError(_("This visitor has already been decided."), "decided")
+        visitor.status = VisitorStatus.CONFIRMED if confirm else VisitorStatus.REJECTED
+        visitor.decided_by, visitor.decided_at = actor, timezone.now()
+        visitor.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(
+            AuditAction.UPDATE,
+            visitor,
+            actor=actor,
+            request=request,
+            before={"status": VisitorStatus.PENDING},
+            after={"status": visitor.status},
+        )
+        return visitor
+
+
+def checkin_close(*, meeting: Meeting, actor, request=None) -> Meeting:
+    """Close self check-in now: every code of this meeting is refused from here on."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.checkin_closed_at is not None:
+            return meeting
+        meeting.checkin_closed_at, meeting.checkin_closed_by = timezone.now(), actor
+        meeting.save(update_fields=["checkin_closed_at", "checkin_closed_by", "updated_at"])
+        audit.record(
+            AuditAction.UPDATE,
+            meeting,
+            actor=actor,
+            request=request,
+            before={"checkin_closed_at": None},
+            after={"checkin_closed_at": meeting.checkin_closed_at},
+        )
+        return meeting
+
+
+def checkin_reopen(*, meeting: Meeting, actor, request=None) -> Meeting:
+    """Open self check-in again with a new code (the old one stays refused)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.checkin_closed_at is None:
+            return meeting
+        before = {
+            "checkin_closed_at": meeting.checkin_closed_at,
+            "checkin_round": meeting.checkin_round,
+        }
+        meeting.checkin_closed_at, meeting.checkin_closed_by = None, None
+        meeting.checkin_round += 1
+        meeting.save(
+            update_fields=[
+                "checkin_closed_at",
+                "checkin_closed_by",
+                "checkin_round",
+                "updated_at",
+            ]
+        )
+        audit.record(
+            AuditAction.UPDATE,
+            meeting,
+            actor=actor,
+            request=request,
+            before=before,
+            after={"checkin_closed_at": None, "checkin_round": meeting.checkin_round},
+        )
+        return meeting
 
 
 # --- Make-up and attachments -----------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compliance_views, material_views, views
+from . import checkin_views, compliance_views, material_views, views
 
 app_name = "activities"
 
@@ -49,6 +49,12 @@ urlpatterns = [
         material_views.material_unlink,
         name="material_unlink",
     ),
+    # Self check-in (扫码签到): the secretary's QR page, live panel and visitor decisions,
+    # and the public page the QR code opens (no log-in; the token is signed).
+    path("meetings/<int:pk>/check-in/", checkin_views.checkin_qr, name="checkin_qr"),
+    path("meetings/<int:pk>/check-in/live/", checkin_views.checkin_live, name="checkin_live"),
+    path("check-in-visitors/<int:pk>/", checkin_views.checkin_visitor, name="checkin_visitor"),
+    path("checkin/<str:token>/", checkin_views.checkin_public, name="checkin"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attendance/<int:attendance_pk>/make-up/", views.makeup_create, name="makeup_create"),
     # Overview for a community (or any node) and the rules.

@@ -240,6 +240,12 @@ TOGGLES = [
 
 def _render_sheet(request, form, meeting, roster, *, new, conflict=None):
     quorum = selectors.roster_quorum(meeting, roster)
+    live = {}
+    if not new:  # the live panel of self check-ins (扫码签到), polled by htmx
+        live = {
+            "checkins": selectors.self_checkins(meeting),
+            "visitors": list(meeting.visitors.exclude(status="rejected")),
+        }
     return render(
         request,
         "activities/meeting_record.html",
@@ -253,6 +259,7 @@ def _render_sheet(request, form, meeting, roster, *, new, conflict=None):
             "tally": selectors.tally_roster(roster),
             "toggles": TOGGLES,
             "conflict": conflict,
+            **live,
         },
         status=409 if conflict is not None else 200,
     )
@@ -272,6 +279,7 @@ def meeting_detail(request, pk):
             "tally": selectors.tally_roster(roster) if meeting.is_held else None,
             "quorum": selectors.roster_quorum(meeting, roster) if meeting.is_held else None,
             "attachments": list(meeting.attachments.all()),
+            "visitors": list(meeting.visitors.filter(status="confirmed")),
             "can_record": can_record,
             "materials": materials.meeting_materials(meeting),
             "material_form": (
@@ -342,6 +350,7 @@ def meeting_record(request, pk):
                 actor=request.user,
                 request=request,
                 version=form.cleaned_data["version"],
+                checkins_seen=form.checkins_seen(),
             )
         except services.MeetingConflict as error:
             conflict = _conflict(form, error.meeting)
