@@ -52,6 +52,9 @@ def parse_args(argv=None):
     parser.add_argument("--load-seconds", type=int, default=60, help="0 skips the load run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--reuse", action="store_true", help="keep a seeded database")
+    parser.add_argument(
+        "--db-prefix", default="portal_dash", help="scratch databases <prefix>_<size>"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--jit", action="store_true", help="leave PostgreSQL's JIT on")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # size run by a child process
@@ -65,8 +68,11 @@ def parse_args(argv=None):
     return args
 
 
+DB_PREFIX = "portal_dash"
+
+
 def db_name(size: str) -> str:
-    return f"portal_dash_{size}"
+    return f"{DB_PREFIX}_{size}"
 
 
 # --- In the child: one size ------------------------------------------------------------
@@ -330,6 +336,8 @@ def load_run(args, database_url, pages, cookie) -> dict:
 
 
 def run_child(args):
+    global DB_PREFIX
+    DB_PREFIX = args.db_prefix
     size = args.child
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
     database_url = base.with_database(admin_url, db_name(size))
@@ -501,7 +509,9 @@ def report(results: list[dict]) -> str:
 
 
 def main(argv=None):
+    global DB_PREFIX
     args = parse_args(argv)
+    DB_PREFIX = args.db_prefix
     if args.child:
         return run_child(args)
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
@@ -530,6 +540,8 @@ def main(argv=None):
                 str(args.connections),
                 "--seed",
                 str(args.seed),
+                "--db-prefix",
+                args.db_prefix,
             ]
             + (["--reuse"] if args.reuse else [])
             + (["--jit"] if args.jit else [])
