@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -28,11 +29,13 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from activities.meetings.compliance import compliance
 from activities.meetings.periods import Period, spans_between
 from activities.meetings.selectors import Tally
+from branches.access import scope_for
 from branches.models import Branch, Level, Organization
 
 from .selectors.area import area_rows
@@ -82,11 +85,7 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
     districts its page of the heat map shows."""
     if node.level == Level.CITY:
         return _compose(node, _children(node), choice, today, lazy=True)
-    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
-    version = (
-        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
-    )
-    key = _key(node.pk, version or 0, choice, today)
+    key = _key(node.pk, figures_version(node), choice, today)
     found = _get_many([key, key + LINES])
     if key in found and key + LINES in found:
         head = found[key]
@@ -98,6 +97,69 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
 # Nodes carrying a figures version (reports.freshness bumps them); a community's
 # dashboard goes by its street's.
 VERSIONED = (Level.DISTRICT, Level.STREET)
+
+
+def figures_version(node: Organization) -> int:
+    """The version a district's, street's or community's figures are computed under (a
+    community goes by its street's): one query."""
+    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
+    version = (
+        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
+    )
+    return version or 0
+
+
+# --- Rendered pages ----------------------------------------------------------------------
+# A node's dashboard page renders a few hundred heat map cells, its tables and charts:
+# about half its time, and its heat map and year end add seven queries. The rendered
+# body (everything between the menu and the footer) is kept under the same version as
+# the figures, so it changes exactly when they do, and under everything else it depends
+# on: the query string, the day, the language, and the reader's grants (breadcrumb
+# links, the bulletin button, the year end counted over the branches the reader may
+# read). Two readers share a body only if they hold the very same grants; a query string
+# with anything but the page's own parameters is rendered and never kept.
+PAGE_PREFIX = "dashboard-page:v1"
+PAGE_PARAMETERS = frozenset({"period", "year", "quarter", "month", "sort", "heat", "hpage"})
+
+
+def scope_key(user) -> str:
+    """A digest of the user's grants (role and node of each): equal for two users only if
+    they see the same things."""
+    grants = sorted(
+        (g.role, g.path or "", g.branch_id or 0, g.unit_id or 0) for g in scope_for(user).grants
+    )
+    return hashlib.sha256(repr(grants).encode()).hexdigest()[:32]
+
+
+def page_key(node: Organization, request, today: datetime.date) -> str | None:
+    """The cache key of this request's rendered dashboard body, or None when it is not
+    kept (the city, whose figures go by every district's version; unknown parameters;
+    a parameter given twice). One query: the node's figures version."""
+    query = request.GET
+    if node.level == Level.CITY or not set(query) <= PAGE_PARAMETERS:
+        return None
+    if any(len(values) > 1 for _name, values in query.lists()):
+        return None
+    params = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    digest = hashlib.sha256(params.encode()).hexdigest()[:32]
+    return (
+        f"{PAGE_PREFIX}:{node.pk}:{figures_version(node)}:{today:%Y%m%d}"
+        f":{get_language() or settings.LANGUAGE_CODE}:{scope_key(request.user)}:{digest}"
+    )
+
+
+def cached_page(key: str | None) -> SafeString | None:
+    if key is None:
+        return None
+    body = _cache_call(cache.get, key)
+    return mark_safe(body) if isinstance(body, str) else None  # noqa: S308 (rendered here)
+
+
+def keep_page(key: str | None, body: str) -> None:
+    if key is not None:
+        _cache_call(cache.set, key, str(body), settings.DASHBOARD_CACHE_SECONDS)
+
+
 # An entry is kept as two: the figures (the head) and the branch lines, which a node
 # composed of it reads only for the branches its page shows.
 LINES = ":lines"
