@@ -140,11 +140,12 @@ def profile(args, sets) -> list[dict]:
         for n, (label, url) in enumerate(sets[name]):
             client.get(url)  # warm: the dashboards' cache filled
             queries = base.count_queries(client, url)
-            times = []
+            times, cpu = [], []
             for _ in range(args.requests):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200, (url, response.status_code)
             try:
                 from pyinstrument import Profiler
@@ -164,11 +165,15 @@ def profile(args, sets) -> list[dict]:
                     "set": name,
                     "page": label,
                     "median_ms": statistics.median(times),
+                    "cpu_ms": statistics.median(cpu),
                     "queries": queries,
                     "bytes": len(response.content),
                 }
             )
-            print(f"  {name:<10} {label:<44} {rows[-1]['median_ms']:7.1f} ms {queries:3d} q")
+            print(
+                f"  {name:<10} {label:<44} {rows[-1]['median_ms']:7.1f} ms "
+                f"{rows[-1]['cpu_ms']:7.1f} CPU ms {queries:3d} q"
+            )
     return rows
 
 
@@ -216,11 +221,28 @@ def load(args, checkout: Path, database_url: str, pages, cookie, extra="") -> di
                 with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
                     response.read()
                     assert response.status == 200, (path, response.status)
+        cpu_before = worker_cpu_seconds(server.pid)
         result = wrk(args, base_url, pages, cookie)
+        result["cpu_ms"] = (worker_cpu_seconds(server.pid) - cpu_before) * 1000
     finally:
         server.terminate()
         server.wait(timeout=30)
     return result
+
+
+def worker_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) the gunicorn workers under `master` have used: unlike
+    requests a second, a request's CPU time hardly moves with the load of the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{master}/task/{master}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def wrk(args, base_url, pages, cookie) -> dict:
@@ -303,12 +325,13 @@ def report(args, rows, loads) -> str:
     if rows:
         lines += [
             "",
-            "Single requests (test client in-process, warm, median):",
-            f"  {'set':<10} {'page':<44} {'ms':>7} {'queries':>7} {'KB':>6}",
+            "Single requests (test client in-process, warm, median; CPU: this process's):",
+            f"  {'set':<10} {'page':<44} {'ms':>7} {'CPU ms':>7} {'queries':>7} {'KB':>6}",
         ]
         for r in rows:
             lines.append(
-                f"  {r['set']:<10} {r['page']:<44} {r['median_ms']:7.1f} {r['queries']:7d} "
+                f"  {r['set']:<10} {r['page']:<44} {r['median_ms']:7.1f} {r['cpu_ms']:7.1f} "
+                f"{r['queries']:7d} "
                 f"{r['bytes'] / 1024:6.0f}"
             )
     if loads:
@@ -317,7 +340,7 @@ def report(args, rows, loads) -> str:
             f"Load: wrk, {args.connections} connections, {args.load_seconds} s per run, "
             "gunicorn on 127.0.0.1, the pages of the set in turn:",
             f"  {'set':<10} {'code':<22} {'requests':>8} {'req/s':>7} {'p50 ms':>8} "
-            f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'non-2xx':>7}  aim",
+            f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10}  aim",
         ]
         for r in loads:
             rps = r["requests"] / r["seconds"]
@@ -325,7 +348,8 @@ def report(args, rows, loads) -> str:
             lines.append(
                 f"  {r['set']:<10} {r['code']:<22} {r['requests']:8d} {rps:7.1f} "
                 f"{r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:6d} "
-                f"{r['non_2xx']:7d}  {'met' if met else 'not met'}"
+                f"{r['non_2xx']:7d} {r.get('cpu_ms', 0) / max(r['requests'], 1):10.1f}  "
+                f"{'met' if met else 'not met'}"
             )
     return "\n".join(lines) + "\n"
 
