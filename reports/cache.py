@@ -35,6 +35,7 @@ from django.utils.translation import get_language
 from activities.meetings.compliance import compliance
 from activities.meetings.periods import Period, spans_between
 from activities.meetings.selectors import Tally
+from activities.year_end.selectors import area_summary
 from branches.access import scope_for
 from branches.models import Branch, Level, Organization
 
@@ -416,3 +417,26 @@ def load_branches(lines: list[BranchLine]) -> None:
     )
     for line in lines:
         line.branch = branches[line.branch.pk]
+
+
+# --- An area's year end ------------------------------------------------------------------
+YEAR_END_PREFIX = "year-end:v1"
+
+
+def area_year_end(user, node: Organization, today: datetime.date):
+    """`activities.year_end.selectors.area_summary` (one query over every branch of the
+    area, ~70 ms for a district) kept under the node's figures version, the day and the
+    reader's grants: every year-end record is an audited write, which moves the version
+    (reports.freshness). One query (the version) when kept; the city has none."""
+    if node.level == Level.CITY:
+        return area_summary(user, node, today)
+    key = f"{YEAR_END_PREFIX}:{node.pk}:{figures_version(node)}:{today:%Y%m%d}:{scope_key(user)}"
+    found = _cache_call(cache.get, key, _MISSING, default=_MISSING)
+    if found is not _MISSING:
+        return found
+    summary = area_summary(user, node, today)
+    _cache_call(cache.set, key, summary, settings.DASHBOARD_CACHE_SECONDS)
+    return summary
+
+
+_MISSING = object()

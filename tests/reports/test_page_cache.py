@@ -140,3 +140,24 @@ def test_the_key_carries_the_language_the_day_and_the_query(world, rf):
     other.user = request.user
     assert cache.page_key(cast.district_a, other, TODAY) != key
     assert cache.page_key(cast.district_a, request, TODAY) == key
+
+
+def test_a_year_end_record_moves_the_kept_page_and_the_workbench_figures(world, frozen_today, kept):
+    """The page and the workbench keep the area's year end under the figures version:
+    a year-end record (audited) must move it."""
+    from activities.year_end import services as year_end
+
+    cast = world.cast
+    url = reverse("reports:org_dashboard", args=[cast.district_a.pk]) + Q1
+    client = reader(cast.user("district_staff"))
+    client.get(url)
+    user = cast.user("district_staff")
+    summary = cache.area_year_end(user, cast.district_a, TODAY)
+    assert summary.not_started >= 1 and summary.in_progress == 0
+    year_end.no_problems_set(branch=cast.branch_a, year=TODAY.year, value=True, actor=user)
+    client.get(url)
+    assert len(kept) == 2 and kept[1] != kept[0]
+    district = type(cast.district_a).objects.get(pk=cast.district_a.pk)
+    moved = cache.area_year_end(user, district, TODAY)
+    assert moved.in_progress + moved.done == 1
+    assert moved.not_started == summary.not_started - 1
