@@ -132,10 +132,11 @@ def scope_key(user) -> str:
     return hashlib.sha256(repr(grants).encode()).hexdigest()[:32]
 
 
-def page_key(node: Organization, request, today: datetime.date) -> str | None:
-    """The cache key of this request's rendered dashboard body, or None when it is not
-    kept (the city, whose figures go by every district's version; unknown parameters;
-    a parameter given twice). One query: the node's figures version."""
+def page_key(node: Organization, request, today: datetime.date, *, branch=None) -> str | None:
+    """The cache key of this request's rendered dashboard body (the node's, or that of
+    `branch`, which sits on `node`), or None when it is not kept (the city, whose
+    figures go by every district's version, and a branch sitting on it; unknown
+    parameters; a parameter given twice). One query: the figures version."""
     query = request.GET
     if node.level == Level.CITY or not set(query) <= PAGE_PARAMETERS:
         return None
@@ -143,8 +144,9 @@ def page_key(node: Organization, request, today: datetime.date) -> str | None:
         return None
     params = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     digest = hashlib.sha256(params.encode()).hexdigest()[:32]
+    subject = f"branch{branch.pk}" if branch is not None else f"node{node.pk}"
     return (
-        f"{PAGE_PREFIX}:{node.pk}:{figures_version(node)}:{today:%Y%m%d}"
+        f"{PAGE_PREFIX}:{subject}:{figures_version(node)}:{today:%Y%m%d}"
         f":{get_language() or settings.LANGUAGE_CODE}:{scope_key(request.user)}:{digest}"
     )
 

@@ -315,11 +315,17 @@ def org_pdf(request, pk):
 def branch_dashboard(request, pk):
     branch = get_branch_for_user(request, pk)
     today = _today()
-    choice = choose_period(request.GET, today=today)
-    dashboard = build.branch_dashboard(branch, choice, today=today)
-    context = _branch_page_context(branch, choice, dashboard, today)
-    context["breadcrumbs"] = _breadcrumbs(request, branch.organization.path)
-    return render(request, "reports/branch_dashboard.html", context)
+    # Kept like a node's page, under its street's (or district's) figures version.
+    key = cache.page_key(branch.organization, request, today, branch=branch)
+    body = cache.cached_page(key)
+    if body is None:
+        choice = choose_period(request.GET, today=today)
+        dashboard = build.branch_dashboard(branch, choice, today=today)
+        context = _branch_page_context(branch, choice, dashboard, today)
+        context["breadcrumbs"] = _breadcrumbs(request, branch.organization.path)
+        body = render_to_string("reports/includes/branch_dashboard_body.html", context, request)
+        cache.keep_page(key, body)
+    return render(request, "reports/branch_dashboard.html", {"branch": branch, "body": body})
 
 
 def _branch_page_context(branch, choice, dashboard, today):

@@ -161,3 +161,19 @@ def test_a_year_end_record_moves_the_kept_page_and_the_workbench_figures(world, 
     moved = cache.area_year_end(user, district, TODAY)
     assert moved.in_progress + moved.done == 1
     assert moved.not_started == summary.not_started - 1
+
+
+def test_a_branch_page_is_kept_per_grants_until_its_street_changes(world, frozen_today, kept):
+    cast = world.cast
+    url = reverse("reports:branch_dashboard", args=[cast.branch_a.pk]) + Q1
+    district = reader(cast.user("district_staff"))
+    assert district.get(url).status_code == 200
+    [key] = kept
+    assert ":branch" in key
+    django_cache.set(key, MARK)
+    assert MARK in district.get(url).content.decode()
+    assert MARK not in reader(cast.user("community_secretary")).get(url).content.decode()
+    assert reader(cast.user("district_b_staff")).get(url).status_code == 404
+    # A write in its street: rendered again.
+    freshness.touch([Change("update", Branch.objects.get(pk=cast.branch_a.pk))])
+    assert MARK not in district.get(url).content.decode()

@@ -184,8 +184,8 @@ def urls(cast):
         ),
         (
             reverse("reports:branch_dashboard", args=[cast.branch_a.pk]),
-            REQUEST + BRANCH_QUERIES,
-            REQUEST + BRANCH_QUERIES,
+            REQUEST + PAGE_KEY + BRANCH_QUERIES,
+            PAGE_KEPT,
         ),
         # The city is composed of its districts' dashboards: district A's is cached by
         # now, district B's is composed of its one street's (no rule governs it in the
