@@ -13,9 +13,10 @@ Each size runs in a child process (Django is configured once per process).
 Timing: Django's test client in-process, pages taking turns (the city-wide pages in a
 round of their own), median over --requests runs after --warmup, and the ratio to a
 trivial view measured in the same run.
-Load: gunicorn (2 sync workers, one per core) on 127.0.0.1 and wrk (Debian's) with
---connections for --load-seconds over the main pages, logged in; a small Python runner
-stands in when wrk is missing. Nothing leaves the machine.
+Load: gunicorn (retiree_party/gunicorn.conf.py: a gthread worker per core) on 127.0.0.1
+and wrk (Debian's: `apt-get install wrk`) with --connections for --load-seconds over the
+main pages, logged in; a small Python runner stands in when wrk is missing. Nothing
+leaves the machine.
 """
 
 from __future__ import annotations
@@ -271,12 +272,10 @@ def load_run(args, database_url, pages, cookie) -> dict:
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "retiree_party.wsgi",
-            "--workers",
-            "2",
+            "-c",
+            "retiree_party/gunicorn.conf.py",  # the deployment's worker model
             "--bind",
             f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
             "--log-level",
             "warning",
         ],
@@ -491,7 +490,8 @@ def report(results: list[dict]) -> str:
     if loads:
         lines += [
             "",
-            "Load run (gunicorn 2 sync workers on 127.0.0.1, logged in as district staff, the "
+            "Load run (gunicorn with retiree_party/gunicorn.conf.py on 127.0.0.1, logged in as "
+            "district staff, the "
             "district's pages in turn):",
             f"  {'size':<9} {'tool':<6} {'conns':>5} {'seconds':>7} {'requests':>8} {'req/s':>7} "
             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'non-2xx':>7}",

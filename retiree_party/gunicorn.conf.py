@@ -1,4 +1,5 @@
-"""gunicorn's settings for the portal: `gunicorn retiree_party.wsgi -c retiree_party/gunicorn.conf.py`.
+"""gunicorn's settings for the portal:
+`gunicorn retiree_party.wsgi -c retiree_party/gunicorn.conf.py`.
 
 Measured on the 2-core machine (bench/pages.py, 64 connections over the district's pages):
 a worker process per core, each with a few threads (gthread). The threads overlap one
