@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import logging
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -154,13 +155,21 @@ def page_key(node: Organization, request, today: datetime.date, *, branch=None) 
 def cached_page(key: str | None) -> SafeString | None:
     if key is None:
         return None
-    body = _cache_call(cache.get, key)
-    return mark_safe(body) if isinstance(body, str) else None  # noqa: S308 (rendered here)
+    entry = _cache_call(cache.get, key)
+    if not isinstance(entry, bytes):
+        return None
+    return mark_safe(zlib.decompress(entry).decode())  # noqa: S308 (rendered by the view)
 
 
 def keep_page(key: str | None, body: str) -> None:
     if key is not None:
-        _cache_call(cache.set, key, str(body), settings.DASHBOARD_CACHE_SECONDS)
+        _cache_call(cache.set, key, page_entry(body), settings.DASHBOARD_CACHE_SECONDS)
+
+
+def page_entry(body: str) -> bytes:
+    """A body as kept: compressed (a district's year page is ~250 KB of HTML, ~25 KB so;
+    a worker's own cache, when there is no shared one, holds up to 2,000 entries)."""
+    return zlib.compress(str(body).encode(), 1)
 
 
 # An entry is kept as two: the figures (the head) and the branch lines, which a node
