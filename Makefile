@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
 
-.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards clean api-schema
+.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards bench-pages clean api-schema
 
 $(DEPS_STAMP):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -83,6 +83,14 @@ bench: venv
 # from Debian when installed). BENCH_ARGS="--sizes district --reuse" to go quicker.
 bench-dashboards: venv
 	$(PY) bench/dashboards.py $(BENCH_ARGS)
+
+# The district's pages and a page mix under load (64 connections, 60 s) through gunicorn
+# with retiree_party/gunicorn.conf.py, before (a git ref) and after in one run. Needs
+# Debian's wrk (`apt-get install wrk`; without it a slower Python runner stands in) and
+# the district database bench-dashboards seeds. BENCH_ARGS="--compare main --rounds 2".
+bench-pages: venv
+	@command -v wrk >/dev/null || echo "bench-pages: wrk is not installed (apt-get install wrk): using the Python runner"
+	$(PY) bench/pages.py $(BENCH_ARGS)
 
 # Backups of the PostgreSQL database (custom format: compressed, restorable table by table).
 #   make backup [DATABASE_URL=postgres://...] [BACKUP_FILE=backups/x.dump]

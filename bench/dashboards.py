@@ -13,9 +13,10 @@ Each size runs in a child process (Django is configured once per process).
 Timing: Django's test client in-process, pages taking turns (the city-wide pages in a
 round of their own), median over --requests runs after --warmup, and the ratio to a
 trivial view measured in the same run.
-Load: gunicorn (2 sync workers, one per core) on 127.0.0.1 and wrk (Debian's) with
---connections for --load-seconds over the main pages, logged in; a small Python runner
-stands in when wrk is missing. Nothing leaves the machine.
+Load: gunicorn (retiree_party/gunicorn.conf.py: a gthread worker per core) on 127.0.0.1
+and wrk (Debian's: `apt-get install wrk`) with --connections for --load-seconds over the
+main pages, logged in; a small Python runner stands in when wrk is missing. Nothing
+leaves the machine.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def parse_args(argv=None):
     parser.add_argument("--load-seconds", type=int, default=60, help="0 skips the load run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--reuse", action="store_true", help="keep a seeded database")
+    parser.add_argument(
+        "--db-prefix", default="portal_dash", help="scratch databases <prefix>_<size>"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--jit", action="store_true", help="leave PostgreSQL's JIT on")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # size run by a child process
@@ -65,8 +69,11 @@ def parse_args(argv=None):
     return args
 
 
+DB_PREFIX = "portal_dash"
+
+
 def db_name(size: str) -> str:
-    return f"portal_dash_{size}"
+    return f"{DB_PREFIX}_{size}"
 
 
 # --- In the child: one size ------------------------------------------------------------
@@ -265,12 +272,10 @@ def load_run(args, database_url, pages, cookie) -> dict:
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "retiree_party.wsgi",
-            "--workers",
-            "2",
+            "-c",
+            "retiree_party/gunicorn.conf.py",  # the deployment's worker model
             "--bind",
             f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
             "--log-level",
             "warning",
         ],
@@ -330,6 +335,8 @@ def load_run(args, database_url, pages, cookie) -> dict:
 
 
 def run_child(args):
+    global DB_PREFIX
+    DB_PREFIX = args.db_prefix
     size = args.child
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
     database_url = base.with_database(admin_url, db_name(size))
@@ -483,7 +490,8 @@ def report(results: list[dict]) -> str:
     if loads:
         lines += [
             "",
-            "Load run (gunicorn 2 sync workers on 127.0.0.1, logged in as district staff, the "
+            "Load run (gunicorn with retiree_party/gunicorn.conf.py on 127.0.0.1, logged in as "
+            "district staff, the "
             "district's pages in turn):",
             f"  {'size':<9} {'tool':<6} {'conns':>5} {'seconds':>7} {'requests':>8} {'req/s':>7} "
             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'non-2xx':>7}",
@@ -501,7 +509,9 @@ def report(results: list[dict]) -> str:
 
 
 def main(argv=None):
+    global DB_PREFIX
     args = parse_args(argv)
+    DB_PREFIX = args.db_prefix
     if args.child:
         return run_child(args)
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
@@ -530,6 +540,8 @@ def main(argv=None):
                 str(args.connections),
                 "--seed",
                 str(args.seed),
+                "--db-prefix",
+                args.db_prefix,
             ]
             + (["--reuse"] if args.reuse else [])
             + (["--jit"] if args.jit else [])

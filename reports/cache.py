@@ -20,19 +20,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import logging
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from activities.meetings.compliance import compliance
 from activities.meetings.periods import Period, spans_between
 from activities.meetings.selectors import Tally
+from activities.year_end.selectors import area_summary
+from branches.access import scope_for
 from branches.models import Branch, Level, Organization
 
 from .selectors.area import area_rows
@@ -82,11 +87,7 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
     districts its page of the heat map shows."""
     if node.level == Level.CITY:
         return _compose(node, _children(node), choice, today, lazy=True)
-    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
-    version = (
-        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
-    )
-    key = _key(node.pk, version or 0, choice, today)
+    key = _key(node.pk, figures_version(node), choice, today)
     found = _get_many([key, key + LINES])
     if key in found and key + LINES in found:
         head = found[key]
@@ -98,6 +99,79 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
 # Nodes carrying a figures version (reports.freshness bumps them); a community's
 # dashboard goes by its street's.
 VERSIONED = (Level.DISTRICT, Level.STREET)
+
+
+def figures_version(node: Organization) -> int:
+    """The version a district's, street's or community's figures are computed under (a
+    community goes by its street's): one query."""
+    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
+    version = (
+        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
+    )
+    return version or 0
+
+
+# --- Rendered pages ----------------------------------------------------------------------
+# A node's dashboard page renders a few hundred heat map cells, its tables and charts:
+# about half its time, and its heat map and year end add seven queries. The rendered
+# body (everything between the menu and the footer) is kept under the same version as
+# the figures, so it changes exactly when they do, and under everything else it depends
+# on: the query string, the day, the language, and the reader's grants (breadcrumb
+# links, the bulletin button, the year end counted over the branches the reader may
+# read). Two readers share a body only if they hold the very same grants; a query string
+# with anything but the page's own parameters is rendered and never kept.
+PAGE_PREFIX = "dashboard-page:v1"
+PAGE_PARAMETERS = frozenset({"period", "year", "quarter", "month", "sort", "heat", "hpage"})
+
+
+def scope_key(user) -> str:
+    """A digest of the user's grants (role and node of each): equal for two users only if
+    they see the same things."""
+    grants = sorted(
+        (g.role, g.path or "", g.branch_id or 0, g.unit_id or 0) for g in scope_for(user).grants
+    )
+    return hashlib.sha256(repr(grants).encode()).hexdigest()[:32]
+
+
+def page_key(node: Organization, request, today: datetime.date, *, branch=None) -> str | None:
+    """The cache key of this request's rendered dashboard body (the node's, or that of
+    `branch`, which sits on `node`), or None when it is not kept (the city, whose
+    figures go by every district's version, and a branch sitting on it; unknown
+    parameters; a parameter given twice). One query: the figures version."""
+    query = request.GET
+    if node.level == Level.CITY or not set(query) <= PAGE_PARAMETERS:
+        return None
+    if any(len(values) > 1 for _name, values in query.lists()):
+        return None
+    params = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    digest = hashlib.sha256(params.encode()).hexdigest()[:32]
+    subject = f"branch{branch.pk}" if branch is not None else f"node{node.pk}"
+    return (
+        f"{PAGE_PREFIX}:{subject}:{figures_version(node)}:{today:%Y%m%d}"
+        f":{get_language() or settings.LANGUAGE_CODE}:{scope_key(request.user)}:{digest}"
+    )
+
+
+def cached_page(key: str | None) -> SafeString | None:
+    if key is None:
+        return None
+    entry = _cache_call(cache.get, key)
+    if not isinstance(entry, bytes):
+        return None
+    return mark_safe(zlib.decompress(entry).decode())  # noqa: S308 (rendered by the view)
+
+
+def keep_page(key: str | None, body: str) -> None:
+    if key is not None:
+        _cache_call(cache.set, key, page_entry(body), settings.DASHBOARD_CACHE_SECONDS)
+
+
+def page_entry(body: str) -> bytes:
+    """A body as kept: compressed (a district's year page is ~250 KB of HTML, ~25 KB so;
+    a worker's own cache, when there is no shared one, holds up to 2,000 entries)."""
+    return zlib.compress(str(body).encode(), 1)
+
+
 # An entry is kept as two: the figures (the head) and the branch lines, which a node
 # composed of it reads only for the branches its page shows.
 LINES = ":lines"
@@ -354,3 +428,26 @@ def load_branches(lines: list[BranchLine]) -> None:
     )
     for line in lines:
         line.branch = branches[line.branch.pk]
+
+
+# --- An area's year end ------------------------------------------------------------------
+YEAR_END_PREFIX = "year-end:v1"
+
+
+def area_year_end(user, node: Organization, today: datetime.date):
+    """`activities.year_end.selectors.area_summary` (one query over every branch of the
+    area, ~70 ms for a district) kept under the node's figures version, the day and the
+    reader's grants: every year-end record is an audited write, which moves the version
+    (reports.freshness). One query (the version) when kept; the city has none."""
+    if node.level == Level.CITY:
+        return area_summary(user, node, today)
+    key = f"{YEAR_END_PREFIX}:{node.pk}:{figures_version(node)}:{today:%Y%m%d}:{scope_key(user)}"
+    found = _cache_call(cache.get, key, _MISSING, default=_MISSING)
+    if found is not _MISSING:
+        return found
+    summary = area_summary(user, node, today)
+    _cache_call(cache.set, key, summary, settings.DASHBOARD_CACHE_SECONDS)
+    return summary
+
+
+_MISSING = object()

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -249,6 +250,18 @@ def _node_page_context(request, node, choice, dashboard, today):
 def org_dashboard(request, pk):
     node = get_node_for_user(request, pk)
     today = _today()
+    # The rendered body is kept under the figures' version (reports.cache.page_key),
+    # read before the figures so that a body is never older than its key.
+    key = cache.page_key(node, request, today)
+    body = cache.cached_page(key)
+    if body is None:
+        context = _org_dashboard_context(request, node, today)
+        body = render_to_string("reports/includes/org_dashboard_body.html", context, request)
+        cache.keep_page(key, body)
+    return render(request, "reports/org_dashboard.html", {"node": node, "body": body})
+
+
+def _org_dashboard_context(request, node, today) -> dict:
     choice = choose_period(request.GET, today=today)
     dashboard = cache.node_figures(node, choice, today=today)
     units, sort = sort_units(dashboard.units, request.GET.get("sort", ""))
@@ -272,7 +285,7 @@ def org_dashboard(request, pk):
             "year_end": area_summary(request.user, node, today),
         }
     )
-    return render(request, "reports/org_dashboard.html", context)
+    return context
 
 
 def org_export(request, pk, table):
@@ -302,11 +315,17 @@ def org_pdf(request, pk):
 def branch_dashboard(request, pk):
     branch = get_branch_for_user(request, pk)
     today = _today()
-    choice = choose_period(request.GET, today=today)
-    dashboard = build.branch_dashboard(branch, choice, today=today)
-    context = _branch_page_context(branch, choice, dashboard, today)
-    context["breadcrumbs"] = _breadcrumbs(request, branch.organization.path)
-    return render(request, "reports/branch_dashboard.html", context)
+    # Kept like a node's page, under its street's (or district's) figures version.
+    key = cache.page_key(branch.organization, request, today, branch=branch)
+    body = cache.cached_page(key)
+    if body is None:
+        choice = choose_period(request.GET, today=today)
+        dashboard = build.branch_dashboard(branch, choice, today=today)
+        context = _branch_page_context(branch, choice, dashboard, today)
+        context["breadcrumbs"] = _breadcrumbs(request, branch.organization.path)
+        body = render_to_string("reports/includes/branch_dashboard_body.html", context, request)
+        cache.keep_page(key, body)
+    return render(request, "reports/branch_dashboard.html", {"branch": branch, "body": body})
 
 
 def _branch_page_context(branch, choice, dashboard, today):

@@ -20,7 +20,6 @@ from django.urls import reverse
 
 from activities.meetings.selectors import format_rate
 from activities.messaging.models import Reminder, ReminderState
-from activities.year_end.selectors import area_summary
 from branches.access import APPROVE_EXCUSALS, REVIEW_REMINDERS, SEND_NOTICES, VIEW_DASHBOARD, Role
 from branches.models import Organization
 from notices.models import Notice, NoticeReceipt, ResponseKind
@@ -80,7 +79,7 @@ def _previous(choice, today):
 
 def area(user, node: Organization, choice, previous, today) -> dict:
     """The node's key figures, their change, its branches furthest behind and its year
-    end (one query, per request: see area_summary)."""
+    end (kept under the node's figures version: reports.cache.area_year_end)."""
     dashboard = cache.node_figures(node, choice, today=today)
     before = cache.node_figures(node, previous, today=today).total
     total = dashboard.total
@@ -97,7 +96,7 @@ def area(user, node: Organization, choice, previous, today) -> dict:
         "unregistered_url": reverse("reports:org_members", args=[node.pk]) + "?list=unregistered",
         "care_url": reverse("care:coverage", args=[node.pk]),
         "meetings_url": f"{reverse('reports:org_meetings', args=[node.pk])}?{choice.query()}",
-        "year_end": area_summary(user, node, today),
+        "year_end": cache.area_year_end(user, node, today),
         "year_end_url": f"{reverse('year_end:overview', args=[node.pk])}?year={today.year}",
     }
 

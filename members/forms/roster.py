@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.query import query_pk
+from accounts.widgets import NameChoiceField
 from branches.access import VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
@@ -18,16 +19,15 @@ class RosterFilterForm(forms.Form):
     """The roster's search and filters; choices come from the user's scope."""
 
     q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=40)
-    community = forms.ModelChoiceField(
+    # NameChoiceField: a district's staff choose among hundreds of communities and branches.
+    community = NameChoiceField(
         label=_("Community"), required=False, queryset=Organization.objects.none()
     )
-    branch = forms.ModelChoiceField(
-        label=_("Branch"), required=False, queryset=Branch.objects.none()
-    )
+    branch = NameChoiceField(label=_("Branch"), required=False, queryset=Branch.objects.none())
     party_group = forms.ModelChoiceField(
         label=_("Party group"), required=False, queryset=PartyGroup.objects.none()
     )
-    original_unit = forms.ModelChoiceField(
+    original_unit = NameChoiceField(
         label=_("Original unit"), required=False, queryset=OriginalUnit.objects.none()
     )
     retirement_type = forms.ChoiceField(
