@@ -272,6 +272,8 @@ def user_password_reset(request, pk):
     account = _get_user(pk)
     if account.pk == request.user.pk:
         raise PermissionDenied  # one's own password is changed on the password page
+    if account.is_service_account:
+        raise Http404  # an API client has a token, never a password
     form = PasswordResetForm(request.POST or None, user=account)
     if request.method == "POST" and form.is_valid():
         services.user_reset_password(

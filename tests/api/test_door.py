@@ -159,3 +159,20 @@ def test_creating_a_client_and_issuing_and_revoking_a_token_is_audited(cast):
     services.token_revoke(token=client.tokens.get(), actor=cast.user("system_admin"))
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", "object_type")[before:])
     assert [a for a, _ in actions] == ["create", "create", "update"]
+
+
+def test_no_password_can_be_set_for_an_api_client(twin, cast, client_for):
+    api_client, _ = twin
+    admin = client_for("system_admin")
+    detail = admin.get(reverse("accounts:user_detail", args=[api_client.user.pk]))
+    assert detail.status_code == 200
+    assert reverse("accounts:user_password_reset", args=[api_client.user.pk]).encode() not in (
+        detail.content
+    )
+    url = reverse("accounts:user_password_reset", args=[api_client.user.pk])
+    assert (
+        admin.post(url, {"password1": "Xy@2026abcdef", "password2": "Xy@2026abcdef"}).status_code
+        == 404
+    )
+    api_client.user.refresh_from_db()
+    assert not api_client.user.has_usable_password()
