@@ -120,6 +120,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "BranchKindEnum": "branches.models.BranchKind",
+        "MeetingKindEnum": "activities.meetings.models.MeetingKind",
+        "NoticeKindEnum": "notices.models.NoticeKind",
+    },
 }
 
 ROOT_URLCONF = "retiree_party.urls"
