@@ -168,8 +168,9 @@ class BranchFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         today = timezone.localdate()
-        candidates = list(queryset.order_by().only("pk", "kind", "dissolved_on"))
-        structure = structure_of(queryset.order_by().values("pk"), today)
+        ids = queryset.order_by().values("pk")
+        candidates = list(Branch.objects.filter(pk__in=ids).only("pk", "kind", "dissolved_on"))
+        structure = structure_of(ids, today)
         ids = [b.pk for b in candidates if bool(branch_facts(b, structure, today)[2]) == value]
         return queryset.filter(pk__in=ids)
 
@@ -196,6 +197,10 @@ class BranchViewSet(NeedsCapability, ScopedReadViewSet):
             .prefetch_related(current_terms(today))
             .order_by("organization__path", "name", "pk")
         )
+
+    def filter_queryset(self, queryset):
+        # The list's filters (active branches by default) are not a detail's business.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -37,6 +37,7 @@ from .params import FlagField, IdFilter, require_any
 NOT_REGISTERED = "none"
 NOT_REGISTERED_LABEL = _("Not registered")
 ALL = "all"
+REFUSED = _("Only a role that may see sensitive data can unmask.")
 
 
 class RefSerializer(serializers.Serializer):
@@ -205,10 +206,7 @@ class MemberViewSet(ScopedReadViewSet):
         form = UnmaskForm(self.request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
-        reveal = bool(form.cleaned_data["unmasked"])
-        if reveal and not scope_for(self.request.user).has(VIEW_SENSITIVE):
-            raise PermissionDenied(_("Only a role that may see sensitive data can unmask."))
-        return reveal
+        return bool(form.cleaned_data["unmasked"])
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -233,6 +231,8 @@ class MemberViewSet(ScopedReadViewSet):
     def list(self, request, *args, **kwargs):
         require_any(request, VIEW_MEMBERS, VIEW_UNIT_MEMBERS)
         reveal = self._reveal()
+        if reveal and not scope_for(request.user).has(VIEW_SENSITIVE):
+            raise PermissionDenied(REFUSED)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         context = self.get_serializer_context()
@@ -248,7 +248,7 @@ class MemberViewSet(ScopedReadViewSet):
         context = self.get_serializer_context()
         if reveal:
             if not (context["gate"].full_view(member) and context["gate"].sensitive(member)):
-                raise PermissionDenied(_("Only a role that may see sensitive data can unmask."))
+                raise PermissionDenied(REFUSED)
             self._audit([member], context["gate"])
         context["reveal"] = reveal
         return Response(MemberSerializer(member, context=context).data)
