@@ -140,9 +140,7 @@ class BranchFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=BranchKind.choices)
     organization = IdFilter(method="in_subtree", label=_("organisation (and below)"))
     has_warnings = FlagFilter(method="warned", label=_("has warnings"))
-    include_dissolved = FlagFilter(
-        method="dissolved_too", label=_("include dissolved branches")
-    )
+    include_dissolved = FlagFilter(method="dissolved_too", label=_("include dissolved branches"))
 
     class Meta:
         model = Branch

@@ -25,9 +25,9 @@ from branches.models import Branch, Organization
 
 from .base import ApiViewMixin
 from .params import (
+    MAX_PK,
     PERIOD_PARAMETERS,
     AsciiIntegerField,
-    MAX_PK,
     PeriodOutSerializer,
     TallySerializer,
     parse_period,
@@ -141,4 +141,3 @@ class ComplianceViewSet(ApiViewMixin, viewsets.GenericViewSet):
             for branch in page
         ]
         return self.get_paginated_response(ComplianceRowSerializer(rows, many=True).data)
-

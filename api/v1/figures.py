@@ -22,7 +22,13 @@ from reports.selectors.figures import Figures
 from reports.selectors.structure import WARNING_TEXTS, warning_label
 
 from .base import ApiViewMixin
-from .params import PERIOD_PARAMETERS, PeriodOutSerializer, TallySerializer, parse_period, period_out
+from .params import (
+    PERIOD_PARAMETERS,
+    PeriodOutSerializer,
+    TallySerializer,
+    parse_period,
+    period_out,
+)
 
 
 class WarningCountSerializer(serializers.Serializer):

@@ -63,7 +63,13 @@ class SentNoticeSerializer(NoticeBaseSerializer):
     receipts = serializers.SerializerMethodField()
 
     class Meta(NoticeBaseSerializer.Meta):
-        fields = [*NoticeBaseSerializer.Meta.fields, "state", "state_display", "created_at", "receipts"]
+        fields = [
+            *NoticeBaseSerializer.Meta.fields,
+            "state",
+            "state_display",
+            "created_at",
+            "receipts",
+        ]
 
     @extend_schema_field(SentCountsSerializer)
     def get_receipts(self, notice):
@@ -223,9 +229,9 @@ class ReceiptViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         if getattr(self, "swagger_fake_view", False):  # the schema: no request to scope
             return NoticeReceipt.objects.none()
         self.notice = self._notice()
-        return receipt_selectors.branch_receipts(
-            self.notice, self.notice.organization
-        ).order_by("path", "branch__name", "pk")
+        return receipt_selectors.branch_receipts(self.notice, self.notice.organization).order_by(
+            "path", "branch__name", "pk"
+        )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -236,4 +242,3 @@ class ReceiptViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     @extend_schema(summary="The receipts of a notice the client sent: who confirmed, when")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-

@@ -26,9 +26,7 @@ router.register(
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
-    path(
-        "figures/organizations/<int:pk>/", NodeFiguresView.as_view(), name="organization-figures"
-    ),
+    path("figures/organizations/<int:pk>/", NodeFiguresView.as_view(), name="organization-figures"),
     path("figures/branches/<int:pk>/", BranchFiguresView.as_view(), name="branch-figures"),
     *router.urls,
 ]

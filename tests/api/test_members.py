@@ -158,7 +158,9 @@ def test_bad_member_parameters_are_400_in_chinese(api_for, query):
 
 def _add_members(cast, n):
     for i in range(n):
-        member = f.member(name=f"新党员{i:02d}", community=cast.community_a, original_unit=cast.unit_a)
+        member = f.member(
+            name=f"新党员{i:02d}", community=cast.community_a, original_unit=cast.unit_a
+        )
         f.registration(member=member, branch=cast.branch_a, party_group=cast.group_a)
 
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from notices import receipts as receipt_services
 from notices import receipt_selectors
+from notices import receipts as receipt_services
 from notices.models import NoticeReceipt, ResponseKind
 
 from .. import factories as f

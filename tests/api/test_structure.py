@@ -154,7 +154,11 @@ def test_a_current_term_gives_the_committee_status_and_dates(api_for, cast):
 
 def test_the_district_lists_its_branches_in_tree_order_and_filters_them(api_for, cast):
     api = api_for("district_staff")
-    everything = ["和平街道银发志愿服务队功能型党支部", "翠园社区离退休干部党支部", "枫林社区离退休干部党支部"]
+    everything = [
+        "和平街道银发志愿服务队功能型党支部",
+        "翠园社区离退休干部党支部",
+        "枫林社区离退休干部党支部",
+    ]
     assert names(api.get(BRANCHES)) == everything
     assert names(api.get(BRANCHES, {"kind": "functional"})) == [everything[0]]
     assert names(api.get(BRANCHES, {"organization": cast.street_a2.pk})) == [everything[2]]
