@@ -88,6 +88,12 @@ SPECS = [
     ),
     ApiSpec(
         name="compliance-list",
+        case="district_b",
+        query=lambda c: f"organization={c.district_b.pk}&period=quarter&year=2026&quarter=1",
+        ok=DISTRICT_B,
+    ),
+    ApiSpec(
+        name="compliance-list",
         case="branch",
         query=lambda c: f"branch={c.branch_a.pk}&period=year",
         ok=BRANCH_A_MEMBERS,
@@ -109,6 +115,12 @@ SPECS = [
         name="branch-figures",
         kwargs=lambda c: {"pk": c.branch_a.pk},
         ok=COMMUNITY_A_STRUCTURE,
+    ),
+    ApiSpec(
+        name="branch-figures",
+        case="branch_b",
+        kwargs=lambda c: {"pk": c.branch_b.pk},
+        ok=BRANCH_B,
     ),
     # --- Notices and receipts (district A's notice to street A: branch_a, functional_a)
     ApiSpec(name="sent-notice-list", ok=SENDERS),
