@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activities.meetings import compliance
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
 
 from .. import factories as f
@@ -79,6 +80,10 @@ def test_a_branchs_year_of_theme_days_is_counted_as_on_the_compliance_page(api_f
         "made_up": 0,
         "rate": 1.0,
     }
+    # The same tally as the compliance page's own count over the attendance rows.
+    page = compliance.branch_rates([cast.branch_a.pk], D(2025, 1, 1), D(2025, 12, 31))
+    assert row["attendance"]["expected"] == page[cast.branch_a.pk].expected
+    assert row["attendance"]["present"] == page[cast.branch_a.pk].present
 
 
 def test_a_month_and_one_kind(api_for, cast):
