@@ -13,8 +13,9 @@ For each endpoint: the median milliseconds of page 1 over --requests runs after 
 (Django's test client in-process, endpoints taking turns), the ratio to the trivial view
 measured in the same run (bench/run.py's "ok" view through the full middleware stack,
 logged in; the token check, throttle and request log of the API are part of what the
-ratio shows), the number of SQL queries for page 1 and for a deep page (the last one):
-they must be equal. Nothing leaves the machine.
+ratio shows: /api/v1/me/ is timed beside it as the API's own trivial view), the number
+of SQL queries for page 1 and for a deep page (the last one): they must be equal.
+Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -241,6 +242,11 @@ def run_child(args):
     out["queries"], out["deep_queries"], out["counts"], out["skipped"] = {}, {}, {}, {}
     for who in ("district", "city"):
         clients[who] = api_client_for(who, f"{size} {who}")
+        if who == "district":  # the door's own cost: token, throttle, request log
+            me = "district: me (the API's trivial view)"
+            count_queries(clients[who], "/api/v1/me/")
+            out["queries"][me] = count_queries(clients[who], "/api/v1/me/")[0]
+            pages.append((me, who, "/api/v1/me/"))
         found, skipped = endpoints(who)
         out["skipped"][who] = skipped
         for endpoint, url in found:
