@@ -120,11 +120,17 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a "kind": name each choice set after its model.
+    # Choice sets that share a field name ("kind", "status") get their own enum names.
     "ENUM_NAME_OVERRIDES": {
         "BranchKindEnum": "branches.models.BranchKind",
-        "MeetingKindEnum": "activities.meetings.models.MeetingKind",
         "NoticeKindEnum": "notices.models.NoticeKind",
+        "MeetingKindEnum": "activities.meetings.models.MeetingKind",
+        "MeetingStatusEnum": "activities.meetings.models.MeetingStatus",
+        "AttendanceStatusEnum": "activities.meetings.models.AttendanceStatus",
+        "MeetingModeEnum": "activities.meetings.models.MeetingMode",
+        "CareVisitKindEnum": "activities.care.models.CareVisitKind",
+        "FollowUpStateEnum": "activities.care.models.FollowUpState",
+        "CoverageGroupEnum": ["branch", "community"],
     },
 }
 
