@@ -122,6 +122,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name ("kind", "status") get their own enum names.
     "ENUM_NAME_OVERRIDES": {
+        "BranchKindEnum": "branches.models.BranchKind",
+        "NoticeKindEnum": "notices.models.NoticeKind",
         "MeetingKindEnum": "activities.meetings.models.MeetingKind",
         "MeetingStatusEnum": "activities.meetings.models.MeetingStatus",
         "AttendanceStatusEnum": "activities.meetings.models.AttendanceStatus",

@@ -159,7 +159,6 @@ def fill_branch_lines(
     today: datetime.date,
 ) -> set[str]:
     """Fill the lines; returns the meeting kinds the heat map shows."""
-    home, functional, terms = structure
     kind_labels = dict(MeetingKind.choices)
     # The heat map shows the kinds some rule asks for here (all seven by default).
     kinds_shown = {kind for by_kind in cells.values() for kind, found in by_kind.items() if found}
@@ -173,16 +172,29 @@ def fill_branch_lines(
                     line.statuses[cell.status] += 1
                 if any(c.status == CellStatus.BEHIND for c in kind_cells):
                     line.behind_kinds.append(str(kind_labels[kind]))
-        counts = functional if branch.kind == BranchKind.FUNCTIONAL else home
-        line.members, line.full_members = counts.get(branch.pk, (0, 0))
-        if active_on(branch, today):
-            line.warnings = branch_warning_codes(
-                members=line.members,
-                full=line.full_members,
-                term=terms.get(branch.pk),
-                today=today,
-            )
+        line.members, line.full_members, line.warnings = branch_facts(branch, structure, today)
     return kinds_shown
+
+
+def structure_of(branch_ids, today: datetime.date) -> tuple:
+    """The structure rows (`_structure`) of these branches (ids, or a values("pk")
+    queryset): 3 queries whatever their number."""
+    return _structure(Q(home_branch__in=branch_ids), Q(branch__in=branch_ids), today)
+
+
+def branch_facts(branch: Branch, structure, today: datetime.date) -> tuple[int, int, list[str]]:
+    """(members, full members, structure warning codes) of one branch from the rows of
+    `_structure` (no query): a functional branch counts the members taking part in it,
+    the others their home members; a dissolved branch has no warnings."""
+    home, functional, terms = structure
+    counts = functional if branch.kind == BranchKind.FUNCTIONAL else home
+    members, full = counts.get(branch.pk, (0, 0))
+    warnings = []
+    if active_on(branch, today):
+        warnings = branch_warning_codes(
+            members=members, full=full, term=terms.get(branch.pk), today=today
+        )
+    return members, full, warnings
 
 
 @dataclass
