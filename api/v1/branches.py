@@ -178,9 +178,9 @@ class BranchFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Branches in the client's scope, with committee status and warnings"
+        summary=_("Branches in the client's scope, with committee status and warnings")
     ),
-    retrieve=extend_schema(summary="One branch"),
+    retrieve=extend_schema(summary=_("One branch")),
 )
 class BranchViewSet(NeedsCapability, ScopedReadViewSet):
     list_capabilities = (VIEW_STRUCTURE,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -113,12 +114,16 @@ class ComplianceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Branch.objects.none()  # the schema's model; list() builds its own
 
     @extend_schema(
-        summary="Cadence compliance per branch and meeting kind for a period",
+        summary=gettext_lazy("Cadence compliance per branch and meeting kind for a period"),
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("organization", int, description="a node: its subtree only"),
-            OpenApiParameter("branch", int, description="one branch only"),
-            OpenApiParameter("kind", str, enum=MeetingKind.values, description="one kind"),
+            OpenApiParameter(
+                "organization", int, description=gettext_lazy("a node: its subtree only")
+            ),
+            OpenApiParameter("branch", int, description=gettext_lazy("one branch only")),
+            OpenApiParameter(
+                "kind", str, enum=MeetingKind.values, description=gettext_lazy("one kind")
+            ),
         ],
     )
     def list(self, request):

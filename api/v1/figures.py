@@ -8,6 +8,7 @@ branch, 404 outside.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -48,25 +49,35 @@ class FiguresSerializer(serializers.Serializer):
     """Every number of a dashboard unit (reports.selectors.figures.Figures); rates are
     fractions (0.875), null when there is nothing to divide by."""
 
-    residents = serializers.IntegerField(help_text="active members living here")
-    registered = serializers.IntegerField(help_text="... registered with their community")
+    residents = serializers.IntegerField(help_text=gettext_lazy("active members living here"))
+    registered = serializers.IntegerField(
+        help_text=gettext_lazy("... registered with their community")
+    )
     unregistered = serializers.IntegerField()
     registration_coverage = serializers.FloatField(allow_null=True)
-    branches = serializers.IntegerField(help_text="branches active today")
+    branches = serializers.IntegerField(help_text=gettext_lazy("branches active today"))
     pilots = serializers.IntegerField()
     dissolved = serializers.IntegerField()
     branches_in_period = serializers.IntegerField()
-    branches_behind = serializers.IntegerField(help_text="behind on some meeting kind")
-    cadence_compliance = serializers.FloatField(allow_null=True, help_text="met / (met + behind)")
+    branches_behind = serializers.IntegerField(
+        help_text=gettext_lazy("behind on some meeting kind")
+    )
+    cadence_compliance = serializers.FloatField(
+        allow_null=True, help_text=gettext_lazy("met / (met + behind)")
+    )
     cells = CellCountsSerializer()
     attendance = TallySerializer()
     home_members = serializers.IntegerField()
-    inactive_members = serializers.IntegerField(help_text="no participation in three months")
+    inactive_members = serializers.IntegerField(
+        help_text=gettext_lazy("no participation in three months")
+    )
     branches_with_warnings = serializers.IntegerField()
     warnings = WarningCountSerializer(many=True)
     care_needs = serializers.IntegerField()
     care_covered = serializers.IntegerField()
-    care_overdue = serializers.IntegerField(help_text="needs past their visit interval")
+    care_overdue = serializers.IntegerField(
+        help_text=gettext_lazy("needs past their visit interval")
+    )
     care_coverage = serializers.FloatField(allow_null=True)
 
 
@@ -135,7 +146,7 @@ class BranchFiguresSerializer(serializers.Serializer):
 
 class NodeFiguresView(ApiViewMixin, APIView):
     @extend_schema(
-        summary="Dashboard figures of an organisation node for a period",
+        summary=gettext_lazy("Dashboard figures of an organisation node for a period"),
         parameters=PERIOD_PARAMETERS,
         responses=NodeFiguresSerializer,
     )
@@ -162,7 +173,7 @@ class NodeFiguresView(ApiViewMixin, APIView):
 
 class BranchFiguresView(ApiViewMixin, APIView):
     @extend_schema(
-        summary="Dashboard figures of one branch for a period",
+        summary=gettext_lazy("Dashboard figures of one branch for a period"),
         parameters=PERIOD_PARAMETERS,
         responses=BranchFiguresSerializer,
     )

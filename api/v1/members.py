@@ -55,7 +55,9 @@ class MemberSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     name = serializers.CharField()
-    view = serializers.ChoiceField(choices=["full", "limited"])
+    view = serializers.ChoiceField(
+        choices=[("full", _("full record")), ("limited", _("limited (unit liaison)"))]
+    )
     status = serializers.CharField()
     status_display = serializers.CharField()
     community = RefSerializer()
@@ -66,7 +68,7 @@ class MemberSerializer(serializers.Serializer):
     original_unit = RefSerializer(allow_null=True)
     gender = serializers.CharField(allow_null=True)
     gender_display = serializers.CharField(allow_null=True)
-    birth_month = serializers.CharField(allow_null=True, help_text="YYYY-MM")
+    birth_month = serializers.CharField(allow_null=True, help_text=_("YYYY-MM"))
     age = serializers.IntegerField(allow_null=True)
     ethnicity = serializers.CharField(allow_null=True)
     retirement_type = serializers.CharField(allow_null=True)
@@ -182,16 +184,16 @@ class UnmaskForm(forms.Form):
 UNMASKED = OpenApiParameter(
     "unmasked",
     bool,
-    description=(
-        "1: the full ID number, phone and address of the members whose sensitive data "
-        "the client may see (can_view_sensitive); each is recorded in the audit trail"
+    description=_(
+        "`1`: the full ID number, phone and address of the members whose sensitive data "
+        "the client may see (`can_view_sensitive`); each is recorded in the audit trail"
     ),
 )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Members in the client's scope, masked", parameters=[UNMASKED]),
-    retrieve=extend_schema(summary="One member, masked", parameters=[UNMASKED]),
+    list=extend_schema(summary=_("Members in the client's scope, masked"), parameters=[UNMASKED]),
+    retrieve=extend_schema(summary=_("One member, masked"), parameters=[UNMASKED]),
 )
 class MemberViewSet(ScopedReadViewSet):
     serializer_class = MemberSerializer

@@ -15,6 +15,7 @@ from __future__ import annotations
 import django_filters
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -77,7 +78,9 @@ class SentNoticeSerializer(NoticeBaseSerializer):
 
 
 class MineCountsSerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text="receipts of the branches the client answers for")
+    total = serializers.IntegerField(
+        help_text=gettext_lazy("receipts of the branches the client answers for")
+    )
     unopened = serializers.IntegerField()
     unconfirmed = serializers.IntegerField()
 
@@ -151,10 +154,10 @@ class SentFilter(django_filters.FilterSet):
 
 
 RECEIVED_STATES = [
-    ("unread", "unread"),
-    ("opened", "opened"),
-    ("confirmed", "confirmed"),
-    ("overdue", "overdue"),
+    ("unread", gettext_lazy("not opened")),
+    ("opened", gettext_lazy("opened, not confirmed")),
+    ("confirmed", gettext_lazy("confirmed")),
+    ("overdue", gettext_lazy("overdue")),
 ]
 
 
@@ -180,8 +183,10 @@ class ReceivedFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Notices the client sent (or sends from its nodes), with counts"),
-    retrieve=extend_schema(summary="One notice the client sent"),
+    list=extend_schema(
+        summary=gettext_lazy("Notices the client sent (or sends from its nodes), with counts")
+    ),
+    retrieve=extend_schema(summary=gettext_lazy("One notice the client sent")),
 )
 class SentNoticeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SentNoticeSerializer
@@ -196,8 +201,8 @@ class SentNoticeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Sent notices addressed to the client's branches"),
-    retrieve=extend_schema(summary="One notice addressed to the client's branches"),
+    list=extend_schema(summary=gettext_lazy("Sent notices addressed to the client's branches")),
+    retrieve=extend_schema(summary=gettext_lazy("One notice addressed to the client's branches")),
 )
 class ReceivedNoticeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReceivedNoticeSerializer
@@ -239,6 +244,8 @@ class ReceiptViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         context["deadline"] = notice.deadline if notice else None
         return context
 
-    @extend_schema(summary="The receipts of a notice the client sent: who confirmed, when")
+    @extend_schema(
+        summary=gettext_lazy("The receipts of a notice the client sent: who confirmed, when")
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -10,6 +10,7 @@ detail is 404, but a node's detail names its ancestors, as the page's breadcrumb
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
@@ -23,14 +24,15 @@ from .params import IdFilter, NeedsCapability
 class OrganizationSerializer(serializers.ModelSerializer):
     level_display = serializers.CharField(source="get_level_display")
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
-    depth = serializers.SerializerMethodField()
+    depth = serializers.SerializerMethodField(
+        help_text=gettext_lazy("0 for the city, 1 for a district, 2 a street, 3 a community.")
+    )
 
     class Meta:
         model = Organization
         fields = ["id", "code", "name", "level", "level_display", "parent", "depth"]
 
     def get_depth(self, node) -> int:
-        """0 for the city, 1 for a district, 2 a street, 3 a community."""
         return node.path.count("/") - 1
 
 
@@ -64,8 +66,8 @@ class OrganizationFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Organisation nodes in the client's scope"),
-    retrieve=extend_schema(summary="One organisation node and its ancestors' names"),
+    list=extend_schema(summary=gettext_lazy("Organisation nodes in the client's scope")),
+    retrieve=extend_schema(summary=gettext_lazy("One organisation node and its ancestors' names")),
 )
 class OrganizationViewSet(NeedsCapability, ScopedReadViewSet):
     list_capabilities = (VIEW_STRUCTURE,)

@@ -127,11 +127,11 @@ PERIOD_PARAMETERS = [
         "period",
         str,
         enum=Period.values,
-        description="month, quarter or year (default: quarter)",
+        description=_("month, quarter or year (default: quarter)"),
     ),
-    OpenApiParameter("year", int, description="2000-2100 (default: this year)"),
-    OpenApiParameter("quarter", int, description="1-4, with period=quarter (default: this one)"),
-    OpenApiParameter("month", int, description="1-12, with period=month (default: this one)"),
+    OpenApiParameter("year", int, description=_("2000-2100 (default: this year)")),
+    OpenApiParameter("quarter", int, description=_("1-4, with period=quarter (default: this one)")),
+    OpenApiParameter("month", int, description=_("1-12, with period=month (default: this one)")),
 ]
 
 
