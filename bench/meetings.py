@@ -42,6 +42,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--db-name", default=DB_NAME, help="the scratch database")
     return parser.parse_args(argv)
 
 
@@ -353,8 +354,8 @@ def main(argv=None):
     admin_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if not admin_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench: DATABASE_URL must point at PostgreSQL")
-    recreate_database(admin_url, DB_NAME)
-    setup_django(with_database(admin_url, DB_NAME))
+    recreate_database(admin_url, args.db_name)
+    setup_django(with_database(admin_url, args.db_name))
     from django.core.management import call_command
     from django.db import connections
 
@@ -394,7 +395,7 @@ def main(argv=None):
     (RESULTS / "meetings.txt").write_text(text, encoding="utf-8")
     connections.close_all()
     if not args.keep:
-        recreate_database(admin_url, DB_NAME, drop_only=True)
+        recreate_database(admin_url, args.db_name, drop_only=True)
 
 
 if __name__ == "__main__":
