@@ -21,6 +21,7 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.db import connection, connections, models
+from django.db.models.expressions import RawSQL
 
 from accounts.models import AuditAction
 from activities.care.models import CareNeed
@@ -173,17 +174,25 @@ def touch(changes) -> None:
         Organization.objects.filter(path__in=paths).touch_figures()
 
 
-def _touch_in_one(wanted: dict) -> None:
-    """version_paths and touch_figures as one statement: the touched rows' paths (the
-    same lookups as version_paths, as subqueries), their district and street prefixes
-    (path_prefixes(path)[1:3]), and every district and street when a path is the city's."""
-    sources, params = [], []
-    for model, pks in wanted.items():
+_STATEMENTS: dict[tuple, tuple[str, list]] = {}  # per process
+
+
+def _statement(models_: tuple) -> tuple[str, list]:
+    """_touch_in_one's SQL for these kinds of parent row, compiled once per process: each
+    kind's pks come as one array parameter (in the order of `models_`), then the version
+    and the two levels."""
+    if models_ in _STATEMENTS:
+        return _STATEMENTS[models_]
+    sources, slots = [], []
+    for model in models_:
+        slot = object()
+        ids = RawSQL("SELECT unnest(%s::bigint[])", (slot,))
         for name in PLACES[model]:
-            query = model.objects.filter(pk__in=sorted(pks)).values_list(name).order_by()
+            query = model.objects.filter(pk__in=ids).values_list(name).order_by()
             sql, values = query.query.sql_with_params()
             sources.append(f"({sql})")
-            params += values
+            # The kind whose pks go where its stand-in is, or a constant kept as it is.
+            slots += [(model, None) if value is slot else (None, value) for value in values]
     table = connection.ops.quote_name(Organization._meta.db_table)
     district = "split_part(t.p, '/', 1) || '/' || split_part(t.p, '/', 2) || '/'"
     street = f"{district} || split_part(t.p, '/', 3) || '/'"
@@ -195,6 +204,18 @@ def _touch_in_one(wanted: dict) -> None:
         f"UNION SELECT {street} FROM t WHERE t.p <> '') "
         f"OR EXISTS (SELECT 1 FROM t WHERE t.p <> '' AND t.p NOT LIKE '%%/%%/%%'))"
     )
+    _STATEMENTS[models_] = (sql, slots)
+    return sql, slots
+
+
+def _touch_in_one(wanted: dict) -> None:
+    """version_paths and touch_figures as one statement: the touched rows' paths (the
+    same lookups as version_paths, as subqueries), their district and street prefixes
+    (path_prefixes(path)[1:3]), and every district and street when a path is the city's."""
+    models_ = tuple(sorted(wanted, key=lambda model: model._meta.label))
+    sql, slots = _statement(models_)
+    arrays = {model: sorted(wanted[model]) for model in models_}
+    params = [arrays[model] if model is not None else value for model, value in slots]
     now = time.time_ns() // 1000
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, now, Level.DISTRICT, Level.STREET])

@@ -359,9 +359,7 @@ def _record_new(*, branch, details, marks, client_key, actor, request) -> Record
             Branch.objects.select_for_update(of=("self",))
             .filter(pk=branch.pk)
             .annotate(
-                twin=Subquery(
-                    Meeting.objects.filter(client_key=client_key).order_by().values("pk")
-                )
+                twin=Subquery(Meeting.objects.filter(client_key=client_key).order_by().values("pk"))
             )
             .order_by()
             .values_list("twin", flat=True)

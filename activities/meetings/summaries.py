@@ -20,7 +20,8 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, DateField, Max, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.db.models.sql import UpdateQuery
 
@@ -201,14 +202,40 @@ def refresh(
         Member.objects.filter(pk__in=member_ids).update(last_participated_on=_last_participation())
 
 
-def _refresh_in_one(pairs, member_ids) -> None:
-    """refresh's tallies and participation as one statement of data-modifying CTEs (they
-    all read the rows the transaction wrote before it, none reads another's writes)."""
+class _Slot(list):
+    """A stand-in parameter of a statement compiled once (_statement): found again by
+    identity among the compiled parameters and replaced by the call's array."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+
+_STATEMENTS: dict[tuple[bool, bool], tuple[str, list, tuple]] = {}
+
+
+def _statement(with_months: bool, with_members: bool) -> tuple[str, list, tuple]:
+    """The SQL of _refresh_in_one and its parameters, compiled from the querysets once
+    per process (compiling them took more time than running them). The branch ids,
+    months and member ids are array parameters, so the text never changes."""
+    key = (with_months, with_members)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    branches, months, members = _Slot(), _Slot(), _Slot()
     parts, params = [], []
     quote = connection.ops.quote_name
-    if pairs:
+    if with_months:
+        meeting = quote(Meeting._meta.db_table)
+        wanted = RawSQL(  # noqa: S611 (names from the model, values as parameters)
+            f"{meeting}.branch_id = ANY(%s::bigint[]) AND ({meeting}.branch_id, "  # noqa: S608
+            f"date_trunc('month', {meeting}.held_on)::date) IN "
+            f"(SELECT * FROM unnest(%s::bigint[], %s::date[]))",
+            (branches, branches, months),
+            output_field=BooleanField(),
+        )
         rows = (
-            Meeting.objects.filter(_month_filter(pairs))
+            Meeting.objects.filter(wanted)
             .filter(status=MeetingStatus.HELD)
             .annotate(month=TruncMonth("held_on"))
             .values("branch_id", "month")
@@ -229,22 +256,44 @@ def _refresh_in_one(pairs, member_ids) -> None:
             + ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in counts)
             + ")"
         )
-        keys = " OR ".join("(b.branch_id = %s AND b.month = %s)" for _pair in pairs)
         parts.append(
-            f"gone AS (DELETE FROM {table} b WHERE ({keys}) AND NOT EXISTS ("  # noqa: S608
+            f"gone AS (DELETE FROM {table} b WHERE (b.branch_id, b.month) IN "  # noqa: S608
+            f"(SELECT * FROM unnest(%s::bigint[], %s::date[])) AND NOT EXISTS ("
             f"SELECT 1 FROM agg WHERE agg.branch_id = b.branch_id "
             f"AND agg.month::date = b.month))"
         )
-        for branch_id, month in sorted(pairs):
-            params += [branch_id, month]
-    if member_ids:
-        query = Member.objects.filter(pk__in=member_ids).order_by().query.chain(UpdateQuery)
+        params += [branches, months]
+    if with_members:
+        who = RawSQL("SELECT unnest(%s::bigint[])", (members,))
+        query = Member.objects.filter(pk__in=who).order_by().query.chain(UpdateQuery)
         query.add_update_values({"last_participated_on": _last_participation()})
         sql, values = query.get_compiler(connection=connection).as_sql()
         parts.append(f"who AS ({sql})")
         params += values
+    statement = (f"WITH {', '.join(parts)} SELECT 1", params, (branches, months, members))
+    _STATEMENTS[key] = statement
+    return statement
+
+
+def _refresh_in_one(pairs, member_ids) -> None:
+    """refresh's tallies and participation as one statement of data-modifying CTEs (they
+    all read the rows the transaction wrote before it, none reads another's writes)."""
+    sql, params, slots = _statement(bool(pairs), bool(member_ids))
+    ordered = sorted(pairs)
+    arrays = (
+        [branch_id for branch_id, _month in ordered],
+        [month for _branch_id, month in ordered],
+        list(member_ids),
+    )
+    values = []
+    for param in params:
+        for slot, array in zip(slots, arrays, strict=True):
+            if param is slot:
+                param = array
+                break
+        values.append(param)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
+        cursor.execute(sql, values)
 
 
 def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None, **options) -> None:
