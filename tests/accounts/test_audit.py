@@ -1,5 +1,6 @@
 import datetime
 import io
+import itertools
 import json
 from unittest import mock
 
@@ -101,7 +102,7 @@ def test_a_bulk_record_costs_three_queries_whatever_its_size(cast, django_assert
     stored = list(AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("pk"))
     assert [e.hash for e in stored] == [e.hash for e in entries]
     assert [e.changes for e in stored] == [{"before": None, "after": {"n": n}} for n in range(50)]
-    assert all(b.prev_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
 
 
 def test_audit_verify_exits_non_zero_when_tampered(cast):

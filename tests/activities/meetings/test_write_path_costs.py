@@ -44,7 +44,8 @@ def marks_for(roster, absent=(3, 11, 20), excused=(5, 17)):
     return marks
 
 
-def record_new(roster, marks, *, day=D(2025, 6, 10)):
+def record_new(roster, marks, *, day=None):
+    day = day or D(2025, 6, 10)
     return services.meeting_record_new(
         branch=roster.branch,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "held_on": day},
