@@ -13,6 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .audit import BATCH
+from .models import AuditAction
+
 # Object types that name no model: what an export or a sweep was about.
 OTHER_TYPES = {
     "members.roster": _("Member roster"),
@@ -59,6 +62,9 @@ KEY_LABELS = {
     "size": _("Size"),
     "created": _("Created"),
     "updated": _("Updated"),
+    "unchanged": _("Unchanged"),
+    "registrations": _("Registrations"),
+    "units_created": _("Original units created"),
     "erased": _("Erased"),
     "replaced_by": _("Replaced by"),
     "state": _("State"),
@@ -211,10 +217,12 @@ def object_text(entry) -> str:
 
 
 def change_rows(entry, changes: dict) -> list[tuple[str, str, str]]:
-    """(field, before, after) in Chinese, for the detail page and the export."""
+    """(field, before, after) in Chinese, for the detail page and the export. A batch
+    entry (audit.record_batch) then lists its changes, one line each: the action and
+    the object, and every changed field before and after ("字段：值；...")."""
     model = model_for(entry.object_type)
     before, after = changes.get("before") or {}, changes.get("after") or {}
-    return [
+    rows = [
         (
             field_label(model, key),
             value_text(model, key, before.get(key)),
@@ -222,3 +230,17 @@ def change_rows(entry, changes: dict) -> list[tuple[str, str, str]]:
         )
         for key in sorted({*before, *after})
     ]
+    actions = dict(AuditAction.choices)
+    for change in changes.get(BATCH) or []:
+        row_model = model_for(change.get("type", ""))
+        shown = f"{actions.get(change.get('action'), change.get('action'))}：" + " ".join(
+            part for part in (type_label(change.get("type", "")), change.get("object")) if part
+        )
+        rows.append(
+            (
+                shown,
+                value_text(row_model, "", change.get("before") or None),
+                value_text(row_model, "", change.get("after") or None),
+            )
+        )
+    return rows

@@ -10,6 +10,9 @@ are numbers with a percent format (`Percent`), so they sort and sum.
 from __future__ import annotations
 
 import io
+import os
+import ssl
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +21,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from openpyxl.cell import WriteOnlyCell
 
 from accounts.exports import safe_cell, text_cell
@@ -44,6 +47,9 @@ html {{ font-family: {PDF_FONT}; font-size: 10.5pt; }}
 body.wide {{ page: wide; }}
 h1 {{ string-set: sheet-title content(); }}
 .no-pdf {{ display: none !important; }}
+/* A long list laid out from its header's widths, not measured cell by cell. */
+table.sheet-table.fixed {{ table-layout: fixed; }}
+table.sheet-table.fixed th.wide {{ width: 30%; }}
 """
 
 
@@ -73,20 +79,62 @@ def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse
 # --- PDF -------------------------------------------------------------------------------
 
 
+# Prepared once per process (per thread where WeasyPrint's objects keep state), not per
+# PDF: the URL fetcher (building one loads the system's CA certificates), the font
+# configuration (fontconfig's font list and Pango's font map, so the CJK font is found,
+# measured and shaped from warm caches) and the parsed stylesheets (per language: the
+# page counter is translated; the sheet CSS again when its file changes).
+_prepared = threading.local()
+_stylesheet_cache: dict[tuple, list] = {}
+_stylesheet_lock = threading.Lock()
+
+
+def _ssl_context():
+    context = getattr(_ssl_context, "value", None)
+    if context is None:
+        context = _ssl_context.value = ssl.create_default_context()
+    return context
+
+
+def _weasy():
+    """This thread's (url_fetcher, font_config) for WeasyPrint. (The stylesheets have no
+    @font-face, so they are shared by every thread's font configuration.)"""
+    if getattr(_prepared, "fetcher", None) is None:
+        from weasyprint import URLFetcher
+        from weasyprint.text.fonts import FontConfiguration
+
+        _prepared.fetcher = URLFetcher(ssl_context=_ssl_context())
+        _prepared.fonts = FontConfiguration()
+    return _prepared.fetcher, _prepared.fonts
+
+
 def _stylesheets():
     from weasyprint import CSS
 
-    sheets = [CSS(string=PAGE_CSS), CSS(string=page_number_css())]
     path = finders.find(SHEET_CSS)
-    if path:
-        sheets.insert(0, CSS(filename=path))
+    stamp = os.stat(path).st_mtime_ns if path else None
+    key = (get_language(), path, stamp)
+    sheets = _stylesheet_cache.get(key)
+    if sheets is None:
+        fetcher, _fonts = _weasy()
+        sheets = [
+            CSS(string=PAGE_CSS, url_fetcher=fetcher),
+            CSS(string=page_number_css(), url_fetcher=fetcher),
+        ]
+        if path:
+            sheets.insert(0, CSS(filename=path, url_fetcher=fetcher))
+        with _stylesheet_lock:
+            _stylesheet_cache[key] = sheets
     return sheets
 
 
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=_stylesheets())
+    fetcher, fonts = _weasy()
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=_stylesheets(), font_config=fonts
+    )
 
 
 def pdf_from_template(

@@ -16,15 +16,17 @@ bump them all.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from django.apps import apps
-from django.db import connections, models
+from django.db import connection, connections, models
+from django.db.models.expressions import RawSQL
 
 from accounts.models import AuditAction
 from activities.care.models import CareNeed
 from activities.meetings.models import Attendance, Meeting
-from branches.models import Branch, Organization
+from branches.models import Branch, Level, Organization
 from members.models import CommitteeTerm, Member
 
 # What a foreign key to each of these models places a row in: the organisations' paths.
@@ -122,8 +124,8 @@ def _pk(value):
     return value if isinstance(value, int) else None
 
 
-def version_paths(changes) -> set[str] | object:
-    """The paths of the districts and streets these changes touch, or EVERY_DISTRICT."""
+def _wanted(changes) -> dict | object:
+    """{model: {pk}} of the parent rows these changes hang from, or EVERY_DISTRICT."""
     wanted = defaultdict(set)
     for change in changes:
         places = _places(change)
@@ -133,6 +135,14 @@ def version_paths(changes) -> set[str] | object:
             return EVERY_DISTRICT
         for model, pks in places.items():
             wanted[model] |= pks
+    return wanted
+
+
+def version_paths(changes) -> set[str] | object:
+    """The paths of the districts and streets these changes touch, or EVERY_DISTRICT."""
+    wanted = _wanted(changes)
+    if wanted is EVERY_DISTRICT:
+        return EVERY_DISTRICT
     paths = set()
     for model, pks in wanted.items():  # one query per kind of parent row
         for row in model.objects.filter(pk__in=pks).values_list(*PLACES[model]):
@@ -147,12 +157,68 @@ def version_paths(changes) -> set[str] | object:
 
 
 def touch(changes) -> None:
-    """Bump the versions of the districts and streets these changes touch (one UPDATE)."""
+    """Bump the versions of the districts and streets these changes touch: on PostgreSQL
+    one UPDATE that finds the paths itself (_touch_in_one), elsewhere a query per kind of
+    parent row and an UPDATE."""
+    if connection.vendor == "postgresql":
+        wanted = _wanted(changes)
+        if wanted is EVERY_DISTRICT:
+            Organization.objects.touch_figures()
+        elif wanted:
+            _touch_in_one(wanted)
+        return
     paths = version_paths(changes)
     if paths is EVERY_DISTRICT:
         Organization.objects.touch_figures()
     elif paths:
         Organization.objects.filter(path__in=paths).touch_figures()
+
+
+_STATEMENTS: dict[tuple, tuple[str, list]] = {}  # per process
+
+
+def _statement(models_: tuple) -> tuple[str, list]:
+    """_touch_in_one's SQL for these kinds of parent row, compiled once per process: each
+    kind's pks come as one array parameter (in the order of `models_`), then the version
+    and the two levels."""
+    if models_ in _STATEMENTS:
+        return _STATEMENTS[models_]
+    sources, slots = [], []
+    for model in models_:
+        slot = object()
+        ids = RawSQL("SELECT unnest(%s::bigint[])", (slot,))
+        for name in PLACES[model]:
+            query = model.objects.filter(pk__in=ids).values_list(name).order_by()
+            sql, values = query.query.sql_with_params()
+            sources.append(f"({sql})")
+            # The kind whose pks go where its stand-in is, or a constant kept as it is.
+            slots += [(model, None) if value is slot else (None, value) for value in values]
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    district = "split_part(t.p, '/', 1) || '/' || split_part(t.p, '/', 2) || '/'"
+    street = f"{district} || split_part(t.p, '/', 3) || '/'"
+    sql = (
+        f"WITH t(p) AS ({' UNION '.join(sources)}) "  # noqa: S608
+        f"UPDATE {table} SET figures_version = GREATEST(figures_version + 1, %s) "
+        f"WHERE level IN (%s, %s) AND ("
+        f"path IN (SELECT {district} FROM t WHERE t.p <> '' "
+        f"UNION SELECT {street} FROM t WHERE t.p <> '') "
+        f"OR EXISTS (SELECT 1 FROM t WHERE t.p <> '' AND t.p NOT LIKE '%%/%%/%%'))"
+    )
+    _STATEMENTS[models_] = (sql, slots)
+    return sql, slots
+
+
+def _touch_in_one(wanted: dict) -> None:
+    """version_paths and touch_figures as one statement: the touched rows' paths (the
+    same lookups as version_paths, as subqueries), their district and street prefixes
+    (path_prefixes(path)[1:3]), and every district and street when a path is the city's."""
+    models_ = tuple(sorted(wanted, key=lambda model: model._meta.label))
+    sql, slots = _statement(models_)
+    arrays = {model: sorted(wanted[model]) for model in models_}
+    params = [arrays[model] if model is not None else value for model, value in slots]
+    now = time.time_ns() // 1000
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, now, Level.DISTRICT, Level.STREET])
 
 
 def on_audit_recorded(sender, changes, **kwargs) -> None:

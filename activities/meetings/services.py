@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction
+from branches.models import Branch
 
 from . import checkin, summaries
 from .models import (
@@ -177,8 +179,10 @@ def _attendance_lines(
     existing: dict[int, Attendance],
     marks: dict[int, Mark],
 ) -> tuple[list[Attendance], list[audit.Change], list[MakeUp]]:
-    """The lines to upsert, their audit changes, and make-ups that no longer apply."""
+    """The lines to upsert, their audit changes, and make-ups that no longer apply. Sets
+    the meeting's quorum_missed from the complete list (the meeting is saved after)."""
     lines, changes, stale = [], [], []
+    final = []  # (status, is_voting) of every line once written: the meeting's quorum
     for row in roster:
         # Unmarked: present on a first recording, unchanged when correcting. (The
         # recording screen sends a status for everyone, starting a bedridden member
@@ -190,6 +194,7 @@ def _attendance_lines(
         if mark.status == AttendanceStatus.EXCUSED and not reason:
             raise RecordingError(_("An excused absence needs a reason."), "no_reason")
         old = existing.get(row.member_id)
+        final.append((mark.status, old.is_voting if old is not None else row.is_voting))
         if old is not None and (old.status, old.reason) == (mark.status, reason):
             continue
         line = Attendance(
@@ -233,6 +238,7 @@ def _attendance_lines(
             make_up = getattr(old, "make_up", None)
             if make_up is not None and mark.status in ATTENDING:
                 stale.append(make_up)
+    meeting.quorum_missed = summaries.quorum_missed(meeting, final)
     return lines, changes, stale
 
 
@@ -282,7 +288,13 @@ def meeting_record(
     (`checkins_seen`, member pks) and the secretary marked them otherwise.
     """
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        # The meeting and its branch locked in one statement: the branch's lock serialises
+        # the rewrites of its month's tally (activities.meetings.summaries).
+        meeting = (
+            Meeting.objects.select_for_update(of=("self", "branch"))
+            .select_related("branch")
+            .get(pk=meeting.pk)
+        )
         if record_key is not None and meeting.record_key == record_key:
             return RecordResult(meeting, replayed=True)
         if meeting.status == MeetingStatus.CANCELLED:
@@ -329,7 +341,11 @@ def meeting_record(
             changes.insert(0, audit.Change(AuditAction.UPDATE, meeting, before=old, after=new))
         changes = _write_lines(meeting, lines, changes, stale, actor=actor, request=request)
         summaries.refresh_meeting(
-            meeting, months=[before["held_on"]], members=[row.member_id for row in roster]
+            meeting,
+            months=[before["held_on"]],
+            members=[row.member_id for row in roster],
+            locked=True,
+            quorum=False,
         )
         audit.record_many(changes, actor=actor, request=request)
         return RecordResult(meeting, changed=len(lines))
@@ -347,10 +363,40 @@ def meeting_record_new(
     """Create a held meeting and its attendance in one go (the meeting was not planned
     in the portal). Idempotent on `client_key`: the twin request returns the first
     meeting and writes nothing."""
+    try:
+        return _record_new(
+            branch=branch,
+            details=details,
+            marks=marks,
+            client_key=client_key,
+            actor=actor,
+            request=request,
+        )
+    except IntegrityError:
+        # A concurrent twin won the race on the unique client key: its transaction
+        # committed while this one waited for the branch's lock. This one wrote nothing.
+        twin = Meeting.objects.filter(client_key=client_key).first()
+        if twin is None:
+            raise
+        return RecordResult(twin, replayed=True)
+
+
+def _record_new(*, branch, details, marks, client_key, actor, request) -> RecordResult:
+    """meeting_record_new's transaction: the branch locked (its tally is rewritten) and a
+    twin looked for in one statement, the expected list, the meeting, its lines, the
+    summaries, the audit and the dashboards' versions: eight statements."""
     with transaction.atomic():
-        existing = Meeting.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return RecordResult(existing, replayed=True)
+        twin = (
+            Branch.objects.select_for_update(of=("self",))
+            .filter(pk=branch.pk)
+            .annotate(
+                twin=Subquery(Meeting.objects.filter(client_key=client_key).order_by().values("pk"))
+            )
+            .order_by()
+            .values_list("twin", flat=True)
+        )[0]
+        if twin is not None:
+            return RecordResult(Meeting.objects.get(pk=twin), replayed=True)
         meeting = Meeting(
             branch=branch,
             status=MeetingStatus.HELD,
@@ -366,12 +412,14 @@ def meeting_record_new(
             party_group_id=meeting.party_group_id,
             day=meeting.held_on,
         )
-        try:
-            with transaction.atomic():
-                meeting.save()
-        except IntegrityError:
-            return RecordResult(Meeting.objects.get(client_key=client_key), replayed=True)
+        # Built before the INSERT so that it carries the quorum; the lines' audit ids
+        # name the meeting's pk, known once it is saved.
         lines, changes, _stale = _attendance_lines(meeting, roster, {}, marks)
+        meeting.save()
+        changes = [
+            replace(change, object_id=f"{meeting.pk}:{change.after['member']}")
+            for change in changes
+        ]
         changes.insert(
             0,
             audit.Change(
@@ -379,7 +427,9 @@ def meeting_record_new(
             ),
         )
         _write_lines(meeting, lines, changes, [], actor=actor, request=request)
-        summaries.refresh_meeting(meeting, members=[row.member_id for row in roster])
+        summaries.refresh_meeting(
+            meeting, members=[row.member_id for row in roster], locked=True, quorum=False
+        )
         audit.record_many(changes, actor=actor, request=request)
         return RecordResult(meeting, changed=len(lines))
 

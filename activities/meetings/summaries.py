@@ -19,8 +19,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, DateField, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, DateField, Max, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.db.models.sql import UpdateQuery
 
 from branches.models import Branch
 from members.models import Member
@@ -125,13 +128,47 @@ def _last_participation():
     return Greatest(Coalesce(attended, made_up), Coalesce(made_up, attended))
 
 
-def refresh(*, months: Iterable[tuple[int, datetime.date | None]] = (), members=()) -> None:
+def quorum_missed(meeting: Meeting, lines: Iterable[tuple[str, bool]]) -> str:
+    """What _refresh_quorum would store on this meeting, from its complete list of
+    (status, is_voting) lines: a service that has the list in hand sets it on the
+    meeting it saves and calls `refresh(..., quorum=False)`."""
+    if meeting.status != MeetingStatus.HELD:
+        return meeting.quorum_missed
+    voting = attending = 0
+    for status, is_voting in lines:
+        if is_voting:
+            voting += 1
+            attending += status in ATTENDING
+    quorum = quorum_for(meeting.kind, meeting.is_election, voting, attending)
+    return quorum.rule if quorum.voting and not quorum.met else ""
+
+
+def _month_filter(pairs) -> Q:
+    where = Q()
+    for branch_id, month in pairs:
+        span = Span(month, Period.MONTH)
+        where |= Q(branch_id=branch_id, held_on__gte=span.start, held_on__lte=span.end)
+    return where
+
+
+def refresh(
+    *,
+    months: Iterable[tuple[int, datetime.date | None]] = (),
+    members=(),
+    locked: bool = False,
+    quorum: bool = True,
+) -> None:
     """Rewrite the tallies of these (branch id, day in the month) pairs and the latest
     participation of these member ids from the source rows. Call it inside the
-    transaction that changed them; days may be None (a meeting never held)."""
+    transaction that changed them; days may be None (a meeting never held).
+
+    `locked`: the caller already holds the branches' row locks (taken before it wrote);
+    `quorum=False`: the caller has set Meeting.quorum_missed on the only meeting whose
+    list changed (quorum_missed()). On PostgreSQL the tallies (upserted, and deleted for
+    a month left without a held meeting) and the participation are one statement."""
     pairs = {(branch_id, _month(day)) for branch_id, day in months if day is not None}
     member_ids = sorted(set(members))
-    if pairs:
+    if pairs and not locked:
         branch_ids = sorted({branch_id for branch_id, _month_start in pairs})
         # Serialise rewrites per branch (see the module docstring); ordered, so no deadlock.
         list(
@@ -140,11 +177,13 @@ def refresh(*, months: Iterable[tuple[int, datetime.date | None]] = (), members=
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        where = Q()
-        for branch_id, month in pairs:
-            span = Span(month, Period.MONTH)
-            where |= Q(branch_id=branch_id, held_on__gte=span.start, held_on__lte=span.end)
-        _refresh_quorum(Meeting.objects.filter(where))
+    if pairs and quorum:
+        _refresh_quorum(Meeting.objects.filter(_month_filter(pairs)))
+    if connection.vendor == "postgresql" and (pairs or member_ids):
+        _refresh_in_one(pairs, member_ids)
+        return
+    if pairs:
+        where = _month_filter(pairs)
         fresh = _tally_rows(Meeting.objects.filter(where))
         if fresh:
             BranchMonthTally.objects.bulk_create(
@@ -163,14 +202,110 @@ def refresh(*, months: Iterable[tuple[int, datetime.date | None]] = (), members=
         Member.objects.filter(pk__in=member_ids).update(last_participated_on=_last_participation())
 
 
-def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None) -> None:
+class _Slot(list):
+    """A stand-in parameter of a statement compiled once (_statement): found again by
+    identity among the compiled parameters and replaced by the call's array."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+
+_STATEMENTS: dict[tuple[bool, bool], tuple[str, list, tuple]] = {}
+
+
+def _statement(with_months: bool, with_members: bool) -> tuple[str, list, tuple]:
+    """The SQL of _refresh_in_one and its parameters, compiled from the querysets once
+    per process (compiling them took more time than running them). The branch ids,
+    months and member ids are array parameters, so the text never changes."""
+    key = (with_months, with_members)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    branches, months, members = _Slot(), _Slot(), _Slot()
+    parts, params = [], []
+    quote = connection.ops.quote_name
+    if with_months:
+        meeting = quote(Meeting._meta.db_table)
+        wanted = RawSQL(  # noqa: S611 (names from the model, values as parameters)
+            f"{meeting}.branch_id = ANY(%s::bigint[]) AND ({meeting}.branch_id, "  # noqa: S608
+            f"date_trunc('month', {meeting}.held_on)::date) IN "
+            f"(SELECT * FROM unnest(%s::bigint[], %s::date[]))",
+            (branches, branches, months),
+            output_field=BooleanField(),
+        )
+        rows = (
+            Meeting.objects.filter(wanted)
+            .filter(status=MeetingStatus.HELD)
+            .annotate(month=TruncMonth("held_on"))
+            .values("branch_id", "month")
+            .annotate(n_held=Count("pk", distinct=True), **tally_annotations("attendances__"))
+            .order_by()
+        )
+        sql, values = rows.query.sql_with_params()
+        parts.append(f"agg AS ({sql})")
+        params += values
+        table = quote(BranchMonthTally._meta.db_table)
+        counts = ["held", *TALLY_FIELDS]
+        columns = ", ".join(quote(name) for name in ["branch_id", "month", *counts])
+        parts.append(
+            f"up AS (INSERT INTO {table} ({columns}) "  # noqa: S608
+            f"SELECT agg.branch_id, agg.month::date, "
+            + ", ".join(f"agg.n_{name}" for name in counts)
+            + " FROM agg ON CONFLICT (branch_id, month) DO UPDATE SET "
+            + ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in counts)
+            + ")"
+        )
+        parts.append(
+            f"gone AS (DELETE FROM {table} b WHERE (b.branch_id, b.month) IN "  # noqa: S608
+            f"(SELECT * FROM unnest(%s::bigint[], %s::date[])) AND NOT EXISTS ("
+            f"SELECT 1 FROM agg WHERE agg.branch_id = b.branch_id "
+            f"AND agg.month::date = b.month))"
+        )
+        params += [branches, months]
+    if with_members:
+        who = RawSQL("SELECT unnest(%s::bigint[])", (members,))
+        query = Member.objects.filter(pk__in=who).order_by().query.chain(UpdateQuery)
+        query.add_update_values({"last_participated_on": _last_participation()})
+        sql, values = query.get_compiler(connection=connection).as_sql()
+        parts.append(f"who AS ({sql})")
+        params += values
+    statement = (f"WITH {', '.join(parts)} SELECT 1", params, (branches, months, members))
+    _STATEMENTS[key] = statement
+    return statement
+
+
+def _refresh_in_one(pairs, member_ids) -> None:
+    """refresh's tallies and participation as one statement of data-modifying CTEs (they
+    all read the rows the transaction wrote before it, none reads another's writes)."""
+    sql, params, slots = _statement(bool(pairs), bool(member_ids))
+    ordered = sorted(pairs)
+    arrays = (
+        [branch_id for branch_id, _month in ordered],
+        [month for _branch_id, month in ordered],
+        list(member_ids),
+    )
+    values = []
+    for param in params:
+        for slot, array in zip(slots, arrays, strict=True):
+            if param is slot:
+                param = array
+                break
+        values.append(param)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+def refresh_meeting(meeting: Meeting, *, months: Iterable = (), members=None, **options) -> None:
     """After a meeting or its attendance changed: its month (and any `months` it was in
-    before) and the participation of everyone on its list (or `members`)."""
+    before) and the participation of everyone on its list (or `members`). `options`:
+    refresh's `locked` and `quorum`."""
     if members is None:
         members = meeting.attendances.values_list("member_id", flat=True)
     refresh(
         months=[(meeting.branch_id, meeting.held_on), *((meeting.branch_id, d) for d in months)],
         members=members,
+        **options,
     )
 
 

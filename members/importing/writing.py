@@ -29,53 +29,47 @@ class ImportOutcome:
 
 
 IMPORT_CHUNK = 1000
+# What the trail lists of an imported member: not the values derived from the others
+# (the keyed hash of the health, the latest participation the summaries keep).
+CREATED_FIELDS = tuple(
+    name for name in MEMBER_FIELDS if name not in {"health_hash", "last_participated_on"}
+)
 
 
 @transaction.atomic
 def members_import(*, plan, community, actor, request=None, file_name: str = "") -> ImportOutcome:
     """Write a checked import plan (members.importing.plan.ImportPlan) all at once: new
-    original units, new members, changed members, their registrations, and an audit
-    record for each, in one transaction. A plan with errors writes nothing.
+    original units, new members, changed members, their registrations, in one
+    transaction. A plan with errors writes nothing.
 
-    Rows are written and audited chunk by chunk (bulk inserts and updates, one audit
-    insert per chunk) inside the one transaction, so memory stays flat for 10,000 rows."""
+    Rows are written chunk by chunk (IMPORT_CHUNK rows: bulk inserts and updates) inside
+    the one transaction, so memory stays flat for 10,000 rows. Each chunk is one audit
+    entry (audit.record_batch, action "import", on the community): its counts, and each
+    member, registration and original unit it created or changed with the masked
+    before/after. A roster of up to IMPORT_CHUNK rows is one entry."""
     if plan.errors:
         raise ValidationError(_("The file has errors; nothing was written."))
-    writer = _ImportWriter(plan, community, actor, request)
+    writer = _ImportWriter(plan, community, actor, request, file_name)
     writer.create_units()
-    for start in range(0, len(plan.rows), IMPORT_CHUNK):
+    for start in range(0, max(len(plan.rows), 1), IMPORT_CHUNK):
         writer.write_chunk(plan.rows[start : start + IMPORT_CHUNK])
-    outcome = ImportOutcome(
+    return ImportOutcome(
         created=writer.created,
         updated=writer.updated,
         unchanged=len(plan.rows) - writer.created - writer.updated,
         registrations=writer.registrations,
         units_created=len(writer.units),
     )
-    audit.record(
-        AuditAction.IMPORT,
-        community,
-        actor=actor,
-        request=request,
-        after={
-            "file": file_name,
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-            "registrations": outcome.registrations,
-            "units_created": outcome.units_created,
-        },
-    )
-    return outcome
 
 
 class _ImportWriter:
-    def __init__(self, plan, community, actor, request):
-        self.plan, self.community = plan, community
+    def __init__(self, plan, community, actor, request, file_name=""):
+        self.plan, self.community, self.file_name = plan, community, file_name
         self.actor, self.request = actor, request
         self.handled_by = actor if getattr(actor, "is_authenticated", False) else None
         self.today = timezone.localdate()
         self.units: dict[str, OriginalUnit] = {}
+        self.pending: list[audit.Change] = []
         self.created = self.updated = self.registrations = 0
 
     def create_units(self):
@@ -90,20 +84,17 @@ class _ImportWriter:
         OriginalUnit.objects.bulk_create(new_units, batch_size=500)
         codes = [u.code for u in new_units]
         self.units = {u.name: u for u in OriginalUnit.objects.filter(code__in=codes)}
-        audit.record_many(
-            [
-                audit.Change(AuditAction.CREATE, u, after={"name": u.name, "code": u.code})
-                for u in self.units.values()
-            ],
-            actor=self.actor,
-            request=self.request,
-        )
+        # Audited with the first chunk.
+        self.pending = [
+            audit.Change(AuditAction.CREATE, u, after={"name": u.name, "code": u.code})
+            for u in self.units.values()
+        ]
 
     def _unit(self, row, current):
         return self.units[row.new_unit_name].pk if row.new_unit_name else current
 
     def write_chunk(self, rows):
-        changes: list[audit.Change] = []
+        changes, self.pending = self.pending, []
         member_ids = {}  # excel row -> member id
         creates = [row for row in rows if row.member_id is None]
         if creates:
@@ -130,16 +121,36 @@ class _ImportWriter:
             for row, member in zip(creates, members, strict=True):
                 member_ids[row.excel_row] = member.pk
             changes += [
-                audit.Change(AuditAction.CREATE, m, after=snapshot(m, MEMBER_FIELDS))
+                audit.Change(AuditAction.CREATE, m, after=snapshot(m, CREATED_FIELDS))
                 for m in members
             ]
             self.created += len(members)
-        changes += self._update_members([row for row in rows if row.member_id and row.changed])
+        updated = self._update_members([row for row in rows if row.member_id and row.changed])
+        changes += updated
         for row in rows:
             if row.member_id:
                 member_ids[row.excel_row] = row.member_id
+        registered = self.registrations
         changes += self._registrations(rows, member_ids)
-        audit.record_many(changes, actor=self.actor, request=self.request)
+        # One entry for the chunk, listing each row's masked before/after.
+        registrations = self.registrations - registered
+        audit.record_batch(
+            AuditAction.IMPORT,
+            self.community,
+            changes=changes,
+            actor=self.actor,
+            request=self.request,
+            after={
+                "file": self.file_name,
+                "created": len(creates),
+                "updated": len(updated),
+                "unchanged": len(rows) - len(creates) - len(updated),
+                "registrations": registrations,
+                "units_created": sum(1 for c in changes if c.obj.__class__ is OriginalUnit),
+            },
+            object_repr=self.community.name
+            + (f" {rows[0].excel_row}–{rows[-1].excel_row}" if rows else ""),
+        )
 
     def _update_members(self, rows):
         if not rows:

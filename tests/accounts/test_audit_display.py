@@ -136,3 +136,39 @@ def test_every_name_the_audit_pages_use_is_translated():
     with translation.override("zh-hans"):
         latin = {str(name) for name in names if re.search(r"[A-Za-z]{2,}", str(name))}
     assert latin <= {"TOTP 设备"}
+
+
+def test_an_import_batch_lists_each_row_masked_on_the_page_and_in_the_export(cast, client_for):
+    """A roster import is one entry per batch (members.importing.writing): the auditor
+    reads every member and registration it wrote, one line each, with masked values."""
+    from members.importing.reading import read_plan
+    from members.importing.writing import members_import
+    from tests.members.workbooks import person, workbook
+
+    path = Path(__file__).parent / "_batch.xlsx"
+    path.write_bytes(workbook([person(1), person(2)]))
+    try:
+        plan = read_plan(path, community=cast.community_a)
+    finally:
+        path.unlink()
+    members_import(
+        plan=plan, community=cast.community_a, actor=cast.user("community_secretary"),
+        file_name="花名册.xlsx",
+    )  # fmt: skip
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert audit.verify().ok
+    member = entry.changes["batch"][0]
+    client = client_for("auditor")
+    page = _visible(client.get(reverse("accounts:audit_detail", args=[entry.pk])).content.decode())
+    # The batch's counts, then one line per row: action, type, masked name and pk.
+    assert re.search(r"新增：党员\s+导\*+ #\d+", page), page
+    assert len(re.findall(r"新增：党员\s+导\*+ #\d+ ", page)) == 2
+    assert "哈希" not in page.split("变更内容")[1] and "Health" not in page
+    assert member["after"]["phone"] in page and "*" in member["after"]["phone"]
+    for technical in ["members.member", "id_number", "{"]:
+        assert technical not in page, technical
+    response = client.get(reverse("accounts:audit_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    [line] = [row for row in rows[1:] if row[0] == entry.pk]
+    assert line[8].count("党员 导") == 2
+    assert "members.member" not in line[8]

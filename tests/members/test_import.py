@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts import audit
 from accounts.models import AuditAction, AuditEntry
 from branches.models import OriginalUnit
 from members.importing import reading
@@ -114,9 +115,30 @@ def test_importing_writes_members_registrations_and_an_audit_record_for_each(cas
     assert waiting.registrations.get().status == "reported"
     assert waiting.original_unit.name == "市第九中学"
     assert waiting.original_unit.district == cast.district_a
-    created = AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="members.member")
-    assert created.count() == 2
-    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == 1
+    # One audit entry for the batch: its counts, and each member, registration and new
+    # unit it created, with masked values; the chain still verifies.
+    [entry] = AuditEntry.objects.filter(action=AuditAction.IMPORT)
+    assert not AuditEntry.objects.filter(action=AuditAction.CREATE).exists()
+    assert entry.changes["after"]["created"] == 2
+    assert entry.changes["after"]["registrations"] == 2
+    assert entry.changes["after"]["units_created"] == 1
+    batch = entry.changes["batch"]
+    members = [c for c in batch if c["type"] == "members.member"]
+    assert {(c["action"], c["id"]) for c in members} == {
+        ("create", str(placed.pk)),
+        ("create", str(waiting.pk)),
+    }
+    assert {c["type"] for c in batch} == {
+        "members.member",
+        "members.communityregistration",
+        "branches.originalunit",
+    }
+    shown = next(c for c in members if c["id"] == str(placed.pk))
+    assert shown["object"] == placed.audit_repr()
+    assert "导入001号" not in str(entry.changes)  # names masked
+    assert shown["after"]["id_number"] == placed.id_number[:3] + "*" * 11 + placed.id_number[-4:]
+    assert shown["after"]["phone"] == placed.phone[:3] + "****" + placed.phone[-4:]
+    assert audit.verify().ok
 
 
 def test_importing_the_same_file_again_creates_no_duplicates_and_updates_what_changed(cast):
@@ -135,9 +157,14 @@ def test_importing_the_same_file_again_creates_no_duplicates_and_updates_what_ch
     assert list(Member.objects.filter(name__startswith="导入").with_health("fair")) == [member]
     assert Member.objects.filter(name__startswith="导入").count() == 2
     assert CommunityRegistration.objects.filter(member__name__startswith="导入").count() == 2
-    [update] = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=str(member.pk))
+    entry = AuditEntry.objects.filter(action=AuditAction.IMPORT).order_by("pk").last()
+    [update] = [c for c in entry.changes["batch"] if c["id"] == str(member.pk)]
+    assert update["action"] == "update" and update["type"] == "members.member"
     # The trail says what changed, never the values (health is hidden like the notes).
-    assert update.changes["after"] == {"phone": "135****5678", "health": "***"}
+    assert update["after"] == {"phone": "135****5678", "health": "***"}
+    assert update["before"]["phone"].startswith("139") and "*" in update["before"]["phone"]
+    assert entry.changes["after"]["updated"] == 1 and entry.changes["after"]["unchanged"] == 1
+    assert audit.verify().ok
 
 
 def test_an_existing_unit_is_matched_again_on_reimport(cast):

@@ -363,16 +363,15 @@ def test_saving_a_meeting_runs_the_same_queries_for_10_and_60_members(roster, cl
     grow(roster, 60)
     large = post_record(client, roster)
     # The page: session, user, scope, the meeting (scoped), its recorded lines, the
-    # expected list. The service, in one transaction: the meeting locked, its lines,
-    # the expected list, one UPDATE, one INSERT ... ON CONFLICT for every line, and the
-    # audit (its chain head, one INSERT for all entries), with two savepoints: 18. Then
-    # the dashboards' summaries (activities.meetings.summaries): the branch locked, the month's
-    # quorums counted (an UPDATE only when one changed), its tally aggregated and
-    # upserted, the members' latest participation rewritten: 23. Then the dashboards'
-    # freshness (reports.freshness): the districts of the meeting's branch and of the
-    # members on its list, and their versions bumped: 26.
+    # expected list: 6. The service, in one transaction (a savepoint pair inside the
+    # test's own): the meeting and its branch locked in one SELECT, its lines, the
+    # expected list, one UPDATE (carrying the meeting's quorum), one INSERT ... ON
+    # CONFLICT for every line, the dashboards' summaries in one statement (the month's
+    # tally upserted, the members' latest participation rewritten), the audit (its chain
+    # head locked, one INSERT of every entry that also moves the head) and the
+    # dashboards' freshness (one UPDATE that finds the districts and streets): 17.
     assert small == large
-    assert large == 26
+    assert large == 17
 
 
 def test_the_recording_screen_runs_the_same_queries_for_10_and_60_members(roster, client_for):
