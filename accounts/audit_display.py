@@ -29,6 +29,7 @@ OTHER_TYPES = {
     "notices.receipts": _("Receipts of a notice"),
     "units.unitoverview": _("Where a unit's retirees live"),
     "units.feedbackhalf": _("Feedback reports of a unit's half-year"),
+    "reports.printresult": _("Batch print file"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -97,6 +98,7 @@ KEY_LABELS = {
     "date_from": _("From"),
     "date_to": _("To"),
     "files": _("Number of files"),
+    "pages": _("Pages"),
 }
 
 # Values that are codes rather than words.
@@ -106,6 +108,7 @@ FORMAT_NAMES = {
     "csv": "CSV",
     "print": _("Print"),
     "html": _("Print"),
+    "zip": _("Zip file"),
 }
 
 # How a log-in was checked (the authentication backend's path).

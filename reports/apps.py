@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
         from accounts import audit
 
         from . import freshness
+        from .prints import kinds  # noqa: F401  (registers the kinds of batch print)
 
         audit.recorded.connect(freshness.on_audit_recorded, dispatch_uid="reports.freshness")
         # A migration may change what the figures read (a data fix): nothing cached
