@@ -17,6 +17,8 @@ from .registry import choices, get_kind
 from .services import LEVELS
 
 MAX_RANGE_DAYS = 92
+RADIO = {"class": "form-check-input"}
+SELECT = {"class": "form-select form-select-lg"}
 
 
 def next_week(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -34,7 +36,7 @@ def print_nodes(user):
 
 
 class PrintJobForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What to print"), widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=_("What to print"), widget=forms.RadioSelect(attrs=RADIO))
     node = forms.ModelChoiceField(label=_("Area"), queryset=Organization.objects.none())
     date_from = forms.DateField(
         label=_("Meetings planned from"),
@@ -44,12 +46,15 @@ class PrintJobForm(forms.Form):
     date_to = forms.DateField(
         label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    year = forms.TypedChoiceField(
+        label=_("Year"), coerce=int, required=False, widget=forms.Select(attrs=SELECT)
+    )
     quarter = forms.TypedChoiceField(
         label=_("Quarter"),
         coerce=int,
         required=False,
         empty_value=0,
+        widget=forms.Select(attrs=SELECT),
         choices=[
             ("", _("Whole year")),
             (1, _("Quarter 1")),
@@ -62,7 +67,7 @@ class PrintJobForm(forms.Form):
         label=_("Output"),
         choices=PrintOutput.choices,
         initial=PrintOutput.PDF,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs=RADIO),
     )
 
     def __init__(self, *args, user, today=None, **kwargs):

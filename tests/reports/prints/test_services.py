@@ -99,7 +99,9 @@ def test_a_stopped_worker_s_job_resumes_without_printing_a_branch_twice(week, mo
         rendered.append(branch.pk)
         return real.render(job, branch)
 
-    monkeypatch.setitem(KINDS, "sign_in", Kind("sign_in", real.label, render, real.branches, period="range"))
+    monkeypatch.setitem(
+        KINDS, "sign_in", Kind("sign_in", real.label, render, real.branches, period="range")
+    )
     with pytest.raises(Killed):
         services.job_execute(job.pk)
     job.refresh_from_db()
@@ -189,7 +191,9 @@ def test_every_kind_prints_the_community_s_branch(cast):
         ("ledger", {"year": 2026}, "学习全会精神"),
         ("roster", {}, cast.member_a.name),
     ]:
-        job = start(cast, user="community_secretary", node=cast.community_a, kind=key, params=params)
+        job = start(
+            cast, user="community_secretary", node=cast.community_a, kind=key, params=params
+        )
         services.job_execute(job.pk)
         job.refresh_from_db()
         assert job.state == PrintState.DONE, (key, job.error)
@@ -201,9 +205,7 @@ def test_every_kind_prints_the_community_s_branch(cast):
 
 
 def test_a_branch_with_nothing_to_print_is_listed_but_has_no_bookmark(cast):
-    kind = register(
-        Kind("test_empty", "空", lambda job, branch: None, kinds.area_branches)
-    )
+    kind = register(Kind("test_empty", "空", lambda job, branch: None, kinds.area_branches))
     try:
         job = start(cast, node=cast.community_a, user="community_secretary", kind=kind.key)
         services.job_execute(job.pk)
@@ -222,7 +224,13 @@ def test_a_failing_branch_fails_the_job_with_its_reason(cast, monkeypatch):
 
     real = get_kind("ledger")
     monkeypatch.setitem(KINDS, "ledger", Kind("ledger", real.label, broken, real.branches, "year"))
-    job = start(cast, node=cast.community_a, user="community_secretary", kind="ledger", params={"year": 2026})
+    job = start(
+        cast,
+        node=cast.community_a,
+        user="community_secretary",
+        kind="ledger",
+        params={"year": 2026},
+    )
     services.job_execute(job.pk)
     job.refresh_from_db()
     assert (job.state, job.error) == (PrintState.FAILED, "模板出错")
@@ -243,7 +251,9 @@ def test_the_form_offers_only_areas_in_scope_and_checks_the_period(cast):
     assert ok.cleaned_data["params"] == WEEK
     assert not posted(date_from="2026-12-20", date_to="2026-12-14").is_valid()
     assert not posted(date_from="2026-01-01", date_to="2026-12-31").is_valid()
-    assert not posted(date_from="2026-12-14", date_to="2026-12-20", node=cast.street_b.pk).is_valid()
+    assert not posted(
+        date_from="2026-12-14", date_to="2026-12-20", node=cast.street_b.pk
+    ).is_valid()
     ledger = posted(kind="ledger", year="2026")
     assert ledger.is_valid() and ledger.cleaned_data["params"] == {"year": 2026}
     assert not PrintJobForm(
