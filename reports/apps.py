@@ -11,7 +11,12 @@ class ReportsConfig(AppConfig):
         from accounts import audit
 
         from . import freshness
+        from members.erasure import member_erasing
+
         from .prints import kinds  # noqa: F401  (registers the kinds of batch print)
+        from .prints import services as prints
+
+        member_erasing.connect(prints.erase_member, dispatch_uid="reports.prints.erase")
 
         audit.recorded.connect(freshness.on_audit_recorded, dispatch_uid="reports.freshness")
         # A migration may change what the figures read (a data fix): nothing cached

@@ -391,6 +391,30 @@ def prune_expired(*, now=None) -> int:
     return len(expired)
 
 
+def erase_member(sender, member, actor=None, **kwargs) -> dict:
+    """members.erasure's `member_erasing`: the finished results of the member's area (and
+    the parts of its live jobs) may name them: removed after the commit (erasure, PIPL
+    art. 47, outweighs keeping a print; the job can be started again)."""
+    places = [member.community.path]
+    if member.home_branch_id:
+        places.append(member.home_branch.organization.path)
+    paths = {place[:n] for place in places for n in range(1, len(place) + 1)}
+    area = PrintJob.objects.filter(node__path__in=paths)
+    done = list(area.filter(state=PrintState.DONE).values_list("pk", flat=True))
+    area.filter(pk__in=done).update(state=PrintState.EXPIRED, file_path="", file_size=0)
+    live = list(area.filter(state__in=LIVE_STATES).values_list("pk", flat=True))
+    area.filter(pk__in=live).update(
+        state=PrintState.CANCELLED, cancel_requested=True, finished_at=timezone.now()
+    )
+
+    def remove():
+        for job_id in [*done, *live]:
+            shutil.rmtree(job_dir(job_id), ignore_errors=True)
+
+    transaction.on_commit(remove)
+    return {"print_results": len(done) + len(live)} if done or live else {}
+
+
 # --- The download ------------------------------------------------------------------------
 
 

@@ -267,3 +267,21 @@ def test_a_job_cannot_start_on_a_branch_level_node_or_an_unknown_kind(cast):
         start(cast, kind="nothing")
     with pytest.raises(services.PrintError):
         start(cast, node=cast.city)
+
+
+def test_erasing_a_member_removes_the_results_of_their_area(week, django_capture_on_commit_callbacks):
+    from members.erasure import member_erase
+
+    cast = week
+    street = start(cast)
+    services.job_execute(street.pk)
+    elsewhere = start(cast, user="district_b_staff", node=cast.street_b, kind="roster")
+    services.job_execute(elsewhere.pk)
+    street.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        member_erase(member=cast.member_a, actor=cast.user("community_secretary"))
+    street.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (street.state, street.file_path) == (PrintState.EXPIRED, "")
+    assert not services.job_dir(street.pk).exists()
+    assert elsewhere.state == PrintState.DONE and Path(elsewhere.file_path).exists()
