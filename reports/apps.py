@@ -9,10 +9,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from accounts import audit
-
-        from . import freshness
         from members.erasure import member_erasing
 
+        from . import freshness
         from .prints import kinds  # noqa: F401  (registers the kinds of batch print)
         from .prints import services as prints
 

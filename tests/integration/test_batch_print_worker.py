@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-import reports.prints.tasks  # noqa: F401  (registers the print tasks on the test app)
+import reports.prints.tasks  # registers the print tasks on the test app
 from reports.prints import services
 from reports.prints.models import PrintJob, PrintState
 
@@ -38,7 +38,9 @@ def test_a_worker_killed_mid_batch_still_gives_one_complete_pdf(
     monday = timezone.localdate() + datetime.timedelta(days=7)
     branches = [cast.functional_a, cast.branch_a]
     for n in range(BRANCHES - 2):
-        branches.append(f.branch(organization=cast.community_a, name=f"翠园社区第{n + 1:02d}党支部"))
+        branches.append(
+            f.branch(organization=cast.community_a, name=f"翠园社区第{n + 1:02d}党支部")
+        )
     for n, branch in enumerate(branches):
         planned(branch, monday, topic=f"第{n + 1:02d}号会议")
     job = services.job_start(

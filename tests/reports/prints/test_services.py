@@ -269,7 +269,9 @@ def test_a_job_cannot_start_on_a_branch_level_node_or_an_unknown_kind(cast):
         start(cast, node=cast.city)
 
 
-def test_erasing_a_member_removes_the_results_of_their_area(week, django_capture_on_commit_callbacks):
+def test_erasing_a_member_removes_the_results_of_their_area(
+    week, django_capture_on_commit_callbacks
+):
     from members.erasure import member_erase
 
     cast = week
