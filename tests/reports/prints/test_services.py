@@ -287,3 +287,18 @@ def test_erasing_a_member_removes_the_results_of_their_area(
     assert (street.state, street.file_path) == (PrintState.EXPIRED, "")
     assert not services.job_dir(street.pk).exists()
     assert elsewhere.state == PrintState.DONE and Path(elsewhere.file_path).exists()
+
+
+def test_the_prune_command_removes_expired_results(week):
+    import io
+
+    from django.core.management import call_command
+
+    job = start(week)
+    services.job_execute(job.pk)
+    PrintJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
+    out = io.StringIO()
+    call_command("prune_print_jobs", stdout=out)
+    assert "1 print results removed" in out.getvalue()
+    job.refresh_from_db()
+    assert job.state == PrintState.EXPIRED
