@@ -64,6 +64,9 @@ def run_job(args) -> dict:
     from reports.prints import services
     from reports.prints.models import PrintJob
 
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the sheets' screen-only CSS
     samples: list[tuple[float, int, float]] = []
     stop = threading.Event()
     started = time.perf_counter()
