@@ -61,10 +61,10 @@ def rss_mb() -> float:
 
 def run_job(args) -> dict:
     """In a fresh process: run the job as a worker would, sampling RSS."""
+    import logging
+
     from reports.prints import services
     from reports.prints.models import PrintJob
-
-    import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the sheets' screen-only CSS
     samples: list[tuple[float, int, float]] = []

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEntry
 from reports.prints import services
@@ -116,3 +117,19 @@ def test_a_finished_job_downloads_once_per_request_with_an_export_entry(staff, c
     assert path.endswith(".pdf") and cast.street_a.name in path
     job.refresh_from_db()
     assert outline_titles(job.file_path) == [cast.branch_a.name]
+
+
+def test_without_a_broker_the_page_resumes_a_stranded_job(staff, cast, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    job = services.job_start(
+        user=cast.user("street_staff"), node=cast.street_a, kind="roster", params={}, output="pdf"
+    )
+    services.job_claim(job.pk)  # ...and the request running it was stopped
+    PrintJob.objects.filter(pk=job.pk).update(
+        lease_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    page = staff.get(reverse("prints:job", args=[job.pk])).content.decode()
+    assert reverse("prints:run", args=[job.pk]) in page and "打印中断了" in page
+    staff.post(reverse("prints:run", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (PrintState.DONE, 2)
