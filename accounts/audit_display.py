@@ -10,7 +10,7 @@ import re
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # Object types that name no model: what an export or a sweep was about.
@@ -98,7 +98,7 @@ KEY_LABELS = {
     "date_from": _("From"),
     "date_to": _("To"),
     "files": _("Number of files"),
-    "pages": _("Pages"),
+    "pages": pgettext_lazy("page count", "Pages"),
 }
 
 # Values that are codes rather than words.
