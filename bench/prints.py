@@ -48,6 +48,12 @@ def parse_args(argv=None):
     parser.add_argument("--year", type=int, help="the ledgers' year (default: last year)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N branches")
     parser.add_argument("--output", choices=["pdf", "zip"], default="pdf")
+    parser.add_argument(
+        "--merge-only",
+        metavar="DIR",
+        help="only assemble: merge the part PDFs in DIR (cycled to --copies) into one file",
+    )
+    parser.add_argument("--copies", type=int, default=358)
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)  # run by the child
     parser.add_argument("--out", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -106,6 +112,51 @@ def run_job(args) -> dict:
     }
 
 
+def merge_only(args) -> str:
+    """The assembly alone, in this process: the parts of DIR (say, the ledgers printed by
+    a run of this bench, left in its job folder) cycled to --copies branches, merged by
+    the same function the job uses. Time, peak RSS, pages and size."""
+    import itertools
+    import logging
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retiree_party.settings")
+    import django
+
+    django.setup()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    from pypdf import PdfReader
+
+    from branches.exporting import render_pdf
+    from reports.prints.services import merge_pdf
+
+    parts = sorted(Path(args.merge_only).glob("*.pdf"))
+    if not parts:
+        sys.exit(f"bench: no part PDFs in {args.merge_only}")
+    chosen = list(itertools.islice(itertools.cycle(parts), args.copies))
+    cover = render_pdf("<h1>封面</h1>" + "".join(f"<p>支部 {n}</p>" for n in range(args.copies)))
+    baseline = rss_mb()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.pdf"
+        started = time.perf_counter()
+        merge_pdf(
+            out,
+            cover=cover,
+            parts=[(f"支部 {n + 1}", part) for n, part in enumerate(chosen)],
+            title="bench",
+        )
+        elapsed = time.perf_counter() - started
+        reader = PdfReader(out)
+        pages, outline, size = len(reader.pages), len(reader.outline), out.stat().st_size
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    text = (
+        f"Assembling {args.copies} branches ({len(parts)} distinct ledger parts cycled): "
+        f"{pages} pages, {outline} outline entries, {size / 2**20:.1f} MB in {elapsed:.1f} s; "
+        f"RSS {baseline:.0f} MB before, peak {peak:.0f} MB"
+    )
+    print(text)
+    return text
+
+
 def start_job(args) -> int:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -133,6 +184,9 @@ def main(argv=None):
     args = parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL") or base.DEFAULT_DATABASE_URL
     database_url = base.with_database(admin_url, args.db_name)
+    if args.merge_only:
+        merge_only(args)
+        return 0
     if args.job:
         os.environ["PRINT_JOB_DIR"] = os.environ.get("PRINT_JOB_DIR") or tempfile.mkdtemp()
         base.setup_django(database_url)

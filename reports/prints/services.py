@@ -26,6 +26,7 @@ page objects, not rendered pages (measured: bench/prints.py).
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 import os
 import shutil
@@ -278,7 +279,7 @@ def _cover(job: PrintJob, contents: list[dict], pages: int) -> bytes:
 
 
 def _assemble(run: _Run, job: PrintJob, contents: list[dict]) -> str:
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
 
     for entry in contents:
         path = _part(job.pk, entry)
@@ -293,21 +294,14 @@ def _assemble(run: _Run, job: PrintJob, contents: list[dict]) -> str:
                 name = f"{number:03d}-{entry['name']}.pdf".replace("/", "-")
                 archive.write(part_path(job.pk, entry["branch"]), arcname=name)
     else:
-        writer = PdfWriter()
-        cover = PdfReader(_bytes_io(_cover(job, contents, pages)))
-        writer.append(cover, import_outline=False)
-        pages += len(cover.pages)
-        for entry in printed:
-            writer.append(
-                str(part_path(job.pk, entry["branch"])),
-                outline_item=entry["name"],
-                import_outline=False,
-            )
-            run.beat()
-        writer.add_metadata({"/Title": f"{job.node.name} {job.kind_label}"})
-        with temporary.open("wb") as out:
-            writer.write(out)
-        writer.close()
+        cover = _cover(job, contents, pages)
+        pages += merge_pdf(
+            temporary,
+            cover=cover,
+            parts=[(e["name"], part_path(job.pk, e["branch"])) for e in printed],
+            title=f"{job.node.name} {job.kind_label}",
+            beat=run.beat,
+        )
     os.replace(temporary, result)
     size = result.stat().st_size
     finished = run.finish(
@@ -332,9 +326,164 @@ def _assemble(run: _Run, job: PrintJob, contents: list[dict]) -> str:
     return f"print job {job.pk}: {len(printed)} branches, {pages} pages, {size} bytes"
 
 
-def _bytes_io(content: bytes):
-    import io
+def merge_pdf(path: Path, *, cover: bytes, parts: list[tuple[str, Path]], title: str, beat=None):
+    """One PDF at `path`: the cover, then each part with one outline entry (its name)
+    pointing at its first page; the parts' own bookmarks are left out. Returns the
+    cover's page count.
 
+    Streamed: each part is read on its own and its pages, with every object they refer
+    to, are written out under new numbers at once; only the page numbers and the
+    objects' offsets are kept until the page tree, the outline and the cross-reference
+    table close the file. Memory stays that of one part, however many branches (pypdf's
+    PdfWriter.append holds every page of the result until it writes)."""
+    with path.open("wb") as out:
+        merger = _StreamMerger(out)
+        cover_pages = merger.add(_bytes_io(cover))
+        for name, part in parts:
+            merger.add(part, outline=name)
+            if beat is not None:
+                beat()
+        merger.close(title=title)
+    return cover_pages
+
+
+class _StreamMerger:
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out):
+        self.out = out
+        self.offsets: dict[int, int] = {}
+        self.next = 3
+        self.pages: list[int] = []
+        self.outline: list[tuple[str, int]] = []
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _number(self) -> int:
+        number, self.next = self.next, self.next + 1
+        return number
+
+    def _write(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.out.tell()
+        self.out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    def add(self, source, *, outline: str | None = None) -> int:
+        """Append every page of `source`; returns its page count."""
+        from pypdf import PdfReader
+
+        reader = PdfReader(source)
+        numbers: dict[tuple[int, int], int] = {}
+        queue: list = []
+
+        def ref(indirect) -> int:
+            key = (indirect.idnum, indirect.generation)
+            if key not in numbers:
+                numbers[key] = self._number()
+                queue.append(indirect)
+            return numbers[key]
+
+        page_keys = set()
+        for page in reader.pages:
+            self.pages.append(ref(page.indirect_reference))
+            page_keys.add((page.indirect_reference.idnum, page.indirect_reference.generation))
+        if outline is not None and reader.pages:
+            self.outline.append((outline, self.pages[-len(reader.pages)]))
+        while queue:
+            indirect = queue.pop()
+            key = (indirect.idnum, indirect.generation)
+            obj = indirect.get_object()
+            parent = self.PAGES if key in page_keys else None
+            self._write(numbers[key], _dump(obj, ref, parent=parent))
+        return len(reader.pages)
+
+    def close(self, *, title: str) -> None:
+        from pypdf.generic import TextStringObject
+
+        def text(value: str) -> bytes:
+            buffer = io.BytesIO()
+            TextStringObject(value).write_to_stream(buffer)
+            return buffer.getvalue()
+
+        kids = b" ".join(b"%d 0 R" % n for n in self.pages)
+        self._write(
+            self.PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self.pages), kids)
+        )
+        root = self._number()
+        items = [self._number() for _ in self.outline]
+        for index, (name, page) in enumerate(self.outline):
+            links = b""
+            if index:
+                links += b" /Prev %d 0 R" % items[index - 1]
+            if index + 1 < len(items):
+                links += b" /Next %d 0 R" % items[index + 1]
+            self._write(
+                items[index],
+                b"<< /Title %s /Parent %d 0 R%s /Dest [%d 0 R /XYZ null null null] >>"
+                % (text(name), root, links, page),
+            )
+        if items:
+            self._write(
+                root,
+                b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+                % (items[0], items[-1], len(items)),
+            )
+        else:
+            self._write(root, b"<< /Type /Outlines /Count 0 >>")
+        self._write(
+            self.CATALOG,
+            b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /UseOutlines >>"
+            % (self.PAGES, root),
+        )
+        info = self._number()
+        self._write(info, b"<< /Title %s /Producer (retiree_party) >>" % text(title))
+        start = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % self.next)
+        for number in range(1, self.next):
+            self.out.write(b"%010d 00000 n \n" % self.offsets[number])
+        self.out.write(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (self.next, self.CATALOG, info, start)
+        )
+
+
+def _dump(obj, ref, *, parent: int | None = None) -> bytes:
+    """An object of a part as PDF bytes, its references renumbered by `ref`; a page's
+    /Parent (`parent`) becomes the result's page tree."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+    )
+
+    if isinstance(obj, IndirectObject):
+        return b"%d 0 R" % ref(obj)
+    if isinstance(obj, StreamObject):
+        data = obj._data
+        head = {k: v for k, v in obj.items() if k != "/Length"}
+        return (
+            _dump(DictionaryObject(head), ref)[:-2]
+            + b" /Length %d >>\nstream\n" % len(data)
+            + data
+            + b"\nendstream"
+        )
+    if isinstance(obj, DictionaryObject):
+        items = []
+        for key, value in obj.items():
+            if parent is not None and key == "/Parent":
+                items.append(b"/Parent %d 0 R" % parent)
+                continue
+            items.append(_dump(key, ref) + b" " + _dump(value, ref))
+        if parent is not None and "/Parent" not in obj:
+            items.append(b"/Parent %d 0 R" % parent)
+        return b"<< " + b" ".join(items) + b" >>"
+    if isinstance(obj, ArrayObject):
+        return b"[" + b" ".join(_dump(item, ref) for item in obj) + b"]"
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def _bytes_io(content: bytes):
     return io.BytesIO(content)
 
 
