@@ -503,12 +503,17 @@ def stranded_jobs(*, now=None) -> list[int]:
         current="",
         error=_("Interrupted too often: start it again, with fewer branches."),
     )
-    return list(
+    # A queued job waits for a busy worker: published again at most once a lease.
+    waiting = Q(state=PrintState.QUEUED, created_at__lt=now - lease()) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    ids = list(
         PrintJob.objects.filter(
-            Q(state=PrintState.RUNNING, lease_until__lt=now)
-            | Q(state=PrintState.QUEUED, created_at__lt=now - lease())
+            Q(state=PrintState.RUNNING, lease_until__lt=now) | waiting
         ).values_list("pk", flat=True)
     )
+    PrintJob.objects.filter(waiting, pk__in=ids).update(lease_until=now + lease())
+    return ids
 
 
 def prune_expired(*, now=None) -> int:

@@ -302,3 +302,13 @@ def test_the_prune_command_removes_expired_results(week):
     assert "1 print results removed" in out.getvalue()
     job.refresh_from_db()
     assert job.state == PrintState.EXPIRED
+
+
+def test_a_job_waiting_for_a_busy_worker_is_published_again_once_a_lease(week):
+    job = start(week)
+    later = timezone.now() + services.lease() + datetime.timedelta(seconds=1)
+    assert services.stranded_jobs(now=later) == [job.pk]
+    assert services.stranded_jobs(now=later) == []  # not again within the lease
+    much_later = later + services.lease() + datetime.timedelta(seconds=1)
+    assert services.stranded_jobs(now=much_later) == [job.pk]
+    assert services.job_claim(job.pk) is not None  # a queued job is claimed whatever its lease
