@@ -10,7 +10,7 @@ import re
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .audit import BATCH
@@ -32,6 +32,7 @@ OTHER_TYPES = {
     "notices.receipts": _("Receipts of a notice"),
     "units.unitoverview": _("Where a unit's retirees live"),
     "units.feedbackhalf": _("Feedback reports of a unit's half-year"),
+    "reports.printresult": _("Batch print file"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -103,6 +104,7 @@ KEY_LABELS = {
     "date_from": _("From"),
     "date_to": _("To"),
     "files": _("Number of files"),
+    "pages": pgettext_lazy("page count", "Pages"),
 }
 
 # Values that are codes rather than words.
@@ -112,6 +114,7 @@ FORMAT_NAMES = {
     "csv": "CSV",
     "print": _("Print"),
     "html": _("Print"),
+    "zip": _("Zip file"),
 }
 
 # How a log-in was checked (the authentication backend's path).

@@ -92,6 +92,10 @@ RECORD_JOINT_MEETINGS = "can_record_joint_meetings"
 CLOSE_ACTION_ITEMS = "can_close_action_items"
 MANAGE_UNIT_CONTACTS = "can_manage_unit_contacts"
 VIEW_UNIT_WORK = "can_view_unit_work"
+# Batch printing (批量打印, reports.prints): the sheets, reports, ledgers and rosters of
+# every branch of one's area as one background job; its result downloaded by whoever
+# holds this capability over the job's node.
+PRINT_BATCHES = "can_print_batches"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
@@ -110,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            PRINT_BATCHES,
             VIEW_UNIT_WORK,
             RUN_FEEDBACK_BATCH,
             RECORD_JOINT_MEETINGS,
@@ -133,6 +138,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            PRINT_BATCHES,
             VIEW_UNIT_WORK,
             RECORD_JOINT_MEETINGS,
             CLOSE_ACTION_ITEMS,
@@ -153,6 +159,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            PRINT_BATCHES,
             VIEW_UNIT_WORK,
             HANDLE_UNIT_EVENTS,
             SEND_FEEDBACK,

@@ -9,8 +9,13 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from accounts import audit
+        from members.erasure import member_erasing
 
         from . import freshness
+        from .prints import kinds  # noqa: F401  (registers the kinds of batch print)
+        from .prints import services as prints
+
+        member_erasing.connect(prints.erase_member, dispatch_uid="reports.prints.erase")
 
         audit.recorded.connect(freshness.on_audit_recorded, dispatch_uid="reports.freshness")
         # A migration may change what the figures read (a data fix): nothing cached

@@ -121,3 +121,7 @@ class AnnualReturnVersion(models.Model):
 
     def audit_repr(self) -> str:
         return f"{self.annual_return.audit_repr()} v{self.number}"
+
+
+# Batch prints (reports/prints/): imported here so Django finds the model under `reports`.
+from .prints.models import PrintJob  # noqa: E402, F401

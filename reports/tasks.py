@@ -31,3 +31,7 @@ def warm_dashboards() -> str:
         node_figures(district, choice, today=today)
         node_figures(district, previous, today=today)
     return f"{len(districts)} districts' dashboards computed for {choice.span.label}"
+
+
+# Batch prints (reports/prints/tasks.py): imported so Celery registers them.
+from .prints.tasks import print_job, prune_print_jobs, resume_print_jobs  # noqa: E402, F401

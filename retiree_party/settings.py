@@ -293,6 +293,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # after the lease (keep it above --timeout) is offered for retry or discard.
 MEMBER_IMPORT_READ_SECONDS = envint("MEMBER_IMPORT_READ_SECONDS", 25)
 MEMBER_IMPORT_LEASE_SECONDS = envint("MEMBER_IMPORT_LEASE_SECONDS", 120)
+# Batch prints (reports.prints): where the parts and results are written, how long a
+# worker holds a job without news (then it is resumed elsewhere), how long a result is kept.
+PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR", str(BASE_DIR / "var"))
+PRINT_JOB_LEASE_SECONDS = envint("PRINT_JOB_LEASE_SECONDS", 300)
+PRINT_JOB_KEEP_SECONDS = envint("PRINT_JOB_KEEP_SECONDS", 7 * 86400)
 
 # Celery: with no REDIS_URL tasks run inline, so the demo needs no broker.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -489,6 +494,12 @@ CELERY_BEAT_SCHEDULE.update(
         "dashboards-warm": {
             "task": "reports.warm_dashboards",
             "schedule": crontab(hour=6, minute=30),
+        },
+        # Batch prints: stranded jobs resumed, results past their keeping time removed.
+        "print-jobs-resume": {"task": "reports.resume_print_jobs", "schedule": 60.0},
+        "print-jobs-prune": {
+            "task": "reports.prune_print_jobs",
+            "schedule": crontab(hour=3, minute=50),
         },
         # The audit chain checked every night; the auditor's workbench shows the last
         # check and when the next is due (AUDIT_VERIFY_AT, local time).

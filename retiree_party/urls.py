@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("resources.places.urls")),
     path("", include("units.urls")),
     path("", include("reports.urls")),
+    path("", include("reports.prints.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

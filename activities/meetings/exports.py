@@ -95,13 +95,24 @@ def _filename(*parts) -> str:
     return "-".join(str(p).replace("/", "-") for p in parts if p)
 
 
-def sign_in_sheet(request, meeting: Meeting, fmt: str):
-    """签到表: the meeting's header, the names and a blank column to sign."""
+SIGN_IN_TEMPLATE = "activities/sheets/sign_in.html"
+ATTENDANCE_REPORT_TEMPLATE = "activities/sheets/attendance_report.html"
+LEDGER_TEMPLATE = "activities/sheets/ledger.html"
+
+
+def sign_in_context(meeting: Meeting) -> dict:
+    """The sign-in sheet's template context (the page, its PDF, and batch prints)."""
     roster = selectors.meeting_roster(meeting)
-    title = _("Sign-in sheet")
     facts = _meeting_facts(meeting)
     _with_materials(facts, meeting)
     facts.append((_("Expected"), str(len(roster))))
+    return {"title": _("Sign-in sheet"), "meeting": meeting, "roster": roster, "facts": facts}
+
+
+def sign_in_sheet(request, meeting: Meeting, fmt: str):
+    """签到表: the meeting's header, the names and a blank column to sign."""
+    context = sign_in_context(meeting)
+    roster, title, facts = context["roster"], context["title"], context["facts"]
 
     def sheets():
         header = [
@@ -125,14 +136,8 @@ def sign_in_sheet(request, meeting: Meeting, fmt: str):
             label=f"{title} {meeting.day:%Y-%m-%d}",
             rows=len(roster),
         ),
-        template="activities/sheets/sign_in.html",
-        context={
-            "title": title,
-            "meeting": meeting,
-            "roster": roster,
-            "facts": facts,
-            "checkin_qr": _checkin_qr(request, meeting),
-        },
+        template=SIGN_IN_TEMPLATE,
+        context={**context, "checkin_qr": _checkin_qr(request, meeting)},
         filename=_filename(meeting.branch.name, title, f"{meeting.day:%Y%m%d}"),
         sheets=sheets,
     )
@@ -228,15 +233,21 @@ def _miss_make_up(attendance) -> str:
     return f"{m.get_kind_display()} {m.made_up_on:%Y-%m-%d} {make_up_material(m)}".strip()
 
 
-def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None):
-    """The branch's attendance for a quarter or a year, per member, and who missed what."""
-    title = _("Attendance report")
+def attendance_report_context(report: AttendanceReport) -> dict:
+    """The attendance report's template context (the page, its PDF, and batch prints)."""
     facts = [
         (_("Branch"), report.branch.name),
         (_("Period"), report.span.label),
         (_("Meetings held"), str(report.meetings)),
         (_("Attendance rate"), report.total.rate_label),
     ]
+    return {"title": _("Attendance report"), "report": report, "facts": facts}
+
+
+def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None):
+    """The branch's attendance for a quarter or a year, per member, and who missed what."""
+    context = attendance_report_context(report)
+    title, facts = context["title"], context["facts"]
 
     def sheets():
         header = [
@@ -320,24 +331,29 @@ def attendance_report(request, report: AttendanceReport, fmt: str, *, page=None)
             period=report.span.label,
             rows=len(report.lines),
         ),
-        template="activities/sheets/attendance_report.html",
-        context={"title": title, "report": report, "facts": facts},
+        template=ATTENDANCE_REPORT_TEMPLATE,
+        context=context,
         filename=_filename(report.branch.name, report.span.label, title),
         sheets=sheets,
         page=page,
     )
 
 
-def ledger(request, book: Ledger, fmt: str, *, page=None):
-    """台账: every meeting of the year with its minutes and attendance, one document."""
-    title = _("Yearly ledger of organisational life")
-    total = book.total
+def ledger_context(book: Ledger) -> dict:
+    """The ledger's template context (the page, its PDF, and batch prints)."""
     facts = [
         (_("Branch"), book.branch.name),
         (_("Year"), str(book.year)),
         (_("Meetings held"), str(sum(1 for e in book.meetings if e.meeting.is_held))),
-        (_("Attendance rate"), total.rate_label),
+        (_("Attendance rate"), book.total.rate_label),
     ]
+    return {"title": _("Yearly ledger of organisational life"), "book": book, "facts": facts}
+
+
+def ledger(request, book: Ledger, fmt: str, *, page=None):
+    """台账: every meeting of the year with its minutes and attendance, one document."""
+    context = ledger_context(book)
+    title, facts = context["title"], context["facts"]
 
     def sheets():
         header = [
@@ -435,8 +451,8 @@ def ledger(request, book: Ledger, fmt: str, *, page=None):
             year=book.year,
             meetings=len(book.meetings),
         ),
-        template="activities/sheets/ledger.html",
-        context={"title": title, "book": book, "facts": facts},
+        template=LEDGER_TEMPLATE,
+        context=context,
         filename=_filename(book.branch.name, book.year, title),
         sheets=sheets,
         page=page,
