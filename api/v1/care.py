@@ -237,7 +237,9 @@ class CareVisitViewSet(ScopedReadViewSet):
         request=CareVisitRecordSerializer,
         responses={
             201: CareVisitWriteAnswer,
-            200: OpenApiResponse(CareVisitWriteAnswer, "The key had been used: the same visit."),
+            200: OpenApiResponse(
+                CareVisitWriteAnswer, gettext_lazy("The key had been used: the same visit.")
+            ),
         },
     )
     def create(self, request):

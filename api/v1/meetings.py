@@ -350,7 +350,9 @@ class MeetingViewSet(ScopedReadViewSet):
         request=MeetingPlanSerializer,
         responses={
             201: MeetingWriteAnswer,
-            200: OpenApiResponse(MeetingWriteAnswer, "The key had been used: the same meeting."),
+            200: OpenApiResponse(
+                MeetingWriteAnswer, gettext_lazy("The key had been used: the same meeting.")
+            ),
         },
     )
     def create(self, request):
@@ -432,7 +434,9 @@ class MeetingViewSet(ScopedReadViewSet):
         request=MeetingHeldSerializer,
         responses={
             201: MeetingWriteAnswer,
-            200: OpenApiResponse(MeetingWriteAnswer, "The key had been used: the same meeting."),
+            200: OpenApiResponse(
+                MeetingWriteAnswer, gettext_lazy("The key had been used: the same meeting.")
+            ),
         },
     )
     @action(detail=False, methods=["post"])

@@ -133,6 +133,8 @@ def _texts(schema):
         yield where, op.get("description", "")
         for parameter in op.get("parameters", []):
             yield f"{where} ?{parameter['name']}", parameter.get("description", "")
+        for status, response in op.get("responses", {}).items():
+            yield f"{where} -> {status}", response.get("description", "")
     for name, component in schema.get("components", {}).get("schemas", {}).items():
         yield name, component.get("description", "")
         for field, prop in component.get("properties", {}).items():
