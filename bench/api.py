@@ -63,19 +63,6 @@ def db_name(args, size: str) -> str:
 # --- In the child: one size ------------------------------------------------------------
 
 
-def seeded() -> bool:
-    from django.db import connection
-
-    try:
-        from branches.models import Organization
-
-        return "branches_organization" in connection.introspection.table_names() and (
-            Organization.objects.exists()
-        )
-    except Exception:
-        return False
-
-
 def api_client_for(username: str, label: str):
     """A Django test client carrying the token of a fresh API client that holds the
     roles of the demo login `username`."""
@@ -227,7 +214,7 @@ def run_child(args):
     from django.core.management import call_command
     from django.test import Client
 
-    if args.reuse and seeded():
+    if args.reuse and base.seeded():
         out["seed_seconds"] = None
         call_command("migrate", verbosity=0)
     else:

@@ -39,7 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DEFAULT_DATABASE_URL, recreate_database, with_database  # noqa: E402
+from bench.run import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    recreate_database,
+    wait_until_up,
+    with_database,
+)
 
 RESULTS = ROOT / "bench" / "results"
 LIMIT_SECONDS = 60  # the issue: 200 self check-ins to one meeting within a minute
@@ -176,12 +181,7 @@ def run_load(args, database_url, members, path) -> dict:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):  # wait until it answers (bounded: 30 s)
-            try:
-                urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()  # noqa: S310
-                break
-            except Exception:
-                time.sleep(0.2)
+        wait_until_up(base, tries=150)
         doubles = {pk for pk, _ in members[: args.double]}
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:

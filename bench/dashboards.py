@@ -79,19 +79,6 @@ def db_name(size: str) -> str:
 # --- In the child: one size ------------------------------------------------------------
 
 
-def seeded() -> bool:
-    from django.db import connection
-
-    try:
-        from branches.models import Organization
-
-        return "branches_organization" in connection.introspection.table_names() and (
-            Organization.objects.exists()
-        )
-    except Exception:
-        return False
-
-
 def table_sizes() -> dict[str, int]:
     from activities.care.models import CareNeed
     from activities.meetings.models import Attendance, Meeting
@@ -286,12 +273,7 @@ def load_run(args, database_url, pages, cookie) -> dict:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):  # wait until it answers
-            try:
-                urllib.request.urlopen(base_url + "/accounts/login/", timeout=2).read()  # noqa: S310 (loopback)
-                break
-            except Exception:
-                time.sleep(0.2)
+        base.wait_until_up(base_url, tries=100)
         for path in pages:  # warm both workers' caches a little
             request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310
             urllib.request.urlopen(request, timeout=60).read()  # noqa: S310 (loopback)
@@ -369,7 +351,7 @@ def run_child(args):
     from django.core.management import call_command
     from django.test import Client
 
-    if args.reuse and seeded():
+    if args.reuse and base.seeded():
         out["seed_seconds"] = None
         call_command("migrate", verbosity=0)
     else:

@@ -209,12 +209,7 @@ def load(args, checkout: Path, database_url: str, pages, cookie, extra="") -> di
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):  # wait until it answers
-            try:
-                urllib.request.urlopen(base_url + "/accounts/login/", timeout=2).read()  # noqa: S310 (loopback)
-                break
-            except Exception:
-                time.sleep(0.2)
+        base.wait_until_up(base_url, tries=150)
         for _ in range(4):  # each worker's cache warm (a few rounds: workers take turns)
             for path in pages:
                 request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310
@@ -360,7 +355,7 @@ def main(argv=None):
     database_url = base.with_database(admin_url, f"{args.db_prefix}_{args.size}")
     dashboards.DB_PREFIX = args.db_prefix
     base.setup_django(database_url)
-    if not dashboards.seeded():
+    if not base.seeded():
         sys.exit(
             f"bench: {args.db_prefix}_{args.size} is empty: run bench/dashboards.py "
             f"--sizes {args.size} --db-prefix {args.db_prefix} first"

@@ -98,6 +98,32 @@ def seed(size: str, seed: int) -> float:
     return time.perf_counter() - started
 
 
+def seeded() -> bool:
+    """Whether the database Django is set up on already holds a seeded structure."""
+    from django.db import connection
+
+    try:
+        from branches.models import Organization
+
+        return "branches_organization" in connection.introspection.table_names() and (
+            Organization.objects.exists()
+        )
+    except Exception:
+        return False
+
+
+def wait_until_up(base_url: str, *, tries: int) -> None:
+    """Poll the log-in page of a server just started on 127.0.0.1 until it answers."""
+    import urllib.request
+
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(base_url + "/accounts/login/", timeout=2).read()  # noqa: S310 (loopback)
+            return
+        except Exception:
+            time.sleep(0.2)
+
+
 def table_sizes() -> dict[str, int]:
     """Row counts of the main tables that exist (later apps add members, meetings...)."""
     from django.apps import apps
