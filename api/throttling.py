@@ -6,8 +6,9 @@ production), so two app servers and concurrent requests share one count.
 
 import time
 
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from accounts.counters import bump
 
 WINDOW = 60
 
@@ -20,12 +21,7 @@ class ClientRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // WINDOW)
         key = f"api:throttle:{token.client_id}:{window}"
-        cache.add(key, 0, WINDOW + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            cache.set(key, 1, WINDOW + 5)
-            count = 1
+        count = bump(key, WINDOW + 5)
         self._wait = (window + 1) * WINDOW - now
         return count <= token.client.rate_per_minute
 

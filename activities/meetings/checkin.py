@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.counters import bump
+
 from .models import Meeting, MeetingStatus
 
 SALT = "activities.meetings.self-checkin"
@@ -129,16 +131,6 @@ def _key(*parts) -> str:
     return "checkin:" + ":".join(str(p) for p in parts)
 
 
-def _count(key: str, seconds: int) -> int:
-    """Add one to a counter that lives `seconds` from its first count; the new value."""
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=seconds)
-        return 1
-
-
 def _lock_seconds() -> int:
     return settings.SELF_CHECKIN_LOCK_MINUTES * 60
 
@@ -146,7 +138,7 @@ def _lock_seconds() -> int:
 def meeting_flooded(meeting_pk: int) -> bool:
     """Counts one submission to the meeting; True when this minute's share is used up."""
     minute = int(timezone.now().timestamp() // 60)
-    used = _count(_key("meeting", meeting_pk, minute), 120)
+    used = bump(_key("meeting", meeting_pk, minute), 120)
     return used > settings.SELF_CHECKIN_PER_MEETING_PER_MINUTE
 
 
@@ -163,10 +155,10 @@ def address_locked(meeting_pk: int, address: str) -> bool:
 def count_failure(meeting_pk: int, *, address: str, member_pk: int | None = None) -> int:
     """One failed attempt (wrong digits, or a name not on the list): counted for the
     address and, for wrong digits, the member. The member's failures so far (0 if none)."""
-    _count(_key("fail-address", meeting_pk, address), _lock_seconds())
+    bump(_key("fail-address", meeting_pk, address), _lock_seconds())
     if member_pk is None:
         return 0
-    return _count(_key("fail-member", meeting_pk, member_pk), _lock_seconds())
+    return bump(_key("fail-member", meeting_pk, member_pk), _lock_seconds())
 
 
 def forget_failures(meeting_pk: int, member_pk: int) -> None:
