@@ -148,6 +148,20 @@ def seed_receipts(*, rng: random.Random, today: datetime.date) -> ReceiptsDemo:
         result.receipts += notice.recipient_count
         result.confirmed += confirmed
         result.replied += replied
+    # The reminder round below must reach a demo login, whatever the random answers: the
+    # study notice stays unconfirmed by the first branch that has a secretary login.
+    kept_open = (
+        NoticeReceipt.objects.filter(
+            notice=study,
+            confirmed_at__isnull=False,
+            branch_id__in=StaffRole.objects.filter(role=Role.BRANCH_SECRETARY).values("branch_id"),
+        )
+        .order_by("path")
+        .first()
+    )
+    if kept_open is not None:
+        NoticeReceipt.objects.filter(pk=kept_open.pk).update(confirmed_at=None)
+        result.confirmed -= 1
     # Who confirmed and opened: the branch's secretary login where there is one.
     secretary = StaffRole.objects.filter(
         role=Role.BRANCH_SECRETARY, branch_id=OuterRef("branch_id")
