@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 VENDOR_STAMP := static/vendor/.stamp-$(shell sha1sum package-lock.json | cut -c1-12)
 
-.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards bench-pages clean api-schema
+.PHONY: demo test lint check messages translations vendor venv bench bench-dashboards bench-pages bench-nginx deploy-check clean api-schema
 
 $(DEPS_STAMP):
 	@if [ -z "$(PYTHON)" ]; then \
@@ -42,7 +42,7 @@ messages: venv
 
 # Refresh the catalogs: each app keeps its own (APP/locale), the project one covers
 # templates/ and retiree_party/. Then fill the new msgstr entries and `make messages`.
-APPS := accounts branches members notices activities reports units workbench api
+APPS := accounts branches members notices activities reports units rollout workbench api
 translations: venv
 	for app in $(APPS); do [ -d $$app/locale ] && (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans -v 0); done; true
 	$(PY) manage.py makemessages -l zh_Hans -v 0 --ignore=.venv --ignore=node_modules \
@@ -91,6 +91,18 @@ bench-dashboards: venv
 bench-pages: venv
 	@command -v wrk >/dev/null || echo "bench-pages: wrk is not installed (apt-get install wrk): using the Python runner"
 	$(PY) bench/pages.py $(BENCH_ARGS)
+
+# The page mix through nginx over HTTPS (the shipped deploy/nginx snippets, a self-signed
+# certificate) to one gunicorn node, then two sharing the machine. Needs Debian's nginx
+# (nginx-light), openssl and wrk, and the district database bench-dashboards seeds.
+bench-nginx: venv
+	$(PY) bench/pages.py --sets mix --nginx --nodes 1,2 $(BENCH_ARGS)
+
+# Is this target ready to serve? check --deploy, the field keys against the stored data,
+# the database, Redis and the file storage (deploy/README.md). Run it with the target's
+# environment: `set -a; . /etc/portal/portal.env; set +a; make deploy-check`.
+deploy-check: venv messages
+	$(PY) manage.py deploy_check $(DEPLOY_CHECK_ARGS)
 
 # Backups of the PostgreSQL database (custom format: compressed, restorable table by table).
 #   make backup [DATABASE_URL=postgres://...] [BACKUP_FILE=backups/x.dump]

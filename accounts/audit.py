@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from . import bulk
 from .models import AuditAction, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -224,18 +225,15 @@ def record_many(
     return entries
 
 
-_ENTRY_COLUMNS = (
-    ("at", "timestamptz"),
-    ("actor_id", "bigint"),
-    ("actor_name", "text"),
-    ("action", "text"),
-    ("object_type", "text"),
-    ("object_id", "text"),
-    ("object_repr", "text"),
-    ("changes", "text"),  # JSON text, cast to jsonb in the statement
-    ("ip", "text"),
-    ("prev_hash", "text"),
-    ("hash", "text"),
+# Per entry, in this order in the JSON array _append sends (the rest is shared).
+_ENTRY_FIELDS = (
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -243,34 +241,37 @@ def _append(entries: list[AuditEntry], last_hash: str) -> None:
     """Insert the entries (in chain order) and move the head to the last of them.
 
     PostgreSQL: one statement (the insert and the head's update as data-modifying CTEs);
-    elsewhere an insert and an update. Sets each entry's pk."""
+    elsewhere an insert and an update. Sets each entry's pk. The entries are one JSON
+    parameter (accounts.bulk.json_insert), and what record_many gives them all (time,
+    actor, address) is sent once."""
     if connection.vendor != "postgresql":
         AuditEntry.objects.bulk_create(entries)
         AuditHead.objects.filter(pk=1).update(last_pk=entries[-1].pk, last_hash=last_hash)
         return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(name) for name, _type in _ENTRY_COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _ENTRY_COLUMNS)
-    aliases = ", ".join(f"u{i}" for i in range(len(_ENTRY_COLUMNS)))
-    selected = ", ".join(
-        f"u{i}::jsonb" if name == "changes" else f"u{i}"
-        for i, (name, _kind) in enumerate(_ENTRY_COLUMNS)
+    first = entries[0]
+    insert, params = bulk.json_insert(
+        AuditEntry,
+        _ENTRY_FIELDS,
+        ([getattr(entry, name) for name in _ENTRY_FIELDS] for entry in entries),
+        shared={
+            "at": first.at,
+            "actor_id": first.actor_id,
+            "actor_name": first.actor_name,
+            "ip": first.ip,
+        },
+        returning=["id"],
     )
-    values = [[getattr(entry, name) for entry in entries] for name, _kind in _ENTRY_COLUMNS]
-    values[7] = [json.dumps(entry.changes, ensure_ascii=False) for entry in entries]
-    entry_table = quote(AuditEntry._meta.db_table)
-    head_table = quote(AuditHead._meta.db_table)
-    # Rows are inserted in ordinality order, so ids follow the chain.
+    head_table = connection.ops.quote_name(AuditHead._meta.db_table)
+    # Rows are inserted in the order given, so ids follow the chain.
     sql = (
-        f"WITH ins AS (INSERT INTO {entry_table} ({names}) "  # noqa: S608
-        f"SELECT {selected} FROM UNNEST({arrays}) WITH ORDINALITY AS u({aliases}, n) "
-        f"ORDER BY n RETURNING id), "
+        f"WITH ins AS ({insert}), "  # noqa: S608
         f"head AS (UPDATE {head_table} SET last_pk = (SELECT max(id) FROM ins), "
         f"last_hash = %s WHERE id = 1) "
         f"SELECT id FROM ins ORDER BY id"
     )
+    params.append(last_hash)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, last_hash])
+        cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
     for entry, pk in zip(entries, ids, strict=True):
         entry.pk = entry.id = pk

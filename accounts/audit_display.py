@@ -33,6 +33,7 @@ OTHER_TYPES = {
     "units.unitoverview": _("Where a unit's retirees live"),
     "units.feedbackhalf": _("Feedback reports of a unit's half-year"),
     "reports.printresult": _("Batch print file"),
+    "rollout.regionchange": _("Reorganisation of the tree"),
 }
 
 # Keys of before/after that are no model field (or belong to an entry without a model).
@@ -105,6 +106,31 @@ KEY_LABELS = {
     "date_to": _("To"),
     "files": _("Number of files"),
     "pages": pgettext_lazy("page count", "Pages"),
+    # 区划调整 (rollout.regions)
+    "operation": _("Change"),
+    "from_area": _("Previously"),
+    "to_area": _("Now"),
+    "from_path": _("Previous place in the tree"),
+    "to_path": _("New place in the tree"),
+    "closed_on": _("Closed on"),
+    "new_code": _("Code of the new community"),
+    "old_name": _("Previous name"),
+    "members": _("Members"),
+    "groups": _("Party groups"),
+    "care_visits": _("Care visits"),
+    "memberships": _("Functional branch memberships"),
+    "venues": _("Venues"),
+    "staff_roles": _("Staff roles"),
+}
+
+# The kinds of 区划调整 (rollout.regions.services).
+OPERATION_NAMES = {
+    "move": _("Community moved to another street"),
+    "merge": _("Communities merged"),
+    "merge_branch": _("Branches merged"),
+    "split": _("Community split"),
+    "split_branch": _("Branch split"),
+    "rename": _("Renamed"),
 }
 
 # Values that are codes rather than words.
@@ -203,6 +229,8 @@ def value_text(model, key: str, value) -> str:
         return str(FORMAT_NAMES.get(value, value))
     if key == "backend":
         return str(BACKEND_NAMES.get(value, value))
+    if key == "operation":
+        return str(OPERATION_NAMES.get(value, value))
     field = _field(model, key)
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))

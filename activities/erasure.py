@@ -18,7 +18,7 @@ from accounts.audit import masked_name
 
 from .care.models import ActivityParticipant, CareNeed, Carer, CareVisit, FollowUp
 from .meetings.models import Attendance, MakeUp, Meeting
-from .messaging.models import Reminder
+from .messaging.models import MemberMessaging, MemberOptOut, Reminder, SmsReply
 from .year_end.models import Appraisal, LifeRecord, RectificationItem, TalkPair
 
 # Plain text fields that name the people acting (not encrypted, so found by SQL).
@@ -55,6 +55,10 @@ def erase_member(sender, member, **kwargs) -> dict[str, int]:
     counts = {}
     _n, counts_by_model = Reminder.objects.filter(_reminder_subjects(member)).delete()
     counts["reminders"] = counts_by_model.get("activities.Reminder", 0)
+    counts["sms_replies"] = SmsReply.objects.filter(member=member).delete()[0]  # reasons typed
+    # How notices reached them: their family contact (name, phone, consent) and opt-outs.
+    counts["notice_settings"] = MemberMessaging.objects.filter(member=member).delete()[0]
+    counts["notice_opt_outs"] = MemberOptOut.objects.filter(member=member).delete()[0]
     counts["care_visits"] = CareVisit.objects.filter(member=member).delete()[0]
     counts["carer_pairings"] = Carer.objects.filter(helper_member=member).delete()[0]
     counts["activity_participations"] = ActivityParticipant.objects.filter(member=member).delete()[

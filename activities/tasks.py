@@ -74,3 +74,11 @@ def enqueue_sweep(**ids) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
     transaction.on_commit(lambda: publish("activities.sweep_reminders", **ids), robust=True)
+
+
+@shared_task(name="activities.poll_sms", ignore_result=True)
+def poll_sms() -> str:
+    """Receipts and replies from the SMS provider, where it cannot call the portal."""
+    from .messaging import replies
+
+    return str(replies.poll())

@@ -77,8 +77,9 @@ def build(n_members: int):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from activities.meetings import checkin, services
+    from activities.meetings import checkin
     from activities.meetings.models import MeetingKind
+    from activities.meetings.services import planning
     from branches.models import Level
     from tests import factories as f
 
@@ -98,7 +99,7 @@ def build(n_members: int):
         )
         f.registration(member=member, branch=branch)
         members.append((member.pk, f"{i:08d}"[-4:]))
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=branch,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,

@@ -4,9 +4,11 @@
 #
 #   bash bench/compare.sh [BEFORE_REV] [--quick]
 #
-# BEFORE_REV (default: main) is exported with `git archive` into a temporary folder and
-# given this tree's bench/ scripts; each side uses its own scratch databases on the
-# server of DATABASE_URL. Reports: bench/results/compare-{before,after}-*.txt.
+# BEFORE_REV (default: main) is exported with `git archive` into a temporary folder; it
+# keeps its own bench/ scripts and gets this tree's where it has none (this tree's scripts import
+# the modules as they are now, which an older commit may not have). Each side uses its
+# own scratch databases on the server of DATABASE_URL. Reports:
+# bench/results/compare-{before,after}-*.txt, their warnings and errors in *.err.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 REV="${1:-main}"
@@ -20,7 +22,7 @@ mkdir -p "$OUT"
 BEFORE="$(mktemp -d /tmp/bench-before-XXXXXX)"
 trap 'rm -rf "$BEFORE"' EXIT
 git -C "$ROOT" archive "$REV" | tar -x -C "$BEFORE"
-cp "$ROOT"/bench/*.py "$BEFORE/bench/"
+cp -n "$ROOT"/bench/*.py "$BEFORE/bench/"
 cp -r "$ROOT/static/vendor" "$BEFORE/static/" 2>/dev/null || true
 (cd "$BEFORE" && "$PY" manage.py compilemessages -v 0 >/dev/null 2>&1 || true)
 SUFFIX="$(basename "$ROOT")"
@@ -37,11 +39,11 @@ PYEOF
 for side in before after; do
   tree="$ROOT"; [[ $side == before ]] && tree="$BEFORE"
   echo "== $side ($tree)"
-  (cd "$tree" && "$PY" bench/meetings.py --runs "$RUNS" --db-name "bench_cmp_${SUFFIX}_$side" 2>/dev/null \
+  (cd "$tree" && "$PY" bench/meetings.py --runs "$RUNS" --db-name "bench_cmp_${SUFFIX}_$side" 2>"$OUT/compare-$side-meetings.err" \
     | tee "$OUT/compare-$side-meetings.txt")
   db="bench_cmp_import_${SUFFIX}_$side"
   (cd "$ROOT" && scratch "$db")
   base="${URL%/*}"
-  (cd "$tree" && "$PY" bench/import_members.py --rows "$ROWS" --database-url "$base/$db" 2>/dev/null \
+  (cd "$tree" && "$PY" bench/import_members.py --rows "$ROWS" --database-url "$base/$db" 2>"$OUT/compare-$side-import.err" \
     | tee "$OUT/compare-$side-import.txt")
 done

@@ -5,6 +5,7 @@ against another git ref in the same run, plus a single-request profile of each p
     .venv/bin/python bench/pages.py --compare main         # before (main) and after, alternating
     .venv/bin/python bench/pages.py --profile              # per page: ms, queries, pyinstrument
     BENCH_ARGS="--compare main --rounds 2" make bench-pages
+    .venv/bin/python bench/pages.py --sets mix --nginx --nodes 1,2   # make bench-nginx
 
 It reuses the district database `bench/dashboards.py` seeds (`<db-prefix>_district`,
 `portal_dash_district` by default; run `bench/dashboards.py --sizes district` once first).
@@ -22,13 +23,21 @@ compared ref without one gets the old command line: 2 sync workers), then wrk (D
 --compare the ref is checked out in a temporary git worktree, and the variants take turns
 set by set (before, after, before, after...) so that load from elsewhere on the machine
 falls on both. Nothing leaves the machine.
+
+With --nginx the load goes through Debian's nginx over HTTPS (a self-signed certificate
+made for the run; the shipped deploy/nginx/portal-http.conf and portal-proxy.conf, as the
+site's HTTPS server includes them) to --nodes gunicorns on loopback, each with the
+checkout's gunicorn.conf.py: on one machine the nodes share its cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -63,8 +72,24 @@ def parse_args(argv=None):
     parser.add_argument(
         "--gunicorn-args", default="", help="extra gunicorn arguments for this checkout"
     )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="load through nginx over HTTPS (deploy/nginx/'s snippets, a self-signed cert)",
+    )
+    parser.add_argument(
+        "--nodes", default="1", help="with --nginx: gunicorn nodes behind it, e.g. 1,2"
+    )
     args = parser.parse_args(argv)
     args.sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    try:
+        args.nodes = [int(n) for n in args.nodes.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--nodes takes numbers, e.g. 1,2")
+    if not args.nodes or not all(1 <= n <= 4 for n in args.nodes):
+        parser.error("--nodes must be 1..4")
+    if not args.nginx:
+        args.nodes = [1]
     if not 0 <= args.load_seconds <= 120 or not 1 <= args.connections <= 256:
         parser.error("--load-seconds must be 0..120 and --connections 1..256")
     if not 1 <= args.rounds <= 5 or not 1 <= args.requests <= 200:
@@ -190,8 +215,9 @@ def gunicorn_command(checkout: Path, port: int, extra: str) -> list[str]:
     return command + extra.split()
 
 
-def load(args, checkout: Path, database_url: str, pages, cookie, extra="") -> dict:
-    port = dashboards.free_port()
+def load(args, checkout: Path, database_url: str, pages, cookie, extra="", nodes=0) -> dict:
+    """One load run: a gunicorn on 127.0.0.1 (nodes=0), or `nodes` gunicorns behind
+    nginx over HTTPS."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -200,29 +226,108 @@ def load(args, checkout: Path, database_url: str, pages, cookie, extra="") -> di
         "DJANGO_SETTINGS_MODULE": "retiree_party.settings",
         "PYTHONPATH": str(checkout),
     }
-    server = subprocess.Popen(
-        gunicorn_command(checkout, port, extra),
-        cwd=checkout,
-        env=env,
+    ports = [dashboards.free_port() for _ in range(max(nodes, 1))]
+    servers = [
+        subprocess.Popen(
+            gunicorn_command(checkout, port, extra),
+            cwd=checkout,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    front = None
+    base_url = f"http://127.0.0.1:{ports[0]}"
+    https = ssl.create_default_context()
+    https.check_hostname, https.verify_mode = False, ssl.CERT_NONE  # the bench's own cert
+    try:
+        for port in ports:
+            base.wait_until_up(f"http://127.0.0.1:{port}", tries=150)
+        if nodes:
+            front, base_url = nginx_front(ports)
+        for _ in range(4 * len(ports)):  # each worker's cache warm (workers take turns)
+            for path in pages:
+                request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310
+                with urllib.request.urlopen(request, timeout=60, context=https) as response:  # noqa: S310 (loopback)
+                    response.read()
+                    assert response.status == 200, (path, response.status)
+        cpu_before = sum(worker_cpu_seconds(server.pid) for server in servers)
+        result = wrk(args, base_url, pages, cookie)
+        result["cpu_ms"] = (sum(worker_cpu_seconds(s.pid) for s in servers) - cpu_before) * 1000
+    finally:
+        if front is not None:
+            front.terminate()
+            front.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+    return result
+
+
+def nginx_front(ports: list[int]) -> tuple[subprocess.Popen, str]:
+    """Debian's nginx on a free port with a self-signed certificate, running the shipped
+    snippets (deploy/nginx/portal-http.conf, portal-proxy.conf) over an upstream of the
+    given gunicorn ports, as deploy/nginx/portal.conf does. Returns (process, base URL)."""
+    work = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-keyout", str(work / "key.pem"),
+            "-out", str(work / "cert.pem"),
+        ],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    deploy = ROOT / "deploy" / "nginx"
+    proxy = (deploy / "portal-proxy.conf").read_text(encoding="utf-8")
+    proxy = proxy.replace("/srv/portal/staticfiles/", f"{ROOT}/staticfiles/").replace(
+        "/srv/portal/static;", f"{ROOT}/static;"
+    )
+    (work / "portal-proxy.conf").write_text(proxy, encoding="utf-8")
+    port = dashboards.free_port()
+    servers = "".join(f"server 127.0.0.1:{p}; " for p in ports)
+    temp = " ".join(
+        f"{kind}_temp_path {work}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (work / "nginx.conf").write_text(
+        f"""
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    {temp}
+    include {deploy}/portal-http.conf;
+    upstream portal_app {{ {servers} keepalive 32; }}
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        ssl_certificate {work}/cert.pem;
+        ssl_certificate_key {work}/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:bench_tls:10m;
+        set $portal_upstream portal_app;
+        include {work}/portal-proxy.conf;
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        ["nginx", "-c", str(work / "nginx.conf"), "-p", f"{work}/", "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        base.wait_until_up(base_url, tries=150)
-        for _ in range(4):  # each worker's cache warm (a few rounds: workers take turns)
-            for path in pages:
-                request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
-                    response.read()
-                    assert response.status == 200, (path, response.status)
-        cpu_before = worker_cpu_seconds(server.pid)
-        result = wrk(args, base_url, pages, cookie)
-        result["cpu_ms"] = (worker_cpu_seconds(server.pid) - cpu_before) * 1000
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return result
+    base_url = f"https://localhost:{port}"
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return process, base_url
 
 
 def worker_cpu_seconds(master: int) -> float:
@@ -333,15 +438,20 @@ def report(args, rows, loads) -> str:
         lines += [
             "",
             f"Load: wrk, {args.connections} connections, {args.load_seconds} s per run, "
-            "gunicorn on 127.0.0.1, the pages of the set in turn:",
-            f"  {'set':<10} {'code':<22} {'requests':>8} {'req/s':>7} {'p50 ms':>8} "
+            + (
+                "through nginx over HTTPS to gunicorn node(s) on 127.0.0.1"
+                if args.nginx
+                else "gunicorn on 127.0.0.1"
+            )
+            + ", the pages of the set in turn:",
+            f"  {'set':<10} {'code':<34} {'requests':>8} {'req/s':>7} {'p50 ms':>8} "
             f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10}  aim",
         ]
         for r in loads:
             rps = r["requests"] / r["seconds"]
             met = rps >= AIM_RPS and r["p95_ms"] <= AIM_P95_MS and not r["errors"] + r["non_2xx"]
             lines.append(
-                f"  {r['set']:<10} {r['code']:<22} {r['requests']:8d} {rps:7.1f} "
+                f"  {r['set']:<10} {r['code']:<34} {r['requests']:8d} {rps:7.1f} "
                 f"{r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:6d} "
                 f"{r['non_2xx']:7d} {r.get('cpu_ms', 0) / max(r['requests'], 1):10.1f}  "
                 f"{'met' if met else 'not met'}"
@@ -380,10 +490,14 @@ def main(argv=None):
             for name in args.sets:
                 urls = [url for _label, url in sets[name]]
                 for _round in range(args.rounds):
-                    for code, checkout, extra in variants:
-                        print(f"bench: {name} on {code} ...", flush=True)
-                        result = load(args, checkout, database_url, urls, cookie, extra)
-                        result.update(set=name, code=code)
+                    for (code, checkout, extra), nodes in itertools.product(variants, args.nodes):
+                        front = f", nginx + {nodes} node{'s' * (nodes > 1)}" * args.nginx
+                        print(f"bench: {name} on {code}{front} ...", flush=True)
+                        result = load(
+                            args, checkout, database_url, urls, cookie, extra,
+                            nodes=nodes if args.nginx else 0,
+                        )  # fmt: skip
+                        result.update(set=name, code=code + front)
                         loads.append(result)
                         print(f"  {report(args, [], [result]).splitlines()[-1]}", flush=True)
         finally:

@@ -222,7 +222,7 @@ def main(argv=None):
         [sys.executable, __file__, "--db-name", args.db_name, "--job", str(job_id), "--out", out],
         check=True,
         cwd=ROOT,
-        env={**os.environ, "PRINT_JOB_DIR": folder},
+        env={**os.environ, "PRINT_JOB_DIR": folder, "MEDIA_ROOT": folder},  # the result too
     )
     result = json.loads(Path(out).read_text(encoding="utf-8"))
     os.unlink(out)

@@ -8,6 +8,7 @@ from `Model.objects.visible_to(user, capability)`, every detail goes through
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -96,12 +97,24 @@ VIEW_UNIT_WORK = "can_view_unit_work"
 # every branch of one's area as one background job; its result downloaded by whoever
 # holds this capability over the job's node.
 PRINT_BATCHES = "can_print_batches"
+# Roll-out (rollout.structure): import the organisation tree, branches and original units
+# of one's subtree from spreadsheets, as background jobs.
+IMPORT_STRUCTURE = "can_import_structure"
+# 数据完整率 (rollout.completeness): what is missing in one's area's or branch's data, and
+# the list to fix (masked values only).
+VIEW_COMPLETENESS = "can_view_completeness"
+# 区划调整 (rollout.regions): move, merge, split and rename communities and branches;
+# the old and the new place must both lie inside the holder's area.
+REORGANIZE_TREE = "can_reorganize_tree"
 
 # The one table of who may do what. The three admin roles are separated (三权分立):
 # none of them holds another's capability, and none reads members' personal data.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
         {
+            IMPORT_STRUCTURE,
+            VIEW_COMPLETENESS,
+            REORGANIZE_TREE,
             VIEW_UNIT_WORK,
             VIEW_STRUCTURE,
             VIEW_MEMBERS,
@@ -114,6 +127,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_STAFF: frozenset(
         {
+            IMPORT_STRUCTURE,
+            VIEW_COMPLETENESS,
+            REORGANIZE_TREE,
             PRINT_BATCHES,
             VIEW_UNIT_WORK,
             RUN_FEEDBACK_BATCH,
@@ -138,6 +154,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.STREET_STAFF: frozenset(
         {
+            VIEW_COMPLETENESS,
             PRINT_BATCHES,
             VIEW_UNIT_WORK,
             RECORD_JOINT_MEETINGS,
@@ -159,6 +176,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
         {
+            VIEW_COMPLETENESS,
             PRINT_BATCHES,
             VIEW_UNIT_WORK,
             HANDLE_UNIT_EVENTS,
@@ -187,6 +205,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.BRANCH_SECRETARY: frozenset(
         {
+            VIEW_COMPLETENESS,
             CLOSE_ACTION_ITEMS,
             VIEW_STRUCTURE,
             MANAGE_GROUPS,
@@ -273,6 +292,14 @@ class Scope:
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
+
+    def digest(self) -> str:
+        """A digest of the grants (role and node of each): equal for two users only if
+        they see the same things, so a page kept for one may be served to the other."""
+        grants = sorted(
+            (g.role, g.path or "", g.branch_id or 0, g.unit_id or 0) for g in self.grants
+        )
+        return hashlib.sha256(repr(grants).encode()).hexdigest()[:32]
 
     def _granting(self, capability: str) -> list[Grant]:
         return [g for g in self.grants if capability in g.capabilities]

@@ -9,6 +9,7 @@ are numbers with a percent format (`Percent`), so they sort and sum.
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import ssl
@@ -26,17 +27,25 @@ from openpyxl.cell import WriteOnlyCell
 
 from accounts.exports import safe_cell, text_cell
 
-PDF_FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+from .pdffont import compact_font
+
+# The compact cut of Noto Sans CJK SC first (branches.pdffont), the system fonts for what
+# it lacks or where it could not be made.
+COMPACT_FAMILY = "Portal Sans SC"
+PDF_FONT = f'"{COMPACT_FAMILY}", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 SHEET_CSS = "branches/sheet.css"  # shared by the browser print page and the PDF
 
 # @page rules only WeasyPrint reads. Margin boxes do not inherit the body font, so the
 # page counter names its own (else it falls back to a serif with Japanese glyph forms).
+# Each margin box is the only one on its side and given the full width: with an auto
+# width WeasyPrint measures its text's min- and max-content widths again on every page.
 PAGE_CSS = f"""
 @page {{
   size: A4;
   margin: 16mm 12mm 18mm 12mm;
   @top-right {{
     content: string(sheet-title);
+    width: 100%;
     font-family: {PDF_FONT};
     font-size: 8pt;
     color: #555;
@@ -62,7 +71,7 @@ def page_number_css() -> str:
     )
     return (
         f"@page {{ @bottom-center {{ content: {content}; font-family: {PDF_FONT}; "
-        "font-size: 9pt; color: #333; } }"
+        "font-size: 9pt; color: #333; width: 100%; } }"
     )
 
 
@@ -85,6 +94,9 @@ def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse
 # measured and shaped from warm caches) and the parsed stylesheets (per language: the
 # page counter is translated; the sheet CSS again when its file changes).
 _prepared = threading.local()
+# WeasyPrint copies an @font-face's file into a temporary folder it removes when the font
+# configuration is collected, which fails at interpreter exit: collect it before.
+atexit.register(lambda: vars(_prepared).clear())
 _stylesheet_cache: dict[tuple, list] = {}
 _stylesheet_lock = threading.Lock()
 
@@ -97,14 +109,29 @@ def _ssl_context():
 
 
 def _weasy():
-    """This thread's (url_fetcher, font_config) for WeasyPrint. (The stylesheets have no
-    @font-face, so they are shared by every thread's font configuration.)"""
+    """This thread's (url_fetcher, font_config) for WeasyPrint, with the compact CJK font
+    added to it. (The other stylesheets have no @font-face, so they are shared by every
+    thread's font configuration.)"""
     if getattr(_prepared, "fetcher", None) is None:
-        from weasyprint import URLFetcher
+        from weasyprint import CSS, URLFetcher
         from weasyprint.text.fonts import FontConfiguration
 
-        _prepared.fetcher = URLFetcher(ssl_context=_ssl_context())
-        _prepared.fonts = FontConfiguration()
+        fetcher = URLFetcher(ssl_context=_ssl_context())
+        fonts = FontConfiguration()
+        # Both weights or neither: bold text must never fall back to a faked bold.
+        paths = {400: compact_font(bold=False), 700: compact_font(bold=True)}
+        faces = "\n".join(
+            f'@font-face {{ font-family: "{COMPACT_FAMILY}"; font-weight: {weight}; '
+            f'src: url("{path.as_uri()}"); }}'
+            for weight, path in paths.items()
+            if path is not None
+        )
+        _prepared.faces = (
+            [CSS(string=faces, url_fetcher=fetcher, font_config=fonts)]
+            if all(paths.values())
+            else []
+        )
+        _prepared.fetcher, _prepared.fonts = fetcher, fonts
     return _prepared.fetcher, _prepared.fonts
 
 
@@ -133,7 +160,7 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
 
     fetcher, fonts = _weasy()
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-        stylesheets=_stylesheets(), font_config=fonts
+        stylesheets=[*_prepared.faces, *_stylesheets()], font_config=fonts
     )
 
 

@@ -8,8 +8,11 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedCharField
 
 from .access import VIEW_STRUCTURE, Role, ScopedQuerySet, scope_for
 from .numbering import ordinal_in
@@ -30,6 +33,12 @@ CHILD_LEVEL = {
 }
 
 
+# Sent after every district's and street's figures version moved at once (a city-wide
+# rule, an organisation edited, `rebuild_summaries`, a migrate): reports warms the
+# dashboards again (branches imports no room above it).
+figures_touched_everywhere = Signal()
+
+
 class OrganizationQuerySet(ScopedQuerySet):
     scope_path_field = "path"
 
@@ -43,9 +52,12 @@ class OrganizationQuerySet(ScopedQuerySet):
         the current time in microseconds, so versions never repeat across a restored
         backup or a re-seeded database (a shared cache outlives both)."""
         now = time.time_ns() // 1000
-        return self.filter(level__in=[Level.DISTRICT, Level.STREET]).update(
+        count = self.filter(level__in=[Level.DISTRICT, Level.STREET]).update(
             figures_version=Greatest(F("figures_version") + 1, Value(now))
         )
+        if not self.query.has_filters():
+            figures_touched_everywhere.send(sender=Organization, using=self.db)
+        return count
 
 
 class Organization(models.Model):
@@ -69,6 +81,9 @@ class Organization(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Set when a 区划调整 merges the node into another (rollout.regions): kept, with its
+    # code, for the history that still names it, never deleted.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Bumped (on districts and streets) by every audited write that touches their data,
     # so a cached dashboard is keyed by the data it was computed from (reports.freshness).
     figures_version = models.PositiveBigIntegerField(db_default=0, editable=False)
@@ -110,6 +125,48 @@ class Organization(models.Model):
     def child_level(self):
         return CHILD_LEVEL.get(self.level)
 
+    def figures_key(self) -> str:
+        """The version of the figures of this node and everything below it, which keys
+        whatever is kept of them (the dashboards, the data completeness, the funds
+        overview, the roster's lists): a district's or street's own, a community's its
+        street's, the city's its districts' together. One query, read from the database
+        (not from this instance, which may be older than a write): read it before the
+        data it keys, so a kept entry is never older than its key."""
+        return Organization.figures_key_at([self.path])
+
+    @staticmethod
+    def figures_key_at(paths) -> str:
+        """`figures_key()` of the nodes at these paths together, in one query (a node
+        missing counts as version 0)."""
+        paths = sorted(set(paths))
+        prefixes = {prefix for path in paths for prefix in Organization.path_prefixes(path)}
+        below = Q()  # a city's districts (a district matches itself; nothing else does)
+        for path in paths:
+            below |= Q(path__startswith=path, level=Level.DISTRICT)
+        rows = (
+            Organization.objects.filter(Q(path__in=prefixes) | below)
+            .order_by("pk")
+            .values_list("path", "level", "figures_version")
+        )
+        found = {path: (level, version) for path, level, version in rows}
+        keys = []
+        for path in paths:
+            level = found.get(path, (None, 0))[0]
+            if level is None:
+                keys.append("0")
+            elif level == Level.CITY:
+                districts = [
+                    str(v)
+                    for p, (lv, v) in found.items()
+                    if lv == Level.DISTRICT and p.startswith(path)
+                ]
+                keys.append("-".join(districts))
+            else:
+                own = level in (Level.DISTRICT, Level.STREET)
+                versioned = path if own else Organization.path_prefixes(path)[-2]
+                keys.append(str(found.get(versioned, (None, 0))[1]))
+        return "+".join(keys)
+
 
 class OriginalUnitQuerySet(ScopedQuerySet):
     scope_path_field = "district__path"
@@ -141,7 +198,8 @@ class OriginalUnit(models.Model):
         related_name="original_units",
     )
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Encrypted at rest like members' phones (accounts.crypto); nothing filters on it.
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=20, blank=True)
 
     objects = OriginalUnitQuerySet.as_manager()
 
@@ -273,6 +331,9 @@ class Branch(models.Model):
         related_name="branches",
     )
     name = models.CharField(_("name"), max_length=100)
+    # The branch's own code (党组织代码 or the number the district gives it): the key a
+    # re-import matches by. Blank for branches created on the pages.
+    code = models.CharField(_("branch code"), max_length=32, blank=True)
     kind = models.CharField(
         _("kind"), max_length=16, choices=BranchKind.choices, default=BranchKind.COMMUNITY
     )
@@ -304,7 +365,10 @@ class Branch(models.Model):
                 | Q(established_on__isnull=True)
                 | Q(dissolved_on__gte=models.F("established_on")),
                 name="branch_dissolved_after_established",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="branch_code_unique"
+            ),
         ]
 
     def __str__(self):

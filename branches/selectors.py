@@ -19,7 +19,7 @@ def children_with_counts(node: Organization):
     children = list(node.children.all())
     communities = dict(
         Organization.objects.subtree(node)
-        .filter(level=Level.COMMUNITY)
+        .filter(level=Level.COMMUNITY, closed_on__isnull=True)  # merged away: kept, not counted
         .annotate(child=_child_prefix(node, "path"))
         .values_list("child")
         .annotate(n=Count("*"))

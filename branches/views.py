@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import shared_cache
 from accounts.query import query_pk
 
 from . import selectors, services
@@ -107,20 +111,41 @@ def branch_list(request):
     )
 
 
+# The branch page's members panel and party groups (six queries: the groups, the member
+# counts, the current term, its posts, the group leaders, the seconded members) are kept
+# rendered under the figures version of the branch's street, which every audited write of
+# its members, memberships, terms and posts, groups, leaders and seconded members moves
+# (reports.freshness; an original unit's, whose names the panel shows, moves them all),
+# the day (the current term, the secondments ending), the language and the reader's
+# grants (the links and buttons): two readers share them only with the very same grants.
+BRANCH_PANELS_PREFIX = "branch-panels:v1"
+
+
 def branch_detail(request, pk):
     branch = get_branch_for_user(request, pk)
     scope = scope_for(request.user)
     can_manage = scope.covers_branch(branch, MANAGE_BRANCHES)
-    can_manage_groups = scope.covers_branch(branch, MANAGE_GROUPS)
+    key = shared_cache.kept_key(
+        BRANCH_PANELS_PREFIX,
+        branch.pk,
+        version=branch.organization.figures_key(),
+        today=timezone.localdate(),
+        grants=scope.digest(),
+    )
+
+    def render_panels():
+        context = {
+            "branch": branch,
+            "groups": list(branch.groups.all()),
+            "can_manage_groups": scope.covers_branch(branch, MANAGE_GROUPS),
+        }
+        return render_to_string("branches/includes/branch_panels.html", context, request=request)
+
+    panels = shared_cache.kept_page(key, render_panels, settings.DASHBOARD_CACHE_SECONDS)
     return render(
         request,
         "branches/branch_detail.html",
-        {
-            "branch": branch,
-            "groups": list(branch.groups.all()),
-            "can_manage": can_manage,
-            "can_manage_groups": can_manage_groups,
-        },
+        {"branch": branch, "can_manage": can_manage, "panels": panels},
     )
 
 

@@ -8,8 +8,9 @@ the `member_erasing` signal, sent inside the same transaction before the delete
 participation, pairings as a carer, reminders naming the member). Then:
 
 - import reports (ImportRun.report) lose the preview rows and error lines naming the member;
-- uploaded roster workbooks still waiting in the import folder that name the member are
-  deleted once the transaction commits (they would have to be uploaded again);
+- uploaded roster workbooks still waiting in the storage (`imports/members/`, on the disk
+  or in the S3 bucket) that name the member are deleted once the transaction commits
+  (they would have to be uploaded again);
 - one audit entry records the erasure by primary key and a masked name only.
 
 Audit entries are hash-chained and never edited, so nothing is removed from them: they
@@ -21,13 +22,14 @@ are streamed, never stored on the server.
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.dispatch import Signal
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 
 from . import uploads
@@ -64,30 +66,39 @@ def _scrub_import_reports(identifiers: list[str]) -> int:
     return scrubbed
 
 
-def _workbook_text(path: Path) -> str:
+def _workbook_text(content: bytes) -> str:
     """The text of an uploaded workbook: an .xlsx is a zip of XML parts (shared strings,
     sheets); anything else is read as it is."""
     try:
-        with zipfile.ZipFile(path) as book:
+        with zipfile.ZipFile(io.BytesIO(content)) as book:
             return "\n".join(
                 book.read(name).decode("utf-8", "replace")
                 for name in book.namelist()
                 if name.endswith(".xml")
             )
     except (zipfile.BadZipFile, OSError):
-        try:
-            return path.read_bytes().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return content.decode("utf-8", "replace")
 
 
 def delete_uploads_naming(identifiers: list[str]) -> int:
-    """Delete the uploaded roster files still waiting in the import folder that name the
-    member. Confirmed imports have already deleted theirs; the rest expire after a day."""
+    """Delete the uploaded roster files still waiting in the storage that name the
+    member. Confirmed imports have already deleted theirs; the rest expire after a day.
+    One the store cannot read now is deleted too: erasure outweighs keeping an upload."""
     deleted = 0
-    for path in uploads.folder().glob("*.xlsx"):
-        if _names_any(_workbook_text(path), identifiers):
-            path.unlink(missing_ok=True)
+    try:
+        waiting = uploads.waiting_names()
+    except stored_files.STORE_ERRORS as error:
+        stored_files.logger.error("erasure: import uploads not listed: %s", error)
+        return 0
+    for name in waiting:
+        try:
+            with default_storage.open(name, "rb") as stored:
+                names_member = _names_any(_workbook_text(stored.read()), identifiers)
+        except FileNotFoundError:
+            continue
+        except stored_files.STORE_ERRORS:
+            names_member = True
+        if names_member and stored_files.delete_quietly(name):
             deleted += 1
     return deleted
 

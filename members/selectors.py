@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import shared_cache
 from branches.access import (
     EDIT_MEMBERS,
     MANAGE_REGISTRATIONS,
@@ -22,7 +24,7 @@ from branches.access import (
     VIEW_SENSITIVE,
     scope_for,
 )
-from branches.models import Branch, BranchKind
+from branches.models import Branch, BranchKind, Level, Organization
 
 from .models import (
     CommitteeTerm,
@@ -138,6 +140,75 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+# What the roster page reads of each member (members_extras.roster_rows, MemberGate): the
+# other columns, ID number and address among them (not decrypted), are not loaded. A
+# field missing here costs a query per row: tests/members/test_roster_queries.py.
+ROSTER_PAGE_FIELDS = (
+    "name",
+    "status",
+    "gender",
+    "birth_date",
+    "retirement_type",
+    "health",
+    "mobility_impaired",
+    "phone",
+    "community__name",
+    "community__path",
+    "home_branch__name",
+    "party_group__name",
+    "original_unit__name",
+)
+
+
+# What the roster shows of its area whatever the filters: the count of its active
+# members (the unfiltered roster's paginator: a district's 9,579 counted, ~11 ms) and the
+# filter's communities and branches (~600 names). Kept under the figures version of the
+# reader's nodes, which every audited write of members, branches and the tree moves
+# (reports.freshness), the day (branches dissolved), the language and the reader's grants.
+# Only for readers whose grants are all on organisation nodes: the version of a branch's
+# or a unit's grant would be that of wherever its members live.
+ROSTER_AREA_PREFIX = "roster-area:v1"
+
+
+@dataclass
+class RosterArea:
+    active_count: int
+    communities: list[tuple[int, str]]
+    branches: list[tuple[int, str]]
+
+
+def roster_area(user, *, today=None) -> RosterArea | None:
+    """The roster's area as kept (one query: the version), or None when the reader's
+    grants are not all on organisation nodes (then the page reads it itself)."""
+    scope = scope_for(user)
+    if not scope.has(VIEW_MEMBERS) or any(not g.path for g in scope.grants):
+        return None
+    today = today or timezone.localdate()
+    key = shared_cache.kept_key(
+        ROSTER_AREA_PREFIX,
+        version=Organization.figures_key_at([g.path for g in scope.grants]),
+        today=today,
+        grants=scope.digest(),
+    )
+    return shared_cache.kept_value(
+        key,
+        lambda: RosterArea(
+            active_count=Member.objects.visible_to(user).active().count(),
+            communities=list(
+                Organization.objects.visible_to(user, VIEW_MEMBERS)
+                .filter(level=Level.COMMUNITY)
+                .values_list("pk", "name")
+            ),
+            branches=list(
+                Branch.objects.visible_to(user, VIEW_MEMBERS)
+                .active(today)
+                .values_list("pk", "name")
+            ),
+        ),
+        settings.DASHBOARD_CACHE_SECONDS,
+    )
 
 
 def roster(user, filters: RosterFilters | None = None, *, today=None):
@@ -268,6 +339,11 @@ def branch_seconded(branch: Branch, today: datetime.date):
     )
 
 
+# The panel names the holders of posts: their encrypted fields are not read (decrypting
+# them was ~5% of the branch page).
+_SEALED_MEMBER_FIELDS = ("member__id_number", "member__phone", "member__address", "member__health")
+
+
 def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> BranchStructure:
     """Counts, the current committee, group leaders, seconded members and the structure
     warnings of one branch: five queries (counts, current term, its posts, group
@@ -282,6 +358,7 @@ def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> B
         list(
             Position.objects.filter(term=term)
             .select_related("member", "seconded", "seconded__unit")
+            .defer(*_SEALED_MEMBER_FIELDS, "seconded__phone")
             .order_by("pk")
         )
         if term
@@ -298,6 +375,7 @@ def branch_structure(branch: Branch, *, today: datetime.date | None = None) -> B
     leaders = list(
         GroupLeader.objects.filter(group__branch=branch, ends_on__isnull=True)
         .select_related("group", "member")
+        .defer(*_SEALED_MEMBER_FIELDS)
         .order_by("group__number")
     )
     seconded = list(branch_seconded(branch, today))

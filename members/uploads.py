@@ -1,5 +1,6 @@
-"""Web imports: the uploaded file in a temporary folder (keyed by a random token that
-is also kept in the session, never in the database), an ImportRun row for progress and
+"""Web imports: the uploaded file in the default storage under `imports/members/` (keyed
+by a random token that is also kept in the session, never in the database; on S3 every
+app node reads it), an ImportRun row for progress and
 outcome, and the two long steps (check, confirm) run inside the request while the page
 polls the row. No broker needed; on PostgreSQL or SQLite alike.
 
@@ -13,19 +14,19 @@ from __future__ import annotations
 
 import datetime
 import secrets
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 
 from .importing import reading, writing
@@ -43,36 +44,44 @@ def max_bytes() -> int:
     return getattr(settings, "MEMBER_IMPORT_MAX_BYTES", MAX_BYTES)
 
 
-def folder() -> Path:
-    path = Path(getattr(settings, "MEMBER_IMPORT_DIR", "") or tempfile.gettempdir())
-    path = path / "retiree_party_imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+FOLDER = "imports/members"
 
 
-def file_for(token: str) -> Path:
-    return folder() / f"{token}.xlsx"
+def name_for(token: str) -> str:
+    """The upload's name in the default storage."""
+    return f"{FOLDER}/{token}.xlsx"
+
+
+def waiting_names() -> list[str]:
+    """Names of the uploads in the storage (a day's worth at most, see _prune)."""
+    try:
+        _folders, files = default_storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return []
+    return [f"{FOLDER}/{name}" for name in files if name.endswith(".xlsx")]
 
 
 def _prune():
     """Forget uploads older than a day (the files; rows stay as the import history)."""
-    cutoff = time.time() - KEEP_SECONDS
-    for path in folder().glob("*.xlsx"):
+    cutoff = timezone.now() - datetime.timedelta(seconds=KEEP_SECONDS)
+    for name in waiting_names():
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
+            if default_storage.get_modified_time(name) < cutoff:
+                stored_files.delete_quietly(name)
         except FileNotFoundError:
             pass
 
 
 def store(upload, *, user, community, request=None) -> ImportRun:
     """Keep an uploaded roster for checking. Audited: the file holds many people's
-    personal data, even before (or without) an import of it."""
+    personal data, even before (or without) an import of it. Raises OSError (or the
+    store's own error, accounts.stored_files.STORE_ERRORS) when the store fails."""
     _prune()
     token = secrets.token_urlsafe(24)
-    with file_for(token).open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    name = default_storage.save(name_for(token), upload)
+    if name != name_for(token):  # never: the token is random; keep the pair exact
+        stored_files.delete_quietly(name)
+        raise OSError(f"import upload stored as {name}")
     with transaction.atomic():
         run = ImportRun.objects.create(
             token=token,
@@ -193,11 +202,24 @@ def _file_error(run, claim, message, state=ImportState.INVALID):
     )
 
 
+class StoreUnavailable(ImportFileError):
+    """The file is kept but the store did not answer: the step may be tried again."""
+
+
 def _read(run, claim):
-    path = file_for(run.token)
-    if not path.exists():
-        raise ImportFileError(_("The uploaded file has expired: upload it again."))
-    return reading.read_plan(path, community=run.community, progress=_progress(run, claim))
+    try:
+        source = default_storage.open(name_for(run.token), "rb")
+        source.read(0)  # fetched here, so a failing store is told apart from a bad file
+    except FileNotFoundError:
+        raise ImportFileError(_("The uploaded file has expired: upload it again.")) from None
+    except stored_files.STORE_ERRORS as error:
+        if stored_files.is_missing(error):
+            raise ImportFileError(_("The uploaded file has expired: upload it again.")) from None
+        raise StoreUnavailable(
+            _("The file store did not answer in time: try again in a minute.")
+        ) from None
+    with source:
+        return reading.read_plan(source, community=run.community, progress=_progress(run, claim))
 
 
 def _plan_values(plan, state) -> dict:
@@ -219,6 +241,8 @@ def check(run: ImportRun) -> ImportRun:
         return run
     try:
         plan = _read(run, claim)
+    except StoreUnavailable as error:
+        return _file_error(run, claim, str(error), ImportState.UPLOADED)
     except ImportFileError as error:
         return _file_error(run, claim, str(error))
     return _finish(
@@ -236,6 +260,8 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
     # SQLite runs in WAL mode (settings), so progress polls can read while this writes.
     try:
         plan = _read(run, claim)
+    except StoreUnavailable as error:
+        return _file_error(run, claim, str(error), ImportState.READY)
     except ImportFileError as error:
         return _file_error(run, claim, str(error))
     if not plan.ok:
@@ -273,7 +299,7 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
             % {"error": str(error)[:200]},
             ImportState.FAILED,
         )
-    file_for(run.token).unlink(missing_ok=True)
+    stored_files.delete_quietly(name_for(run.token))
     run.refresh_from_db()
     return run
 
@@ -303,5 +329,5 @@ def discard(run: ImportRun, *, request=None) -> ImportRun:
             )
     run.refresh_from_db()
     if run.state == ImportState.DISCARDED:
-        file_for(run.token).unlink(missing_ok=True)
+        stored_files.delete_quietly(name_for(run.token))
     return run

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 from branches.access import SEND_NOTICES
 from branches.exporting import Sheet, xlsx_response
@@ -211,14 +211,12 @@ def reply_file(request, pk):
             "notice": attachment.receipt.notice_id,
         },
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
+    return stored_files.download(
+        request,
+        attachment.file.name,
         content_type=attachment.content_type,
-        as_attachment=True,
         filename=attachment.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- The sender's side ----------------------------------------------------------------------

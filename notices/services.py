@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 from branches.access import ANSWER_NOTICES, scope_for
 from branches.models import Branch
@@ -81,7 +81,7 @@ def _stored_files() -> Iterator[list[str]]:
         yield stored
     except BaseException:
         for name in stored:
-            default_storage.delete(name)
+            stored_files.delete_quietly(name)
         raise
 
 
@@ -214,9 +214,7 @@ def update_draft(
                     object_id=str(attachment.pk),  # delete() clears the pk
                 )
             )
-            name = attachment.file.name
-            attachment.delete()
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
+            attachment.delete()  # its file leaves the store on commit (notices.apps)
         changes += _attach(locked, uploads, actor, stored)
         if changes and not new:
             # Files alone changed: still a new version, so a form loaded before does not

@@ -7,14 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csp import csp_override
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 from branches.access import (
     ANSWER_NOTICES,
@@ -320,11 +320,9 @@ def attachment_download(request, pk):
         request=request,
         after={"format": extension, "notice": attachment.notice_id},
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
+    return stored_files.download(
+        request,
+        attachment.file.name,
         content_type=attachment.content_type,
-        as_attachment=True,
         filename=attachment.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -21,18 +21,18 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import logging
 import time
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from accounts import shared_cache
+from accounts.shared_cache import call as _cache_call
 from activities.meetings.compliance import compliance
 from activities.meetings.periods import Period, spans_between
 from activities.meetings.selectors import Tally
@@ -53,7 +53,6 @@ from .selectors.dashboard import (
 from .selectors.figures import Figures, UnitRow, add_tally
 from .selectors.periods import PeriodChoice, trend_months
 
-logger = logging.getLogger("portal.reports")
 KEY_PREFIX = "dashboard:v3"  # v3: Figures gained the funds figures (v2: classes moved)
 # Queries of a node's dashboard page besides the request's own: its version (the city:
 # its districts' versions, and whether a branch sits on the city) and the heat map page
@@ -87,28 +86,18 @@ def node_figures(node: Organization, choice: PeriodChoice, *, today: datetime.da
     districts its page of the heat map shows."""
     if node.level == Level.CITY:
         return _compose(node, _children(node), choice, today, lazy=True)
-    key = _key(node.pk, figures_version(node), choice, today)
+    key = _key(node.pk, node.figures_key(), choice, today)
+    return _read(key) or _computed_once(node, key, choice, today)
+
+
+def _read(key: str) -> Dashboard | None:
+    """The node's dashboard as cached (head and lines), or None."""
     found = _get_many([key, key + LINES])
     if key in found and key + LINES in found:
         head = found[key]
         head.lines = found[key + LINES]
         return head
-    return _computed(node, key, choice, today)
-
-
-# Nodes carrying a figures version (reports.freshness bumps them); a community's
-# dashboard goes by its street's.
-VERSIONED = (Level.DISTRICT, Level.STREET)
-
-
-def figures_version(node: Organization) -> int:
-    """The version a district's, street's or community's figures are computed under (a
-    community goes by its street's): one query."""
-    source = node.path if node.level in VERSIONED else Organization.path_prefixes(node.path)[-2]
-    version = (
-        Organization.objects.filter(path=source).values_list("figures_version", flat=True).first()
-    )
-    return version or 0
+    return None
 
 
 # --- Rendered pages ----------------------------------------------------------------------
@@ -124,15 +113,6 @@ PAGE_PREFIX = "dashboard-page:v1"
 PAGE_PARAMETERS = frozenset({"period", "year", "quarter", "month", "sort", "heat", "hpage"})
 
 
-def scope_key(user) -> str:
-    """A digest of the user's grants (role and node of each): equal for two users only if
-    they see the same things."""
-    grants = sorted(
-        (g.role, g.path or "", g.branch_id or 0, g.unit_id or 0) for g in scope_for(user).grants
-    )
-    return hashlib.sha256(repr(grants).encode()).hexdigest()[:32]
-
-
 def page_key(node: Organization, request, today: datetime.date, *, branch=None) -> str | None:
     """The cache key of this request's rendered dashboard body (the node's, or that of
     `branch`, which sits on `node`), or None when it is not kept (the city, whose
@@ -146,30 +126,23 @@ def page_key(node: Organization, request, today: datetime.date, *, branch=None) 
     params = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     digest = hashlib.sha256(params.encode()).hexdigest()[:32]
     subject = f"branch{branch.pk}" if branch is not None else f"node{node.pk}"
-    return (
-        f"{PAGE_PREFIX}:{subject}:{figures_version(node)}:{today:%Y%m%d}"
-        f":{get_language() or settings.LANGUAGE_CODE}:{scope_key(request.user)}:{digest}"
+    return shared_cache.kept_key(
+        PAGE_PREFIX,
+        subject,
+        digest,
+        version=node.figures_key(),
+        today=today,
+        grants=scope_for(request.user).digest(),
     )
 
 
 def cached_page(key: str | None) -> SafeString | None:
-    if key is None:
-        return None
-    entry = _cache_call(cache.get, key)
-    if not isinstance(entry, bytes):
-        return None
-    return mark_safe(zlib.decompress(entry).decode())  # noqa: S308 (rendered by the view)
+    return None if key is None else shared_cache.read_page(key)
 
 
 def keep_page(key: str | None, body: str) -> None:
     if key is not None:
-        _cache_call(cache.set, key, page_entry(body), settings.DASHBOARD_CACHE_SECONDS)
-
-
-def page_entry(body: str) -> bytes:
-    """A body as kept: compressed (a district's year page is ~250 KB of HTML, ~25 KB so;
-    a worker's own cache, when there is no shared one, holds up to 2,000 entries)."""
-    return zlib.compress(str(body).encode(), 1)
+        shared_cache.keep_page(key, body, settings.DASHBOARD_CACHE_SECONDS)
 
 
 # An entry is kept as two: the figures (the head) and the branch lines, which a node
@@ -210,27 +183,38 @@ def _computed(node, key, choice, today, rows=None) -> Dashboard:
     return dashboard
 
 
+# One process computes a district's entry at a time: the others (the warm-up task and a
+# page arriving while it runs, or two pages) wait for that entry instead of computing it
+# again beside it on the same cores. The mark expires, so a process that died while
+# computing holds nobody up for long; a wait is bounded and then computes itself.
+COMPUTING = ":computing"
+COMPUTING_SECONDS = 60
+WAIT_SECONDS = 20.0
+WAIT_STEP_SECONDS = 0.05
+
+
+def _computed_once(node, key, choice, today, rows=None) -> Dashboard:
+    """`_computed`, unless another process is computing this entry: then its result."""
+    if node.level != Level.DISTRICT:
+        return _computed(node, key, choice, today, rows)
+    if _cache_call(cache.add, key + COMPUTING, 1, COMPUTING_SECONDS, default=True):
+        try:  # computed by another since this process looked?
+            return _read(key) or _computed(node, key, choice, today, rows)
+        finally:
+            _cache_call(cache.delete, key + COMPUTING)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:  # bounded by the deadline
+        time.sleep(WAIT_STEP_SECONDS)
+        found = _read(key)
+        if found is not None:
+            return found
+        if not _cache_call(cache.get, key + COMPUTING):  # given up without an entry
+            break
+    return _computed(node, key, choice, today, rows)
+
+
 # After the shared cache failed to answer (down, or frozen until the socket timeout),
 # leave it alone for a while: one slow call per process, not one per lookup of a page.
-# Kept per cache location (the settings may point elsewhere since, as tests do).
-CACHE_PAUSE_SECONDS = 30
-_paused_until: dict[str, float] = {}
-
-
-def _cache_call(method, *args, default=None):
-    """A call to the shared cache, or `default` if it cannot be reached (a shared cache
-    that is down or frozen slows the dashboards, it does not break them)."""
-    where = str(settings.CACHES["default"].get("LOCATION", ""))
-    if time.monotonic() < _paused_until.get(where, 0.0):
-        return default
-    try:
-        return method(*args)
-    except Exception:
-        _paused_until[where] = time.monotonic() + CACHE_PAUSE_SECONDS
-        logger.warning("dashboard cache unreachable: computing without it", exc_info=True)
-        return default
-
-
 def _get_many(keys: list[str]) -> dict:
     """What the cache holds of these keys; nothing if it cannot be reached."""
     return _cache_call(cache.get_many, keys, default={})
@@ -275,7 +259,7 @@ def _compose(node, children, choice, today, *, lazy: bool) -> Dashboard:
     for child in children:
         head = found.get(keys[child.pk])
         if head is None:
-            head = _computed(child, keys[child.pk], choice, today, rows)
+            head = _computed_once(child, keys[child.pk], choice, today, rows)
             fresh[len(heads)] = head.lines
         heads.append((child, keys[child.pk], head))
         add_figures(total, head.total)
@@ -441,13 +425,13 @@ def area_year_end(user, node: Organization, today: datetime.date):
     (reports.freshness). One query (the version) when kept; the city has none."""
     if node.level == Level.CITY:
         return area_summary(user, node, today)
-    key = f"{YEAR_END_PREFIX}:{node.pk}:{figures_version(node)}:{today:%Y%m%d}:{scope_key(user)}"
-    found = _cache_call(cache.get, key, _MISSING, default=_MISSING)
-    if found is not _MISSING:
-        return found
-    summary = area_summary(user, node, today)
-    _cache_call(cache.set, key, summary, settings.DASHBOARD_CACHE_SECONDS)
-    return summary
-
-
-_MISSING = object()
+    key = shared_cache.kept_key(
+        YEAR_END_PREFIX,
+        node.pk,
+        version=node.figures_key(),
+        today=today,
+        grants=scope_for(user).digest(),
+    )
+    return shared_cache.kept_value(
+        key, lambda: area_summary(user, node, today), settings.DASHBOARD_CACHE_SECONDS
+    )

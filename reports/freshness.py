@@ -26,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from accounts.models import AuditAction
 from activities.care.models import CareNeed
 from activities.meetings.models import Attendance, Meeting
-from branches.models import Branch, Level, Organization
+from branches.models import Branch, Level, Organization, PartyGroup
 from members.models import CommitteeTerm, Member
 
 # What a foreign key to each of these models places a row in: the organisations' paths.
@@ -48,9 +48,11 @@ PLACES = {
     ),
     CareNeed: ("member__community__path", "member__home_branch__organization__path"),
     CommitteeTerm: ("branch__organization__path",),
+    PartyGroup: ("branch__organization__path",),  # its leaders (the branch page's panel)
 }
 FIGURE_APPS = {"branches", "members", "activities", "funds"}
-# Rows of those apps no dashboard figure reads.
+# Rows of those apps that nothing kept under the versions shows (the dashboards, the funds
+# overview, the roster's area, the branch page's panels).
 NO_FIGURES = {
     "activities.activity",
     "activities.activityparticipant",
@@ -58,17 +60,16 @@ NO_FIGURES = {
     "activities.followup",
     "activities.meetingattachment",
     "activities.meetingmaterial",
+    "activities.membermessaging",
+    "activities.memberoptout",
     "activities.reminder",
     "activities.reminderdelivery",
     "activities.reminderpreference",
-    "branches.originalunit",
-    "branches.partygroup",
     "branches.staffrole",
     "branches.venue",
     "funds.fundrule",
     "funds.receipt",
     "funds.spendingcategory",
-    "members.groupleader",
     "members.importrun",
     "members.recognition",
     "members.servicerole",
@@ -97,6 +98,10 @@ def _places(change) -> dict | object | None:
     obj = change.obj
     if isinstance(obj, Organization):
         return EVERY_DISTRICT
+    if label == "branches.originalunit":
+        # Its name shows wherever its retirees and seconded members do (the branch page's
+        # panel); a new unit nowhere until a write that points at it.
+        return None if change.action == AuditAction.CREATE else EVERY_DISTRICT
     try:
         model = type(obj) if obj is not None else apps.get_model(label)
     except (LookupError, ValueError):

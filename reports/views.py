@@ -22,9 +22,16 @@ from django.utils.translation import gettext_lazy
 from activities.meetings.models import Meeting
 from activities.meetings.periods import Period, Span
 from activities.year_end.selectors import area_summary
-from branches.access import VIEW_DASHBOARD, get_for_user, require_capability, scope_for
+from branches.access import (
+    VIEW_COMPLETENESS,
+    VIEW_DASHBOARD,
+    get_for_user,
+    require_capability,
+    scope_for,
+)
 from branches.models import Branch, BranchKind, Level, Organization
 from members.models import Member
+from rollout.completeness import selectors as completeness
 
 from . import cache, charts, exports
 from .selectors import build
@@ -283,9 +290,21 @@ def _org_dashboard_context(request, node, today) -> dict:
             "annual_year": annual_return_year(today),
             # Per request, not in the cached figures (see area_summary): one query.
             "year_end": area_summary(request.user, node, today),
+            "completeness": _completeness(request, node, today),
         }
     )
     return context
+
+
+def _completeness(request, node, today):
+    """数据完整率 of the node, for a reader who may open its list (the body is kept per
+    grants): kept under the node's figures version (rollout.completeness)."""
+    if not scope_for(request.user).covers_path(node.path, VIEW_COMPLETENESS):
+        return None
+    return {
+        "figures": completeness.cached_area(node, today).total,
+        "url": f"{reverse('completeness:overview')}?area={node.pk}",
+    }
 
 
 def org_export(request, pk, table):

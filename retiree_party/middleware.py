@@ -21,3 +21,17 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NodeNameMiddleware:
+    """Names the app server that answered (settings.NODE_NAME) in X-Portal-Node, so an
+    operator (and the two-node test) can tell the nodes behind the proxy apart."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.name = settings.NODE_NAME
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers["X-Portal-Node"] = self.name
+        return response

@@ -5,6 +5,7 @@ DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis. PORTAL_ENV=production
 turns on the secure defaults and refuses to start without a SECRET_KEY.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "resources.funds",
     "resources.places",
     "units",
+    "rollout",
     "reports",
     # After the older apps: where two catalogs translate the same English words, theirs
     # win (notices name their own words apart: "Notice title", "Notices received").
@@ -100,6 +102,10 @@ MIDDLEWARE = [
     # Outermost of the API's own: logs every /api/ request with its outcome.
     "api.requestlog.ApiRequestLogMiddleware",
 ]
+# Which app server answered (X-Portal-Node), when several run behind the proxy.
+NODE_NAME = os.environ.get("NODE_NAME", "")
+if NODE_NAME:
+    MIDDLEWARE.insert(0, "retiree_party.middleware.NodeNameMiddleware")
 
 # The REST API (api/): bearer tokens of API clients only (no sessions, so no CSRF), the
 # client's own rate, JSON only, stable page-number pages, django-filter for list filters.
@@ -274,11 +280,93 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here; nginx serves it as /static/ (deploy/nginx/portal-proxy.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads (meeting attachments, receipts, notice files, import workbooks, print results)
+# go through Django's storage API. STORAGE_BACKEND=file (default: demo, tests) keeps them
+# under MEDIA_ROOT; STORAGE_BACKEND=s3 puts them in a private bucket of any S3-compatible
+# store (MinIO, a cloud bucket), so every app node sees the same files. Either way they
+# are never served at MEDIA_URL: only the portal's scoped views hand them out.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "file").strip().lower()
+if STORAGE_BACKEND not in {"file", "s3"}:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'file' or 's3'.")
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "") or None  # None: AWS itself
+S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+# A presigned download URL (S3_DOWNLOADS=redirect) is valid this many seconds: long
+# enough to follow the redirect, too short to pass the link around.
+S3_PRESIGNED_SECONDS = max(1, envint("S3_PRESIGNED_SECONDS", 60))
+# How a download leaves the portal after the scope check: "stream" (through the app
+# server, default) or "redirect" (a 302 to a presigned URL; the store must be reachable
+# by the browser, e.g. through nginx).
+S3_DOWNLOADS = os.environ.get("S3_DOWNLOADS", "stream").strip().lower()
+if S3_DOWNLOADS not in {"stream", "redirect"}:
+    raise ImproperlyConfigured("S3_DOWNLOADS must be 'stream' or 'redirect'.")
+# A frozen store must not hold a request forever: bounded connect/read, few tries (the
+# first included). Keep attempts x (connect + read) well below gunicorn's timeout.
+S3_CONNECT_TIMEOUT = envint("S3_CONNECT_TIMEOUT", 3)
+S3_READ_TIMEOUT = envint("S3_READ_TIMEOUT", 5)
+S3_MAX_ATTEMPTS = max(1, envint("S3_MAX_ATTEMPTS", 2))
+
+
+def s3_storage_options(
+    *,
+    bucket: str,
+    endpoint_url: str | None,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    connect_timeout: int = S3_CONNECT_TIMEOUT,
+    read_timeout: int = S3_READ_TIMEOUT,
+    max_attempts: int = S3_MAX_ATTEMPTS,
+) -> dict:
+    """django-storages S3 options: private objects, signed short-lived URLs, bounded calls."""
+    from botocore.config import Config
+
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url,
+        "region_name": region,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": S3_PRESIGNED_SECONDS,
+        "client_config": Config(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            # total_max_attempts counts the first try (botocore's max_attempts does not).
+            retries={"total_max_attempts": max_attempts, "mode": "standard"},
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+        ),
+    }
+
+
+if STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=S3_BUCKET,
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY_ID,
+            secret_key=S3_SECRET_ACCESS_KEY,
+        ),
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -296,6 +384,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # after the lease (keep it above --timeout) is offered for retry or discard.
 MEMBER_IMPORT_READ_SECONDS = envint("MEMBER_IMPORT_READ_SECONDS", 25)
 MEMBER_IMPORT_LEASE_SECONDS = envint("MEMBER_IMPORT_LEASE_SECONDS", 120)
+# Roll-out import jobs (rollout.jobs): how long a worker holds a job without a sign of life.
+IMPORT_JOB_LEASE_SECONDS = envint("IMPORT_JOB_LEASE_SECONDS", 300)
+# Staff accounts imported in bulk (rollout.staff): days an activation link works.
+STAFF_ACTIVATION_DAYS = envint("STAFF_ACTIVATION_DAYS", 7)
 # Batch prints (reports.prints): where the parts and results are written, how long a
 # worker holds a job without news (then it is resumed elsewhere), how long a result is kept.
 PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR", str(BASE_DIR / "var"))
@@ -472,10 +564,41 @@ REMINDER_WEBHOOK_ALLOWED_PREFIXES = envlist(
     "REMINDER_WEBHOOK_ALLOWED_PREFIXES",
     "https://qyapi.weixin.qq.com/,https://oapi.dingtalk.com/,https://open.feishu.cn/",
 )
-# SMS: a class with send(phone=, text=, key=); real vendors plug in here.
+# SMS: a class with send(phone=, text=, key=, kind=, params=). The default logs; the
+# providers are activities.messaging.sms.TencentSmsBackend and .AliyunSmsBackend
+# (docs/reminders.md, "SMS providers"). They send approved templates only: one template
+# code per kind (JSON {"meeting_notice": "1234567", ...}), checked at start-up.
 REMINDER_SMS_BACKEND = os.environ.get(
     "REMINDER_SMS_BACKEND", "activities.messaging.channels.LoggingSmsBackend"
 )
+REMINDER_SMS_TEMPLATES = json.loads(os.environ.get("REMINDER_SMS_TEMPLATES") or "{}")
+REMINDER_SMS_SIGN_NAME = os.environ.get("REMINDER_SMS_SIGN_NAME", "")  # 短信签名
+REMINDER_SMS_ACCESS_KEY_ID = os.environ.get("REMINDER_SMS_ACCESS_KEY_ID", "")
+REMINDER_SMS_ACCESS_KEY_SECRET = os.environ.get("REMINDER_SMS_ACCESS_KEY_SECRET", "")
+REMINDER_SMS_APP_ID = os.environ.get("REMINDER_SMS_APP_ID", "")  # Tencent's SmsSdkAppId
+REMINDER_SMS_REGION = os.environ.get("REMINDER_SMS_REGION", "ap-guangzhou")  # Tencent
+# The provider's API host (default: its public one); plain http only for a local test server.
+REMINDER_SMS_ENDPOINT = os.environ.get("REMINDER_SMS_ENDPOINT", "")
+REMINDER_SMS_ENDPOINT_HTTP = envbool("REMINDER_SMS_ENDPOINT_HTTP", False)
+REMINDER_SMS_TIMEOUT = envint("REMINDER_SMS_TIMEOUT", 5)  # seconds, connect and read
+REMINDER_SMS_PER_NUMBER_PER_DAY = envint("REMINDER_SMS_PER_NUMBER_PER_DAY", 5)
+REMINDER_SMS_PER_DAY = envint("REMINDER_SMS_PER_DAY", 20000)
+# Receipts and replies: the provider posts to /sms/<provider>/<token>/status/ and
+# .../reply/ (set that URL in its console); empty: callbacks off (poll instead with
+# REMINDER_SMS_POLL_SECONDS > 0).
+REMINDER_SMS_CALLBACK_TOKEN = os.environ.get("REMINDER_SMS_CALLBACK_TOKEN", "")
+REMINDER_SMS_POLL_SECONDS = envint("REMINDER_SMS_POLL_SECONDS", 0)
+# WeCom (企业微信) application messages to one person (the digest): the corporation's id,
+# the application's AgentId and secret. Empty AgentId: the channel is not offered.
+REMINDER_WECOM_API = os.environ.get("REMINDER_WECOM_API", "https://qyapi.weixin.qq.com")
+REMINDER_WECOM_CORP_ID = os.environ.get("REMINDER_WECOM_CORP_ID", "")
+REMINDER_WECOM_AGENT_ID = os.environ.get("REMINDER_WECOM_AGENT_ID", "")
+REMINDER_WECOM_SECRET = os.environ.get("REMINDER_WECOM_SECRET", "")
+# Quiet hours for members (Asia/Shanghai): no text message to a member (or their family
+# contact) from FROM o'clock until UNTIL o'clock; what falls inside waits until UNTIL
+# (activities.messaging.sender). Equal hours switch them off.
+REMINDER_QUIET_FROM_HOUR = envint("REMINDER_QUIET_FROM_HOUR", 21)
+REMINDER_QUIET_UNTIL_HOUR = envint("REMINDER_QUIET_UNTIL_HOUR", 8)
 # Publishing a task from a web request never waits on the broker: one try, short timeout.
 CELERY_BROKER_CONNECTION_TIMEOUT = envint("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
 AUDIT_VERIFY_AT = (2, 30)  # (hour, minute), Asia/Shanghai
@@ -488,6 +611,8 @@ CELERY_BEAT_SCHEDULE.update(
         "reminders-send": {"task": "activities.send_pending_reminders", "schedule": 60.0},
         # Messages to original units: retries, and those written while the broker was down.
         "unit-messages-send": {"task": "units.send_unit_messages", "schedule": 60.0},
+        # Import jobs stranded by a stopped worker or a lost publish (rollout.jobs).
+        "import-jobs-resume": {"task": "rollout.resume_import_jobs", "schedule": 60.0},
         # Daily at night (Asia/Shanghai, CELERY_TIMEZONE).
         "reminders-prune": {
             "task": "activities.prune_reminders",
@@ -517,3 +642,9 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+if REMINDER_SMS_POLL_SECONDS:
+    # Receipts and replies fetched from the SMS provider where it cannot call us back.
+    CELERY_BEAT_SCHEDULE["sms-poll"] = {
+        "task": "activities.poll_sms",
+        "schedule": float(REMINDER_SMS_POLL_SECONDS),
+    }

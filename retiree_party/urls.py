@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("resources.funds.urls")),
     path("", include("resources.places.urls")),
     path("", include("units.urls")),
+    path("", include("rollout.urls")),
     path("", include("reports.urls")),
     path("", include("reports.prints.urls")),
     path("", include("api.urls")),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from accounts import shared_cache
 from branches.models import BranchKind
 
 from . import factories as f
@@ -261,11 +262,21 @@ def _poppler_missing():
     return None
 
 
+def _nginx_missing():
+    import shutil
+
+    for tool, package in (("nginx", "nginx-light"), ("openssl", "openssl")):
+        if not (shutil.which(tool) or os.access(f"/usr/sbin/{tool}", os.X_OK)):
+            return f"no {tool} (apt-get install {package})"
+    return None
+
+
 SERVICE_CHECKS = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
     "chromium": _chromium_missing,
     "poppler": _poppler_missing,
+    "nginx": _nginx_missing,  # with openssl: the two-node test's reverse proxy
 }
 _service_status: dict[str, str | None] = {}
 
@@ -303,6 +314,21 @@ def redis_url():
 
 
 @pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """Senders run at the wall clock's hour: the members' quiet hours (21:00-08:00 in
+    Shanghai) are off unless a test is about them (test_member_settings sets them), so no
+    result depends on the hour the suite runs."""
+    settings.REMINDER_QUIET_FROM_HOUR = settings.REMINDER_QUIET_UNTIL_HOUR = 0
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Stored files (uploads, print results) go to the test's own folder, never the
+    checkout's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: dashboards are cached by pk and version,
     and the next test's rolled-back database hands out the same ones again."""
@@ -325,3 +351,173 @@ def smtp(settings):
     }
     yield receiver
     receiver.stop()
+
+
+# --- Object storage: a real S3-compatible server (moto in server mode) on loopback -------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class S3Server:
+    """`moto_server` as a subprocess: `url` is its endpoint, `process` its Popen (tests
+    may SIGSTOP it to play a frozen store)."""
+
+    ACCESS_KEY = "testing"
+    SECRET_KEY = "testing"  # moto accepts any key
+    REGION = "us-east-1"
+
+    def __init__(self):
+        self.process = None
+        self.url = ""
+
+    def start(self, *, wait_seconds: float = 15.0) -> str | None:
+        """Start the server; None when it answers, else why it did not."""
+        import shutil
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+        from pathlib import Path
+
+        # The venv's own (requirements-dev.txt pins it) before any other on PATH.
+        exe = str(Path(sys.executable).parent / "moto_server")
+        if not os.access(exe, os.X_OK):
+            exe = shutil.which("moto_server") or exe
+        if not os.access(exe, os.X_OK):
+            return "no moto_server (pip install -r requirements-dev.txt)"
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [exe, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return f"moto_server exited with {self.process.returncode}"
+            try:
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=1).close()  # noqa: S310
+                return None
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        return f"moto_server did not answer at {self.url} within {wait_seconds} s"
+
+    def resume(self) -> None:
+        import signal
+
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.resume()  # a stopped process does not act on SIGTERM
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except Exception:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+        )
+
+
+_s3_server_state: dict = {}
+
+
+def _s3_missing():
+    server = S3Server()
+    reason = server.start()
+    if reason is None:
+        _s3_server_state["server"] = server
+    return reason
+
+
+SERVICE_CHECKS["s3"] = _s3_missing
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """The S3-compatible server of this test run (started once, stopped at session end).
+    `s3_server.url` is the endpoint for other processes (e.g. two gunicorn nodes)."""
+    require_service("s3")
+    return _s3_server_state["server"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    server = _s3_server_state.pop("server", None)
+    if server:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A fresh, empty bucket on the test S3 server: its name."""
+    import uuid
+
+    name = f"portal-test-{uuid.uuid4().hex[:12]}"
+    s3_server.client().create_bucket(Bucket=name)
+    return name
+
+
+def use_s3(settings, s3_server, bucket: str, **timeouts) -> None:
+    """Point the default storage at `bucket` on the test S3 server (`timeouts`: the
+    connect_timeout / read_timeout / max_attempts of retiree_party.settings)."""
+    from retiree_party.settings import s3_storage_options
+
+    settings.STORAGE_BACKEND = "s3"
+    settings.S3_BUCKET = bucket
+    settings.S3_ENDPOINT_URL = s3_server.url
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options(
+                bucket=bucket,
+                endpoint_url=s3_server.url,
+                region=S3Server.REGION,
+                access_key=S3Server.ACCESS_KEY,
+                secret_key=S3Server.SECRET_KEY,
+                **timeouts,
+            ),
+        },
+    }
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server, s3_bucket):
+    """The default storage switched to S3 (a fresh private bucket on the moto server)."""
+    from django.core.files.storage import default_storage
+
+    use_s3(settings, s3_server, s3_bucket)
+    # Django's setting_changed handler resets `storages`; FileFields use the lazy
+    # default_storage, so they follow the switch.
+    yield default_storage
+
+
+@pytest.fixture
+def kept(monkeypatch):
+    """The keys of the rendered bodies kept (`accounts.shared_cache.keep_page`), in order."""
+    keys = []
+    keep = shared_cache.keep_page
+
+    def spy(key, body, seconds):
+        keys.append(key)
+        keep(key, body, seconds)
+
+    monkeypatch.setattr(shared_cache, "keep_page", spy)
+    return keys

@@ -1,14 +1,16 @@
-"""The page the reverse proxy shows when the application does not answer (README,
-Deploying: nginx error_page 502 503 504): Chinese, and needing nothing from the
-application (no stylesheet, script or image of its own)."""
+"""The pages the reverse proxy shows itself (deploy/nginx/portal-proxy.conf): when the
+application does not answer (502 503 504, and the log-in limit's 429) and for a too large
+upload (413). Chinese, and needing nothing from the application (no stylesheet, script or
+image of its own)."""
 
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
-PAGE = Path(settings.BASE_DIR) / "static" / "errors" / "busy.html"
+ERRORS = Path(settings.BASE_DIR) / "static" / "errors"
 
 
 class Visible(HTMLParser):
@@ -32,11 +34,15 @@ class Visible(HTMLParser):
             self.text.append(data)
 
 
-def test_the_proxy_error_page_is_chinese_and_self_contained():
+@pytest.mark.parametrize(
+    ("page", "heading"), [("busy.html", "系统正忙"), ("too-large.html", "上传的文件太大")]
+)
+def test_the_proxy_error_page_is_chinese_and_self_contained(page, heading):
+    markup = (ERRORS / page).read_text(encoding="utf-8")
     parser = Visible()
-    parser.feed(PAGE.read_text(encoding="utf-8"))
+    parser.feed(markup)
     text = " ".join(parser.text)
-    assert '<html lang="zh-hans">' in PAGE.read_text(encoding="utf-8")
-    assert "系统正忙" in text
+    assert '<html lang="zh-hans">' in markup
+    assert heading in text
     assert re.findall(r"[A-Za-z]{2,}", text) == []
     assert parser.fetches == []

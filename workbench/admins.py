@@ -1,9 +1,10 @@
 """The three administrators' panel (三权分立): each sees their own queue only.
 
 - System administrator (accounts): active accounts that hold no role yet, and accounts
-  locked out by failed log-ins now.
+  locked out by failed log-ins now; imported accounts not activated yet.
 - Security administrator (roles and policy): the same accounts waiting for a role, one
-  tap from granting one; failed log-ins and lockouts of the last days.
+  tap from granting one; the roles of staff imports waiting for a decision; failed
+  log-ins and lockouts of the last days.
 - Auditor: the audit chain's last check (a VERIFY audit entry, written by the nightly
   check, accounts.tasks, and by the auditor's own check) and when the next is due.
 Nobody sees members' data here, nor another administrator's queue."""
@@ -20,6 +21,7 @@ from django.utils import timezone
 from accounts.models import AuditAction, AuditEntry, LoginFailure, SecurityPolicy, User
 from accounts.selectors import without_role
 from branches.access import MANAGE_ROLES, MANAGE_USERS, READ_AUDIT
+from rollout.staff.selectors import waiting_counts
 
 WAITING_SHOWN = 10
 FAILED_LOGIN_DAYS = 7
@@ -98,6 +100,8 @@ def panel(request, scope, today):
             for u in User.objects.annotate(key=Lower("username")).filter(key__in=names)
         }
         context["locked"] = [(name, accounts.get(name)) for name in names]
+        # Staff imports (rollout.staff): roles to decide, accounts not activated yet.
+        context["staff_imports"] = waiting_counts(request.user)
     if flags["manages_roles"]:
         context["failed_logins"] = failed_logins(now)
         context["failed_days"] = FAILED_LOGIN_DAYS

@@ -3,18 +3,13 @@ bookings by a branch of another area (places) and spending above the district's
 threshold (funds). One query per kind, whatever waits (the total comes with the first
 rows, as a window count)."""
 
-from django.db.models import Count, Window
-
 from branches.access import APPROVE_BOOKINGS, APPROVE_SPENDING
 from resources.funds.selectors import funds_waiting
 from resources.places.selectors import bookings_waiting
 
+from .rows import first_with_total
+
 SHOWN = 5
-
-
-def _first(queryset):
-    rows = list(queryset.annotate(total=Window(Count("pk")))[:SHOWN])
-    return rows, rows[0].total if rows else 0
 
 
 def panel(request, scope, today):
@@ -22,8 +17,18 @@ def panel(request, scope, today):
     if not (books or spends):
         return None
     context = {"booking_count": 0, "spending_count": 0}
+    # Only what the panel shows of each (the pages of both lists load more).
     if books:
-        context["bookings"], context["booking_count"] = _first(bookings_waiting(request.user))
+        bookings = (
+            bookings_waiting(request.user)
+            .select_related(None)
+            .select_related("venue", "branch")
+            .only("pk", "starts_at", "venue__name", "branch__name")
+        )
+        context["bookings"], context["booking_count"] = first_with_total(bookings, SHOWN)
     if spends:
-        context["spendings"], context["spending_count"] = _first(funds_waiting(request.user))
+        spendings = funds_waiting(request.user).only(
+            "pk", "amount", "spent_on", "branch__name", "category__name"
+        )
+        context["spendings"], context["spending_count"] = first_with_total(spendings, SHOWN)
     return context

@@ -9,7 +9,7 @@ runs the same queries whatever the size of the data: its branches (1), their com
 for the year (activities.meetings.compliance: 5), their year end (activities.year_end: 1),
 the meetings planned this year (1),
 those to record and the next ones (2), make-ups waiting (2), care (2), registrations (1),
-notices (2)."""
+notices (2), data completeness (4: rollout.completeness.selectors.paths_total)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,19 @@ from activities.meetings.compliance import Cell, CellStatus, compliance
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
 from activities.meetings.periods import Period, year_span
 from activities.year_end import selectors as year_end_selectors
-from branches.access import ANSWER_NOTICES, MANAGE_REGISTRATIONS, RECORD_CARE, RECORD_MEETING
+from branches.access import (
+    ANSWER_NOTICES,
+    MANAGE_REGISTRATIONS,
+    RECORD_CARE,
+    RECORD_MEETING,
+    VIEW_COMPLETENESS,
+    Role,
+)
 from branches.models import Branch
 from members.models import RegistrationStatus
 from members.selectors import pending_registrations
 from notices.models import NoticeReceipt, NoticeState, ResponseKind
+from rollout.completeness import selectors as completeness_selectors
 
 LIST_LENGTH = 6
 UPCOMING_DAYS = 30
@@ -172,6 +180,19 @@ def _notices(user, today):
     return counts, items
 
 
+def _completeness(scope, today):
+    """数据完整率 of the secretary's communities, or else of their branches: the totals
+    their completeness page shows (4 queries, or 3 for branches; not kept, so the
+    panel's count is the same on every request)."""
+    paths = [g.path for g in scope.grants if g.role == Role.COMMUNITY_SECRETARY and g.path]
+    if paths:
+        return completeness_selectors.paths_total(paths, today)
+    branch_ids = [g.branch_id for g in scope.grants if g.role == Role.BRANCH_SECRETARY]
+    if branch_ids:
+        return completeness_selectors.branches_completeness(branch_ids, today).total
+    return None
+
+
 def panel(request, scope, today):
     records_meetings = scope.has(RECORD_MEETING)
     records_care = scope.has(RECORD_CARE)
@@ -251,4 +272,6 @@ def panel(request, scope, today):
 
     if scope.has(ANSWER_NOTICES):
         context["notice_counts"], context["notices"] = _notices(user, today)
+    if scope.has(VIEW_COMPLETENESS):
+        context["completeness"] = _completeness(scope, today)
     return context

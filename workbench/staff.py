@@ -14,17 +14,31 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
+from accounts import shared_cache
 from activities.meetings.selectors import format_rate
 from activities.messaging.models import Reminder, ReminderState
-from branches.access import APPROVE_EXCUSALS, REVIEW_REMINDERS, SEND_NOTICES, VIEW_DASHBOARD, Role
+from branches.access import (
+    APPROVE_EXCUSALS,
+    REVIEW_REMINDERS,
+    SEND_NOTICES,
+    VIEW_DASHBOARD,
+    Role,
+    scope_for,
+)
 from branches.models import Organization
 from notices.models import Notice, NoticeReceipt, ResponseKind
 from reports import cache
 from reports.selectors.periods import choose_period
+from rollout.completeness import selectors as completeness
+
+from .rows import first_with_total
 
 STAFF_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF}
 BEHIND_SHOWN = 10  # the branches furthest behind on the workbench (the dashboard lists 20)
@@ -77,6 +91,33 @@ def _previous(choice, today):
     return choose_period(dict(parse_qsl(choice.query(choice.previous))), today=today)
 
 
+# An area's section of the panel is kept rendered, under the area's figures version (every
+# figure in it goes by it: the dashboards', the year end's, the completeness'), the day
+# (the period, the figures of today), the language and the reader's grants (the year end
+# counts the branches they may read): one query (the version) and one cache read instead
+# of the figures of two periods read and unpickled, three versions and the rendering.
+AREA_PREFIX = "workbench-area:v1"
+
+
+def area_body(user, node: Organization, choice, previous, today) -> SafeString:
+    key = shared_cache.kept_key(
+        AREA_PREFIX,
+        node.pk,
+        version=node.figures_key(),
+        today=today,
+        grants=scope_for(user).digest(),
+    )
+
+    def render_body():
+        context = {
+            "a": area(user, node, choice, previous, today),
+            "p": {"span": choice.span, "period_query": choice.query()},
+        }
+        return render_to_string("workbench/_staff_area.html", context)
+
+    return shared_cache.kept_page(key, render_body, settings.DASHBOARD_CACHE_SECONDS)
+
+
 def area(user, node: Organization, choice, previous, today) -> dict:
     """The node's key figures, their change, its branches furthest behind and its year
     end (kept under the node's figures version: reports.cache.area_year_end)."""
@@ -97,6 +138,9 @@ def area(user, node: Organization, choice, previous, today) -> dict:
         "care_url": reverse("care:coverage", args=[node.pk]),
         "meetings_url": f"{reverse('reports:org_meetings', args=[node.pk])}?{choice.query()}",
         "year_end": cache.area_year_end(user, node, today),
+        # 数据完整率, kept under the same figures version (no query when kept).
+        "completeness": completeness.cached_area(node, today).total,
+        "completeness_url": f"{reverse('completeness:overview')}?area={node.pk}",
         "year_end_url": f"{reverse('year_end:overview', args=[node.pk])}?year={today.year}",
     }
 
@@ -148,15 +192,14 @@ def panel(request, scope, today):
     choice = choose_period({}, today=today)
     previous = _previous(choice, today)
     context = {
-        "span": choice.span,
-        "period_query": choice.query(),
-        "areas": [area(user, node, choice, previous, today) for node in nodes],
+        "areas": [area_body(user, node, choice, previous, today) for node in nodes],
         "can_excuse": scope.has(APPROVE_EXCUSALS),
     }
     if scope.has(SEND_NOTICES):
         late = notices_past_deadline(user, paths, today)
-        context["late_notices"] = list(late.order_by("deadline", "pk")[:NOTICES_SHOWN])
-        context["late_notice_count"] = late.count()
+        context["late_notices"], context["late_notice_count"] = first_with_total(
+            late.only("pk", "title", "deadline").order_by("deadline", "pk"), NOTICES_SHOWN
+        )
         context["late_notice_days"] = LATE_NOTICE_DAYS
     if scope.has(REVIEW_REMINDERS):
         context["failed_reminders"] = failed_reminders(user).count()

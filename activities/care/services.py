@@ -4,7 +4,7 @@ activity and participant it creates, changes or deletes.
 
 A 送学上门 visit that names a meeting carries the MakeUp closing the member's absence
 or excusal for that meeting: created through the meetings service
-(`services.makeup_record`, which checks the line may be made up), or, when a make-up
+(`services.makeups.makeup_record`, which checks the line may be made up), or, when a make-up
 was already recorded without a visit, taken over and brought in line with the visit.
 Changing the visit's meeting or date, or deleting the visit, moves, updates or removes
 that make-up in the same transaction.
@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction
-from activities.meetings import services as meeting_services
 from activities.meetings import summaries as meeting_summaries
 from activities.meetings.models import Attendance, MakeUp, MakeUpKind
+from activities.meetings.services import errors, makeups
 
 from . import summaries
 from .models import (
@@ -252,10 +252,10 @@ def _attach_make_up(visit: CareVisit, changes: list, *, actor, request) -> None:
         raise CareError(_("That meeting has already been made up by another visit."), "made_up")
     if current is None:
         try:
-            current = meeting_services.makeup_record(
+            current = makeups.makeup_record(
                 attendance=attendance, details=details, actor=actor, request=request
             )
-        except meeting_services.RecordingError as error:
+        except errors.RecordingError as error:
             raise CareError(str(error), error.code) from error
     else:
         # Recorded before on the meeting page, or this visit's own: match the visit.

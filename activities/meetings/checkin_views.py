@@ -27,9 +27,10 @@ from accounts.query import query_pk
 from branches.access import RECORD_MEETING, VIEW_MEMBERS, get_for_user, scope_for
 from members.models import Member
 
-from . import checkin, selectors, services
+from . import checkin, selectors
 from .forms import CheckInDigitsForm, CheckInNameForm, VisitorDecisionForm
 from .models import CheckInVisitor, Meeting, MeetingStatus, VisitorStatus, masked_person
+from .services import checkins, errors
 from .views import get_meeting_for_user
 
 # --- The secretary's side ------------------------------------------------------------
@@ -41,10 +42,10 @@ def checkin_qr(request, pk):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "close":
-            services.checkin_close(meeting=meeting, actor=request.user, request=request)
+            checkins.checkin_close(meeting=meeting, actor=request.user, request=request)
             messages.success(request, _("Self check-in is closed: the code no longer works."))
         elif action == "reopen" and meeting.status != MeetingStatus.CANCELLED:
-            services.checkin_reopen(meeting=meeting, actor=request.user, request=request)
+            checkins.checkin_reopen(meeting=meeting, actor=request.user, request=request)
             messages.success(request, _("Self check-in is open again with a new code."))
         return redirect("activities:checkin_qr", pk=meeting.pk)
     window = checkin.window(meeting)
@@ -100,13 +101,13 @@ def checkin_visitor(request, pk):
         form = VisitorDecisionForm(request.POST)
         if form.is_valid():
             try:
-                services.visitor_decide(
+                checkins.visitor_decide(
                     visitor=visitor,
                     confirm=form.cleaned_data["decision"] == "confirm",
                     actor=request.user,
                     request=request,
                 )
-            except services.RecordingError as error:
+            except errors.RecordingError as error:
                 if not is_htmx(request):
                     messages.error(request, str(error))
         if is_htmx(request):
@@ -138,7 +139,7 @@ def checkin_public(request, token):
     - GET: the masked names of the list as big buttons, and a box to type a full name;
       `?who=<pk>` (someone on the list): the four digits, or that they already checked in
       (and when), or that there is no phone number on record (ask the secretary).
-    - POST digits: right -> checked in (services.self_check_in), redirect to `?who=`;
+    - POST digits: right -> checked in (checkins.self_check_in), redirect to `?who=`;
       wrong -> one failure for the member and the address; after
       SELF_CHECKIN_MAX_FAILURES that member is locked for SELF_CHECKIN_LOCK_MINUTES.
     - POST a name: on the list -> the digits for them; not on it -> the visitor request
@@ -232,11 +233,11 @@ def _post_digits(request, meeting, base, address, here):
             )
         return _member_page(request, meeting, row, base, form, status=200 if left else 429)
     try:
-        result = services.self_check_in(meeting=meeting, member_id=row.member_id, request=request)
-    except services.RecordingError:
+        result = checkins.self_check_in(meeting=meeting, member_id=row.member_id, request=request)
+    except errors.RecordingError:
         return _public(request, "closed.html", base)
     checkin.forget_failures(meeting.pk, row.member_id)
-    if result.outcome == services.CheckInOutcome.CHECKED_IN:
+    if result.outcome == checkins.CheckInOutcome.CHECKED_IN:
         messages.success(request, _("You are checked in."))
     return redirect(f"{here}?who={row.member_id}")
 
@@ -265,9 +266,9 @@ def _post_name(request, meeting, base, address, here):
         return _public(request, "visitor_ask.html", {**base, "name_form": form, "name": name})
     checkin.count_failure(meeting.pk, address=address)
     try:
-        services.visitor_request(
+        checkins.visitor_request(
             meeting=meeting, name=name, note=form.cleaned_data["note"], request=request
         )
-    except services.RecordingError:
+    except errors.RecordingError:
         return _public(request, "closed.html", base)
     return redirect(f"{here}?sent=1")

@@ -22,7 +22,7 @@ from branches.access import (
 )
 from branches.models import Branch, Organization
 
-from . import compliance, services
+from . import compliance
 from .forms import (
     CadenceRuleForm,
     ExcusalForm,
@@ -35,6 +35,7 @@ from .models import (
     MeetingKind,
 )
 from .periods import Period, quarter_span, year_span
+from .services import cadence
 from .views import (
     _years,
     get_branch_for_user,
@@ -133,7 +134,7 @@ def rule_create(request):
     require_capability(request, EDIT_RULES)
     form = CadenceRuleForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.cadence_rule_save(
+        cadence.cadence_rule_save(
             rule=form.save(commit=False), before=None, actor=request.user, request=request
         )
         messages.success(request, _("Cadence rule saved."))
@@ -145,10 +146,10 @@ def rule_create(request):
 
 def rule_edit(request, pk):
     rule = get_rule_for_user(request, pk)
-    before = audit.snapshot(rule, services.RULE_FIELDS)
+    before = audit.snapshot(rule, cadence.RULE_FIELDS)
     form = CadenceRuleForm(request.POST or None, instance=rule, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.cadence_rule_save(
+        cadence.cadence_rule_save(
             rule=form.save(commit=False), before=before, actor=request.user, request=request
         )
         messages.success(request, _("Cadence rule saved."))
@@ -181,7 +182,7 @@ def excusal_create(request, branch_pk):
     if request.method == "POST" and form.is_valid():
         excusal = form.save(commit=False)
         excusal.branch = branch
-        services.excusal_create(excusal=excusal, actor=request.user, request=request)
+        cadence.excusal_create(excusal=excusal, actor=request.user, request=request)
         messages.success(request, _("Excusal saved."))
         return redirect(
             reverse("activities:branch_compliance", args=[branch.pk])
@@ -203,7 +204,7 @@ def excusal_delete(request, pk):
         write=APPROVE_EXCUSALS,
     )
     if request.method == "POST":
-        services.excusal_delete(excusal=excusal, actor=request.user, request=request)
+        cadence.excusal_delete(excusal=excusal, actor=request.user, request=request)
         messages.success(request, _("Excusal removed."))
         return redirect("activities:excusal_list")
     return render(request, "activities/excusal_delete.html", {"excusal": excusal})

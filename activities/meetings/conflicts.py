@@ -2,7 +2,7 @@
 
 A meeting's edit and recording forms carry the version they were loaded at and a signed
 snapshot of what they showed. When the service finds the meeting at another version it
-refuses the save (services.MeetingConflict); the page then lists, in the user's
+refuses the save (services.errors.MeetingConflict); the page then lists, in the user's
 language, what the other save changed (loaded snapshot against the meeting now), with
 the user's own input still in the form, now at the current version: saving again is a
 deliberate choice to overwrite.

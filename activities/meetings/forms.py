@@ -26,7 +26,7 @@ from .models import (
     MeetingKind,
     MeetingMode,
 )
-from .services import Mark
+from .services.recording import Mark
 
 
 class TimeInput(forms.TimeInput):
@@ -161,7 +161,7 @@ class AttendanceSheetForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
     # The members shown as checked in themselves when the form was loaded (pks): only
-    # those may the secretary mark otherwise (services.meeting_record).
+    # those may the secretary mark otherwise (services.recording.meeting_record).
     seen_checkins = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20000)
     topic = forms.CharField(label=_("Topic"), max_length=200)
     held_on = forms.DateField(label=_("Date held"), widget=DateInput())

@@ -10,7 +10,7 @@ Rules the numbers follow (DOMAIN.md):
   Attendance row per expected member. Later roster changes never rewrite history, and a
   member's attendance counts once, for the meeting's branch.
 - Attendance rate = (present + remote + made up) / expected. Only an excused or absent
-  row can be made up (services.makeup_record enforces it).
+  row can be made up (services.makeups.makeup_record enforces it).
 - Quorum counts voting members (full members on the meeting day, snapshotted in
   Attendance.is_voting) who are present or take part remotely; make-up never counts
   towards a quorum. See activities.meetings.quorum.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Subquery, Window
+from django.db.models import Count, Q, Subquery, Value, Window
 from django.utils.translation import gettext as _
 
 from branches.models import Branch
@@ -78,12 +78,15 @@ def expected_members(
     party_group_id: int | None,
     day: datetime.date,
     member_id: int | None = None,
+    with_health: bool = True,
 ) -> list[RosterRow]:
     """Who is expected at a meeting (one query):
     - a committee meeting: the members holding a post on the branch's committee term in
       force on the day (the latest term started by then: an overdue term still sits);
     - a party group meeting: the group's active members of this home branch;
     - every other kind: the branch's active home members.
+    `with_health=False` leaves each row's health empty: it is encrypted at rest, and a
+    save that does not show it need not decrypt it for every member.
     """
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if kind == MeetingKind.COMMITTEE:
@@ -100,7 +103,7 @@ def expected_members(
     if member_id is not None:  # is this one member expected? (self check-in)
         members = members.filter(pk=member_id)
     rows = members.order_by("party_group__number", "name", "pk").values_list(
-        "pk", "name", "party_group__name", "health", "full_member_on"
+        "pk", "name", "party_group__name", "health" if with_health else Value(""), "full_member_on"
     )
     return [
         RosterRow(pk, name, group or "", health, is_voting_on(full_on, day))

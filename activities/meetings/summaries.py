@@ -105,8 +105,9 @@ def _refresh_quorum(meetings) -> None:
 
 def _last_participation():
     """The member's latest held meeting attended (present or remote) or make-up, as an
-    expression on Member (NULL when none). Greatest over Coalesce'd pairs: SQLite's
-    MAX() of several values is NULL if any is."""
+    expression on Member (NULL when none). PostgreSQL's GREATEST skips NULLs, so each
+    subquery runs once; SQLite's MAX() of several values is NULL if any is, hence
+    Greatest over Coalesce'd pairs there (each subquery twice)."""
     attended = Subquery(
         Attendance.objects.filter(
             member=OuterRef("pk"), status__in=ATTENDING, meeting__status=MeetingStatus.HELD
@@ -125,6 +126,8 @@ def _last_participation():
         .values("last"),
         output_field=DateField(),
     )
+    if connection.vendor == "postgresql":
+        return Greatest(attended, made_up)
     return Greatest(Coalesce(attended, made_up), Coalesce(made_up, attended))
 
 

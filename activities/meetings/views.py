@@ -8,13 +8,13 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 from accounts.query import query_pk
 from branches.access import (
@@ -27,7 +27,7 @@ from branches.access import (
 )
 from branches.models import Branch
 
-from . import conflicts, exports, ledgers, materials, selectors, services
+from . import conflicts, exports, ledgers, materials, selectors
 from .forms import (
     AttachmentForm,
     AttendanceSheetForm,
@@ -50,6 +50,7 @@ from .models import (
 )
 from .periods import quarter_span, year_span
 from .quorum import quorum_rule
+from .services import attachments, errors, makeups, planning, recording
 
 # --- Access helpers: every object a view touches comes through one of these -----------
 
@@ -155,7 +156,7 @@ def meeting_plan(request, branch_pk):
         initial["kind"] = kind
     form = MeetingForm(request.POST or None, branch=branch, initial=initial)
     if request.method == "POST" and form.is_valid():
-        meeting, created = services.meeting_plan(
+        meeting, created = planning.meeting_plan(
             branch=branch,
             details=form.details(),
             client_key=form.cleaned_data["client_key"] or uuid.uuid4(),
@@ -214,7 +215,7 @@ def meeting_record_new(request, branch_pk):
     if request.method == "POST" and form.is_valid():
         details = form.details()
         details.update(kind=kind, party_group=group, venue=branch.venue)
-        result = services.meeting_record_new(
+        result = recording.meeting_record_new(
             branch=branch,
             details=details,
             marks=form.marks(),
@@ -298,14 +299,14 @@ def meeting_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.details().items() if not form.fields[k].disabled}
         try:
-            services.meeting_update(
+            planning.meeting_update(
                 meeting=meeting,
                 details=details,
                 actor=request.user,
                 request=request,
                 version=form.cleaned_data["version"],
             )
-        except services.MeetingConflict as error:
+        except errors.MeetingConflict as error:
             conflict = _conflict(form, error.meeting)
         else:
             messages.success(request, _("Meeting saved."))
@@ -342,7 +343,7 @@ def meeting_record(request, pk):
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.meeting_record(
+            result = recording.meeting_record(
                 meeting=meeting,
                 details=form.details(),
                 marks=form.marks(),
@@ -352,9 +353,9 @@ def meeting_record(request, pk):
                 version=form.cleaned_data["version"],
                 checkins_seen=form.checkins_seen(),
             )
-        except services.MeetingConflict as error:
+        except errors.MeetingConflict as error:
             conflict = _conflict(form, error.meeting)
-        except services.RecordingError as error:
+        except errors.RecordingError as error:
             messages.error(request, str(error))
         else:
             if not result.replayed:
@@ -368,13 +369,13 @@ def meeting_cancel(request, pk):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_cancel(
+            planning.meeting_cancel(
                 meeting=meeting,
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 request=request,
             )
-        except services.RecordingError as error:
+        except errors.RecordingError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("The meeting is cancelled."))
@@ -386,7 +387,7 @@ def attachment_upload(request, pk):
     meeting = get_meeting_for_user(request, pk, write=True)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.attachment_add(
+        attachments.attachment_add(
             meeting=meeting,
             upload=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
@@ -411,14 +412,13 @@ def attachment_download(request, pk):
         request=request,
         after={"format": attachment.content_type, "branch": attachment.meeting.branch_id},
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
+    return stored_files.download(
+        request,
+        attachment.file.name,
         content_type=attachment.content_type,
         as_attachment=attachment.content_type == "application/pdf",
         filename=attachment.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def makeup_create(request, attendance_pk):
@@ -431,13 +431,13 @@ def makeup_create(request, attendance_pk):
         form.initial.setdefault("kind", "home_delivery")
     if request.method == "POST" and form.is_valid():
         try:
-            services.makeup_record(
+            makeups.makeup_record(
                 attendance=attendance,
                 details=form.cleaned_data,
                 actor=request.user,
                 request=request,
             )
-        except services.RecordingError as error:
+        except errors.RecordingError as error:
             messages.error(request, str(error))
         else:
             messages.success(

@@ -17,6 +17,7 @@ reminder ends FAILED with the reason at once. Anything else is retried with back
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -60,6 +61,8 @@ class Message:
     markdown: str = ""
     short: str = ""  # for SMS: a sentence or two
     data: dict = field(default_factory=dict)  # the generic webhook's structured body
+    kind: str = ""  # the reminder kind: an SMS provider sends its approved template
+    sms_params: dict = field(default_factory=dict)  # that template's parameters
 
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -222,15 +225,118 @@ def send_webhook(*, url: str, secret: str, flavour: str, message: Message, key: 
         )
 
 
+# --- WeCom application messages (企业微信应用消息) to one person -----------------------------
+# The corporation's application (REMINDER_WECOM_CORP_ID, _AGENT_ID, _SECRET) sends to a
+# member of staff by their UserID. An access token (2 h) is fetched with the secret and
+# kept in the cache; WeCom's own duplicate check (same content to the same person within
+# 30 minutes) makes a retry after a lost answer show once.
+
+WECOM_TOKEN_EXPIRED = {40014, 42001, 41001}
+WECOM_LATER = {45009, 45033, -1}  # too many messages; system busy
+WECOM_SETTINGS = {40001, 40013, 40056, 301002, 60020}  # secret, corp, agent, IP not allowed
+
+
+def _wecom_get(path: str, params: dict) -> dict:
+    url = f"{settings.REMINDER_WECOM_API}{path}?{urllib.parse.urlencode(params)}"
+    return _wecom_call(urllib.request.Request(url, method="GET"))  # noqa: S310
+
+
+def _wecom_call(request) -> dict:
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=settings.REMINDER_WEBHOOK_TIMEOUT) as response:
+            answer = response.read(65536)
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        raise DeliveryError(_("WeCom unreachable: %(error)s") % {"error": error}) from error
+    try:
+        data = json.loads(answer or b"{}")
+    except ValueError as error:
+        raise DeliveryError(_("WeCom answered something unreadable")) from error
+    return data if isinstance(data, dict) else {}
+
+
+def _wecom_error(data: dict) -> DeliveryError:
+    code = data.get("errcode")
+    return DeliveryError(
+        _("WeCom error %(code)s: %(text)s") % {"code": code, "text": data.get("errmsg", "")},
+        permanent=code not in WECOM_LATER,
+    )
+
+
+def _wecom_token(*, fresh: bool = False) -> str:
+    from django.core.cache import cache
+
+    key = f"wecom-token:{settings.REMINDER_WECOM_CORP_ID}:{settings.REMINDER_WECOM_AGENT_ID}"
+    if not fresh:
+        try:
+            token = cache.get(key)
+        except Exception:  # no cache: ask WeCom each time
+            token = None
+        if token:
+            return token
+    data = _wecom_get(
+        "/cgi-bin/gettoken",
+        {"corpid": settings.REMINDER_WECOM_CORP_ID, "corpsecret": settings.REMINDER_WECOM_SECRET},
+    )
+    if data.get("errcode") or not data.get("access_token"):
+        raise _wecom_error(data)
+    with contextlib.suppress(Exception):  # the token works uncached
+        cache.set(key, data["access_token"], max(60, int(data.get("expires_in", 7200)) - 300))
+    return data["access_token"]
+
+
+def send_wecom(*, userid: str, message: Message, key: str) -> None:
+    if not settings.REMINDER_WECOM_AGENT_ID:
+        raise DeliveryError(_("WeCom messages are not set up on this portal"), permanent=True)
+    if not userid:
+        raise DeliveryError(_("no WeCom account"), permanent=True)
+    body = json.dumps(
+        {
+            "touser": userid,
+            "msgtype": "markdown",
+            "agentid": int(settings.REMINDER_WECOM_AGENT_ID),
+            "markdown": {"content": message.markdown or message.text},
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": 1800,
+        },
+        ensure_ascii=False,
+    ).encode()
+    for fresh in (False, True):  # an expired token: fetched anew once
+        url = f"{settings.REMINDER_WECOM_API}/cgi-bin/message/send?" + urllib.parse.urlencode(
+            {"access_token": _wecom_token(fresh=fresh)}
+        )
+        request = urllib.request.Request(  # noqa: S310  (the deployment's WeCom address)
+            url,
+            data=body,
+            headers={"Content-Type": "application/json", "X-Idempotency-Key": key},
+            method="POST",
+        )
+        data = _wecom_call(request)
+        if data.get("errcode") not in WECOM_TOKEN_EXPIRED:
+            break
+    if data.get("errcode"):
+        raise _wecom_error(data)
+    if data.get("invaliduser"):
+        raise DeliveryError(
+            _("WeCom does not know the account %(user)s") % {"user": userid}, permanent=True
+        )
+
+
 # --- SMS ----------------------------------------------------------------------------------
 
 
 class SmsBackend:
-    """Adapter interface: a vendor backend sends `text` to `phone`, passing `key` as the
-    vendor's idempotency id, and raises DeliveryError (permanent for a refused number).
-    Choose one with settings.REMINDER_SMS_BACKEND."""
+    """Adapter interface: a backend sends to `phone`, passing `key` as the vendor's
+    idempotency id, and raises DeliveryError (permanent for a refused number). Providers
+    send the approved template of `kind` filled with `params` (activities/messaging/sms.py);
+    the logging backend writes `text`. Returns the provider's id for the message ("" if
+    none). Choose one with settings.REMINDER_SMS_BACKEND."""
 
-    def send(self, *, phone: str, text: str, key: str) -> None:
+    name = "log"
+
+    def send(
+        self, *, phone: str, text: str, key: str, kind: str = "", params=None, again=False
+    ) -> str:
         raise NotImplementedError
 
 
@@ -241,18 +347,32 @@ class LoggingSmsBackend(SmsBackend):
 
     outbox: ClassVar[list[dict]] = []
 
-    def send(self, *, phone: str, text: str, key: str) -> None:
+    def send(
+        self, *, phone: str, text: str, key: str, kind: str = "", params=None, again=False
+    ) -> str:
         if not phone:
             raise DeliveryError(_("no mobile number"), permanent=True)
         if any(sent["key"] == key for sent in self.outbox):
-            return
+            return ""
         self.outbox.append({"phone": phone, "text": text, "key": key})
         logger.info("SMS to %s (key %s): %s", mask_phone(phone), key, text)
+        return ""
 
 
 def sms_backend() -> SmsBackend:
     return import_string(settings.REMINDER_SMS_BACKEND)()
 
 
-def send_sms(*, phone: str, message: Message, key: str) -> None:
-    sms_backend().send(phone=phone, text=message.short or message.text, key=key)
+def send_sms(*, phone: str, message: Message, key: str, again: bool = False) -> str:
+    """Send; the provider's id for the message. `again`: an earlier try with this key
+    has an unknown outcome (a provider is asked first whether it took it)."""
+    extra = {"again": True} if again else {}
+    sent = sms_backend().send(
+        phone=phone,
+        text=message.short or message.text,
+        key=key,
+        kind=message.kind,
+        params=message.sms_params,
+        **extra,
+    )
+    return sent or ""

@@ -45,7 +45,7 @@ def build_digests(*, now: datetime.datetime | None = None, secretaries=None) -> 
     now = now or timezone.now()
     local = timezone.localtime(now)
     today = local.date()
-    chosen = (Q(use_email=True) | Q(use_webhook=True) | Q(use_sms=True)) & Q(
+    chosen = (Q(use_email=True) | Q(use_webhook=True) | Q(use_sms=True) | Q(use_wecom=True)) & Q(
         digest_time__lte=local.time(), user__is_active=True
     )
     due_users = ReminderPreference.objects.filter(chosen).values("user_id")

@@ -8,7 +8,7 @@ import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import (
@@ -128,6 +128,8 @@ class Due:
     due_on: datetime.date | None = None
     recipients: frozenset[int] = frozenset()
     members: frozenset[int] = frozenset()
+    # A member notice's SMS template parameters (sms.TEMPLATE_PARAMS names them).
+    sms_params: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass

@@ -122,6 +122,10 @@ def due_care_visits(ctx: Context) -> list[Due]:
                     % {"name": member.name, "day": month_day(need.due_on, ctx.today)},
                     due_on=need.due_on,
                     members=carer_members,
+                    sms_params={
+                        "member": member.name,
+                        "day": month_day(need.due_on, ctx.today),
+                    },
                 )
             )
     return dues

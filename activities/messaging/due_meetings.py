@@ -94,7 +94,8 @@ def due_meeting_notices(ctx: Context) -> list[Due]:
         Member.objects.filter(
             status=MemberStatus.ACTIVE, home_branch_id__in={m.branch_id for m in meetings}
         )
-        .exclude(phone="")
+        # A phone to text: the member's, or their family contact's (MemberMessaging).
+        .exclude(Q(phone=""), Q(messaging__isnull=True) | Q(messaging__family_phone=""))
         .values_list("pk", "home_branch_id", "party_group_id")
     ):
         members[branch_id].append((pk, group_id))
@@ -106,13 +107,16 @@ def due_meeting_notices(ctx: Context) -> list[Due]:
             if m.kind != MeetingKind.GROUP or group_id == m.party_group_id
         )
         when = m.start_time.strftime("%H:%M") if m.start_time else ""
-        text = _("%(branch)s holds a %(kind)s on %(day)s %(time)s at %(place)s. Please attend.") % {
+        params = {
             "branch": m.branch.name,
-            "kind": m.get_kind_display(),
+            "kind": str(m.get_kind_display()),
             "day": month_day(m.planned_on, ctx.today),
             "time": when,
             "place": m.place or _("the usual place"),
         }
+        text = _("%(branch)s holds a %(kind)s on %(day)s %(time)s at %(place)s. Please attend.") % (
+            params
+        )
         dues.append(
             Due(
                 ReminderKind.MEETING_NOTICE,
@@ -124,6 +128,7 @@ def due_meeting_notices(ctx: Context) -> list[Due]:
                 "",
                 m.planned_on,
                 members=wanted,
+                sms_params=params,
             )
         )
     return dues

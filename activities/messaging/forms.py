@@ -1,14 +1,24 @@
-"""The reminder preference form: channels, addresses and the daily digest time."""
+"""The reminder preference form (channels, addresses and the daily digest time) and a
+member's notice settings (their secretary's page)."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from branches.forms import PortalForm
+from branches.forms import DateInput, PortalForm
+from members.masking import mask_phone
 from members.validators import validate_phone
 
 from .channels import webhook_allowed
-from .models import ReminderPreference, WebhookFlavour
+from .models import (
+    MEMBER_NOTICE_KINDS,
+    FamilyMode,
+    MemberChannel,
+    MemberMessaging,
+    ReminderPreference,
+    WebhookFlavour,
+)
 
 
 class TimeInput(forms.TimeInput):
@@ -47,6 +57,8 @@ class ReminderPreferenceForm(PortalForm):
             "webhook_flavour",
             "use_sms",
             "phone",
+            "use_wecom",
+            "wecom_userid",
         ]
         widgets = {"digest_time": TimeInput()}
         help_texts = {
@@ -75,8 +87,12 @@ class ReminderPreferenceForm(PortalForm):
                 "remove_webhook",
                 "use_sms",
                 "phone",
+                "use_wecom",
+                "wecom_userid",
             ]
         )
+        if not settings.REMINDER_WECOM_AGENT_ID:  # no WeCom application: not offered
+            del self.fields["use_wecom"], self.fields["wecom_userid"]
         if self.had_webhook:
             self.fields["webhook_url"].help_text = _(
                 "A robot is saved. Leave empty to keep it; enter a new address to replace it."
@@ -104,6 +120,8 @@ class ReminderPreferenceForm(PortalForm):
         keeps_webhook = self.had_webhook and not data.get("remove_webhook")
         if data.get("use_webhook") and not (data.get("webhook_url") or keeps_webhook):
             self.add_error("webhook_url", _("Enter the robot's webhook address."))
+        if data.get("use_wecom") and not data.get("wecom_userid"):
+            self.add_error("wecom_userid", _("Enter your WeCom account (UserID)."))
         if data.get("use_sms") and not (data.get("phone") or self.user.phone):
             self.add_error("phone", _("Enter the mobile number for the text message."))
         return data
@@ -122,3 +140,112 @@ class ReminderPreferenceForm(PortalForm):
         if commit:
             pref.save()
         return pref
+
+
+class DeclinesExcuseForm(forms.Form):
+    """The one-tap button: the meeting's version when the page was loaded (a save in
+    between is a conflict, not an overwrite)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class MemberMessagingForm(PortalForm):
+    """How notices reach one member, as their secretary records it. A saved family
+    contact's number is shown masked and not sent back to the browser: left empty it
+    stays; "remove the family contact" clears the contact and its consent."""
+
+    date_kinds = {"consent_on": "happened"}
+
+    opted_out = forms.MultipleChoiceField(
+        label=_("Does not want these notices"),
+        choices=[(k.value, k.label) for k in MEMBER_NOTICE_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    family_phone = forms.CharField(
+        label=_("Family contact's mobile number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    remove_family = forms.BooleanField(label=_("Remove the family contact"), required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
+
+    class Meta:
+        model = MemberMessaging
+        fields = [
+            "channel",
+            "family_name",
+            "family_relation",
+            "family_mode",
+            "consent_by",
+            "consent_on",
+            "consent_how",
+        ]
+        widgets = {"consent_on": DateInput(), "channel": forms.RadioSelect}
+
+    def __init__(self, *args, opted_out=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = MemberChannel.choices  # no empty choice
+        self.fields["family_mode"].widget = forms.RadioSelect(choices=FamilyMode.choices)
+        self.fields["family_mode"].choices = FamilyMode.choices
+        self.fields["opted_out"].initial = list(opted_out)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
+        self.had_family = bool(self.instance.family_phone)
+        if self.had_family:
+            self.fields["family_phone"].help_text = _(
+                "Saved: %(phone)s. Leave empty to keep it; enter a new number to replace it."
+            ) % {"phone": mask_phone(self.instance.family_phone)}
+        self.order_fields(
+            [
+                "channel",
+                "opted_out",
+                "family_name",
+                "family_relation",
+                "family_phone",
+                "family_mode",
+                "consent_by",
+                "consent_on",
+                "consent_how",
+                "remove_family",
+                "version",
+            ]
+        )
+
+    def clean_family_phone(self):
+        return validate_phone(self.cleaned_data.get("family_phone", ""))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remove_family"):
+            return data
+        phone = data.get("family_phone") or (self.had_family and self.instance.family_phone)
+        if data.get("family_phone") and not data.get("family_name"):
+            self.add_error("family_name", _("Enter the family contact's name."))
+        if phone:
+            # The member's consent comes first: who gave it, when and how.
+            for name in ("consent_by", "consent_on", "consent_how"):
+                if not data.get(name):
+                    self.add_error(
+                        name, _("Record the member's consent before a family contact is used.")
+                    )
+        return data
+
+    def changes(self) -> dict:
+        """The fields for writes.member_messaging_save: the family number only when one
+        was typed, everything about the family contact cleared when it is removed."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if self.cleaned_data.get("remove_family"):
+            data.update(
+                family_name="",
+                family_relation="",
+                family_phone="",
+                consent_by="",
+                consent_on=None,
+                consent_how="",
+            )
+        elif self.cleaned_data.get("family_phone"):
+            data["family_phone"] = self.cleaned_data["family_phone"]
+        return data

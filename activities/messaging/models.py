@@ -81,6 +81,9 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Group chat robot")
     SMS = "sms", _("Text message (SMS)")
+    WECOM = "wecom", _("WeCom message")
+    # A member's notice to their family contact (MemberMessaging): an SMS of its own.
+    FAMILY = "family", _("Text message to a family contact")
 
 
 class WebhookFlavour(models.TextChoices):
@@ -147,6 +150,9 @@ class Reminder(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("details"), blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
+    # An SMS notice's template parameters (branch, day, place...): providers send only
+    # approved templates (短信模板), filled with these (activities/messaging/sms.py).
+    sms_params = models.JSONField(_("SMS template parameters"), default=dict, blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     digest = models.ForeignKey(
         "self",
@@ -247,6 +253,14 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ReceiptState(models.TextChoices):
+    """What the SMS provider's delivery receipt (状态报告) said, after it took the message."""
+
+    WAITING = "waiting", _("Waiting for the receipt")
+    DELIVERED = "delivered", _("Reached the phone")
+    UNDELIVERED = "undelivered", _("Did not reach the phone")
+
+
 class ReminderDelivery(models.Model):
     """One channel of one outbound reminder. Written before the send: a row still
     "attempting" after a crash means the outcome is unknown, and the retry reuses `key`
@@ -271,6 +285,18 @@ class ReminderDelivery(models.Model):
     last_error = models.CharField(_("reason"), max_length=500, blank=True)
     started_at = models.DateTimeField(_("last attempt at"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # SMS through a provider (activities/messaging/sms.py): which one, its id for the
+    # message (Tencent SerialNo, Alibaba BizId), the keyed hash of the number (replies
+    # are matched on it: the number itself stays encrypted on the member), and the
+    # receipt the provider sent back later (callback or polling).
+    provider = models.CharField(_("SMS provider"), max_length=10, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    receipt = models.CharField(
+        _("receipt"), max_length=12, choices=ReceiptState.choices, blank=True
+    )
+    receipt_reason = models.CharField(_("receipt reason"), max_length=200, blank=True)
+    receipt_at = models.DateTimeField(_("receipt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -279,6 +305,20 @@ class ReminderDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["reminder", "channel"], name="reminder_delivery_once_per_channel"
+            ),
+        ]
+        indexes = [
+            # A receipt names the provider's id for the message.
+            models.Index(
+                fields=["provider", "provider_id"],
+                condition=~Q(provider_id=""),
+                name="delivery_provider_id_idx",
+            ),
+            # A reply (上行短信) is matched to the latest notice sent to its number.
+            models.Index(
+                fields=["phone_hash", "delivered_at"],
+                condition=~Q(phone_hash=""),
+                name="delivery_phone_idx",
             ),
         ]
 
@@ -303,6 +343,10 @@ class ReminderPreference(models.Model):
     use_email = models.BooleanField(_("send the digest by e-mail"), default=False)
     use_webhook = models.BooleanField(_("send the digest to a group chat robot"), default=False)
     use_sms = models.BooleanField(_("send the digest by text message"), default=False)
+    # WeCom (企业微信) application messages to one person, where the deployment has a
+    # WeCom application (REMINDER_WECOM_*): their account's UserID in the corporation.
+    use_wecom = models.BooleanField(_("send the digest as a WeCom message"), default=False)
+    wecom_userid = models.CharField(_("WeCom account (UserID)"), max_length=64, blank=True)
     digest_time = models.TimeField(_("daily digest at"), default=default_digest_time)
     email = models.EmailField(_("e-mail address"), blank=True)
     webhook_flavour = models.CharField(
@@ -336,5 +380,170 @@ class ReminderPreference(models.Model):
             (self.use_email, Channel.EMAIL),
             (self.use_webhook, Channel.WEBHOOK),
             (self.use_sms, Channel.SMS),
+            (self.use_wecom, Channel.WECOM),
         ]
         return [channel.value for on, channel in chosen if on]
+
+
+class ReplyAnswer(models.TextChoices):
+    WILL_COME = "will_come", _("Will come")
+    CANNOT_COME = "cannot_come", _("Cannot come")
+    UNCLEAR = "unclear", _("Answer not understood")
+
+
+class SmsReply(models.Model):
+    """A member's answer to a meeting notice by SMS (上行短信): 1 will come, 2 cannot come
+    (and an optional reason after it). Matched by the keyed hash of the sending number to
+    the latest notice sent to that number; `key` (the provider and its id for the
+    message) makes a callback delivered twice, or polled after a callback, count once."""
+
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="sms_replies"
+    )
+    meeting = models.ForeignKey(
+        "activities.Meeting",
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="sms_replies",
+    )
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name=_("meeting notice"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    answer = models.CharField(_("answer"), max_length=12, choices=ReplyAnswer.choices)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMS reply")
+        verbose_name_plural = _("SMS replies")
+        ordering = ["meeting", "member", "-received_at", "-pk"]
+        indexes = [models.Index(fields=["meeting", "member"], name="smsreply_meeting_idx")]
+
+    def __str__(self):
+        return f"{self.meeting_id} · {self.member_id} · {self.get_answer_display()}"
+
+
+# --- How notices reach a member (set by their secretary) --------------------------------
+# Member notices (MEMBER_NOTICE_KINDS) go by SMS to the member's phone. A member may opt
+# out of a kind, prefer a call from the secretary to any text, or have a family contact
+# (a son or daughter) receive the notice instead of or as well as them, with their
+# consent recorded. None of it is sent inside the quiet hours (REMINDER_QUIET_HOURS).
+
+
+class MemberChannel(models.TextChoices):
+    SMS = "sms", _("Text message (SMS)")
+    CALL = "call", _("A phone call from the secretary (no text messages)")
+
+
+class FamilyRelation(models.TextChoices):
+    SON = "son", _("Son")
+    DAUGHTER = "daughter", _("Daughter")
+    SPOUSE = "spouse", _("Spouse")
+    OTHER = "other", _("Other relative")
+
+
+class FamilyMode(models.TextChoices):
+    ALSO = "also", _("As well as the member")
+    INSTEAD = "instead", _("Instead of the member")
+
+
+class ConsentHow(models.TextChoices):
+    SIGNED = "signed", _("Signed on paper")
+    IN_PERSON = "in_person", _("Said in person to the secretary")
+    PHONE = "phone", _("Said on the phone to the secretary")
+
+
+class MemberMessaging(models.Model):
+    """How the portal's notices reach one member. Written only by
+    `services.member_messaging_save` (audited, versioned)."""
+
+    member = models.OneToOneField(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="messaging"
+    )
+    channel = models.CharField(
+        _("preferred channel"), max_length=8, choices=MemberChannel.choices, default="sms"
+    )
+    family_name = models.CharField(_("family contact's name"), max_length=40, blank=True)
+    family_relation = models.CharField(
+        _("relation to the member"), max_length=10, choices=FamilyRelation.choices, blank=True
+    )
+    # Encrypted like the member's own phone; decrypted only to send.
+    family_phone = EncryptedCharField(
+        _("family contact's mobile number"), max_length=20, blank=True
+    )
+    family_mode = models.CharField(
+        _("the family contact receives notices"),
+        max_length=8,
+        choices=FamilyMode.choices,
+        default="also",
+    )
+    consent_by = models.CharField(
+        _("consent given by"),
+        max_length=40,
+        blank=True,
+        help_text=_("The member, or who spoke for them."),
+    )
+    consent_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_how = models.CharField(
+        _("consent given how"), max_length=10, choices=ConsentHow.choices, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("member's notice settings")
+        verbose_name_plural = _("members' notice settings")
+
+    def __str__(self):
+        return f"{self.member_id}"
+
+    @property
+    def has_family_contact(self) -> bool:
+        return bool(self.family_phone)
+
+
+class MemberOptOut(models.Model):
+    """A member does not want one kind of notice: who recorded it and when."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="notice_opt_outs",
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=24,
+        choices=[(k.value, k.label) for k in MEMBER_NOTICE_KINDS],
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opt-out from a notice")
+        verbose_name_plural = _("opt-outs from notices")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="member_opt_out_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} · {self.kind}"

@@ -31,7 +31,7 @@ import datetime
 import logging
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -39,13 +39,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .channels import DeliveryError, Message, send_email, send_sms, send_webhook
+from . import sms
+from .channels import DeliveryError, Message, send_email, send_sms, send_webhook, send_wecom
 from .digest import absolute, digest_sections
 from .due import setting
 from .models import (
     MEMBER_NOTICE_KINDS,
     Channel,
     DeliveryState,
+    FamilyMode,
+    MemberChannel,
+    MemberMessaging,
     Reminder,
     ReminderDelivery,
     ReminderKind,
@@ -76,14 +80,24 @@ def _claimable(now) -> Q:
     )
 
 
+def quiet(now: datetime.datetime) -> bool:
+    """Inside the members' quiet hours (local time): no text to a member or their family."""
+    hour = timezone.localtime(now).hour
+    start, end = setting("QUIET_FROM_HOUR"), setting("QUIET_UNTIL_HOUR")
+    return (hour >= start or hour < end) if start > end else start <= hour < end
+
+
 def claim(*, now=None, batch: int | None = None, exclude=()) -> tuple[uuid.UUID, list[Reminder]]:
-    """Take up to `batch` due outbound reminders (and expired leases). Three queries."""
+    """Take up to `batch` due outbound reminders (and expired leases). Three queries.
+    Inside the quiet hours member notices stay pending: the first run after them sends."""
     now = now or timezone.now()
     batch = batch or setting("SEND_BATCH")
     token = uuid.uuid4()
+    due = Reminder.objects.outbound()
+    if quiet(now):
+        due = due.exclude(kind__in=MEMBER_NOTICE_KINDS)
     ids = list(
-        Reminder.objects.outbound()
-        .filter(_claimable(now))
+        due.filter(_claimable(now))
         .exclude(pk__in=list(exclude))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:batch]
@@ -132,7 +146,10 @@ def compose(reminder: Reminder, items: list[Reminder]) -> Message:
             "name": reminder.member.name if reminder.member_id else "",
             "text": reminder.title,
         }
-        return Message(subject=reminder.title, text=text, short=text)
+        params = {**reminder.sms_params, "name": reminder.member.name if reminder.member_id else ""}
+        return Message(
+            subject=reminder.title, text=text, short=text, kind=reminder.kind, sms_params=params
+        )
     sections = digest_sections(items)
     count = sum(len(s.items) for s in sections)
     name = reminder.recipient.display_name if reminder.recipient_id else ""
@@ -155,9 +172,10 @@ def compose(reminder: Reminder, items: list[Reminder]) -> Message:
         lines.append(f"**{section.heading}**")
         lines += [f"- {item.title}" for item in section.items]
     lines.append(_("Details in the portal: %(url)s") % {"url": context["inbox_url"]})
+    summary = _(", ").join(f"{s.heading} {len(s.items)}" for s in sections)
     short = _("[Party work reminders] %(title)s: %(summary)s. Details in the portal.") % {
         "title": reminder.title,
-        "summary": _(", ").join(f"{s.heading} {len(s.items)}" for s in sections),
+        "summary": summary,
     }
     data = {
         "items": [
@@ -171,13 +189,32 @@ def compose(reminder: Reminder, items: list[Reminder]) -> Message:
             for item in section.items
         ]
     }
-    return Message(subject, text, html, "\n".join(lines), short, data)
+    params = {"name": name, "title": reminder.title, "summary": summary}
+    return Message(subject, text, html, "\n".join(lines), short, data, reminder.kind, params)
 
 
-def _targets(reminder: Reminder, prefs: dict[int, ReminderPreference]) -> list[tuple[str, dict]]:
+def _member_targets(reminder: Reminder, chosen: MemberMessaging | None) -> list[tuple[str, dict]]:
+    """A member notice: to the member's phone unless they prefer a call or their family
+    contact receives it instead; to the family contact when there is one."""
+    phone = reminder.member.phone if reminder.member_id else ""
+    if chosen is None:
+        return [(Channel.SMS, {"phone": phone})]
+    family = chosen.has_family_contact
+    own = chosen.channel == MemberChannel.SMS and not (
+        family and chosen.family_mode == FamilyMode.INSTEAD
+    )
+    targets = [(Channel.SMS, {"phone": phone})] if own and (phone or not family) else []
+    if family:
+        targets.append((Channel.FAMILY, {"phone": chosen.family_phone}))
+    return targets
+
+
+def _targets(
+    reminder: Reminder, prefs: dict[int, ReminderPreference], chosen: dict[int, MemberMessaging]
+) -> list[tuple[str, dict]]:
     """(channel, where) for each outbound channel of this reminder."""
     if reminder.kind in MEMBER_NOTICE_KINDS:
-        return [(Channel.SMS, {"phone": reminder.member.phone if reminder.member_id else ""})]
+        return _member_targets(reminder, chosen.get(reminder.member_id))
     pref = prefs.get(reminder.recipient_id)
     if pref is None:
         return []
@@ -189,19 +226,30 @@ def _targets(reminder: Reminder, prefs: dict[int, ReminderPreference]) -> list[t
             "flavour": pref.webhook_flavour,
         },
         Channel.SMS: {"phone": pref.phone or reminder.recipient.phone},
+        Channel.WECOM: {"userid": pref.wecom_userid},
     }
     return [(channel, where[channel]) for channel in pref.channels]
 
 
-def _send(channel: str, where: dict, message: Message, key: str) -> None:
+def _send(channel: str, where: dict, message: Message, key: str, again: bool = False) -> dict:
+    """Send; what the delivery row records besides "delivered" (an SMS's provider id)."""
     if channel == Channel.EMAIL:
         send_email(to=where["to"], message=message, key=key)
     elif channel == Channel.WEBHOOK:
         send_webhook(message=message, key=key, **where)
-    elif channel == Channel.SMS:
-        send_sms(phone=where["phone"], message=message, key=key)
+    elif channel == Channel.WECOM:
+        send_wecom(userid=where["userid"], message=message, key=key)
+    elif channel in (Channel.SMS, Channel.FAMILY):
+        if channel == Channel.FAMILY:
+            # The same approved template (a provider takes no free text); the text is for
+            # the logging backend and the failed list.
+            text = _("[Party branch] for your family: %(text)s") % {"text": message.short}
+            message = replace(message, text=text, short=text)
+        provider_id = send_sms(phone=where["phone"], message=message, key=key, again=again)
+        return sms.delivery_fields(where["phone"], provider_id)
     else:  # pragma: no cover - the inbox is not an outbound channel
         raise DeliveryError(f"unknown channel {channel}", permanent=True)
+    return {}
 
 
 @dataclass
@@ -258,7 +306,7 @@ def _deliver_one(reminder, token, targets, message, deliveries) -> _Outcome:
                 started_at=timezone.now(),
             )
         try:
-            _send(channel, where, message, delivery.key)
+            recorded = _send(channel, where, message, delivery.key, again=not created)
         except DeliveryError as error:
             logger.warning("reminder %s via %s failed: %s", reminder.pk, channel, error.reason)
             ReminderDelivery.objects.filter(pk=delivery.pk).update(
@@ -267,7 +315,7 @@ def _deliver_one(reminder, token, targets, message, deliveries) -> _Outcome:
             outcome.errors.append(error)
             continue
         ReminderDelivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error=""
+            state=DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="", **recorded
         )
         outcome.delivered += 1
     return outcome
@@ -275,7 +323,8 @@ def _deliver_one(reminder, token, targets, message, deliveries) -> _Outcome:
 
 def send_claimed(token: uuid.UUID, claimed: list[Reminder]) -> SendResult:
     """Deliver what `claim` returned. Two queries for all rows (preferences, earlier
-    deliveries) plus the digests' items, then per row and channel: a lease extension,
+    deliveries) plus the digests' items and, with member notices, the members' settings;
+    then per row and channel: a lease extension,
     the delivery row before and after, the send, and the final state."""
     result = SendResult(claimed=len(claimed))
     if not claimed:
@@ -287,6 +336,13 @@ def send_claimed(token: uuid.UUID, claimed: list[Reminder]) -> SendResult:
             user_id__in={r.recipient_id for r in claimed if r.recipient_id}
         )
     }
+    # How the members of member notices want them (none set: by SMS to their phone).
+    member_ids = {r.member_id for r in claimed if r.member_id}
+    chosen = (
+        {m.member_id: m for m in MemberMessaging.objects.filter(member_id__in=member_ids)}
+        if member_ids
+        else {}
+    )
     items = defaultdict(list)
     # Items resolved since the digest was made are not news any more.
     for item in Reminder.objects.filter(digest_id__in=ids, resolved_at__isnull=True).order_by("pk"):
@@ -296,7 +352,7 @@ def send_claimed(token: uuid.UUID, claimed: list[Reminder]) -> SendResult:
         deliveries[delivery.reminder_id][delivery.channel] = delivery
     with translation.override(settings.LANGUAGE_CODE):
         for reminder in claimed:
-            targets = _targets(reminder, prefs)
+            targets = _targets(reminder, prefs, chosen)
             if reminder.kind == ReminderKind.DIGEST and not items[reminder.pk]:
                 targets = []  # nothing gathered (a race with another sweep): nothing to say
             message = compose(reminder, items[reminder.pk])

@@ -69,7 +69,10 @@ from .due_members import due_greetings, due_no_participation, due_registrations,
 from .models import (
     EVENT_KINDS,
     ITEM_KINDS,
+    MEMBER_NOTICE_KINDS,
     OUTBOUND_KINDS,
+    MemberChannel,
+    MemberMessaging,
     Reminder,
     ReminderKind,
     ReminderState,
@@ -154,6 +157,7 @@ def _rows(due: Due, now: datetime.datetime, run: uuid.UUID) -> list[Reminder]:
         "title": due.title[:200],
         "body": due.body,
         "link": due.link,
+        "sms_params": due.sms_params,
         "due_on": due.due_on,
         "created_at": now,
         "next_attempt_at": now,
@@ -164,6 +168,25 @@ def _rows(due: Due, now: datetime.datetime, run: uuid.UUID) -> list[Reminder]:
     rows = [Reminder(recipient_id=user_id, **common) for user_id in sorted(due.recipients)]
     rows += [Reminder(member_id=member_id, **common) for member_id in sorted(due.members)]
     return rows
+
+
+def _wanted_by_members(rows: list[Reminder]) -> list[Reminder]:
+    """Leave out the member notices their member does not want: a kind they opted out
+    of, or any text when they prefer a call from the secretary and have no family
+    contact. One query, only when there are member notices (an opt-out is recorded
+    with the member's settings row: writes.member_messaging_save)."""
+    member_ids = {r.member_id for r in rows if r.member_id}
+    if not member_ids:
+        return rows
+    refused = set()
+    for member_id, channel, family_phone, kind in MemberMessaging.objects.filter(
+        member_id__in=member_ids
+    ).values_list("member_id", "channel", "family_phone", "member__notice_opt_outs__kind"):
+        if kind:
+            refused.add((member_id, kind))
+        if channel == MemberChannel.CALL and not family_phone:
+            refused.update((member_id, k) for k in MEMBER_NOTICE_KINDS)
+    return [r for r in rows if (r.member_id, r.kind) not in refused]
 
 
 UPDATE_CHUNK = 900  # ids per UPDATE (below SQLite's oldest parameter limit)
@@ -221,6 +244,7 @@ def sweep(
                 due_rows = _rows(due, now, run)
                 result.due[due.kind] = result.due.get(due.kind, 0) + len(due_rows)
                 rows += due_rows
+        rows = _wanted_by_members(rows)
         # Which open items this sweep can judge done (a full sweep, per kind asked).
         to_judge = Q(pk__in=[])
         if branch_ids is None:

@@ -1,5 +1,5 @@
-"""The inbox's writes: mark read, retry a failed send (from the pages), and pruning old
-finished rows (daily)."""
+"""The inbox's writes: mark read, retry a failed send (from the pages), a member's
+notice settings (their secretary's page), and pruning old finished rows (daily)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,104 @@ from django.db.models import (
     Q,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction
+from branches.services import EditConflict
 
 from .due import DAY, setting
 from .models import (
     ITEM_KINDS,
+    MEMBER_NOTICE_KINDS,
     OUTBOUND_KINDS,
+    MemberChannel,
+    MemberMessaging,
+    MemberOptOut,
     Reminder,
     ReminderState,
 )
 
 # --- Writes from the pages ----------------------------------------------------------------
+
+MESSAGING_FIELDS = (
+    "channel",
+    "family_name",
+    "family_relation",
+    "family_phone",
+    "family_mode",
+    "consent_by",
+    "consent_on",
+    "consent_how",
+)
+
+
+def _messaging_snapshot(chosen: MemberMessaging) -> dict:
+    values = audit.snapshot(chosen, MESSAGING_FIELDS)  # family_phone masked by the trail
+    for name in ("family_name", "consent_by"):
+        values[name] = audit.masked_name(values[name]) if values[name] else ""
+    return values
+
+
+def member_messaging_save(
+    *, member, data: dict, opted_out: set[str], version: int | None, actor, request=None
+) -> MemberMessaging:
+    """Set how notices reach `member`: the fields `data` carries, and the kinds they opt
+    out of (each opt-out a row with who recorded it and when). One transaction, audited
+    (names and the phone masked). A change carries the version its form was loaded at:
+    when somebody saved in between, nothing is written (EditConflict). Notices of a kind
+    the member no longer wants that still wait to be sent (the quiet hours) are dropped."""
+    with transaction.atomic():
+        chosen = MemberMessaging.objects.select_for_update().filter(member=member).first()
+        created = chosen is None
+        if created:
+            chosen, before = MemberMessaging(member=member), {}
+        else:
+            if version is not None and chosen.version != version:
+                raise EditConflict(
+                    _("Somebody else changed these settings meanwhile. Reload and try again."),
+                    code="conflict",
+                )
+            before = _messaging_snapshot(chosen)
+        for name in MESSAGING_FIELDS:
+            if name in data:
+                setattr(chosen, name, data[name])
+        after = _messaging_snapshot(chosen)
+        old, new = audit.diff(before, after)
+        changes, who = [], audit.person_repr(member.name, member.pk)
+        if created or new:
+            chosen.updated_by, chosen.updated_at = actor, timezone.now()
+            if created:
+                chosen.save()
+            else:
+                chosen.version += 1
+                chosen.save(
+                    update_fields=[*MESSAGING_FIELDS, "updated_by", "updated_at", "version"]
+                )
+            action = AuditAction.CREATE if created else AuditAction.UPDATE
+            changes.append(audit.Change(action, chosen, old or None, new, object_repr=who))
+        kinds = {k.value for k in MEMBER_NOTICE_KINDS}
+        had = {o.kind: o for o in MemberOptOut.objects.filter(member=member)}
+        for kind in sorted((opted_out & kinds) - set(had)):
+            opt_out = MemberOptOut.objects.create(member=member, kind=kind, set_by=actor)
+            changes.append(
+                audit.Change(AuditAction.CREATE, opt_out, after={"kind": kind}, object_repr=who)
+            )
+        for kind in sorted(set(had) - opted_out):
+            changes.append(
+                audit.Change(AuditAction.DELETE, had[kind], before={"kind": kind}, object_repr=who)
+            )
+            had[kind].delete()
+        if changes:
+            audit.record_many(changes, actor=actor, request=request)
+        unwanted = set(opted_out & kinds)
+        if chosen.channel == MemberChannel.CALL and not chosen.family_phone:
+            unwanted = kinds
+        if unwanted:
+            Reminder.objects.filter(
+                member=member, kind__in=unwanted, state=ReminderState.PENDING
+            ).delete()
+        return chosen
 
 
 def mark_read(*, user, reminder_ids: Iterable[int] | None = None) -> int:

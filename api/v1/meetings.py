@@ -9,14 +9,14 @@ meeting page (no masking there).
 
 Writes go through the pages' forms (their Chinese messages, field by field) and
 services (audited, the dashboards' tallies kept in the same transaction):
-- POST /meetings/ plans a meeting (MeetingForm, services.meeting_plan). Idempotent on
+- POST /meetings/ plans a meeting (MeetingForm, planning.meeting_plan). Idempotent on
   `client_key`: 201 when created, 200 and "replayed": true with the same meeting when
   the key had been used.
 - POST /meetings/{id}/record/ records a planned meeting as held, or corrects a held
-  one (AttendanceSheetForm, services.meeting_record). `record_key` makes a retry
+  one (AttendanceSheetForm, recording.meeting_record). `record_key` makes a retry
   harmless (200, "replayed": true); `version` is the meeting's version the client read:
   a stale one answers 409 and writes nothing.
-- POST /meetings/held/ records a meeting held without a plan (services.meeting_record_new),
+- POST /meetings/held/ records a meeting held without a plan (recording.meeting_record_new),
   idempotent on `client_key` like planning.
 Attendance lines name members of the meeting's list (the recorded list, else the
 expected one); a member not on it answers 400 naming the line. Members not mentioned
@@ -40,7 +40,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from activities.meetings import selectors, services
+from activities.meetings import selectors
 from activities.meetings.forms import AttendanceSheetForm, MeetingForm
 from activities.meetings.models import (
     AttendanceStatus,
@@ -49,6 +49,7 @@ from activities.meetings.models import (
     MeetingMode,
     MeetingStatus,
 )
+from activities.meetings.services import errors, planning, recording
 from activities.meetings.views import get_branch_for_user, get_meeting_for_user
 from branches.access import VIEW_MEMBERS
 
@@ -365,7 +366,7 @@ class MeetingViewSet(ScopedReadViewSet):
         form = MeetingForm(form_data(values), branch=branch)
         if not form.is_valid():
             raise ValidationError(form_errors(form))
-        meeting, created = services.meeting_plan(
+        meeting, created = planning.meeting_plan(
             branch=branch,
             details=form.details(),
             client_key=key,
@@ -407,7 +408,7 @@ class MeetingViewSet(ScopedReadViewSet):
         if not form.is_valid():
             raise ValidationError(_sheet_errors(form, values))
         try:
-            result = services.meeting_record(
+            result = recording.meeting_record(
                 meeting=meeting,
                 details=form.details(),
                 marks=form.marks(),
@@ -416,10 +417,10 @@ class MeetingViewSet(ScopedReadViewSet):
                 request=request._request,
                 version=form.cleaned_data["version"],
             )
-        except services.MeetingConflict as error:
+        except errors.MeetingConflict as error:
             answer = {"detail": str(error), "code": error.code, "version": error.meeting.version}
             return Response(answer, status=status.HTTP_409_CONFLICT)
-        except services.RecordingError as error:
+        except errors.RecordingError as error:
             answer = {"detail": str(error), "code": error.code}
             return Response(answer, status=status.HTTP_409_CONFLICT)
         return self._answer(result.meeting, replayed=result.replayed, created=False)
@@ -464,7 +465,7 @@ class MeetingViewSet(ScopedReadViewSet):
             raise ValidationError(_sheet_errors(form, values))
         details = form.details()
         details.update(kind=kind, party_group=group, venue=branch.venue)
-        result = services.meeting_record_new(
+        result = recording.meeting_record_new(
             branch=branch,
             details=details,
             marks=form.marks(),

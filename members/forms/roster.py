@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.query import query_pk
-from accounts.widgets import NameChoiceField
+from accounts.widgets import NameChoiceField, QuickSelect
 from branches.access import VIEW_MEMBERS, VIEW_SENSITIVE, scope_for
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
 from ..models import Health, MemberStatus, RegistrationStatus, RetirementType
-from ..selectors import AGE_BANDS, RosterFilters
+from ..selectors import AGE_BANDS, RosterArea, RosterFilters
 
 
 class RosterFilterForm(forms.Form):
@@ -20,6 +20,7 @@ class RosterFilterForm(forms.Form):
 
     q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=40)
     # NameChoiceField: a district's staff choose among hundreds of communities and branches.
+    # The fixed lists are QuickSelects too: Django's Select renders a template per option.
     community = NameChoiceField(
         label=_("Community"), required=False, queryset=Organization.objects.none()
     )
@@ -31,19 +32,25 @@ class RosterFilterForm(forms.Form):
         label=_("Original unit"), required=False, queryset=OriginalUnit.objects.none()
     )
     retirement_type = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Lixiu/tuixiu"),
         required=False,
         choices=[("", _("All")), *RetirementType.choices],
     )
     health = forms.ChoiceField(
-        label=_("Health"), required=False, choices=[("", _("All")), *Health.choices]
+        widget=QuickSelect,
+        label=_("Health"),
+        required=False,
+        choices=[("", _("All")), *Health.choices],
     )
     mobility = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Mobility"),
         required=False,
         choices=[("", _("All")), ("1", _("Limited mobility")), ("0", _("Gets about"))],
     )
     age_band = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Age"),
         required=False,
         choices=[
@@ -55,6 +62,7 @@ class RosterFilterForm(forms.Form):
         ],
     )
     registration = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Registration"),
         required=False,
         choices=[("", _("All")), ("none", _("Not registered"))]
@@ -65,6 +73,7 @@ class RosterFilterForm(forms.Form):
         ],
     )
     status = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Status"),
         required=False,
         choices=[
@@ -74,7 +83,7 @@ class RosterFilterForm(forms.Form):
         + [(v, label) for v, label in MemberStatus.choices if v != MemberStatus.ACTIVE],
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, area: RosterArea | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         scope = scope_for(user)
         self.limited = not scope.has(VIEW_MEMBERS)
@@ -84,6 +93,9 @@ class RosterFilterForm(forms.Form):
         self.fields["branch"].queryset = (
             Branch.objects.visible_to(user, VIEW_MEMBERS).active().select_related("organization")
         )
+        if area is not None:  # the lists as kept (members.selectors.roster_area)
+            self.fields["community"].names = area.communities
+            self.fields["branch"].names = area.branches
         self.fields["original_unit"].queryset = OriginalUnit.objects.choosable_by(user)
         if branch_id := query_pk(self.data.get("branch")):
             self.fields["party_group"].queryset = PartyGroup.objects.visible_to(

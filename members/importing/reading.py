@@ -94,7 +94,7 @@ def _too_many_rows():
     )
 
 
-class _Deadline:
+class Deadline:
     def __init__(self):
         self.at = time.monotonic() + read_seconds()
 
@@ -107,7 +107,7 @@ class _Deadline:
 _ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
 
 
-def _scan(source, deadline: _Deadline):
+def scan_bounds(source, deadline: Deadline):
     """Count the rows and cells of every part before openpyxl parses anything: openpyxl
     reads a sheet without a <dimension> to its very end just to open it, and builds a
     whole row in memory before giving it out. Streams the unpacked XML in small pieces;
@@ -199,8 +199,8 @@ def read_plan(
     if isinstance(source, str | os.PathLike):
         source = opened = open(source, "rb")  # noqa: SIM115 (closed below)
     try:
-        deadline = _Deadline()
-        _scan(source, deadline)
+        deadline = Deadline()
+        scan_bounds(source, deadline)
         workbook = open_workbook(source)
         try:
             return _read(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, bulk
 from accounts.crypto import refresh_hashes
 from accounts.models import AuditAction
 from branches.models import OriginalUnit
@@ -108,7 +108,7 @@ class _ImportWriter:
                 )
                 for row in creates
             ]
-            Member.objects.bulk_create(members)
+            bulk.copy_create(Member, members)
             if members[0].pk is None:  # a backend without RETURNING
                 # bulk_create has set each id_number_hash (KeyedHashField.pre_save).
                 ids = dict(
@@ -235,7 +235,7 @@ class _ImportWriter:
                         object_repr=audit.person_repr(row.name, member_id) + label,
                     )
                 )
-        CommunityRegistration.objects.bulk_create([r for _row, r in created])
+        bulk.copy_create(CommunityRegistration, [r for _row, r in created])
         changes += [
             audit.Change(
                 AuditAction.CREATE,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import stored_files
 from branches.access import IMPORT_MEMBERS, require_capability
 from branches.models import Level, Organization
 
@@ -34,15 +35,21 @@ def import_upload(request):
         max_bytes=uploads.max_bytes(),
     )
     if request.method == "POST" and form.is_valid():
-        run = uploads.store(
-            form.cleaned_data["file"],
-            user=request.user,
-            community=form.cleaned_data["community"],
-            request=request,
-        )
-        tokens = request.session.get(uploads.SESSION_KEY, [])
-        request.session[uploads.SESSION_KEY] = [*tokens, run.token][-10:]
-        return redirect("members:import_preview", token=run.token)
+        try:
+            run = uploads.store(
+                form.cleaned_data["file"],
+                user=request.user,
+                community=form.cleaned_data["community"],
+                request=request,
+            )
+        except stored_files.STORE_ERRORS:
+            form.add_error(
+                "file", _("The file store did not answer in time: upload the file again.")
+            )
+        else:
+            tokens = request.session.get(uploads.SESSION_KEY, [])
+            request.session[uploads.SESSION_KEY] = [*tokens, run.token][-10:]
+            return redirect("members:import_preview", token=run.token)
     recent = uploads.recent_runs(request.user)
     tokens = request.session.get(uploads.SESSION_KEY, [])
     return render(

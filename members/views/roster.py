@@ -39,16 +39,21 @@ def _require_roster_access(request):
     return scope
 
 
-def _roster_query(request):
-    form = RosterFilterForm(request.GET or None, user=request.user)
+def _roster_query(request, area=None):
+    form = RosterFilterForm(request.GET or None, user=request.user, area=area)
     filters = form.filters() if request.GET else selectors.RosterFilters()
     return form, filters, selectors.roster(request.user, filters)
 
 
 def roster(request):
     scope = _require_roster_access(request)
-    form, _filters, qs = _roster_query(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    area = selectors.roster_area(request.user)
+    form, filters, qs = _roster_query(request, area)
+    qs = qs.only(*selectors.ROSTER_PAGE_FIELDS)
+    paginator = Paginator(qs, PAGE_SIZE)
+    if area is not None and filters == selectors.RosterFilters():
+        paginator.count = area.active_count  # the unfiltered roster: counted as kept
+    page = paginator.get_page(request.GET.get("page"))
     MemberGate(request.user).decorate(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

@@ -91,7 +91,8 @@ class PrintJob(models.Model):
     done_at_claim = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
-    # The result, removed after `expires_at` (prune_print_jobs).
+    # The result's name in the default storage (services.result_name; the disk or the
+    # S3 bucket), removed after `expires_at` (prune_print_jobs).
     file_path = models.CharField(max_length=300, blank=True)
     file_size = models.PositiveBigIntegerField(_("size"), default=0)
     pages = models.PositiveIntegerField(_("pages"), default=0)

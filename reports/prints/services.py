@@ -17,7 +17,11 @@ branch and written under a temporary name then renamed, so a part is either comp
 absent. A resumed run skips the parts already there; the branches to print are fixed
 when the job first runs (`contents`). The result (one PDF: a cover page, then each
 branch's part with one outline entry, or a zip of the parts) is assembled from the parts
-at the end, again under a temporary name, and the parts are then removed.
+at the end, again under a temporary name, put in the default storage (the disk in the
+demo, the S3 bucket in production: a result made by a worker on one node downloads
+through any other) and the local folder is then removed. Parts stay on the worker's disk
+(PRINT_JOB_DIR): a job resumed on the same node skips them, one resumed elsewhere prints
+them again (never twice in the result, the branches are fixed).
 
 Memory stays flat while rendering: one branch's document at a time. Assembling keeps
 page objects, not rendered pages (measured: bench/prints.py).
@@ -35,13 +39,15 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, stored_files
 from accounts.models import AuditAction
 from branches.exporting import render_pdf
 from branches.models import Branch, Level
@@ -73,6 +79,11 @@ def folder() -> Path:
 
 def job_dir(job_id: int) -> Path:
     return folder() / f"job-{job_id}"
+
+
+def result_name(job_id: int, output: str) -> str:
+    """Where a finished result goes in the default storage (PrintJob.file_path)."""
+    return f"prints/job-{job_id}/result.{output}"
 
 
 def part_path(job_id: int, branch_id: int, *, empty: bool = False) -> Path:
@@ -304,17 +315,26 @@ def _assemble(run: _Run, job: PrintJob, contents: list[dict]) -> str:
         )
     os.replace(temporary, result)
     size = result.stat().st_size
+    try:
+        with result.open("rb") as content:
+            name = default_storage.save(result_name(job.pk, job.output), File(content))
+    except stored_files.STORE_ERRORS as error:
+        logger.error("print job %s: result not stored: %s", job.pk, error)
+        raise PrintError(
+            _("The file store did not answer in time: start the batch print again.")
+        ) from None
     finished = run.finish(
         PrintState.DONE,
-        file_path=str(result),
+        file_path=name,
         file_size=size,
         pages=pages,
         contents=contents,
         expires_at=timezone.now() + keep_for(),
     )
     if not finished:
+        stored_files.delete_quietly(name)
         return f"print job {job.pk}: lost its claim before finishing"
-    shutil.rmtree(job_dir(job.pk) / "parts", ignore_errors=True)
+    shutil.rmtree(job_dir(job.pk), ignore_errors=True)
     audit.record(
         AuditAction.CREATE,
         job,
@@ -520,12 +540,14 @@ def prune_expired(*, now=None) -> int:
     """Remove the results kept longer than the keeping time, and the files of finished
     jobs that have none (cancelled, failed)."""
     now = now or timezone.now()
-    expired = list(
+    results = dict(
         PrintJob.objects.filter(state=PrintState.DONE, expires_at__lt=now).values_list(
-            "pk", flat=True
+            "pk", "file_path"
         )
     )
-    for job_id in expired:
+    expired = list(results)
+    for job_id, name in results.items():
+        stored_files.delete_quietly(name)
         shutil.rmtree(job_dir(job_id), ignore_errors=True)
     PrintJob.objects.filter(pk__in=expired, state=PrintState.DONE).update(
         state=PrintState.EXPIRED, file_path="", file_size=0
@@ -554,7 +576,8 @@ def erase_member(sender, member, actor=None, **kwargs) -> dict:
         places.append(member.home_branch.organization.path)
     paths = {place[:n] for place in places for n in range(1, len(place) + 1)}
     area = PrintJob.objects.filter(node__path__in=paths)
-    done = list(area.filter(state=PrintState.DONE).values_list("pk", flat=True))
+    results = dict(area.filter(state=PrintState.DONE).values_list("pk", "file_path"))
+    done = list(results)
     area.filter(pk__in=done).update(state=PrintState.EXPIRED, file_path="", file_size=0)
     live = list(area.filter(state__in=LIVE_STATES).values_list("pk", flat=True))
     area.filter(pk__in=live).update(
@@ -562,6 +585,8 @@ def erase_member(sender, member, actor=None, **kwargs) -> dict:
     )
 
     def remove():
+        for name in results.values():
+            stored_files.delete_quietly(name)
         for job_id in [*done, *live]:
             shutil.rmtree(job_dir(job_id), ignore_errors=True)
 
@@ -572,11 +597,11 @@ def erase_member(sender, member, actor=None, **kwargs) -> dict:
 # --- The download ------------------------------------------------------------------------
 
 
-def result_opened(*, job: PrintJob, actor, request=None):
-    """The result file, opened for download; audited as an export (it names members)."""
+def result_released(*, job: PrintJob, actor, request=None) -> str:
+    """The result's name in the default storage, for the download view to hand out;
+    audited as an export (it names members)."""
     if not job.downloadable:
         raise PrintError(_("This batch print has no file to download."))
-    handle = Path(job.file_path).open("rb")  # noqa: SIM115  (closed by the FileResponse)
     audit.record(
         AuditAction.EXPORT,
         job,
@@ -591,4 +616,4 @@ def result_opened(*, job: PrintJob, actor, request=None):
             "pages": job.pages,
         },
     )
-    return handle
+    return job.file_path

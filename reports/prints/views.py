@@ -4,11 +4,12 @@ progress (htmx polling), cancelling, running inline (no broker) and the download
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import stored_files
 from branches.access import PRINT_BATCHES, get_for_user, require_capability
 
 from . import services, tasks
@@ -95,10 +96,8 @@ def cancel(request, pk):
 def download(request, pk):
     job = _get_job(request, pk)
     try:
-        handle = services.result_opened(job=job, actor=request.user, request=request)
-    except (services.PrintError, FileNotFoundError):
+        name = services.result_released(job=job, actor=request.user, request=request)
+    except services.PrintError:
         raise Http404 from None
     content_type = "application/pdf" if job.output == "pdf" else "application/zip"
-    return FileResponse(
-        handle, as_attachment=True, filename=job.filename, content_type=content_type
-    )
+    return stored_files.download(request, name, content_type=content_type, filename=job.filename)

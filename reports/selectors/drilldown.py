@@ -27,8 +27,11 @@ def member_list(members, which: str, *, today: datetime.date):
         members = members.filter(status=MemberStatus.ACTIVE)
     elif which == "inactive":
         members = inactive_members(members, today)
-    return members.select_related("community", "home_branch").order_by(
-        "community__path", "name", "pk"
+    # Only what the list shows: a member's encrypted fields decrypt on load (four each).
+    return (
+        members.select_related("community", "home_branch")
+        .only("pk", "name", "community__name", "home_branch__name")
+        .order_by("community__path", "name", "pk")
     )
 
 

@@ -4,14 +4,17 @@ and a district's rule. Outside the scope answers 404; readers who may not write,
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, shared_cache, stored_files
 from accounts.models import AuditAction
 from branches.access import (
     APPROVE_SPENDING,
@@ -375,14 +378,12 @@ def receipt_download(request, pk):
         request=request,
         after={"format": receipt.content_type, "branch": receipt.spending.branch_id},
     )
-    response = FileResponse(
-        receipt.file.open("rb"),
+    return stored_files.download(
+        request,
+        receipt.file.name,
         content_type=receipt.content_type,
-        as_attachment=True,
         filename=receipt.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def branch_usage(request, branch_pk):
@@ -408,33 +409,44 @@ def _node(request, pk, capability: str = VIEW_FUNDS) -> Organization:
     return node
 
 
+# The overview renders a row per branch of the area (a district: hundreds): kept whole,
+# under the area's figures version, which every audited write of funds, members,
+# branches and the tree moves (reports.freshness), the year, the day (the year choices,
+# the branches still active), the language and the reader's grants (the close and rule
+# buttons): two readers share a body only if they hold the very same grants.
+AREA_PAGE_PREFIX = "funds-area:v1"
+
+
 def area_page(request, pk):
     node = _node(request, pk)
     year = year_from(request)
-    area = selectors.area_funds(node, year)
-    user = request.user
-    can_close = (
-        node.level == Level.STREET
-        and not area.closed
-        and Organization.objects.visible_to(user, CLOSE_FUND_YEAR).filter(pk=node.pk).exists()
+    scope = scope_for(request.user)
+    key = shared_cache.kept_key(
+        AREA_PAGE_PREFIX,
+        node.pk,
+        year,
+        version=node.figures_key(),
+        today=timezone.localdate(),
+        grants=scope.digest(),
     )
-    can_rule = (
-        node.level == Level.DISTRICT
-        and Organization.objects.visible_to(user, EDIT_RULES).filter(pk=node.pk).exists()
-    )
-    return render(
-        request,
-        "funds/area.html",
-        {
+
+    def render_body():
+        area = selectors.area_funds(node, year)
+        context = {
             "node": node,
             "area": area,
             "year": year,
             "years": years_around(year),
-            "can_close": can_close,
-            "can_rule": can_rule,
+            "can_close": node.level == Level.STREET
+            and not area.closed
+            and scope.covers_path(node.path, CLOSE_FUND_YEAR),
+            "can_rule": node.level == Level.DISTRICT and scope.covers_path(node.path, EDIT_RULES),
             "children": {o.pk for o in Organization.objects.filter(parent=node).only("pk")},
-        },
-    )
+        }
+        return render_to_string("funds/includes/area_body.html", context)
+
+    body = shared_cache.kept_page(key, render_body, settings.DASHBOARD_CACHE_SECONDS)
+    return render(request, "funds/area.html", {"node": node, "body": body})
 
 
 def area_usage(request, pk):

@@ -19,7 +19,7 @@ from accounts import audit
 from accounts.formats import month_day
 from accounts.models import AuditAction
 from activities.meetings.models import MeetingStatus
-from activities.meetings.services import meeting_update
+from activities.meetings.services.planning import meeting_update
 from branches.models import Organization
 
 from . import selectors

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from activities.meetings import services
 from activities.meetings.models import MeetingKind
+from activities.meetings.services import recording
 from branches.models import Branch, PartyGroup
 from members.models import CommitteeTerm, Health, Member, MemberStatus, Position, Post
 
@@ -123,7 +123,7 @@ def record(
     topic="学习贯彻党的二十届四中全会精神",
 ):
     """A held meeting recorded through the service (everyone present unless marked)."""
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=branch,
         details={
             "kind": kind,

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from activities.care.models import CareNeed, CareVisit, FollowUp
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Attendance, AttendanceStatus, BranchMonthTally, MeetingKind
+from activities.meetings.services import recording
 
 from ..activities.conftest import member
 
@@ -248,10 +248,10 @@ def test_a_visit_sent_twice_is_recorded_once_and_the_dashboards_see_it(cast, api
 
 def test_a_home_study_visit_makes_up_the_meeting(cast, api_for):
     held_on = TODAY - 10 * DAYS
-    meeting = meeting_services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": held_on},
-        marks={cast.member_a.pk: meeting_services.Mark(AttendanceStatus.ABSENT)},
+        marks={cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT)},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting
@@ -272,10 +272,10 @@ def test_visit_validation_answers_the_forms_messages_and_writes_nothing(cast, ap
     before = snapshot()
     future = api.post(LIST, visit_body(cast, visited_on="2999-01-01"), format="json")
     assert future.status_code == 400 and future.json() == {"visited_on": ["日期不能晚于今天。"]}
-    meeting = meeting_services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": TODAY - DAYS},
-        marks={cast.member_a.pk: meeting_services.Mark(AttendanceStatus.ABSENT)},
+        marks={cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT)},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities.meetings import services
 from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -23,6 +22,7 @@ from activities.meetings.models import (
     MeetingKind,
     MeetingStatus,
 )
+from activities.meetings.services import makeups, planning, recording
 from members.models import Health
 
 from .. import factories as f
@@ -53,7 +53,7 @@ def place(cast):
 
 
 def plan(branch, topic="学习会", day=DAY, kind=MeetingKind.LECTURE):
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=branch,
         details={"kind": kind, "topic": topic, "planned_on": day},
         client_key=uuid.uuid4(),
@@ -103,7 +103,7 @@ def test_the_list_filters(cast, place, api_for):
     branch, *_ = place
     april = plan(branch, "四月党课", datetime.date(2025, 4, 1))
     may = plan(branch, "五月主题党日", datetime.date(2025, 5, 1), kind=MeetingKind.THEME_DAY)
-    services.meeting_record(meeting=may, details={}, marks={}, record_key=uuid.uuid4(), actor=None)
+    recording.meeting_record(meeting=may, details={}, marks={}, record_key=uuid.uuid4(), actor=None)
     plan(cast.branch_a, "支部一的会", datetime.date(2025, 4, 2))
     api = api_for("community_secretary")
 
@@ -130,17 +130,17 @@ def test_the_list_filters(cast, place, api_for):
 
 def test_the_detail_has_the_attendance_as_the_meeting_page(cast, place, api_for):
     branch, a, b, c = place
-    meeting = services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=branch,
         details={"kind": MeetingKind.THEME_DAY, "topic": "六月主题党日", "held_on": DAY},
         marks={
-            b.pk: services.Mark(AttendanceStatus.ABSENT),
-            c.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床"),
+            b.pk: recording.Mark(AttendanceStatus.ABSENT),
+            c.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床"),
         },
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=Attendance.objects.get(meeting=meeting, member=c),
         details={
             "kind": "home_delivery",
@@ -217,7 +217,7 @@ def test_queries_are_pinned_and_constant_with_data_size(cast, place, api_for):
     for n in range(2):
         plan(branch, f"党课{n}")
     small_list = _count(api, LIST)
-    meeting = services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=branch,
         details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": DAY},
         marks={},
@@ -230,7 +230,7 @@ def test_queries_are_pinned_and_constant_with_data_size(cast, place, api_for):
         plan(cast.branch_a, f"支部一党课{n}")
     for _ in range(15):
         member(branch=branch)
-    big = services.meeting_record_new(
+    big = recording.meeting_record_new(
         branch=branch,
         details={"kind": MeetingKind.THEME_DAY, "topic": "大主题党日", "held_on": DAY},
         marks={},
@@ -381,7 +381,7 @@ def test_recording_a_planned_meeting_writes_attendance_and_the_tally(cast, place
 def test_a_stale_version_is_409_and_writes_nothing(cast, place, api_for):
     branch, *_ = place
     meeting = plan(branch, "六月党课", DAY)
-    services.meeting_update(
+    planning.meeting_update(
         meeting=meeting, details={"topic": "六月专题党课"}, actor=None, version=meeting.version
     )
     api = api_for("community_secretary")
@@ -462,7 +462,7 @@ def test_recording_is_scoped_like_the_recording_page(cast, place, api_for):
 def test_a_cancelled_meeting_cannot_be_recorded(cast, place, api_for):
     branch, *_ = place
     meeting = plan(branch, "六月党课", DAY)
-    meeting = services.meeting_cancel(meeting=meeting, reason="暴雨", actor=None)
+    meeting = planning.meeting_cancel(meeting=meeting, reason="暴雨", actor=None)
     api = api_for("community_secretary")
     before = snapshot()
     response = api.post(

@@ -11,8 +11,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from activities.meetings import services
 from activities.meetings.models import MeetingKind
+from activities.meetings.services import planning
 from branches.models import Branch, PartyGroup
 from branches.numbering import ordinal_in
 from tests.activities.conftest import member, record
@@ -102,7 +102,7 @@ SHEET_ORDER = [*NAMES_IN_ORDER, "孙二", "孙三", "孙十"]
 def test_the_sign_in_sheet_of_a_planned_meeting_lists_groups_by_number_names_by_pinyin(
     branch, client_for
 ):
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=branch,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,

@@ -75,6 +75,38 @@ class PageProblems:
             self.errors.append(f"HTTP {response.status}: {response.url}")
 
 
+def expect(actual, *args, **kwargs):
+    """Playwright's retrying assertions, imported when used as sync_playwright is: without
+    the playwright package the e2e tests are skipped, not broken at collection."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(actual, *args, **kwargs)
+
+
+def no_sideways_scroll(page) -> bool:
+    """True when the page needs no sideways scrolling.
+
+    A click on a link returns once the navigation has started; until the new document has
+    loaded, `document.documentElement` can be null, so wait for it first.
+    """
+    page.wait_for_load_state("load")
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def open_menu(page):
+    """Open the phone's collapsed menu, if the page has one, and wait until it is open.
+
+    Bootstrap slides it open: a click on an entry while it slides can land on what was
+    under the entry, and nothing happens (its class is `collapsing` until done, then
+    `collapse show`)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#main-nav.collapse.show")).to_be_visible()
+
+
 def axe_violations(page, axe_source, *, impacts=("serious", "critical")) -> list[str]:
     """Run axe-core on the current page; the serious and critical violations, described."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

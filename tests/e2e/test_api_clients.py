@@ -8,6 +8,7 @@ request log. Every page: no serious axe-core violation, nothing sticking out sid
 E2E_SCREENSHOTS=some/folder keeps the pictures (api-<size>-<page>.png)."""
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -19,7 +20,7 @@ from api.models import ApiClient, ApiToken
 
 from ..conftest import build_cast
 from ..otp import login_as
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, expect, open_menu, screenshot
 from .test_print_pages_a11y import STICKING_OUT
 
 pytestmark = [
@@ -105,12 +106,6 @@ class Session:
             self.context = None
 
 
-def open_menu(page):
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-
-
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_client_is_created_given_a_role_and_its_token_works_until_revoked(
     browser, live_server, cast, axe_source, size
@@ -131,8 +126,10 @@ def test_a_client_is_created_given_a_role_and_its_token_works_until_revoked(
     page.get_by_label("每分钟请求数").fill("60")
     s.look(page, "client-form")
     page.get_by_role("button", name="创建客户端").click()
+    # The row is read once the redirect to it has landed (the form's URL ends in /new/).
+    page.wait_for_url(re.compile(r".*/api-clients/\d+/$"))
     client = ApiClient.objects.get(name=NAME)
-    page.wait_for_url(f"{base}/api-clients/{client.pk}/")
+    assert page.url == f"{base}/api-clients/{client.pk}/"
     assert "尚无角色" in page.locator("main").inner_text()
 
     # ... and issues a token: shown once, with the copy hint; gone on reload.
@@ -202,8 +199,9 @@ def test_a_client_is_created_given_a_role_and_its_token_works_until_revoked(
     page.get_by_role("link", name="接口请求日志").click()
     page.get_by_label("接口客户端").select_option(label=NAME)
     page.get_by_role("button", name="筛选").click()
+    page.wait_for_url("**/api-requests/?*client=*")
     rows = page.locator("main tbody tr")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     assert "401" in rows.nth(0).inner_text() and "200" in rows.nth(2).inner_text()
     s.look(page, "request-log")
 

@@ -5,7 +5,7 @@ outline has one entry per branch (pypdf) and whose pages name the right branches
 members (pdftotext). Without a broker, as in the demo: the job's page runs the job."""
 
 import datetime
-import time
+import threading
 
 import pytest
 from django.utils import timezone
@@ -17,8 +17,8 @@ from reports.prints.registry import KINDS, Kind, get_kind
 from ..conftest import build_cast
 from ..factories import PASSWORD
 from ..reports.prints.conftest import pdf_text, planned
-from .conftest import PageProblems, axe_violations, screenshot
-from .test_funds import SIZES, no_sideways_scroll
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .test_funds import SIZES
 
 pytestmark = [
     pytest.mark.e2e,
@@ -42,12 +42,16 @@ def cast(transactional_db, settings, tmp_path):
 
 
 @pytest.fixture
-def slow_render(monkeypatch):
-    """Each branch takes a moment, so that the page shows the job half done."""
+def held_render(monkeypatch):
+    """The branches wait until the test has looked at the job half done (set the event).
+
+    A fixed pause per branch let a slow machine's progress check land after the job
+    had finished; the live server renders in its own thread, so an event holds it."""
+    release = threading.Event()
     real = get_kind("sign_in")
 
     def render(job, branch):
-        time.sleep(1.5)
+        release.wait(timeout=60)
         return real.render(job, branch)
 
     monkeypatch.setitem(
@@ -55,11 +59,13 @@ def slow_render(monkeypatch):
         "sign_in",
         Kind("sign_in", real.label, render, real.branches, real.period, real.describe),
     )
+    yield release
+    release.set()  # a failed test does not leave the server's thread waiting
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_street_staff_print_next_weeks_sign_in_sheets_for_the_street(
-    browser, live_server, cast, axe_source, size, slow_render
+    browser, live_server, cast, axe_source, size, held_render
 ):
     user = cast.user("street_staff")
     if size == "375-large":
@@ -93,6 +99,7 @@ def test_street_staff_print_next_weeks_sign_in_sheets_for_the_street(
     assert no_sideways_scroll(page)
     assert axe_violations(page, axe_source) == []
     screenshot(page, f"prints-{size}-progress")
+    held_render.set()
     page.wait_for_selector("#print-download", timeout=60_000)
     assert "可以下载" in page.locator("#print-status").inner_text()
     assert no_sideways_scroll(page)

@@ -12,7 +12,7 @@ from resources.funds.models import Spending, SpendingState
 
 from ..conftest import build_cast
 from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, expect, no_sideways_scroll, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -47,12 +47,6 @@ def receipts(tmp_path, settings):
     scan = tmp_path / "发票.pdf"
     scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     return [str(photo), str(scan)]
-
-
-def no_sideways_scroll(page):
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
 
 
 class Session:
@@ -139,8 +133,9 @@ def test_grant_spend_approve_close_and_refuse(
     s.look(page, "approvals")
     page.locator("#waiting-list a").first.click()
     page.get_by_role("button", name="同意", exact=True).click()
+    # The decision lands back on this page's URL: wait for the new state, not the URL.
+    expect(page.locator("#state")).to_have_text("已审批")
     page.wait_for_url("**/funds/spending/*/")
-    assert page.locator("#state").inner_text() == "已审批"
     page.goto(branch_url)
     assert "229.50" in page.locator("#balance").inner_text()
     s.look(page, "branch-after-approval")
@@ -153,7 +148,7 @@ def test_grant_spend_approve_close_and_refuse(
     page.get_by_label("本年度账目已核对无误，确认结账。").check()
     page.get_by_role("button", name="确认结账").click()
     page.wait_for_url(f"**/funds/areas/{cast.street_a.pk}/?year=*")
-    assert page.locator("#year-closed").is_visible()
+    expect(page.locator("#year-closed")).to_be_visible()
 
     page = s.as_user("branch_secretary")
     page.goto(branch_url)

@@ -10,7 +10,7 @@ from members.models import Member
 
 from ..conftest import build_cast
 from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -68,12 +68,6 @@ def log_in(page, base, username):
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/")
-
-
-def no_sideways_scroll(page):
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
 
 
 def test_a_secretary_records_a_group_meeting_with_two_excused_and_prints_the_sheet(

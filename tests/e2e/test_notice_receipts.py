@@ -93,8 +93,9 @@ def test_forward_confirm_follow_and_remind(browser, live_server, axe_source, cas
     pdf.write_bytes(PDF)
     page.set_input_files("input[name=files]", str(pdf))
     page.get_by_role("button", name="转发通知").click()
+    page.wait_for_url(f"{street.base}/notices/*/receipts/")
     forwarded = Notice.objects.get(root=notice)
-    page.wait_for_url(f"{street.base}/notices/{forwarded.pk}/receipts/")
+    assert page.url == f"{street.base}/notices/{forwarded.pk}/receipts/"
     assert "已转发，共 2 个支部" in page.content()
     visit(street, "forward-receipts")
     street.context.close()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from notices.models import Notice, NoticeReceipt
 
 from ..conftest import build_cast
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, open_menu, screenshot
 from .test_secretary_journey import has_horizontal_scroll, log_in
 
 pytestmark = [
@@ -57,7 +57,8 @@ def test_a_district_sends_a_notice_and_a_branch_opens_its_file(
     page = phone.new_page()
     problems = PageProblems(page)
     log_in(page, live_server.url, "district_staff")
-    page.click(".navbar-toggler")  # the phone's collapsed menu
+    assert page.locator(".navbar-toggler").is_visible()
+    open_menu(page)  # the phone's collapsed menu
     page.click("#notice-nav")
     page.click("text=写通知")
     visit(page, problems, axe_source, "notice-compose-375-large", found)

@@ -8,7 +8,7 @@ import pytest
 
 from ..conftest import build_cast
 from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, open_menu, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -184,7 +184,7 @@ def test_the_pages_fit_a_375px_phone_without_sideways_scrolling(
             wide.append(path)
         journey.check(f"phone-{'large' if large else 'standard'}-{name}")
     # The collapsed menu opens and its links are reachable.
-    page.locator(".navbar-toggler").click()
+    open_menu(page)
     page.get_by_role("link", name="支部", exact=True).wait_for(state="visible")
     assert not has_horizontal_scroll(page)
     journey.context.close()

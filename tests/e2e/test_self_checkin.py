@@ -4,18 +4,19 @@ from the QR image itself (zxing-cpp on a screenshot, never the HTML), fails with
 digits, checks in with the right ones, and the secretary's recording screen shows the
 member as present by itself (htmx polling), then saves without losing the check-in."""
 
+import datetime
 import io
 import uuid
 
 import pytest
 from django.utils import timezone
 
-from activities.meetings import services
 from activities.meetings.models import Attendance, AttendanceStatus, MeetingKind, MeetingStatus
+from activities.meetings.services import checkins, planning
 
 from ..conftest import build_cast
-from .conftest import PageProblems, axe_violations, screenshot
-from .test_meeting_recording import PHONE, log_in, no_sideways_scroll
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .test_meeting_recording import PHONE, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -36,12 +37,16 @@ def cast(transactional_db):
 
 @pytest.fixture
 def meeting(cast):
-    meeting, _ = services.meeting_plan(
+    # Begun a minute ago: its code is good for SELF_CHECKIN_HOURS from then. Without a
+    # start time it would close at midnight (Asia/Shanghai), mid-test for a run at 16:00 UTC.
+    begun = timezone.localtime() - datetime.timedelta(minutes=1)
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
             "topic": "学习党的二十届四中全会精神",
-            "planned_on": timezone.localdate(),
+            "planned_on": begun.date(),
+            "start_time": begun.time().replace(second=0, microsecond=0),
         },
         client_key=uuid.uuid4(),
         actor=None,
@@ -121,7 +126,7 @@ def test_a_member_checks_in_from_the_qr_code_and_the_secretary_sees_it_live(
     screenshot(page, "checkin-record-live-375")
     # It keeps polling: a second check-in shows up too (bedridden 钱秀英, whom the
     # secretary's form still has as excused).
-    services.self_check_in(meeting=meeting, member_id=cast.member_a_bedridden.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a_bedridden.pk)
     live.locator("li", has_text="钱秀英").wait_for(timeout=15_000)
     assert page.locator('#checkin-live [data-count="self"]').inner_text() == "2"
 
@@ -151,7 +156,7 @@ def test_every_new_page_at_375_large_text_and_1280(browser, live_server, cast, m
 
     base = live_server.url
     public = f"{base}/checkin/{checkin.token_for(meeting)}/"
-    visitor, _ = services.visitor_request(meeting=meeting, name="王来宾", note="长江街道支部")
+    visitor, _ = checkins.visitor_request(meeting=meeting, name="王来宾", note="长江街道支部")
     pages = {
         "qr": f"{base}/meetings/{meeting.pk}/check-in/",
         "live": f"{base}/meetings/{meeting.pk}/check-in/live/",
@@ -193,7 +198,7 @@ def test_every_new_page_at_375_large_text_and_1280(browser, live_server, cast, m
         context.close()
         assert problems.errors == []
 
-    services.checkin_close(meeting=meeting, actor=None)
+    checkins.checkin_close(meeting=meeting, actor=None)
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.goto(public)

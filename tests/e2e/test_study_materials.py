@@ -10,6 +10,7 @@ from ..activities.meetings.test_materials import a_member
 from ..conftest import build_cast
 from ..notices.study import sent_notice
 from ..reports.conftest import build_world
+from .conftest import expect
 from .test_secretary_journey import (
     LARGE_TARGET,
     STANDARD_TARGET,
@@ -41,18 +42,18 @@ def held_meeting(cast):
     import datetime
     import uuid
 
-    from activities.meetings import services
     from activities.meetings.models import AttendanceStatus, MeetingKind
+    from activities.meetings.services import recording
 
     member = a_member(cast)
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.THEME_DAY,
             "topic": "六月主题党日",
             "held_on": datetime.date(2025, 6, 10),
         },
-        marks={member.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={member.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting
@@ -83,9 +84,9 @@ def test_a_secretary_on_a_phone_uses_a_study_material_at_a_meeting_and_at_home(
     look("phone-large-meeting")
     page.select_option("select[name=notice]", str(material.pk))
     page.get_by_role("button", name="添加到本次会议").click()
+    # The form is on the meeting's page and lands back there: wait for the row itself.
+    expect(page.locator("section[aria-labelledby=materials-title] .big-row")).to_have_count(1)
     page.wait_for_url(f"{base}/meetings/{meeting.pk}/")
-    page.locator("#materials-title").wait_for()
-    assert page.locator("section[aria-labelledby=materials-title] .big-row").count() == 1
     look("phone-large-meeting-with-material")
 
     page.get_by_role("link", name="学习资料库").first.click()
@@ -142,8 +143,9 @@ def test_district_staff_draft_a_bulletin_from_the_dashboard_and_download_its_pdf
     page.select_option("select[name=year]", "2026")
     page.select_option("select[name=quarter]", "1")
     page.get_by_role("button", name="生成通报草稿").click()
+    page.wait_for_url(f"{base}/reports/bulletins/*/")
     notice = Notice.objects.get()
-    page.wait_for_url(f"{base}/reports/bulletins/{notice.pk}/")
+    assert page.url == f"{base}/reports/bulletins/{notice.pk}/"
     assert "和平街道" in page.locator("table").inner_text()
     look("bulletin")
     with page.expect_download() as download:

@@ -11,8 +11,8 @@ from members.validators import make_id_number
 from units.events.models import UnitEvent
 
 from ..conftest import build_cast
-from .conftest import axe_violations, screenshot
-from .test_funds import SIZES, Session, no_sideways_scroll
+from .conftest import axe_violations, no_sideways_scroll, screenshot
+from .test_funds import SIZES, Session
 
 pytestmark = [
     pytest.mark.e2e,

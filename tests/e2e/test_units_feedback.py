@@ -12,8 +12,8 @@ from units.feedback.models import FeedbackLetter, LetterState
 from ..activities.conftest import record
 from ..conftest import build_cast
 from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, screenshot
-from .test_funds import SIZES, no_sideways_scroll
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .test_funds import SIZES
 
 pytestmark = [
     pytest.mark.e2e,
@@ -105,7 +105,8 @@ def test_generate_review_send_acknowledge_and_read_the_reply(
     assert page.locator("#wb-feedback-to-acknowledge").inner_text() == "1"
     page.get_by_role("link", name="等待您确认的反馈表").click()
     s.look(page, "unit-letters")
-    page.get_by_role("link", name=cast.community_a.name).click()
+    with page.expect_navigation():  # content() mid-navigation can read an empty document
+        page.get_by_role("link", name=cast.community_a.name).click()
     assert "积极参加" in page.content()
     s.look(page, "liaison-letter")
     page.get_by_role("link", name="确认并回复").click()
@@ -120,7 +121,8 @@ def test_generate_review_send_acknowledge_and_read_the_reply(
     panel = page.locator("#wb-feedback").locator("xpath=..")
     assert REPLY[:10] in panel.inner_text()
     s.look(page, "workbench-reply")
-    panel.get_by_role("link", name=f"{cast.unit_a.name}已回复").click()
+    with page.expect_navigation():
+        panel.get_by_role("link", name=f"{cast.unit_a.name}已回复").click()
     assert "原单位已确认" in page.content()
     s.close()
 

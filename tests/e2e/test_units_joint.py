@@ -12,7 +12,7 @@ from units.joint.models import ActionItem, JointMeeting
 
 from ..conftest import build_cast
 from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, screenshot
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -62,10 +62,7 @@ class Session:
         return page
 
     def look(self, page, shot):
-        wide = page.evaluate(
-            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-        assert wide, shot
+        assert no_sideways_scroll(page), shot
         assert axe_violations(page, self.axe_source) == [], shot
         screenshot(page, f"joint-{self.size}-{shot}")
 

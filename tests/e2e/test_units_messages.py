@@ -13,8 +13,8 @@ from units.messages.models import UnitContact
 
 from .. import factories as f
 from ..conftest import build_cast
-from .conftest import PageProblems, axe_violations, screenshot
-from .test_funds import SIZES, no_sideways_scroll
+from .conftest import PageProblems, axe_violations, expect, no_sideways_scroll, screenshot
+from .test_funds import SIZES
 
 pytestmark = [
     pytest.mark.e2e,
@@ -98,7 +98,8 @@ def test_accepting_a_registration_tells_the_unit_and_notifies_it(
     s.look(page, "workbench")
     page.get_by_role("link", name="1条发给本单位的消息未读").click()  # the workbench
     item = page.locator("#inbox li").first
-    assert "未读" in item.inner_text() and "吴国华" in item.inner_text()
+    expect(item).to_contain_text("吴国华")  # the inbox, parsed
+    assert "未读" in item.inner_text()
     s.look(page, "inbox")
     item.locator("a").click()
     page.wait_for_url("**/units/messages/*/")

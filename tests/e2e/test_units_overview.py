@@ -7,8 +7,8 @@ import pytest
 
 from ..conftest import build_cast
 from ..units.overview_world import build
-from .conftest import axe_violations, screenshot
-from .test_funds import SIZES, Session, no_sideways_scroll
+from .conftest import axe_violations, no_sideways_scroll, open_menu, screenshot
+from .test_funds import SIZES, Session
 
 pytestmark = [
     pytest.mark.e2e,
@@ -61,8 +61,7 @@ def test_the_liaison_and_the_district_read_a_units_retirees_by_area(
     s.look(page, "liaison-district-b")
 
     page = s.as_user("district_staff")
-    if size == "375-large":
-        page.locator(".navbar-toggler").click()  # the phone's collapsed menu
+    open_menu(page)  # the phone's collapsed menu
     nav = page.locator("#main-nav").get_by_role("link", name="原单位", exact=True)
     nav.wait_for(state="visible")
     nav.click()

@@ -11,8 +11,8 @@ from django.utils import timezone
 from members.models import CommitteeTerm, Position, Post
 
 from ..conftest import build_cast
-from .conftest import axe_violations, screenshot
-from .test_funds import SIZES, Session, no_sideways_scroll
+from .conftest import axe_violations, no_sideways_scroll, screenshot
+from .test_funds import SIZES, Session
 
 pytestmark = [
     pytest.mark.e2e,

@@ -9,12 +9,13 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from activities.meetings import services as meeting_services
 from activities.meetings.models import MeetingKind
+from activities.meetings.services import planning
 from branches.models import Venue, VenueKind, VenueOwner
 from resources.places.models import BookingState, VenueBooking
 
 from ..conftest import build_cast
+from .conftest import expect
 from .test_secretary_journey import Journey, has_horizontal_scroll, log_in, small_targets
 
 pytestmark = [
@@ -50,7 +51,7 @@ def cast(transactional_db):
         contact_name="王主任",
         contact_phone="0571-87654321",
     )
-    cast.meeting, _ = meeting_services.meeting_plan(
+    cast.meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.THEME_DAY,
@@ -151,7 +152,7 @@ def test_the_week_and_the_overview_at_1280px(browser, live_server, axe_source, c
     page.get_by_role("link", name="书画交流").first.click()
     page.get_by_label("同意预订", exact=True).check()
     page.get_by_role("button", name="保存处理意见").click()
-    assert page.get_by_text("已同意预订").is_visible()
+    expect(page.get_by_text("已同意预订")).to_be_visible()  # is_visible() would not wait
     journey.check("places-1280-decided")
     page.goto(f"{base}/places/")
     journey.check("places-1280-overview")

@@ -33,6 +33,9 @@ EXPECTED = {
     "care": "逾期 1 人 · 本周到期 1 人",
     "registrations": "1",
     "notices": "2 条，未读 1 条",
+    # rollout.completeness on the same world (tests/workbench/test_secretary.py checks this
+    # line against the list it opens).
+    "completeness": "待补全 15 项 · 完整率 0.0%",
 }
 # Rows whose text is squeezed into a narrow column beside its tag or buttons (one or two
 # characters a line on a phone).

@@ -16,7 +16,7 @@ from reports.prints import services
 from reports.prints.models import PrintJob, PrintState
 
 from .. import factories as f
-from ..reports.prints.conftest import pdf_text, planned
+from ..reports.prints.conftest import pdf_text, planned, result_file
 from .conftest import wait_for
 
 pytestmark = [
@@ -33,7 +33,11 @@ def test_a_worker_killed_mid_batch_still_gives_one_complete_pdf(
 ):
     folder = tmp_path / "var"
     settings.PRINT_JOB_DIR = str(folder)
-    env = {"PRINT_JOB_DIR": str(folder), "PRINT_JOB_LEASE_SECONDS": str(LEASE)}
+    env = {
+        "PRINT_JOB_DIR": str(folder),
+        "PRINT_JOB_LEASE_SECONDS": str(LEASE),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the result goes to the default storage
+    }
     no_smtp = types.SimpleNamespace(port=1)
     monday = timezone.localdate() + datetime.timedelta(days=7)
     branches = [cast.functional_a, cast.branch_a]
@@ -81,18 +85,18 @@ def test_a_worker_killed_mid_batch_still_gives_one_complete_pdf(
     assert (job.state, job.done, job.total, job.error) == (PrintState.DONE, BRANCHES, BRANCHES, "")
     assert job.attempts == 2 and job.done_at_claim >= 3  # resumed, not started over
 
-    reader = PdfReader(job.file_path)
+    reader = PdfReader(result_file(job))
     names = [b.name for b in sorted(branches, key=lambda b: (b.organization.path, b.name, b.pk))]
     assert [item.title for item in reader.outline] == names
     cover = len(reader.pages) - BRANCHES  # one page per branch's single sheet
     assert cover >= 1 and job.pages == len(reader.pages)
-    text = pdf_text(job.file_path)
+    text = pdf_text(result_file(job))
     for n in range(BRANCHES):
         assert text.count(f"第{n + 1:02d}号会议") == 1, n  # every branch once, none twice
     for page_number, item in enumerate(reader.outline):
         first = reader.get_destination_page_number(item) + 1
         assert first == cover + page_number + 1
-        assert item.title in pdf_text(job.file_path, first, first)
+        assert item.title in pdf_text(result_file(job), first, first)
     print(
         f"\nKILLED-MID-BATCH: killed after {done}/{BRANCHES} branches; resumed at "
         f"{job.done_at_claim}; {len(reader.pages)} pages, {job.file_size} bytes"

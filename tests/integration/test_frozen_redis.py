@@ -123,4 +123,4 @@ def test_a_dashboard_with_the_shared_cache_not_answering_is_computed_without_it(
         assert elapsed < BOUND
         assert response.status_code == 200
         assert node.name in response.content.decode()
-    assert "dashboard cache unreachable" in caplog.text
+    assert "shared cache unreachable" in caplog.text

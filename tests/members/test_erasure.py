@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
@@ -91,17 +92,17 @@ def _workbook(rows) -> SimpleUploadedFile:
 
 @pytest.fixture
 def folders(settings, tmp_path):
+    """Where stored files go (uploads, import workbooks waiting: imports/members/)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.MEMBER_IMPORT_DIR = str(tmp_path / "imports")
     Path(settings.MEDIA_ROOT).mkdir()
-    return [settings.MEDIA_ROOT, settings.MEMBER_IMPORT_DIR]
+    return [settings.MEDIA_ROOT]
 
 
 def _member_with_everything(cast):
     """A member created, corrected and placed through the audited services, with every
     kind of record about her, most of them written (and audited) through the services."""
     from activities.care import services as care_services
-    from activities.meetings import services as meeting_services
+    from activities.meetings.services import makeups, recording
 
     secretary = cast.user("community_secretary")
     born = datetime.date(1947, 4, 9)
@@ -199,14 +200,14 @@ def _member_with_everything(cast):
         planned_on=datetime.date(2025, 6, 10),
         status=MeetingStatus.PLANNED,
     )
-    meeting_services.meeting_record(
+    recording.meeting_record(
         meeting=meeting,
         details={"held_on": datetime.date(2025, 6, 10)},
-        marks={member.pk: meeting_services.Mark(AttendanceStatus.EXCUSED, "住院")},
+        marks={member.pk: recording.Mark(AttendanceStatus.EXCUSED, "住院")},
         record_key=None,
         actor=secretary,
     )
-    meeting_services.makeup_record(
+    makeups.makeup_record(
         attendance=Attendance.objects.get(meeting=meeting, member=member),
         details={"kind": "study", "made_up_on": datetime.date(2025, 6, 12)},
         actor=secretary,
@@ -341,7 +342,7 @@ def test_erasing_a_member_leaves_no_personal_data_behind(
     assert CareVisit.objects.get(member=cast.member_a_bedridden).visitors == "张书记、欧***"
     assert _scan_files(folders, needles) == {}
     # The other upload and the other members are untouched.
-    assert uploads.file_for(other.token).exists()
+    assert default_storage.exists(uploads.name_for(other.token))
     assert Member.objects.filter(pk=cast.member_a.pk).exists()
     run.refresh_from_db()
     assert run.report["create"] == [] and run.report["update"] == []

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts import audit
+from accounts.crypto import PREFIX, keyed_hash
 from accounts.models import AuditAction, AuditEntry
 from branches.models import OriginalUnit
 from members.importing import reading
@@ -19,8 +20,9 @@ from members.importing.checking import parse_date
 from members.importing.plan import ImportFileError, template_workbook
 from members.importing.reading import read_plan
 from members.importing.writing import members_import
-from members.models import CommunityRegistration, Member
+from members.models import CommunityRegistration, Member, id_number_hash
 from members.validators import make_id_number
+from tests import factories as f
 
 from .workbooks import HEADER, person, workbook
 
@@ -139,6 +141,28 @@ def test_importing_writes_members_registrations_and_an_audit_record_for_each(cas
     assert shown["after"]["id_number"] == placed.id_number[:3] + "*" * 11 + placed.id_number[-4:]
     assert shown["after"]["phone"] == placed.phone[:3] + "****" + placed.phone[-4:]
     assert audit.verify().ok
+
+
+def test_imported_rows_are_stored_as_a_save_would_store_them(cast, imported):
+    """The import inserts by COPY on PostgreSQL: the fields still prepare each value
+    (encrypted at rest, keyed hashes, timestamps), the ids come from the table's
+    sequence, and the registration points at the member."""
+    member = Member.objects.get(name="导入钱秀英")
+    id_number, id_hash, phone, address, health, health_hash = f.raw_member_columns(
+        member.pk, "id_number", "id_number_hash", "phone", "address", "health", "health_hash"
+    )
+    assert all(value.startswith(PREFIX) for value in (id_number, phone, address, health))
+    assert (member.id_number, member.phone, member.health) == (
+        full_row(cast)["身份证号"],
+        "13912345678",
+        "bedridden",
+    )
+    assert id_hash == id_number_hash(member.id_number)
+    assert health_hash == keyed_hash("bedridden")
+    assert member.created_at is not None and member.updated_at is not None
+    assert member.registrations.get().community == cast.community_a
+    later = f.member(name="张后来", community=cast.community_a)  # the sequence moved on
+    assert later.pk > member.pk
 
 
 def test_importing_the_same_file_again_creates_no_duplicates_and_updates_what_changed(cast):
@@ -475,9 +499,8 @@ def member_state(member):
 
 
 @pytest.fixture
-def imported(cast, settings, tmp_path):
+def imported(cast):
     """导入钱秀英, imported once with every column filled."""
-    settings.MEMBER_IMPORT_DIR = str(tmp_path)
     do_import(workbook([full_row(cast)], header=FULL_HEADER), cast)
     return Member.objects.get(name="导入钱秀英")
 

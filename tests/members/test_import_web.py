@@ -4,6 +4,7 @@ reachable only from the session that uploaded the file."""
 import datetime
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +16,8 @@ from members.models import ImportRun, ImportState, Member
 from .workbooks import person, workbook
 
 
-@pytest.fixture(autouse=True)
-def _import_folder(settings, tmp_path):
-    settings.MEMBER_IMPORT_DIR = str(tmp_path)
+def stored(run) -> bool:
+    return default_storage.exists(uploads.name_for(run.token))
 
 
 def upload(client, cast, data, name="花名册.xlsx"):
@@ -32,7 +32,7 @@ def test_an_upload_is_checked_previewed_and_then_imported(cast, client_for):
     response = upload(client, cast, workbook([person(1), person(2)]))
     run = ImportRun.objects.get()
     assert response.url == reverse("members:import_preview", args=[run.token])
-    assert uploads.file_for(run.token).exists()  # in the temporary folder, not the database
+    assert stored(run)  # in the storage (imports/members/), not the database
 
     page = client.get(response.url)
     assert "正在逐行检查" in page.content.decode()
@@ -51,7 +51,7 @@ def test_an_upload_is_checked_previewed_and_then_imported(cast, client_for):
     run.refresh_from_db()
     assert (run.state, run.create_count, run.processed_rows, run.total_rows) == ("done", 2, 2, 2)
     assert Member.objects.filter(name__startswith="导入").count() == 2
-    assert not uploads.file_for(run.token).exists()  # the upload is gone once imported
+    assert not stored(run)  # the upload is gone once imported
     page = client.get(done.url).content.decode()
     assert "新增 2 人，更新 0 人" in page
 
@@ -240,7 +240,7 @@ def test_a_stranded_check_is_discarded_through_the_pages(cast, client_for):
     assert "已放弃，未写入任何数据" in text  # in the list of recent imports
     run.refresh_from_db()
     assert run.state == ImportState.DISCARDED
-    assert not uploads.file_for(run.token).exists()
+    assert not stored(run)
     entry = AuditEntry.objects.filter(object_type="members.importrun").latest("pk")
     assert entry.changes["after"] == {"state": "discarded"}
     # Discarded, it can be neither retried nor confirmed.

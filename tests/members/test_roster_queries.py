@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from branches.demo import seed_structure
 from branches.models import Branch, Level, Organization
+from members.models import Member
 from members.views.shared import PAGE_SIZE
 
 from .. import factories as f
@@ -17,13 +18,14 @@ from ..factories import Role
 
 pytestmark = pytest.mark.django_db
 
-ROSTER = 3 + 5
+ROSTER = 3 + 3
 # 1-3. the session, the user, the user's staff roles (every page)
-# 4. COUNT(*) of the members the user sees (the paginator)
+# 4. the figures version of the user's nodes, which keys the roster's area as kept: the
+#    count of the unfiltered roster (the paginator's), the filter's communities and
+#    active branches (members.selectors.roster_area)
 # 5. one page of members with community, branch, group, unit and live registration
-# 6. the filter's communities (pk, name)
-# 7. the filter's active branches (pk, name)
-# 8. the filter's original units (pk, name)
+# 6. the filter's original units (pk, name)
+ROSTER_UNKEPT = ROSTER + 3  # the area read: its count, communities and branches
 
 
 @pytest.fixture(params=["small", "district"])
@@ -42,10 +44,15 @@ def district(request, client):
 
 
 def test_the_roster_runs_a_fixed_number_of_queries(district, client, django_assert_num_queries):
+    members = Member.objects.filter(community__path__startswith=district.path).count()
+    with django_assert_num_queries(ROSTER_UNKEPT):
+        response = client.get(reverse("members:roster"))
+    assert response.context["page"].paginator.count == members
     for query in ({}, {"page": 2}):
         with django_assert_num_queries(ROSTER):
             response = client.get(reverse("members:roster"), query)
         assert response.status_code == 200
+        assert response.context["page"].paginator.count == members
     html = response.content.decode()
     communities = Organization.objects.filter(level=Level.COMMUNITY, path__startswith=district.path)
     branches = Branch.objects.active().filter(organization__path__startswith=district.path)

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Meeting, MeetingKind, MeetingStatus
+from activities.meetings.services import planning
 from branches.models import Branch
 from resources.places import selectors
 from resources.places.models import BookingState, VenueBooking
@@ -64,7 +64,7 @@ def test_branches_without_a_venue(cast):
 
 
 def _held(branch, venue, day):
-    meeting, _ = meeting_services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=branch,
         details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "planned_on": day},
         client_key=uuid.uuid4(),

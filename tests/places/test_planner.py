@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Meeting, MeetingKind
+from activities.meetings.services import planning
 from branches.models import Venue, VenueKind, VenueOwner
 from resources.places.models import BookingState, VenueBooking
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def meeting(cast):
-    meeting, _ = meeting_services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.THEME_DAY,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts.audit import Change
 from activities.care import services as care_services
 from activities.care.models import CareVisitKind
-from activities.meetings import services
 from activities.meetings.models import CadenceRule, Excusal, MeetingKind
 from activities.meetings.periods import Period, year_span
+from activities.meetings.services import cadence, recording
 from branches.models import Organization
 from members.models import CommunityRegistration, MemberStatus
 from members.services.committees import committee_term_create
@@ -152,7 +152,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         assert_cached_is_live(cast)
 
     def meeting_in_branch_a2():  # February's missing theme day, recorded late
-        services.meeting_record_new(
+        recording.meeting_record_new(
             branch=cast.branch_a2,
             details={"kind": T, "topic": "补开", "held_on": D(2026, 2, 26)},
             marks={},
@@ -161,7 +161,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         )
 
     def excusal_for_functional_a():
-        services.excusal_create(
+        cadence.excusal_create(
             excusal=Excusal(
                 branch=cast.functional_a,
                 period=Period.QUARTER,
@@ -215,7 +215,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         )
 
     def meeting_in_district_b():
-        services.meeting_record_new(
+        recording.meeting_record_new(
             branch=cast.branch_b,
             details={"kind": MeetingKind.THEME_DAY, "topic": "学习", "held_on": D(2026, 2, 9)},
             marks={},
@@ -224,7 +224,7 @@ def test_every_kind_of_write_leaves_the_cached_dashboards_equal_to_live(world):
         )
 
     def city_wide_rule():  # a rule above the districts: every district
-        services.cadence_rule_save(
+        cadence.cadence_rule_save(
             rule=CadenceRule(
                 kind=MeetingKind.LECTURE,
                 period=Period.QUARTER,
@@ -302,7 +302,7 @@ def test_a_shared_cache_that_is_down_slows_the_dashboard_but_does_not_break_it(
     cast = world.cast
     for node in (cast.district_a, cast.city):
         assert signature(node_figures(node, Q1, today=TODAY)) == live(node)
-    assert "dashboard cache unreachable" in caplog.text
+    assert "shared cache unreachable" in caplog.text
 
 
 def test_the_morning_task_computes_every_districts_dashboard(world):
@@ -389,10 +389,10 @@ def test_an_attendance_correction_that_breaks_or_fixes_a_quorum_reaches_the_cach
         return line.statuses.get("behind", 0)
 
     def mark(status):
-        services.meeting_record(
+        recording.meeting_record(
             meeting=assembly,
             details={},
-            marks={m["A2"].pk: services.Mark(status, "住院" if status == "excused" else "")},
+            marks={m["A2"].pk: recording.Mark(status, "住院" if status == "excused" else "")},
             record_key=uuid.uuid4(),
             actor=actor,
         )

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from accounts import shared_cache
 from accounts.audit import Change
-from activities.meetings import services
+from activities.meetings.services import recording
 from branches.access import Role
 from branches.models import Branch
 from reports import cache, freshness
@@ -55,7 +56,7 @@ def test_a_body_kept_for_one_reader_is_never_served_to_another(world, frozen_tod
     assert district.get(url).status_code == 200
     [key] = kept
     # Mark the district staff's body: served from the cache, they see the mark.
-    django_cache.set(key, cache.page_entry(MARK))
+    django_cache.set(key, shared_cache.page_entry(MARK))
     assert MARK in district.get(url).content.decode()
     # The street's staff may read the same page, but hold other grants: their own body.
     page = street.get(url).content.decode()
@@ -72,7 +73,7 @@ def test_two_readers_with_the_same_grants_share_a_body(world, frozen_today, kept
     cast = world.cast
     url = reverse("reports:org_dashboard", args=[cast.district_a.pk]) + Q1
     assert reader(cast.user("district_staff")).get(url).status_code == 200
-    django_cache.set(kept[0], cache.page_entry(MARK))
+    django_cache.set(kept[0], shared_cache.page_entry(MARK))
     colleague = f.user(
         username="district_colleague", role=Role.DISTRICT_STAFF, node=cast.district_a
     )
@@ -104,7 +105,7 @@ def test_a_meeting_recorded_through_its_service_renders_the_page_again(world, fr
     client.get(url)
     client.get(url)
     assert len(kept) == 1
-    services.meeting_record_new(
+    recording.meeting_record_new(
         branch=cast.branch_a2,
         details={"kind": T, "topic": "补开", "held_on": D(2026, 2, 26)},
         marks={},
@@ -170,7 +171,7 @@ def test_a_branch_page_is_kept_per_grants_until_its_street_changes(world, frozen
     assert district.get(url).status_code == 200
     [key] = kept
     assert ":branch" in key
-    django_cache.set(key, cache.page_entry(MARK))
+    django_cache.set(key, shared_cache.page_entry(MARK))
     assert MARK in district.get(url).content.decode()
     assert MARK not in reader(cast.user("community_secretary")).get(url).content.decode()
     assert reader(cast.user("district_b_staff")).get(url).status_code == 404

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts import crypto
+
 pytestmark = pytest.mark.django_db
 Q1 = "?period=quarter&year=2026&quarter=1"
 
@@ -90,6 +92,18 @@ def test_drill_down_lists_hold_the_people_and_branches_behind_the_figures(
     meetings = reverse("reports:org_meetings", args=[cast.district_a.pk])
     page = district.get(meetings + Q1 + "&month=2026-02").content.decode()
     assert "3 次会议" in page and "2026-02-25" in page
+
+
+def test_a_member_list_decrypts_nothing_it_does_not_show(
+    world, district, frozen_today, monkeypatch
+):
+    decrypted = []
+    monkeypatch.setattr(crypto, "decrypt", lambda stored: decrypted.append(stored) or "x")
+    members = reverse("reports:org_members", args=[world.cast.district_a.pk])
+    for which in ("residents", "inactive"):
+        page = district.get(members + f"?list={which}").content.decode()
+        assert "甲三" in page  # names, communities and branches only
+    assert decrypted == []
 
 
 def shown(cell):

@@ -26,6 +26,7 @@ from members.models import (
 from members.validators import make_id_number
 from reports.cache import COMPOSE_QUERIES, HEAT_QUERIES, VERSION_QUERIES
 from reports.selectors.build import BRANCH_QUERIES, NODE_QUERIES
+from rollout.completeness.selectors import AREA_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +158,13 @@ PAGE_KEY = VERSION_QUERIES
 PAGE_KEPT = REQUEST - 1 + PAGE_KEY
 
 
+# The data completeness card (rollout.completeness.selectors.cached_area): computed
+# (AREA_QUERIES) on a node's first page, then kept under its figures version (one query,
+# Organization.figures_key), read again by the city every time (its page is never kept).
+COMPLETENESS = AREA_QUERIES
+COMPLETENESS_VERSION = 1
+
+
 def urls(cast):
     """(url, queries of a first and of a second request), in the order requested, the
     cache empty before the first. A district is composed of its streets' dashboards,
@@ -168,18 +176,18 @@ def urls(cast):
     return [
         (
             reverse("reports:org_dashboard", args=[cast.district_a.pk]),
-            REQUEST + PAGE_KEY + district + YEAR_END,
+            REQUEST + PAGE_KEY + district + YEAR_END + COMPLETENESS_VERSION + COMPLETENESS,
             PAGE_KEPT,
         ),
         # Its figures cached when its district was composed; its page not yet.
         (
             reverse("reports:org_dashboard", args=[cast.street_a.pk]),
-            REQUEST + PAGE_KEY + node,
+            REQUEST + PAGE_KEY + node + COMPLETENESS_VERSION + COMPLETENESS,
             PAGE_KEPT,
         ),
         (
             reverse("reports:org_dashboard", args=[cast.community_a.pk]),
-            REQUEST + PAGE_KEY + node + NODE_QUERIES,
+            REQUEST + PAGE_KEY + node + NODE_QUERIES + COMPLETENESS_VERSION + COMPLETENESS,
             PAGE_KEPT,
         ),
         (
@@ -193,8 +201,14 @@ def urls(cast):
         # body is not kept (its figures go by every district's version).
         (
             reverse("reports:org_dashboard", args=[cast.city.pk]),
-            REQUEST + CITY + COMPOSE_QUERIES + NODE_QUERIES - 4,
-            REQUEST + CITY,
+            REQUEST
+            + CITY
+            + COMPOSE_QUERIES
+            + NODE_QUERIES
+            - 4
+            + COMPLETENESS_VERSION
+            + COMPLETENESS,
+            REQUEST + CITY + COMPLETENESS_VERSION,
         ),
     ]
 

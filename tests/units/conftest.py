@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from activities.care.models import CareVisit, FollowUp, FollowUpState
-from activities.meetings import services as meeting_services
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups
+from activities.meetings.services.recording import Mark
 from members.models import MemberStatus, Recognition, ServiceRole
 
 from .. import factories as f
@@ -29,7 +29,7 @@ class HalfYear:
 
 
 def make_up(meeting, member, day):
-    meeting_services.makeup_record(
+    makeups.makeup_record(
         attendance=meeting.attendances.get(member=member),
         details={
             "kind": "study",

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from activities.care import summaries as care_summaries
 from activities.care.models import CareNeed, CareVisit, CareVisitKind
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Attendance, MakeUpKind, Meeting, MeetingKind, MeetingStatus
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups
+from activities.meetings.services.recording import Mark
 from notices import services as notice_services
 from notices.models import Notice, NoticeReceipt, ResponseKind
 from tests.activities.conftest import record
@@ -113,7 +113,7 @@ def build_year(cast):
         held_on=D(2026, 10, 8),
         marks={cast.member_a.pk: Mark("absent")},
     )
-    meeting_services.makeup_record(
+    makeups.makeup_record(
         attendance=Attendance.objects.get(meeting=october, member=cast.member_a),
         details={
             "kind": MakeUpKind.STUDY,

@@ -14,10 +14,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from activities.care.models import CareNeed
-from activities.meetings import services as meeting_services
 from activities.meetings.compliance import CellStatus
 from activities.meetings.models import Attendance, MeetingKind
-from activities.meetings.services import Mark
+from activities.meetings.services import recording
+from activities.meetings.services.recording import Mark
 from branches.models import Branch, PartyGroup
 from notices.models import Notice, NoticeState, ResponseKind
 from notices.selectors import unread_count
@@ -267,12 +267,15 @@ def test_the_query_count_does_not_grow_with_the_data(cast, client_for, year):
     # The request's own (session, user, scope: 3), the panel's 16 (secretary.py's
     # docstring), the page's areas and branches (2), the menu's counts; the units panel:
     # the tasks from units (1), the feedback reports' community and letters (2), the
-    # action items (1).
-    assert len(small) <= 27
+    # action items (1); the data completeness of the community (4).
+    assert len(small) <= 31
 
 
 def test_the_glance_numbers_match_the_sections(cast, client_for, year):
-    page = client_for("community_secretary").get("/").content.decode()
+    client = client_for("community_secretary")
+    page = client.get("/").content.decode()
+    # The data completeness's count is its page's (rollout.completeness).
+    data = client.get(reverse("completeness:overview")).context["figures"].total
     glance = page.split('id="wb-cadence"')[0]
     tags = dict(
         re.findall(r'id="wb-count-([a-z-]+)">[^<]*<span class="tag[^"]*">([^<]+)</span>', glance)
@@ -283,6 +286,7 @@ def test_the_glance_numbers_match_the_sections(cast, client_for, year):
         "care": "逾期 1 人 · 本周到期 1 人",
         "registrations": "1",
         "notices": "2 条，未读 1 条",
+        "completeness": f"待补全 {data.to_fix} 项 · 完整率 {data.rate_label}",
     }
 
 
@@ -292,7 +296,7 @@ def test_a_planned_meeting_is_recorded_from_the_workbench_link(cast, client_for,
     client = client_for("community_secretary")
     link = reverse("activities:meeting_record", args=[year["lecture_plan"].pk])
     assert client.get(link).status_code == 200
-    meeting_services.meeting_record(
+    recording.meeting_record(
         meeting=year["lecture_plan"],
         details={"held_on": D(2026, 12, 1), "topic": "党课"},
         marks={},

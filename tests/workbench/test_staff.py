@@ -5,21 +5,26 @@ absent. Every number is checked by hand and against the page it links to."""
 
 import datetime
 import re
+import uuid
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import shared_cache
 from activities import summaries
 from activities.meetings.models import MeetingKind
+from activities.meetings.services import recording
 from activities.messaging.models import Reminder, ReminderKind, ReminderState
-from branches.access import scope_for
+from branches.access import Role, scope_for
 from notices import services as notice_services
 from notices.models import Notice, NoticeReceipt, NoticeState, ResponseKind
 from reports.tasks import warm_dashboards
+from tests import factories as f
+from tests.otp import login_as
 from tests.reports.conftest import TODAY, held
 from tests.reports.test_query_counts import grow
 from workbench import staff
@@ -199,17 +204,19 @@ def _count(client) -> int:
     return len(queries)
 
 
-# The request's own (session, user, roles), the panel's areas, each period's figures
-# version (this one and the last), notices past their deadline (list and count), failed
-# reminders, venue bookings waiting for approval, the home page's own list of areas, and
-# the area's year end (one query); the units panel: failed messages to units, the unit
-# events' counts, open action items (a count), the feedback reports' latest run and,
-# with none yet, the district to start one for.
-DISTRICT_QUERIES = 17
-# The panel's own: its areas, two figures versions, late notices (2), failed reminders,
-# the year end's figures version (reports.cache.area_year_end; the first look of the day
-# for these grants computes the year end too: one query more).
-PANEL_QUERIES = 7
+# The request's own (session, user, roles), the panel's areas, each area's figures version
+# (its section kept rendered under it: workbench.staff.area_body), notices past their
+# deadline (the first and their count, one query), failed reminders, venue bookings
+# waiting for approval, the home page's own list of areas; the units panel: failed
+# messages to units, the unit events' counts, open action items (a count), the feedback
+# reports' latest run and, with none yet, the district to start one for.
+DISTRICT_QUERIES = 14
+# The panel's own: its areas, the area's figures version, late notices, failed reminders.
+PANEL_QUERIES = 4
+# An area's section rendered from figures kept (both periods' figures, the year end and
+# the completeness each read their version); the first look of the day for these grants
+# computes the year end too: one query more.
+SECTION_FROM_KEPT_FIGURES = 4
 YEAR_END_COMPUTED = 1
 
 
@@ -251,7 +258,47 @@ def test_the_morning_task_warms_both_periods_the_workbench_reads(april):
     with CaptureQueriesContext(connection) as queries:
         staff.panel(request, scope, TODAY)
     # No figures computed: both periods were cached (the year end is kept per grants).
-    assert len(queries) == PANEL_QUERIES + YEAR_END_COMPUTED
+    assert len(queries) == PANEL_QUERIES + SECTION_FROM_KEPT_FIGURES + YEAR_END_COMPUTED
     with CaptureQueriesContext(connection) as queries:
         staff.panel(request, scope, TODAY)
     assert len(queries) == PANEL_QUERIES
+
+
+MARK = "<p>kept-for-the-first-reader</p>"
+
+
+def test_a_kept_area_shows_a_meeting_recorded_through_its_service_at_once(april, client_for, kept):
+    cache.clear()
+    client = client_for("district_staff")
+    assert "比上期下降 50.0 个百分点" in home(client)  # 1 of 3 branches met April's
+    assert "比上期下降 50.0 个百分点" in home(client) and len(kept) == 1  # served kept
+    recording.meeting_record_new(
+        branch=april.cast.branch_a2,
+        details={
+            "kind": MeetingKind.THEME_DAY,
+            "topic": "补开",
+            "held_on": datetime.date(2026, 4, 12),
+        },
+        marks={},
+        client_key=uuid.uuid4(),
+        actor=april.cast.user("district_staff"),
+    )
+    page = home(client)
+    assert "比上期下降 50.0 个百分点" not in page and ">66.7%<" in page  # 2 of 3
+    assert len(kept) == 2 and kept[1] != kept[0]
+
+
+def test_an_area_kept_for_one_reader_is_never_served_to_another(april, client_for, kept):
+    cache.clear()
+    cast = april.cast
+    home(client_for("district_staff"))
+    [key] = kept
+    cache.set(key, shared_cache.page_entry(MARK))
+    colleague = f.user(username="colleague", role=Role.DISTRICT_STAFF, node=cast.district_a)
+    assert MARK in home(login_as(Client(), colleague))  # the very same grants
+    # The same district, and a branch of another besides: other grants, their own section.
+    other = f.user(username="other", role=Role.DISTRICT_STAFF, node=cast.district_a)
+    f.grant(other, Role.BRANCH_SECRETARY, cast.branch_b)
+    page = home(login_as(Client(), other))
+    assert MARK not in page and "比上期下降 50.0 个百分点" in page
+    assert len(kept) == 2 and kept[1] != key

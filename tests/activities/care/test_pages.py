@@ -18,8 +18,8 @@ from activities.care.models import (
     FollowUp,
     FollowUpState,
 )
-from activities.meetings import services as meeting_services
 from activities.meetings.models import AttendanceStatus, MakeUp, Meeting, MeetingKind
+from activities.meetings.services import recording
 from members.models import BranchMembership, Health, Living
 from tests import factories as f
 from tests.factories import Role
@@ -78,7 +78,7 @@ def test_the_branch_page_lists_the_overdue_member_with_days_and_the_late_follow_
 
 def test_a_carer_records_a_home_study_visit_that_closes_the_absence(cast, cared, client_for):
     others = [make_member(branch=cast.branch_a) for _ in range(2)]
-    meeting = meeting_services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
@@ -86,7 +86,7 @@ def test_a_carer_records_a_home_study_visit_that_closes_the_absence(cast, cared,
             "held_on": days_ago(10),
             "party_group": None,
         },
-        marks={cared.pk: meeting_services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={cared.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting
@@ -247,7 +247,7 @@ def test_after_saving_a_visit_only_a_local_page_is_followed(cast, cared, client_
 
 
 def test_a_refused_make_up_is_explained_on_the_form_and_nothing_is_saved(cast, cared, client_for):
-    meeting = meeting_services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
@@ -255,7 +255,7 @@ def test_a_refused_make_up_is_explained_on_the_form_and_nothing_is_saved(cast, c
             "held_on": days_ago(10),
             "party_group": None,
         },
-        marks={cared.pk: meeting_services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={cared.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from activities.care.models import CareVisit
-from activities.meetings import services as meeting_services
 from activities.meetings.models import AttendanceStatus, MakeUp, MeetingKind
+from activities.meetings.services import recording
 from members.models import Health
 from tests.conftest import build_cast
 from tests.e2e.conftest import (  # noqa: F401 (fixtures reused from the e2e folder)
@@ -50,7 +50,7 @@ def overdue_member(cast):
         kind="routine",
         visitors="社区张书记",
     )
-    meeting = meeting_services.meeting_record_new(
+    meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
@@ -58,7 +58,7 @@ def overdue_member(cast):
             "held_on": today - datetime.timedelta(days=6),
             "party_group": None,
         },
-        marks={member.pk: meeting_services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={member.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting

@@ -17,9 +17,9 @@ from activities.care.models import (
     FollowUp,
     FollowUpState,
 )
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Attendance, AttendanceStatus, MakeUp, MakeUpKind, MeetingKind
 from activities.meetings.selectors import meeting_roster, tally_roster
+from activities.meetings.services import makeups, recording
 
 from .conftest import TODAY, days_ago, make_member
 
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 def hold_meeting(branch, *, absent=(), excused=(), on=None):
-    marks = {m.pk: meeting_services.Mark(AttendanceStatus.ABSENT) for m in absent}
-    marks.update({m.pk: meeting_services.Mark(AttendanceStatus.EXCUSED, "卧床") for m in excused})
-    return meeting_services.meeting_record_new(
+    marks = {m.pk: recording.Mark(AttendanceStatus.ABSENT) for m in absent}
+    marks.update({m.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床") for m in excused})
+    return recording.meeting_record_new(
         branch=branch,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
@@ -89,7 +89,7 @@ def test_a_visit_takes_over_a_make_up_recorded_on_the_meeting_page(cast):
     member = make_member(branch=cast.branch_a)
     meeting = hold_meeting(cast.branch_a, absent=[member])
     attendance = Attendance.objects.get(meeting=meeting, member=member)
-    earlier = meeting_services.makeup_record(
+    earlier = makeups.makeup_record(
         attendance=attendance,
         details={
             "kind": MakeUpKind.STUDY,

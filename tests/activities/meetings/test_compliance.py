@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from activities.meetings.compliance import CellStatus, Summary, compliance
 from activities.meetings.models import CadenceRule, Excusal, Meeting, MeetingKind, MeetingStatus
 from activities.meetings.periods import Period
-from activities.meetings.services import Mark
+from activities.meetings.services.recording import Mark
 from branches.models import Branch, PartyGroup
 from members.models import CommitteeTerm
 

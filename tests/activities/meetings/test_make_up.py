@@ -6,12 +6,13 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities.meetings import services
 from activities.meetings.ledgers import attendance_report
 from activities.meetings.models import MakeUp
 from activities.meetings.periods import quarter_span
 from activities.meetings.selectors import meeting_roster, tally_roster
-from activities.meetings.services import Mark, RecordingError
+from activities.meetings.services import makeups
+from activities.meetings.services.errors import RecordingError
+from activities.meetings.services.recording import Mark
 
 from ..conftest import record
 
@@ -38,7 +39,7 @@ def meeting_with_gaps(roster):
 def test_a_make_up_closes_the_absence_and_counts_in_the_rate(roster):
     meeting = meeting_with_gaps(roster)
     before = tally_roster(meeting_roster(meeting))
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=meeting.attendances.get(member=roster.bedridden), details=DETAILS, actor=None
     )
     after = tally_roster(meeting_roster(meeting))
@@ -49,7 +50,7 @@ def test_a_make_up_closes_the_absence_and_counts_in_the_rate(roster):
 
 def test_a_bedridden_members_home_study_makes_the_report_whole(roster):
     meeting = meeting_with_gaps(roster)
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=meeting.attendances.get(member=roster.bedridden), details=DETAILS, actor=None
     )
     report = attendance_report(roster.branch, quarter_span(2025, 2))
@@ -61,7 +62,7 @@ def test_a_bedridden_members_home_study_makes_the_report_whole(roster):
 def test_a_present_member_cannot_make_up(roster):
     meeting = meeting_with_gaps(roster)
     with pytest.raises(RecordingError) as error:
-        services.makeup_record(
+        makeups.makeup_record(
             attendance=meeting.attendances.get(member=roster.members[6]),
             details=DETAILS,
             actor=None,
@@ -72,9 +73,9 @@ def test_a_present_member_cannot_make_up(roster):
 def test_an_absence_is_made_up_once(roster):
     meeting = meeting_with_gaps(roster)
     line = meeting.attendances.get(member=roster.members[0])
-    services.makeup_record(attendance=line, details=DETAILS, actor=None)
+    makeups.makeup_record(attendance=line, details=DETAILS, actor=None)
     with pytest.raises(RecordingError):
-        services.makeup_record(attendance=line, details=DETAILS, actor=None)
+        makeups.makeup_record(attendance=line, details=DETAILS, actor=None)
     assert MakeUp.objects.count() == 1
 
 

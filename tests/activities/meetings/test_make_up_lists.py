@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from activities.meetings import services
 from activities.meetings.models import Attendance, MakeUpKind
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups
+from activities.meetings.services.recording import Mark
 
 from ..conftest import record
 
@@ -58,7 +58,7 @@ def test_a_rate_that_counts_make_ups_says_so(roster, client_for):
         marks={roster.members[0].pk: Mark("absent")},
     )
     plain = record(branch=roster.branch, kind="lecture", held_on=D(2025, 5, 9))
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=Attendance.objects.get(meeting=meeting, member=roster.members[0]),
         details={
             "kind": MakeUpKind.STUDY,

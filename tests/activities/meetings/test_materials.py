@@ -10,7 +10,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditAction, AuditEntry
-from activities.meetings import services
 from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -18,6 +17,7 @@ from activities.meetings.models import (
     MeetingKind,
     MeetingMaterial,
 )
+from activities.meetings.services import recording
 from members.models import Member
 from notices.models import NoticeKind
 
@@ -45,10 +45,10 @@ def a_member(cast):
 @pytest.fixture
 def meeting(cast):
     member = a_member(cast)
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "六月主题党日", "held_on": DAY},
-        marks={member.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={member.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting

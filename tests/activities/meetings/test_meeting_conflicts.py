@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.meetings import services
 from activities.meetings.models import Meeting, MeetingKind
 from activities.meetings.selectors import meeting_roster
+from activities.meetings.services import errors, planning
 from tests.otp import login_as
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ DAY = timezone.localdate() - datetime.timedelta(days=3)
 
 @pytest.fixture
 def meeting(cast):
-    meeting, _created = services.meeting_plan(
+    meeting, _created = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "planned_on": DAY},
         client_key="5b0d7f0e-1c44-4b8e-9a39-5f7f3c1c2a10",
@@ -96,12 +96,12 @@ def test_the_later_of_two_attendance_recordings_is_refused_and_shows_who_changed
 
 def test_an_update_touches_only_the_fields_its_input_carries(meeting):
     stale = Meeting.objects.get(pk=meeting.pk)  # loaded before the other save
-    services.meeting_update(meeting=meeting, details={"host": "李主持"}, actor=None, version=1)
-    services.meeting_update(meeting=stale, details={"topic": "新主题"}, actor=None, version=2)
+    planning.meeting_update(meeting=meeting, details={"host": "李主持"}, actor=None, version=1)
+    planning.meeting_update(meeting=stale, details={"topic": "新主题"}, actor=None, version=2)
     meeting.refresh_from_db()
     assert (meeting.topic, meeting.host, meeting.version) == ("新主题", "李主持", 3)
 
-    with pytest.raises(services.MeetingConflict):
-        services.meeting_update(meeting=stale, details={"host": "旧"}, actor=None, version=2)
+    with pytest.raises(errors.MeetingConflict):
+        planning.meeting_update(meeting=stale, details={"host": "旧"}, actor=None, version=2)
     meeting.refresh_from_db()
     assert (meeting.host, meeting.version) == ("李主持", 3)

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from activities import summaries
-from activities.meetings import services
 from activities.meetings.compliance import CellStatus, compliance
 from activities.meetings.models import Meeting, MeetingKind
 from activities.meetings.quorum import FOUR_FIFTHS, HALF
-from activities.meetings.services import Mark
+from activities.meetings.services import planning, recording
+from activities.meetings.services.recording import Mark
 from branches.models import Branch
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ ELECTION_NOTE = "3月 支部党员大会 到会不足法定人数（选举需4/5
 
 def election(roster, *, absent, actor=None):
     """An election assembly on 12 March 2025; `absent` members marked absent."""
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=roster.branch,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
@@ -48,7 +48,7 @@ def cell(branch, kind, start=Q1[0], end=Q1[1]):
 
 
 def correct(meeting, marks, actor=None):
-    services.meeting_record(
+    recording.meeting_record(
         meeting=meeting, details={}, marks=marks, record_key=uuid.uuid4(), actor=actor
     )
 
@@ -79,12 +79,12 @@ def test_a_plain_assembly_needs_more_than_half_and_a_committee_half_of_its_membe
     roster = committee
     # Not an election: 7 of 9 is more than half, it counts.
     meeting = election(roster, absent=roster.members[:2])
-    services.meeting_update(meeting=meeting, details={"is_election": False}, actor=None)
+    planning.meeting_update(meeting=meeting, details={"is_election": False}, actor=None)
     assert Meeting.objects.get(pk=meeting.pk).quorum_missed == ""
     assert cell(roster.branch, MeetingKind.GENERAL_ASSEMBLY).status == CellStatus.MET
     # The committee has five members: two present are not more than half.
     absent = roster.committee[:3]
-    services.meeting_record_new(
+    recording.meeting_record_new(
         branch=roster.branch,
         details={"kind": MeetingKind.COMMITTEE, "topic": "研究工作", "held_on": D(2025, 3, 5)},
         marks={m.pk: Mark("absent") for m in absent},

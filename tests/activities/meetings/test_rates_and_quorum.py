@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
-from activities.meetings import services
 from activities.meetings.quorum import FOUR_FIFTHS, HALF, needed, quorum_for
 from activities.meetings.selectors import Tally, meeting_roster, roster_quorum, tally_roster
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups
+from activities.meetings.services.recording import Mark
 
 from ..conftest import record
 
@@ -40,7 +40,7 @@ def test_a_recorded_meeting_adds_up_by_hand(roster):
         },
     )
     line = meeting.attendances.get(member=m[1])
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=line,
         details={
             "kind": "study",
@@ -100,7 +100,7 @@ def test_the_quorum_counts_voting_members_present_or_remote_but_not_made_up(rost
     assert (quorum.voting, quorum.attending, quorum.needed, quorum.met) == (9, 4, 5, False)
     assert "到会人数不足" in quorum.label
 
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=meeting.attendances.get(member=m[0]),
         details={
             "kind": "study",

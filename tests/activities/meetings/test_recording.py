@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from activities.meetings import services
 from activities.meetings.models import Attendance, MakeUp, Meeting, MeetingKind, MeetingStatus
 from activities.meetings.selectors import expected_members, meeting_roster
-from activities.meetings.services import Mark
+from activities.meetings.services import errors, makeups, planning, recording
+from activities.meetings.services.recording import Mark
 
 from ..conftest import member, record
 
@@ -21,7 +21,7 @@ JUNE_10 = D(2025, 6, 10)
 
 
 def plan(roster, kind=MeetingKind.GENERAL_ASSEMBLY, day=JUNE_10, key=None, **extra):
-    meeting, _created = services.meeting_plan(
+    meeting, _created = planning.meeting_plan(
         branch=roster.branch,
         details={"kind": kind, "topic": "学习党章", "planned_on": day, **extra},
         client_key=key or uuid.uuid4(),
@@ -82,7 +82,7 @@ def test_only_full_members_on_the_day_have_a_vote(roster):
 def test_recording_a_planned_meeting_marks_everyone_present_but_the_exceptions(roster):
     meeting = plan(roster)
     absent, excused = roster.members[1], roster.members[2]
-    services.meeting_record(
+    recording.meeting_record(
         meeting=meeting,
         details={"held_on": D(2025, 6, 10)},
         marks={absent.pk: Mark("absent"), excused.pk: Mark("excused", "住院")},
@@ -108,9 +108,9 @@ def test_the_same_record_key_twice_writes_once(roster):
         "record_key": key,
         "actor": None,
     }
-    first = services.meeting_record(**kwargs)
+    first = recording.meeting_record(**kwargs)
     audit_after_first = AuditEntry.objects.count()
-    second = services.meeting_record(**kwargs)
+    second = recording.meeting_record(**kwargs)
 
     assert (first.replayed, second.replayed) == (False, True)
     assert Attendance.objects.filter(meeting=meeting).count() == 10
@@ -169,7 +169,7 @@ def test_a_lost_race_on_the_client_key_returns_the_winner(roster, monkeypatch):
         return qs.none() if calls["n"] == 1 else qs
 
     monkeypatch.setattr(Meeting.objects, "filter", blind_first_look)
-    twin, created = services.meeting_plan(
+    twin, created = planning.meeting_plan(
         branch=roster.branch,
         details={"kind": "lecture", "topic": "重复", "planned_on": D(2025, 6, 1)},
         client_key=key,
@@ -183,7 +183,7 @@ def test_correcting_attendance_writes_and_audits_only_the_changed_line(roster):
     meeting = record(branch=roster.branch, held_on=D(2025, 6, 10))
     before = AuditEntry.objects.count()
     target = roster.members[3]
-    result = services.meeting_record(
+    result = recording.meeting_record(
         meeting=meeting,
         details={},
         marks={target.pk: Mark("absent")},
@@ -206,7 +206,7 @@ def test_making_a_made_up_member_present_drops_the_make_up(roster):
         branch=roster.branch, held_on=D(2025, 6, 10), marks={roster.members[0].pk: Mark("absent")}
     )
     line = meeting.attendances.get(member=roster.members[0])
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=line,
         details={
             "kind": "study",
@@ -216,7 +216,7 @@ def test_making_a_made_up_member_present_drops_the_make_up(roster):
         },
         actor=None,
     )
-    services.meeting_record(
+    recording.meeting_record(
         meeting=meeting,
         details={},
         marks={roster.members[0].pk: Mark("present")},
@@ -228,9 +228,9 @@ def test_making_a_made_up_member_present_drops_the_make_up(roster):
 
 def test_a_cancelled_meeting_cannot_be_recorded(roster):
     meeting = plan(roster)
-    services.meeting_cancel(meeting=meeting, reason="大雨", actor=None)
-    with pytest.raises(services.RecordingError) as error:
-        services.meeting_record(
+    planning.meeting_cancel(meeting=meeting, reason="大雨", actor=None)
+    with pytest.raises(errors.RecordingError) as error:
+        recording.meeting_record(
             meeting=meeting, details={}, marks={}, record_key=uuid.uuid4(), actor=None
         )
     assert error.value.code == "cancelled"
@@ -238,8 +238,8 @@ def test_a_cancelled_meeting_cannot_be_recorded(roster):
 
 def test_a_held_meeting_cannot_be_cancelled(roster):
     meeting = record(branch=roster.branch, held_on=D(2025, 6, 10))
-    with pytest.raises(services.RecordingError):
-        services.meeting_cancel(meeting=meeting, reason="误操作", actor=None)
+    with pytest.raises(errors.RecordingError):
+        planning.meeting_cancel(meeting=meeting, reason="误操作", actor=None)
 
 
 def test_recording_leaves_an_audit_row_per_line_in_one_insert(roster):

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from activities.meetings import services
 from activities.meetings.ledgers import attendance_report, ledger
 from activities.meetings.models import Meeting, MeetingStatus
 from activities.meetings.periods import quarter_span
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups, planning
+from activities.meetings.services.recording import Mark
 from branches.models import Branch
 
 from ..conftest import member, record
@@ -33,7 +33,7 @@ def test_the_quarter_report_counts_each_member_by_hand(roster):
         marks={m[0].pk: Mark("excused", "住院"), roster.bedridden.pk: Mark("excused", "卧床")},
     )
     record(branch=roster.branch, held_on=D(2025, 7, 8), marks={m[0].pk: Mark("absent")})  # Q3
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=second.attendances.get(member=m[0]),
         details={
             "kind": "study",
@@ -91,14 +91,14 @@ def test_the_ledger_holds_held_and_cancelled_meetings_of_the_year_in_date_order(
     record(branch=roster.branch, held_on=D(2025, 9, 1), topic="九月")
     record(branch=roster.branch, held_on=D(2025, 3, 1), topic="三月")
     record(branch=roster.branch, held_on=D(2024, 12, 1), topic="去年")
-    cancelled, _ = services.meeting_plan(
+    cancelled, _ = planning.meeting_plan(
         branch=roster.branch,
         details={"kind": "lecture", "topic": "取消的党课", "planned_on": D(2025, 6, 1)},
         client_key=uuid.uuid4(),
         actor=None,
     )
-    services.meeting_cancel(meeting=cancelled, reason="暴雨", actor=None)
-    services.meeting_plan(
+    planning.meeting_cancel(meeting=cancelled, reason="暴雨", actor=None)
+    planning.meeting_plan(
         branch=roster.branch,
         details={"kind": "lecture", "topic": "还没开", "planned_on": D(2025, 12, 1)},
         client_key=uuid.uuid4(),

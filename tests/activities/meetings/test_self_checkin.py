@@ -3,14 +3,16 @@ accepted, the service that writes the line (once, audited, merged with the secre
 save) and the visitors the secretary decides."""
 
 import datetime
+import re
 import uuid
 
 import pytest
+import qrcode
 from django.core import signing
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEntry
-from activities.meetings import checkin, services
+from activities.meetings import checkin
 from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -23,6 +25,7 @@ from activities.meetings.models import (
     masked_person,
 )
 from activities.meetings.selectors import meeting_roster, tally_roster
+from activities.meetings.services import checkins, errors, planning, recording
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,7 @@ TODAY = timezone.localdate()
 
 
 def plan(cast, *, day=TODAY, start=None, kind=MeetingKind.GENERAL_ASSEMBLY):
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": kind, "topic": "学习党章", "planned_on": day, "start_time": start},
         client_key=uuid.uuid4(),
@@ -89,11 +92,11 @@ def test_without_a_start_time_it_works_until_the_end_of_the_day(cast):
 def test_closing_refuses_the_code_and_reopening_gives_a_new_one(cast, meeting):
     secretary = cast.user("branch_secretary")
     old = checkin.token_for(meeting)
-    services.checkin_close(meeting=meeting, actor=secretary)
+    checkins.checkin_close(meeting=meeting, actor=secretary)
     meeting.refresh_from_db()
     assert checkin.window(meeting).state == checkin.State.CLOSED
     assert meeting.checkin_closed_by == secretary
-    services.checkin_reopen(meeting=meeting, actor=secretary)
+    checkins.checkin_reopen(meeting=meeting, actor=secretary)
     meeting.refresh_from_db()
     new = checkin.token_for(meeting)
     assert new != old
@@ -104,11 +107,11 @@ def test_closing_refuses_the_code_and_reopening_gives_a_new_one(cast, meeting):
 
 
 def test_a_cancelled_meeting_takes_no_check_ins(cast, meeting):
-    services.meeting_cancel(meeting=meeting, reason="天气", actor=None)
+    planning.meeting_cancel(meeting=meeting, reason="天气", actor=None)
     meeting.refresh_from_db()
     assert checkin.window(meeting).state == checkin.State.CANCELLED
-    with pytest.raises(services.RecordingError) as error:
-        services.self_check_in(meeting=meeting, member_id=meeting.branch_id)
+    with pytest.raises(errors.RecordingError) as error:
+        checkins.self_check_in(meeting=meeting, member_id=meeting.branch_id)
     assert error.value.code == "closed"
 
 
@@ -126,8 +129,8 @@ def test_a_check_in_writes_one_present_line_with_the_time_audited_without_an_act
 ):
     request = rf.post("/", REMOTE_ADDR="10.1.2.3")
     version = meeting.version
-    result = services.self_check_in(meeting=meeting, member_id=cast.member_a.pk, request=request)
-    assert result.outcome == services.CheckInOutcome.CHECKED_IN
+    result = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk, request=request)
+    assert result.outcome == checkins.CheckInOutcome.CHECKED_IN
     line = Attendance.objects.get(meeting=meeting)
     assert (line.member_id, line.status, line.checked_in_at) == (
         cast.member_a.pk,
@@ -142,27 +145,27 @@ def test_a_check_in_writes_one_present_line_with_the_time_audited_without_an_act
     assert "checked_in_at" in entry.changes["after"]
     assert "赵德明" not in entry.object_repr  # the trail masks the name
 
-    again = services.self_check_in(meeting=meeting, member_id=cast.member_a.pk, request=request)
-    assert (again.outcome, again.at) == (services.CheckInOutcome.ALREADY, result.at)
+    again = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk, request=request)
+    assert (again.outcome, again.at) == (checkins.CheckInOutcome.ALREADY, result.at)
     assert Attendance.objects.filter(meeting=meeting).count() == 1
     assert AuditEntry.objects.filter(object_type="activities.attendance").count() == 1
 
 
 def test_someone_not_on_the_list_gets_no_line(cast, meeting):
-    result = services.self_check_in(meeting=meeting, member_id=cast.member_b.pk)
-    assert result.outcome == services.CheckInOutcome.NOT_EXPECTED
+    result = checkins.self_check_in(meeting=meeting, member_id=cast.member_b.pk)
+    assert result.outcome == checkins.CheckInOutcome.NOT_EXPECTED
     assert not Attendance.objects.filter(meeting=meeting).exists()
 
 
 def test_a_closed_code_writes_nothing(cast, meeting):
-    services.checkin_close(meeting=meeting, actor=None)
-    with pytest.raises(services.RecordingError):
-        services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.checkin_close(meeting=meeting, actor=None)
+    with pytest.raises(errors.RecordingError):
+        checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     assert not Attendance.objects.exists()
 
 
 def test_before_recording_the_roster_is_the_expected_list_with_the_check_ins(cast, meeting):
-    services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     roster = meeting_roster(meeting)
     assert {row.member_id for row in roster} == {cast.member_a.pk, cast.member_a_bedridden.pk}
     checked = {row.member_id for row in roster if row.checked_in_at}
@@ -173,7 +176,7 @@ def test_before_recording_the_roster_is_the_expected_list_with_the_check_ins(cas
 
 
 def record(meeting, marks, *, seen=(), version=None):
-    return services.meeting_record(
+    return recording.meeting_record(
         meeting=meeting,
         details={"held_on": TODAY},
         marks=marks,
@@ -186,13 +189,13 @@ def record(meeting, marks, *, seen=(), version=None):
 
 def test_a_check_in_the_secretarys_form_had_not_seen_survives_the_save(cast, meeting):
     version = meeting.version  # the secretary loads the form now
-    services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     # ... and saves it, with 赵德明 still marked absent from before the check-in.
     record(
         meeting,
         {
-            cast.member_a.pk: services.Mark(AttendanceStatus.ABSENT),
-            cast.member_a_bedridden.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床"),
+            cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT),
+            cast.member_a_bedridden.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床"),
         },
         version=version,
     )
@@ -210,10 +213,10 @@ def test_a_check_in_the_secretarys_form_had_not_seen_survives_the_save(cast, mee
 
 
 def test_a_check_in_the_secretary_saw_can_be_corrected(cast, meeting):
-    services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     record(
         meeting,
-        {cast.member_a.pk: services.Mark(AttendanceStatus.ABSENT)},
+        {cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT)},
         seen={cast.member_a.pk},
     )
     line = Attendance.objects.get(meeting=meeting, member=cast.member_a)
@@ -224,35 +227,35 @@ def test_a_check_in_after_the_meeting_was_recorded_turns_an_absence_present(cast
     record(
         meeting,
         {
-            cast.member_a.pk: services.Mark(AttendanceStatus.ABSENT),
-            cast.member_a_bedridden.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床"),
+            cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT),
+            cast.member_a_bedridden.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床"),
         },
     )
     month = BranchMonthTally.objects.get(branch=cast.branch_a, month=TODAY.replace(day=1))
     assert month.present == 0
-    result = services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
-    assert result.outcome == services.CheckInOutcome.CHECKED_IN
+    result = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    assert result.outcome == checkins.CheckInOutcome.CHECKED_IN
     line = Attendance.objects.get(meeting=meeting, member=cast.member_a)
     assert line.status == AttendanceStatus.PRESENT and line.checked_in_at
     month.refresh_from_db()
     assert month.present == 1  # the dashboards' summary follows
     # The secretary, having recorded them present, is not overruled the other way.
-    again = services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
-    assert again.outcome == services.CheckInOutcome.ALREADY
+    again = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    assert again.outcome == checkins.CheckInOutcome.ALREADY
 
 
 def test_someone_the_secretary_marked_present_is_told_so(cast, meeting):
     record(meeting, {})
-    result = services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
-    assert result.outcome == services.CheckInOutcome.MARKED
+    result = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    assert result.outcome == checkins.CheckInOutcome.MARKED
     assert Attendance.objects.get(meeting=meeting, member=cast.member_a).checked_in_at is None
 
 
 def test_the_same_record_key_twice_still_writes_once_after_check_ins(cast, meeting):
-    services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     key = uuid.uuid4()
     for _ in range(2):
-        result = services.meeting_record(
+        result = recording.meeting_record(
             meeting=meeting, details={"held_on": TODAY}, marks={}, record_key=key, actor=None
         )
     assert result.replayed
@@ -263,30 +266,46 @@ def test_the_same_record_key_twice_still_writes_once_after_check_ins(cast, meeti
 
 
 def test_a_visitor_is_a_request_until_the_secretary_confirms_it(cast, meeting, rf):
-    visitor, created = services.visitor_request(
+    visitor, created = checkins.visitor_request(
         meeting=meeting, name=" 王 来宾 ", note="长江街道支部", request=rf.post("/")
     )
     assert created and visitor.name == "王 来宾" and visitor.status == VisitorStatus.PENDING
-    _, again = services.visitor_request(meeting=meeting, name="王 来宾")
+    _, again = checkins.visitor_request(meeting=meeting, name="王 来宾")
     assert not again and CheckInVisitor.objects.count() == 1
     entry = AuditEntry.objects.get(object_type="activities.checkinvisitor")
     assert entry.actor_id is None and "来宾" not in str(entry.changes)
     secretary = cast.user("branch_secretary")
-    services.visitor_decide(visitor=visitor, confirm=True, actor=secretary)
+    checkins.visitor_decide(visitor=visitor, confirm=True, actor=secretary)
     visitor.refresh_from_db()
     assert (visitor.status, visitor.decided_by) == (VisitorStatus.CONFIRMED, secretary)
-    with pytest.raises(services.RecordingError):
-        services.visitor_decide(visitor=visitor, confirm=False, actor=secretary)
+    with pytest.raises(errors.RecordingError):
+        checkins.visitor_decide(visitor=visitor, confirm=False, actor=secretary)
     # A visitor is never an attendance line: the rates are untouched.
     assert not Attendance.objects.filter(meeting=meeting).exists()
 
 
 def test_no_visitor_requests_once_the_code_is_closed(meeting):
-    services.checkin_close(meeting=meeting, actor=None)
-    with pytest.raises(services.RecordingError):
-        services.visitor_request(meeting=meeting, name="王来宾")
+    checkins.checkin_close(meeting=meeting, actor=None)
+    with pytest.raises(errors.RecordingError):
+        checkins.visitor_request(meeting=meeting, name="王来宾")
 
 
 def test_a_meeting_can_be_loaded_with_its_check_in_fields(meeting):
     loaded = Meeting.objects.get(pk=meeting.pk)
     assert (loaded.checkin_round, loaded.checkin_closed_at) == (0, None)
+
+
+def test_the_qr_svg_draws_the_code_s_modules_one_rectangle_per_run():
+    url = "https://portal.example/checkin/abc"
+    svg = checkin.qr_svg(url, size=130, label_id="t")
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    matrix = code.get_matrix()
+    drawn = set()
+    runs = [tuple(map(int, run)) for run in re.findall(r"M(\d+),(\d+)h(\d+)v1h-\3z", svg)]
+    for x, y, width in runs:
+        drawn.update((x + dx, y) for dx in range(width))
+    dark = {(x, y) for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark}
+    assert drawn == dark  # the same picture as a square per module
+    assert len(runs) < len(dark) * 2 / 3  # in fewer pieces
+    assert f'viewBox="0 0 {len(matrix)} {len(matrix)}"' in svg and 'width="130"' in svg

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from activities.meetings import checkin, services
+from activities.meetings import checkin
 from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -25,8 +25,11 @@ from activities.meetings.models import (
     MeetingStatus,
     VisitorStatus,
 )
+from activities.meetings.services import checkins, planning
 from tests import factories as f
 from tests.otp import login_as
+
+from ..conftest import members
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +46,7 @@ def _fresh_counters():
 
 @pytest.fixture
 def meeting(cast):
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "planned_on": TODAY},
         client_key=uuid.uuid4(),
@@ -89,7 +92,7 @@ def test_a_tampered_code_is_not_found(meeting):
 
 def test_a_closed_or_expired_code_says_so_in_chinese(cast, meeting):
     url = url_of(meeting)
-    services.checkin_close(meeting=meeting, actor=None)
+    checkins.checkin_close(meeting=meeting, actor=None)
     page = Client().get(url)
     assert page.status_code == 200 and "本次会议的扫码签到已关闭" in text(page)
     assert "请找书记为您签到" in text(page)
@@ -105,7 +108,7 @@ def test_a_closed_or_expired_code_says_so_in_chinese(cast, meeting):
 
 def test_a_code_before_the_meeting_day_says_when_to_come_back(cast):
     tomorrow = TODAY + datetime.timedelta(days=1)
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": MeetingKind.LECTURE, "topic": "党课", "planned_on": tomorrow},
         client_key=uuid.uuid4(),
@@ -241,7 +244,7 @@ def test_a_name_not_on_the_list_becomes_a_visitor_request_for_the_secretary(
 
 
 def test_a_rejected_visitor_never_shows_on_the_meeting(cast, meeting, secretary):
-    visitor, _ = services.visitor_request(meeting=meeting, name="王来宾")
+    visitor, _ = checkins.visitor_request(meeting=meeting, name="王来宾")
     response = secretary.post(
         reverse("activities:checkin_visitor", args=[visitor.pk]), {"decision": "reject"}
     )
@@ -294,7 +297,7 @@ def test_closing_and_reopening_from_the_qr_page(cast, meeting, secretary):
 
 
 def test_the_live_panel_shows_who_checked_in(cast, meeting, secretary):
-    services.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
+    checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     panel = secretary.get(reverse("activities:checkin_live", args=[meeting.pk]), **HTMX)
     body = text(panel)
     assert "赵德明" in body and "扫码签到" in body and "<html" not in body
@@ -339,6 +342,20 @@ def test_the_sign_in_sheet_prints_the_code_for_whoever_records(cast, meeting, se
     assert qr_in_pdf(pdf.content) == "http://testserver" + url_of(meeting)
     reader = login_as(Client(), cast.user("district_staff"), key="district_staff")
     assert "sheet-qr" not in text(reader.get(url))  # reads the sheet, may not record
+
+
+def test_the_sign_in_sheet_lists_names_on_its_first_page_under_the_code(cast, meeting, secretary):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    members(branch=cast.branch_a, count=40)  # a list longer than a page
+    url = reverse("activities:sign_in_sheet", args=[meeting.pk]) + "?format=pdf"
+    pdf = secretary.get(url).content
+    first = subprocess.run(
+        ["pdftotext", "-l", "1", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    # The code floats top right; the full-width list must not be pushed off the page.
+    assert "扫码签到" in first and "序号" in first
+    assert re.search(r"^\s*1\s+\S", first, re.MULTILINE)  # the list's first row
 
 
 def test_read_only_staff_cannot_open_or_close_check_in(cast, meeting):

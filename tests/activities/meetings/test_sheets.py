@@ -4,6 +4,7 @@ every page and the page counter); Excel files must open and hold no live formula
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -12,8 +13,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from activities.meetings import services
-from activities.meetings.services import Mark
+from activities.meetings.services import makeups, planning
+from activities.meetings.services.recording import Mark
 from branches.exporting import safe_cell
 
 from ..conftest import member, record
@@ -59,7 +60,7 @@ def big_meeting(roster):
             roster.members[1].pk: Mark("absent"),
         },
     )
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=meeting.attendances.get(member=roster.members[0]),
         details={
             "kind": "home_delivery",
@@ -97,9 +98,55 @@ def test_the_sign_in_sheet_pdf_has_every_name_as_text_a_repeated_header_and_page
     assert "签到表" in text
 
 
+def pdf_words(content: bytes, page: int) -> list[tuple[str, float, float, float, float]]:
+    """The words of one page with their boxes in points: (text, x0, y0, x1, y1)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        out,
+    )
+    return [(text, float(a), float(b), float(c), float(d)) for a, b, c, d, text in found]
+
+
+MM = 72 / 25.4  # points
+
+
+def test_the_sign_in_sheet_pdf_has_rows_tall_enough_to_sign_and_its_title_top_right(
+    big_meeting, client_for
+):
+    """Its rows are styled by position, not per cell: each row still leaves room to sign
+    by hand, the numbers stand right-aligned, and the running title stays in the top
+    right corner of the page (its margin box spans the top)."""
+    content = (
+        client_for("community_secretary")
+        .get(reverse("activities:sign_in_sheet", args=[big_meeting.pk]) + "?format=pdf")
+        .content
+    )
+    words = pdf_words(content, 1)
+    header_y = next(y0 for text, _x0, y0, _x1, _y1 in words if text == "序号")
+    numbers = {}
+    for text, _x0, y0, x1, _y1 in words:
+        if text.isdigit() and y0 > header_y and int(text) not in numbers:
+            numbers[int(text)] = (y0, x1)
+    assert set(range(1, 11)) <= set(numbers)
+    pitches = [numbers[i + 1][0] - numbers[i][0] for i in range(1, 10)]
+    assert min(pitches) >= 9 * MM
+    assert numbers[10][1] == pytest.approx(numbers[1][1], abs=0.5)  # right-aligned
+    top = [w for w in words if w[4] < 16 * MM]  # in the top margin
+    assert "签到表" in "".join(w[0] for w in top)
+    assert max(w[3] for w in top) == pytest.approx(595.28 - 12 * MM, abs=2)
+
+
 def test_the_ledger_pdf_holds_every_meeting_with_minutes_and_names(roster, client_for):
     first = record(branch=roster.branch, held_on=D(2025, 3, 5), topic="学习全会精神")
-    services.meeting_update(
+    planning.meeting_update(
         meeting=first, details={"minutes": "书记领学，党员交流发言。"}, actor=None
     )
     record(

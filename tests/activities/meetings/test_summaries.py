@@ -14,7 +14,7 @@ from django.db.models import Count, Max
 from activities.care import services as care_services
 from activities.care.models import CareNeed, CareVisitKind
 from activities.care.selectors import last_visit_subquery
-from activities.meetings import services, summaries
+from activities.meetings import summaries
 from activities.meetings.models import (
     ATTENDING,
     Attendance,
@@ -27,6 +27,7 @@ from activities.meetings.models import (
     MeetingStatus,
 )
 from activities.meetings.selectors import tally_annotations
+from activities.meetings.services import makeups, planning, recording
 from members.models import Member
 
 from ..conftest import record
@@ -94,7 +95,7 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     march = record(
         branch=branch,
         held_on=D(2026, 3, 10),
-        marks={first.pk: services.Mark(AttendanceStatus.ABSENT)},
+        marks={first.pk: recording.Mark(AttendanceStatus.ABSENT)},
     )
     assert_summaries_are_live()
     record(branch=branch, kind=MeetingKind.THEME_DAY, held_on=D(2026, 3, 20))
@@ -104,17 +105,17 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     assert Member.objects.get(pk=first.pk).last_participated_on == D(2026, 3, 20)
 
     # A planned meeting, then recorded as held (it was never in a tally before).
-    planned, _ = services.meeting_plan(
+    planned, _ = planning.meeting_plan(
         branch=branch,
         details={"kind": MeetingKind.LECTURE, "topic": "党课", "planned_on": D(2026, 4, 2)},
         client_key=uuid.uuid4(),
         actor=None,
     )
     assert_summaries_are_live()
-    services.meeting_record(
+    recording.meeting_record(
         meeting=planned,
         details={"held_on": D(2026, 4, 3)},
-        marks={second.pk: services.Mark(AttendanceStatus.EXCUSED, "住院")},
+        marks={second.pk: recording.Mark(AttendanceStatus.EXCUSED, "住院")},
         record_key=uuid.uuid4(),
         actor=None,
     )
@@ -123,7 +124,7 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     # Made up on the meeting page, then the absence corrected to present (the make-up
     # goes away with it).
     absent = Attendance.objects.get(meeting=march, member=first)
-    services.makeup_record(
+    makeups.makeup_record(
         attendance=absent,
         details={
             "kind": MakeUpKind.STUDY,
@@ -135,10 +136,10 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     )
     assert_summaries_are_live()
     assert Member.objects.get(pk=first.pk).last_participated_on == D(2026, 4, 20)
-    services.meeting_record(
+    recording.meeting_record(
         meeting=march,
         details={},
-        marks={first.pk: services.Mark(AttendanceStatus.PRESENT)},
+        marks={first.pk: recording.Mark(AttendanceStatus.PRESENT)},
         record_key=uuid.uuid4(),
         actor=None,
     )
@@ -146,7 +147,7 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     assert not MakeUp.objects.filter(attendance=absent).exists()
 
     # The meeting's date corrected into another month: both months are rewritten.
-    services.meeting_update(meeting=march, details={"held_on": D(2026, 2, 27)}, actor=None)
+    planning.meeting_update(meeting=march, details={"held_on": D(2026, 2, 27)}, actor=None)
     assert_summaries_are_live()
     assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 2, 1)).held == 1
     assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 3, 1)).held == 1
@@ -169,7 +170,7 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     may = record(
         branch=branch,
         held_on=D(2026, 5, 12),
-        marks={second.pk: services.Mark(AttendanceStatus.EXCUSED, "卧床")},
+        marks={second.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床")},
     )
     care_services.visit_update(
         visit=visit, data={"meeting": may, "visited_on": D(2026, 5, 14)}, actor=None
@@ -180,13 +181,13 @@ def test_every_write_path_keeps_the_summaries_equal_to_the_source_rows(roster):
     assert BranchMonthTally.objects.get(branch=branch, month=D(2026, 5, 1)).made_up == 0
 
     # A meeting that was never held leaves no tally behind when cancelled.
-    cancelled, _ = services.meeting_plan(
+    cancelled, _ = planning.meeting_plan(
         branch=branch,
         details={"kind": MeetingKind.THEME_DAY, "topic": "取消", "planned_on": D(2026, 6, 2)},
         client_key=uuid.uuid4(),
         actor=None,
     )
-    services.meeting_cancel(meeting=cancelled, reason="天气", actor=None)
+    planning.meeting_cancel(meeting=cancelled, reason="天气", actor=None)
     assert_summaries_are_live()
     assert not BranchMonthTally.objects.filter(month=D(2026, 6, 1)).exists()
 

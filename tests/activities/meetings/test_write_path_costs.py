@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import audit
 from accounts.models import AuditEntry
-from activities.meetings import services, summaries
+from activities.meetings import summaries
 from activities.meetings.models import Attendance, Meeting, MeetingKind
-from activities.meetings.services import Mark, MeetingConflict
+from activities.meetings.services import recording
+from activities.meetings.services.errors import MeetingConflict
+from activities.meetings.services.recording import Mark
 from branches.models import Organization
 
 from ..conftest import member
@@ -46,7 +48,7 @@ def marks_for(roster, absent=(3, 11, 20), excused=(5, 17)):
 
 def record_new(roster, marks, *, day=None):
     day = day or D(2025, 6, 10)
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=roster.branch,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "held_on": day},
         marks=marks,
@@ -95,7 +97,7 @@ def test_a_held_meeting_with_40_lines_is_saved_in_eight_statements(
     # (2), the versions: 8 again.
     ids = [m.pk for m in forty.members]
     with CaptureQueriesContext(connection) as ctx:
-        services.meeting_record(
+        recording.meeting_record(
             meeting=meeting,
             details={"topic": "学习党章（更正）"},
             marks={ids[3]: Mark("present"), ids[7]: Mark("absent")},
@@ -126,7 +128,7 @@ def test_the_quorum_set_on_save_equals_the_months_recount(forty):
     stored, recount = recounted()
     assert stored == recount
     # Corrected: enough came after all; then a kind without a quorum.
-    services.meeting_record(
+    recording.meeting_record(
         meeting=failed,
         details={},
         marks={pk: Mark("present") for pk in ids[:25]},
@@ -135,7 +137,7 @@ def test_the_quorum_set_on_save_equals_the_months_recount(forty):
     )
     failed.refresh_from_db()
     assert failed.quorum_missed == ""
-    services.meeting_record(
+    recording.meeting_record(
         meeting=passed,
         details={"kind": MeetingKind.LECTURE},
         marks=most_absent,
@@ -149,13 +151,13 @@ def test_the_quorum_set_on_save_equals_the_months_recount(forty):
 def test_a_stale_version_is_still_refused_and_writes_nothing(forty):
     meeting = record_new(forty, {}).meeting
     loaded = meeting.version
-    services.meeting_record(
+    recording.meeting_record(
         meeting=meeting, details={"topic": "先保存"}, marks={}, record_key=uuid.uuid4(),
         actor=None, version=loaded,
     )  # fmt: skip
     entries = AuditEntry.objects.count()
     with pytest.raises(MeetingConflict):
-        services.meeting_record(
+        recording.meeting_record(
             meeting=meeting,
             details={"topic": "后保存"},
             marks={forty.members[0].pk: Mark("absent")},
@@ -174,7 +176,7 @@ def test_a_twin_request_returns_the_first_meeting_and_writes_nothing(forty):
     details = {"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习", "held_on": D(2025, 6, 1)}
 
     def send():
-        return services.meeting_record_new(
+        return recording.meeting_record_new(
             branch=forty.branch, details=details, marks={}, client_key=key, actor=None
         )
 

@@ -210,8 +210,9 @@ def test_the_sms_backend_is_chosen_by_setting(settings):
     class Vendor(channels.SmsBackend):
         sent = []
 
-        def send(self, *, phone, text, key):
+        def send(self, *, phone, text, key, kind="", params=None):
             Vendor.sent.append(key)
+            return ""
 
     settings.REMINDER_SMS_BACKEND = f"{__name__}.VENDOR"
     globals()["VENDOR"] = Vendor

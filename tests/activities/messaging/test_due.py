@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp
-from activities.meetings import services
 from activities.meetings.models import AttendanceStatus, MeetingKind
+from activities.meetings.services import recording
 from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
 from members.models import CommitteeTerm
@@ -81,7 +81,7 @@ def test_a_cadence_period_ending_soon_and_not_met_is_at_risk(cast, settings):
 
 def test_a_met_cadence_is_not_at_risk(cast, settings):
     settings.REMINDER_CADENCE_DAYS_LEFT = CADENCE_DEFAULTS
-    services.meeting_record_new(
+    recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "一季度党员大会", "held_on": TODAY},
         marks={},
@@ -191,14 +191,14 @@ def test_a_waiting_registration_goes_to_the_community_secretary_who_accepts_it(c
 def test_a_member_with_no_participation_for_three_months_is_a_prompt(cast):
     quiet = cast.member_a
     active = cast.member_a_bedridden
-    services.meeting_record_new(
+    recording.meeting_record_new(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,
             "topic": "党员大会",
             "held_on": TODAY - days(30),
         },
-        marks={quiet.pk: services.Mark(AttendanceStatus.ABSENT)},
+        marks={quiet.pk: recording.Mark(AttendanceStatus.ABSENT)},
         client_key=uuid.uuid4(),
         actor=None,
     )

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from activities.care import services as care_services
 from activities.care.models import CareNeed, CareVisit, CareVisitKind, FollowUp, FollowUpState
-from activities.meetings import services
 from activities.meetings.models import MeetingKind
+from activities.meetings.services import planning, recording
 from activities.messaging import sender as reminder_sender
 from activities.messaging import sweep
 from activities.messaging.models import Reminder, ReminderKind
@@ -37,7 +37,7 @@ def test_recording_the_attendance_resolves_the_item_for_everyone(cast):
     meeting = plan(branch=cast.branch_a, on=TODAY - days(4))
     sweep.sweep(now=NOW)
     assert open_(ReminderKind.ATTENDANCE_MISSING).count() == 2  # both secretaries
-    services.meeting_record(
+    recording.meeting_record(
         meeting=meeting,
         details={"held_on": TODAY - days(4)},
         marks={},
@@ -59,7 +59,7 @@ def test_a_cancelled_meeting_resolves_attendance_and_coming_up(cast):
     soon = plan(branch=cast.branch_a, on=TODAY + days(2))
     sweep.sweep(now=NOW)
     for meeting in (late, soon):
-        services.meeting_cancel(meeting=meeting, reason="下雨", actor=None)
+        planning.meeting_cancel(meeting=meeting, reason="下雨", actor=None)
     sweep.sweep(now=LATER)
     assert not open_(ReminderKind.ATTENDANCE_MISSING).exists()
     assert not open_(ReminderKind.MEETING_UPCOMING).exists()
@@ -69,7 +69,7 @@ def test_a_meeting_still_not_recorded_stays_open_whatever_the_week(cast):
     plan(branch=cast.branch_a, on=TODAY - days(4))
     other = plan(branch=cast.branch_a, on=TODAY - days(5), topic="另一次")
     sweep.sweep(now=NOW)
-    services.meeting_cancel(meeting=other, reason="改期", actor=None)
+    planning.meeting_cancel(meeting=other, reason="改期", actor=None)
     sweep.sweep(now=NOW + days(7))
     # Last week's and this week's item of the unrecorded meeting are both still open.
     assert open_(ReminderKind.ATTENDANCE_MISSING).count() == 4
@@ -154,7 +154,7 @@ def test_cadence_met_is_resolved_but_a_period_that_ended_unmet_is_not(cast, sett
         subject=f"cadence:{branch}:theme_day:2026-03-01"
     )
     assert assembly.exists() and theme_day.exists()
-    services.meeting_record_new(
+    recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "一季度党员大会", "held_on": TODAY},
         marks={},
@@ -185,7 +185,7 @@ def test_the_inbox_shows_resolved_items_apart_and_the_badge_skips_them(client_fo
     sweep.sweep(now=NOW)
     client = client_for("branch_secretary")
     assert "1条未读" in client.get(reverse("reminders:unread_badge")).content.decode()
-    services.meeting_cancel(meeting=meeting, reason="改期", actor=None)
+    planning.meeting_cancel(meeting=meeting, reason="改期", actor=None)
     sweep.sweep(now=LATER)
     assert "无未读" in client.get(reverse("reminders:unread_badge")).content.decode()
     page = client.get(reverse("reminders:inbox")).content.decode()
@@ -205,7 +205,7 @@ def test_resolved_items_are_not_sent_in_the_digest(cast, secretaries, smtp):
     done = plan(branch=cast.branch_a, on=TODAY - days(4), topic="已登记的会")
     plan(branch=cast.branch_a, on=TODAY - days(5), topic="未登记的会")
     sweep.sweep(now=NOW - datetime.timedelta(hours=2))  # 08:00: before the digest time
-    services.meeting_cancel(meeting=done, reason="改期", actor=None)
+    planning.meeting_cancel(meeting=done, reason="改期", actor=None)
     sweep.sweep(now=NOW)  # 10:00: resolves, then builds the digest
     digest = Reminder.objects.get(kind=ReminderKind.DIGEST, recipient=community)
     titles = list(digest.items.values_list("title", flat=True))
@@ -225,7 +225,7 @@ def test_an_item_resolved_after_the_digest_was_made_is_left_out_when_sending(
     first = plan(branch=cast.branch_a, on=TODAY - days(4), topic="先取消的会")
     plan(branch=cast.branch_a, on=TODAY - days(5), topic="还没登记的会")
     sweep.sweep(now=NOW)  # digest made, not yet sent
-    services.meeting_cancel(meeting=first, reason="改期", actor=None)
+    planning.meeting_cancel(meeting=first, reason="改期", actor=None)
     sweep.sweep(now=LATER, digests=False)
     reminder_sender.send_due()
     [mail] = smtp.raw

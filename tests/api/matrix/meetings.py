@@ -5,8 +5,8 @@ branch secretaries); the other readers are refused with 403, everyone else 404."
 import datetime
 import uuid
 
-from activities.meetings import services
 from activities.meetings.models import Attendance, Meeting, MeetingKind
+from activities.meetings.services import planning
 
 from ...security.matrix.activities import (
     READ_ONLY_A,
@@ -31,7 +31,7 @@ def to_record(cast):
     found = Meeting.objects.filter(branch=cast.branch_a, topic="接口矩阵：待记录").first()
     if found:
         return found
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "接口矩阵：待记录", "planned_on": DAY},
         client_key=uuid.uuid4(),

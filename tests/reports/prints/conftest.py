@@ -24,6 +24,15 @@ def planned(branch, day: datetime.date, topic="学习党章"):
     )
 
 
+def result_file(job):
+    """A finished job's result on the local disk (the default storage in these tests)."""
+    from pathlib import Path
+
+    from django.core.files.storage import default_storage
+
+    return Path(default_storage.path(job.file_path))
+
+
 def outline_titles(path) -> list[str]:
     from pypdf import PdfReader
 

@@ -5,7 +5,6 @@ the zip output, the keeping time, and every kind in the registry."""
 
 import datetime
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,7 +17,7 @@ from reports.prints.models import PrintJob, PrintState
 from reports.prints.registry import KINDS, Kind, get_kind, register
 
 from ...activities.conftest import record
-from .conftest import outline_titles, pdf_text, planned
+from .conftest import outline_titles, pdf_text, planned, result_file
 
 MONDAY = datetime.date(2026, 12, 14)
 SUNDAY = MONDAY + datetime.timedelta(days=6)
@@ -53,7 +52,7 @@ def test_a_street_batch_prints_each_branch_with_meetings_once_behind_a_cover(wee
     assert "print job" in services.job_execute(job.pk)
     job.refresh_from_db()
     assert (job.state, job.done, job.total, job.error) == (PrintState.DONE, 2, 2, "")
-    path = Path(job.file_path)
+    path = result_file(job)
     assert outline_titles(path) == [cast.functional_a.name, cast.branch_a.name]
     reader = PdfReader(path)
     assert job.pages == len(reader.pages)
@@ -120,8 +119,8 @@ def test_a_stopped_worker_s_job_resumes_without_printing_a_branch_twice(week, mo
     # The street's functional branch (first in the tree's order) printed once, before
     # the stop; branch_a tried twice.
     assert rendered == [cast.functional_a.pk, cast.branch_a.pk, cast.branch_a.pk]
-    assert outline_titles(job.file_path) == [cast.functional_a.name, cast.branch_a.name]
-    assert pdf_text(job.file_path).count("学习党章第一章") == 1
+    assert outline_titles(result_file(job)) == [cast.functional_a.name, cast.branch_a.name]
+    assert pdf_text(result_file(job)).count("学习党章第一章") == 1
 
 
 def test_a_job_stranded_too_often_fails(week):
@@ -164,7 +163,7 @@ def test_the_zip_holds_one_pdf_per_branch(week):
     job = start(cast, output="zip")
     services.job_execute(job.pk)
     job.refresh_from_db()
-    with zipfile.ZipFile(job.file_path) as archive:
+    with zipfile.ZipFile(result_file(job)) as archive:
         names = archive.namelist()
     assert names == [f"001-{cast.functional_a.name}.pdf", f"002-{cast.branch_a.name}.pdf"]
     assert job.filename.endswith(".zip")
@@ -174,12 +173,12 @@ def test_results_are_removed_after_the_keeping_time(week, print_dir):
     job = start(week)
     services.job_execute(job.pk)
     job.refresh_from_db()
-    assert services.prune_expired() == 0 and Path(job.file_path).exists()
+    assert services.prune_expired() == 0 and result_file(job).exists()
     stray = services.folder() / "job-999999"
     stray.mkdir()
     later = job.expires_at + datetime.timedelta(seconds=1)
     assert services.prune_expired(now=later) == 1
-    assert not Path(job.file_path).exists() and not stray.exists()
+    assert not result_file(job).exists() and not stray.exists()
     job.refresh_from_db()
     assert (job.state, job.file_path, job.downloadable) == (PrintState.EXPIRED, "", False)
 
@@ -197,8 +196,8 @@ def test_every_kind_prints_the_community_s_branch(cast):
         services.job_execute(job.pk)
         job.refresh_from_db()
         assert job.state == PrintState.DONE, (key, job.error)
-        assert outline_titles(job.file_path) == [cast.branch_a.name], key
-        text = pdf_text(job.file_path)
+        assert outline_titles(result_file(job)) == [cast.branch_a.name], key
+        text = pdf_text(result_file(job))
         assert expected in text, key
         if key == "roster":
             assert "13812345678" not in text and "138****5678" in text  # masked
@@ -211,9 +210,9 @@ def test_a_branch_with_nothing_to_print_is_listed_but_has_no_bookmark(cast):
         services.job_execute(job.pk)
         job.refresh_from_db()
         assert job.state == PrintState.DONE
-        assert outline_titles(job.file_path) == []
+        assert outline_titles(result_file(job)) == []
         assert [e["pages"] for e in job.contents] == [0]
-        assert "无可打印内容" in pdf_text(job.file_path) and job.pages == 1  # the cover alone
+        assert "无可打印内容" in pdf_text(result_file(job)) and job.pages == 1  # the cover alone
     finally:
         KINDS.pop("test_empty")
 
@@ -280,13 +279,15 @@ def test_erasing_a_member_removes_the_results_of_their_area(
     elsewhere = start(cast, user="district_b_staff", node=cast.street_b, kind="roster")
     services.job_execute(elsewhere.pk)
     street.refresh_from_db()
+    stored = result_file(street)
+    assert stored.exists()
     with django_capture_on_commit_callbacks(execute=True):
         member_erase(member=cast.member_a, actor=cast.user("community_secretary"))
     street.refresh_from_db()
     elsewhere.refresh_from_db()
     assert (street.state, street.file_path) == (PrintState.EXPIRED, "")
-    assert not services.job_dir(street.pk).exists()
-    assert elsewhere.state == PrintState.DONE and Path(elsewhere.file_path).exists()
+    assert not services.job_dir(street.pk).exists() and not stored.exists()
+    assert elsewhere.state == PrintState.DONE and result_file(elsewhere).exists()
 
 
 def test_the_prune_command_removes_expired_results(week):

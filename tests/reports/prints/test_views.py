@@ -11,7 +11,7 @@ from accounts.models import AuditAction, AuditEntry
 from reports.prints import services
 from reports.prints.models import PrintJob, PrintState
 
-from .conftest import outline_titles, planned
+from .conftest import outline_titles, planned, result_file
 
 MONDAY = datetime.date(2026, 12, 14)
 
@@ -116,7 +116,7 @@ def test_a_finished_job_downloads_once_per_request_with_an_export_entry(staff, c
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == before + 1
     assert path.endswith(".pdf") and cast.street_a.name in path
     job.refresh_from_db()
-    assert outline_titles(job.file_path) == [cast.branch_a.name]
+    assert outline_titles(result_file(job)) == [cast.branch_a.name]
 
 
 def test_without_a_broker_the_page_resumes_a_stranded_job(staff, cast, settings):

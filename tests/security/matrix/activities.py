@@ -7,7 +7,6 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from activities.meetings import services
 from activities.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -18,6 +17,7 @@ from activities.meetings.models import (
     MeetingAttachment,
     MeetingKind,
 )
+from activities.meetings.services import attachments, planning, recording
 from members.models import Member
 
 from . import COMMUNITY_A_VIEWERS, Spec, row
@@ -70,7 +70,7 @@ def _planned_once(branch, topic, kind):
     found = Meeting.objects.filter(branch=branch, topic=topic).first()
     if found:
         return found
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=branch,
         details={"kind": kind, "topic": topic, "planned_on": DAY},
         client_key=uuid.uuid4(),
@@ -88,10 +88,10 @@ def held(cast):
     if found:
         return found
     member = a_member(cast)
-    return services.meeting_record_new(
+    return recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "矩阵：已召开", "held_on": DAY},
-        marks={member.pk: services.Mark(AttendanceStatus.ABSENT)},
+        marks={member.pk: recording.Mark(AttendanceStatus.ABSENT)},
         client_key=uuid.uuid4(),
         actor=None,
     ).meeting
@@ -109,7 +109,7 @@ def absence_f(cast):
     """member_a missed a held meeting of the functional branch they take part in."""
     meeting = Meeting.objects.filter(branch=cast.functional_a, topic="矩阵：志愿队已召开").first()
     if meeting is None:
-        meeting = services.meeting_record_new(
+        meeting = recording.meeting_record_new(
             branch=cast.functional_a,
             details={"kind": MeetingKind.THEME_DAY, "topic": "矩阵：志愿队已召开", "held_on": DAY},
             marks={},
@@ -128,7 +128,7 @@ def attachment(cast):
     if found:
         return found
     upload = png_file()
-    return services.attachment_add(
+    return attachments.attachment_add(
         meeting=meeting, upload=upload, kind="sign_sheet", content_type="image/png", actor=None
     )
 

@@ -9,7 +9,7 @@ key. So anonymous and every logged-in role alike get 200 for a good token (`ever
 and `anonymous` both 200) and 404 for a tampered one (case "tampered"): a role changes
 nothing on that page. It has no `post` here because no role is refused (the matrix's
 refused-POST check needs somebody refused); its POSTs are audited by the service
-(services.self_check_in and visitor_request, actor None, the client's address), which
+(checkins.self_check_in and visitor_request, actor None, the client's address), which
 tests/activities/meetings/test_self_checkin*.py check.
 """
 
@@ -17,8 +17,9 @@ import uuid
 
 from django.utils import timezone
 
-from activities.meetings import checkin, services
+from activities.meetings import checkin
 from activities.meetings.models import CheckInVisitor, Meeting, MeetingKind
+from activities.meetings.services import planning
 
 from . import Spec
 from .activities import READ_ONLY_A, READERS_A, RECORDERS_A
@@ -30,7 +31,7 @@ def today_meeting(cast):
     found = Meeting.objects.filter(branch=cast.branch_a, topic=TOPIC).first()
     if found:
         return found
-    meeting, _ = services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.GENERAL_ASSEMBLY,

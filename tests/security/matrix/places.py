@@ -6,8 +6,8 @@ import uuid
 
 from django.utils import timezone
 
-from activities.meetings import services as meeting_services
 from activities.meetings.models import Meeting, MeetingKind
+from activities.meetings.services import planning
 from resources.places.models import BookingState, VenueBooking
 
 from . import COMMUNITY_A_VIEWERS, Spec, row
@@ -89,7 +89,7 @@ def planned_meeting(cast) -> Meeting:
     found = Meeting.objects.filter(branch=cast.branch_a, topic="矩阵预订会议").first()
     if found:
         return found
-    meeting, _ = meeting_services.meeting_plan(
+    meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={
             "kind": MeetingKind.THEME_DAY,

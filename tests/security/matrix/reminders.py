@@ -3,9 +3,17 @@ page of their own. One reminder item belongs to the community secretary (only sh
 it); a failed digest of hers, about community_a, is also open to the district A staff
 (can_review_reminders over its area), and to nobody else."""
 
-from activities.messaging.models import Reminder, ReminderKind, ReminderPreference, ReminderState
+from activities.messaging.models import (
+    MemberMessaging,
+    MemberOptOut,
+    Reminder,
+    ReminderKind,
+    ReminderPreference,
+    ReminderState,
+)
 
 from . import LOGGED_IN, Spec
+from .members import MEMBER_A_EDITORS, MEMBER_A_READERS
 
 
 def secretary_of(community):
@@ -93,6 +101,29 @@ SPECS = [
         ),
     ),
     Spec("reminders:failed_list", ok=LOGGED_IN),
+    # A member's notice settings: their secretaries write them; readers of the member
+    # without can_edit_members are refused (403), everybody else 404.
+    Spec(
+        "reminders:member_settings",
+        kwargs=lambda c: {"pk": c.member_a.pk},
+        ok=MEMBER_A_EDITORS,
+        forbidden=MEMBER_A_READERS - MEMBER_A_EDITORS,
+        post=lambda c: {
+            "channel": "sms",
+            "opted_out": ["meeting_notice"],
+            "family_name": "赵小明",
+            "family_relation": "son",
+            "family_phone": "13912345678",
+            "family_mode": "also",
+            "consent_by": "赵德明",
+            "consent_on": "2026-03-01",
+            "consent_how": "signed",
+        },
+        state=lambda c: (
+            sorted(MemberMessaging.objects.values_list("member_id", "channel", "family_name")),
+            sorted(MemberOptOut.objects.values_list("member_id", "kind")),
+        ),
+    ),
     Spec(
         "reminders:failed_detail",
         kwargs=lambda c: {"pk": failed(c).pk},
