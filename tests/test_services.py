@@ -4,13 +4,15 @@ Locally these skip when a service is missing; under REQUIRE_SERVICES=1 (CI) they
 a green CI run proves the suite ran on PostgreSQL and reached a real broker.
 """
 
+import os
+
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from branches.models import Level, Organization
 
+from .celery_worker import start_thread_worker
 from .conftest import REQUIRE_SERVICES, service_missing
 
 
@@ -70,7 +72,6 @@ def test_redis_answers(redis_url):
 @pytest.mark.django_db  # Celery's Django fix-up closes the worker's DB connections
 def test_a_celery_worker_runs_a_task_through_redis(redis_url):
     # The project's Celery settings, with the broker and a result backend on Redis.
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the worker's ping task)
 
     app = Celery("retiree_party_services_test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -86,8 +87,27 @@ def test_a_celery_worker_runs_a_task_through_redis(redis_url):
     def add(a, b):
         return a + b
 
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_thread_worker(app, shutdown_timeout=10):
         assert add.delay(20, 6).get(timeout=15) == 26
+
+
+@pytest.mark.django_db
+def test_a_worker_in_a_thread_leaves_the_test_database_socket_alone(redis_url):
+    # Celery's solo pool would make its Django fix-up os.close() this process's database
+    # socket; the next socket reused the number, and a task hung now and then (a CI failure).
+
+    app = Celery("retiree_party_socket_test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue="socket-test")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    fd = connection.connection.fileno()
+    socket_before = os.fstat(fd).st_ino
+    with start_thread_worker(app, shutdown_timeout=10):
+        assert os.fstat(fd).st_ino == socket_before
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
 
 
 def test_require_services_is_set_in_ci():

@@ -1,7 +1,7 @@
 """Real services for the reminder integration tests: PostgreSQL (the test database, seen
 by worker processes too), a Redis server of our own on a spare port (so a fault test can
 stop and restart it without touching the machine's Redis on 6379), Celery workers (in
-this process with start_worker, or as `celery -A retiree_party worker` processes that can
+this process with start_thread_worker, or as `celery -A retiree_party worker` processes that can
 be killed), a real SMTP server (aiosmtpd) and a robot webhook receiver on loopback.
 
 Without PostgreSQL or redis-server these tests skip, and fail under REQUIRE_SERVICES=1.
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from ..celery_worker import start_thread_worker
 from ..conftest import REQUIRE_SERVICES
 from .receivers import WebhookReceiver, free_port
 
@@ -119,7 +120,6 @@ def robot(settings):
 def celery_app(redis, settings):
     """The project's Celery settings on our Redis, current in this process."""
     import celery
-    import celery.contrib.testing.tasks
 
     import activities.tasks  # noqa: F401  (registers the reminder tasks on every app)
 
@@ -141,11 +141,7 @@ def celery_app(redis, settings):
 @pytest.fixture
 def worker(celery_app):
     """A real Celery worker (solo pool) in a thread of this process."""
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"
-    ) as started:
+    with start_thread_worker(celery_app, shutdown_timeout=20, loglevel="WARNING") as started:
         yield started
 
 

@@ -35,6 +35,7 @@ from branches.access import Role
 from branches.models import Branch
 
 from .. import factories as f
+from ..celery_worker import start_thread_worker
 from .conftest import wait_for
 
 pytestmark = [
@@ -170,9 +171,7 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates(
     assert delivery.state == DeliveryState.ATTEMPTING  # outcome unknown
 
     # A new worker; the beat's sender tick after the lease (3 s) ran out.
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+    with start_thread_worker(celery_app, shutdown_timeout=20):
         time.sleep(3.5)
         celery_app.send_task("activities.send_pending_reminders")
         wait_for(lambda: digest_of(user).state == ReminderState.SENT, what="digest finished")

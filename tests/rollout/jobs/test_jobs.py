@@ -178,10 +178,9 @@ def test_the_template_downloads_as_a_workbook(staff):
 @pytest.mark.services("postgres", "redis")
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_runs_the_check_and_the_write(client, settings, redis_url):
-    import celery.contrib.testing.tasks  # noqa: F401  (start_worker needs it)
-    from celery.contrib.testing.worker import start_worker
 
     from retiree_party.celery import app
+    from tests.celery_worker import start_thread_worker
     from tests.conftest import build_cast
 
     cast = build_cast()
@@ -197,7 +196,7 @@ def test_a_real_celery_worker_runs_the_check_and_the_write(client, settings, red
     app.conf.update(changed)
     try:
         client.force_login(cast.user("district_staff"))
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_thread_worker(app, shutdown_timeout=10):
             job = start(client, cast)
             for _ in range(100):  # bounded: 10 s
                 job.refresh_from_db()
