@@ -94,7 +94,7 @@ def runs_inline() -> bool:
 def publish(task, job_id: int) -> None:
     try:
         task.apply_async(args=[job_id], retry=False)
-    except Exception as error:  # broker down: the job waits for its app's sweep
+    except Exception as error:  # broker down: the job stays waiting in its row
         logger.warning("could not queue %s %s (%s)", task.name, job_id, error)
 
 
