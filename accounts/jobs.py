@@ -24,9 +24,12 @@ logger = logging.getLogger("portal.jobs")
 
 
 class LeasedJob(models.Model):
-    """The claim's fields. A subclass names the states its worker runs in."""
+    """The claim's fields. A subclass has its own `state`, `done` of `total`, `current`
+    (what is being handled now) and `finished_at`, and names the states its worker runs
+    in and those in which the job is not over yet (waiting or running)."""
 
     RUNNING_STATES: tuple[str, ...] = ()
+    LIVE_STATES: tuple[str, ...] = ()
 
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -35,6 +38,14 @@ class LeasedJob(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in self.LIVE_STATES
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
 
     @property
     def is_stranded(self) -> bool:

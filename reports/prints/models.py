@@ -56,6 +56,7 @@ class PrintJobQuerySet(ScopedQuerySet):
 
 class PrintJob(LeasedJob):
     RUNNING_STATES = (PrintState.RUNNING,)
+    LIVE_STATES = LIVE_STATES
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,14 +130,6 @@ class PrintJob(LeasedJob):
     def params_label(self) -> str:
         kind = get_kind(self.kind)
         return kind.describe(self.params) if kind else ""
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in LIVE_STATES
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
 
     @property
     def seconds_left(self) -> int | None:

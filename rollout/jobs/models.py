@@ -54,6 +54,7 @@ class ImportJobQuerySet(models.QuerySet):
 
 class ImportJob(LeasedJob):
     RUNNING_STATES = RUNNING_STATES
+    LIVE_STATES = LIVE_STATES
 
     kind = models.CharField(_("what to import"), max_length=30)
     node = models.ForeignKey(
@@ -106,14 +107,6 @@ class ImportJob(LeasedJob):
     def kind_label(self) -> str:
         kind = get_kind(self.kind)
         return str(kind.label) if kind else self.kind
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in LIVE_STATES
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
 
     @property
     def seconds_left(self) -> int | None:

@@ -44,9 +44,10 @@ def test_a_job_is_held_by_one_claim_until_its_lease_runs_out(job):
     assert second is not None and second.token != first.token
     # The stopped worker's writes touch nothing any more; the new holder's do.
     assert not first.beat(done=5) and not first.finish(JobState.FAILED)
-    assert second.beat(done=3)
+    assert second.beat(done=3, total=4)
     job.refresh_from_db()
     assert (job.done, job.attempts, job.state) == (3, 2, JobState.CHECKING)
+    assert (job.percent, job.is_live) == (75, True)
 
 
 def test_a_finished_job_is_no_longer_its_worker_s(job):
@@ -54,7 +55,7 @@ def test_a_finished_job_is_no_longer_its_worker_s(job):
     assert run.finish(JobState.CHECKED, error_count=0)
     job.refresh_from_db()
     assert (job.state, job.lease_until, job.current) == (JobState.CHECKED, None, "")
-    assert job.finished_at is not None
+    assert job.finished_at is not None and not job.is_live
     assert not run.beat(done=1)  # same token, but no longer running
 
 
