@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import LeasedJob
 from branches.access import PRINT_BATCHES, ScopedQuerySet
 from branches.models import Organization
 
@@ -53,7 +54,10 @@ class PrintJobQuerySet(ScopedQuerySet):
         return self.filter(state__in=LIVE_STATES)
 
 
-class PrintJob(models.Model):
+class PrintJob(LeasedJob):
+    RUNNING_STATES = (PrintState.RUNNING,)
+    LIVE_STATES = LIVE_STATES
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
@@ -83,13 +87,9 @@ class PrintJob(models.Model):
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # The claim: who holds the job (a token per run), until when, and where this run
-    # started (for the time left: branches printed in this run over its time).
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Where this run started (for the time left: branches printed in this run over its
+    # time); the claim itself is LeasedJob's.
     done_at_claim = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
     # The result's name in the default storage (services.result_name; the disk or the
     # S3 bucket), removed after `expires_at` (prune_print_jobs).
@@ -130,23 +130,6 @@ class PrintJob(models.Model):
     def params_label(self) -> str:
         kind = get_kind(self.kind)
         return kind.describe(self.params) if kind else ""
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in LIVE_STATES
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
-
-    @property
-    def is_stranded(self) -> bool:
-        """Running, but nobody has extended the lease: its worker was stopped."""
-        return (
-            self.state == PrintState.RUNNING
-            and self.lease_until is not None
-            and self.lease_until < timezone.now()
-        )
 
     @property
     def seconds_left(self) -> int | None:

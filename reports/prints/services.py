@@ -42,12 +42,13 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import audit, stored_files
+from accounts.jobs import Claim
 from accounts.models import AuditAction
 from branches.exporting import render_pdf
 from branches.models import Branch, Level
@@ -156,52 +157,22 @@ def job_cancel(*, job: PrintJob, actor, request=None) -> PrintJob:
 # --- Running ----------------------------------------------------------------------------
 
 
-def _claimable(now) -> Q:
-    return Q(state=PrintState.QUEUED) | Q(state=PrintState.RUNNING, lease_until__lt=now)
-
-
-class _Run:
-    """One worker's hold on one job: every write goes through the token."""
-
-    def __init__(self, job_id: int, token: uuid.UUID):
-        self.job_id, self.token = job_id, token
-
-    def ours(self):
-        return PrintJob.objects.filter(
-            pk=self.job_id, claim_token=self.token, state=PrintState.RUNNING
-        )
-
-    def beat(self, **values) -> bool:
-        """Extend the lease (and store `values`); False if the job is no longer ours."""
-        return bool(self.ours().update(lease_until=timezone.now() + lease(), **values))
-
+class _Run(Claim):
     def cancel_requested(self) -> bool:
         return self.ours().filter(cancel_requested=True).exists()
-
-    def finish(self, state, **values) -> bool:
-        return bool(
-            self.ours().update(
-                state=state, current="", lease_until=None, finished_at=timezone.now(), **values
-            )
-        )
 
 
 def job_claim(job_id: int, *, now=None) -> _Run | None:
     now = now or timezone.now()
-    token = uuid.uuid4()
-    claimed = (
-        PrintJob.objects.filter(_claimable(now), pk=job_id)
-        .filter(cancel_requested=False)
-        .update(
-            state=PrintState.RUNNING,
-            claim_token=token,
-            lease_until=now + lease(),
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-            started_at=Coalesce("started_at", now),
-        )
+    return _Run.take(
+        PrintJob.objects.filter(cancel_requested=False),  # a cancelled job stays stopped
+        job_id,
+        waiting=PrintState.QUEUED,
+        running=PrintState.RUNNING,
+        lease=lease(),
+        now=now,
+        started_at=Coalesce("started_at", now),
     )
-    return _Run(job_id, token) if claimed else None
 
 
 def job_execute(job_id: int) -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import stored_files
+from accounts.jobs import runs_inline
 from branches.access import PRINT_BATCHES, get_for_user, require_capability
 
 from . import services, tasks
@@ -55,7 +56,7 @@ def index(request):
 
 
 def _context(job):
-    return {"job": job, "inline": tasks.runs_inline()}
+    return {"job": job, "inline": runs_inline()}
 
 
 def job(request, pk):

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import LeasedJob
 from branches.access import scope_for
 from branches.models import Organization
 
@@ -51,7 +52,10 @@ class ImportJobQuerySet(models.QuerySet):
         return self.filter(parts)
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
+    RUNNING_STATES = RUNNING_STATES
+    LIVE_STATES = LIVE_STATES
+
     kind = models.CharField(_("what to import"), max_length=30)
     node = models.ForeignKey(
         Organization,
@@ -83,10 +87,6 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
     objects = ImportJobQuerySet.as_manager()
@@ -107,22 +107,6 @@ class ImportJob(models.Model):
     def kind_label(self) -> str:
         kind = get_kind(self.kind)
         return str(kind.label) if kind else self.kind
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in LIVE_STATES
-
-    @property
-    def is_stranded(self) -> bool:
-        return (
-            self.state in RUNNING_STATES
-            and self.lease_until is not None
-            and self.lease_until < timezone.now()
-        )
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
 
     @property
     def seconds_left(self) -> int | None:

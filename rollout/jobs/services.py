@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.jobs import Claim
 from accounts.models import AuditAction
 
 from .models import ImportJob, JobState
@@ -148,32 +149,13 @@ def job_confirm(*, job: ImportJob, actor, version: int, request=None) -> ImportJ
 # --- Running ----------------------------------------------------------------------------
 
 
-class _Run:
-    """One worker's hold on one job: every write goes through the token."""
-
-    def __init__(self, job_id: int, token: uuid.UUID):
-        self.job_id, self.token = job_id, token
-
-    def ours(self):
-        return ImportJob.objects.filter(pk=self.job_id, claim_token=self.token)
-
-    def beat(self, **values) -> bool:
-        return bool(self.ours().update(lease_until=timezone.now() + lease(), **values))
-
+class _Run(Claim):
     def progress(self, done: int, total: int, current: str = "") -> None:
         self.beat(done=done, total=total, current=current[:120])
 
     def finish(self, state, **values) -> bool:
-        return bool(
-            self.ours().update(
-                state=state,
-                current="",
-                lease_until=None,
-                finished_at=timezone.now(),
-                version=F("version") + 1,
-                **values,
-            )
-        )
+        # A new version: a confirmation names the checked preview it saw.
+        return super().finish(state, version=F("version") + 1, **values)
 
 
 PHASES = (
@@ -183,21 +165,18 @@ PHASES = (
 
 
 def job_claim(job_id: int, *, now=None) -> tuple[_Run, str] | None:
-    now = now or timezone.now()
     for waiting, running in PHASES:
-        token = uuid.uuid4()
-        claimed = ImportJob.objects.filter(
-            Q(state=waiting) | Q(state=running, lease_until__lt=now), pk=job_id
-        ).update(
-            state=running,
-            claim_token=token,
-            lease_until=now + lease(),
-            claimed_at=now,
+        run = _Run.take(
+            ImportJob.objects,
+            job_id,
+            waiting=waiting,
+            running=running,
+            lease=lease(),
+            now=now,
             done=0,
-            attempts=F("attempts") + 1,
         )
-        if claimed:
-            return _Run(job_id, token), running
+        if run is not None:
+            return run, running
     return None
 
 

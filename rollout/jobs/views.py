@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.jobs import runs_inline
 from branches.access import scope_for
 
 from . import services, tasks
@@ -75,7 +76,7 @@ def index(request):
 
 
 def _context(job):
-    return {"job": job, "inline": tasks.runs_inline()}
+    return {"job": job, "inline": runs_inline()}
 
 
 def job(request, pk):

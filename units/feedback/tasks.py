@@ -4,14 +4,12 @@ once). Found by Celery through units/tasks.py (autodiscovery imports `<app>.task
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.db import transaction
 
-from . import services
+from accounts import jobs
 
-logger = logging.getLogger("portal.feedback")
+from . import services
 
 
 @shared_task(name="units.feedback_run", ignore_result=True)
@@ -19,14 +17,8 @@ def feedback_run(run_id: int) -> str:
     return services.run_execute(run_id)
 
 
-def _publish(run_id: int) -> None:
-    try:
-        feedback_run.apply_async(args=[run_id], retry=False)
-    except Exception as error:  # broker down: the run stays queued, visible on its page
-        logger.warning("could not queue feedback run %s (%s)", run_id, error)
-
-
 def enqueue_run(run_id: int) -> None:
     """Queue the run once the current transaction commits (inline when Celery runs tasks
-    eagerly, as the zero-setup demo does)."""
-    transaction.on_commit(lambda: _publish(run_id), robust=True)
+    eagerly, as the zero-setup demo does; with the broker down the run stays queued,
+    visible on its page)."""
+    transaction.on_commit(lambda: jobs.publish(feedback_run, run_id), robust=True)

@@ -1,0 +1,96 @@
+"""accounts.jobs: the claim with a lease and the Celery publish that the rollout import
+jobs and the batch prints share (their own tests run it through their services)."""
+
+import datetime
+import logging
+
+import pytest
+from django.utils import timezone
+
+from accounts import jobs
+from rollout.jobs.models import ImportJob, JobState
+
+LEASE = datetime.timedelta(minutes=5)
+
+
+@pytest.fixture
+def job(cast):
+    return ImportJob.objects.create(
+        kind="structure", node=cast.district_a, file_name="t.xlsx", file_path="t.xlsx"
+    )
+
+
+def take(job, **values):
+    return jobs.Claim.take(
+        ImportJob.objects,
+        job.pk,
+        waiting=JobState.QUEUED,
+        running=JobState.CHECKING,
+        lease=LEASE,
+        **values,
+    )
+
+
+def test_a_job_is_held_by_one_claim_until_its_lease_runs_out(job):
+    first = take(job, done=0)
+    assert first is not None and take(job) is None
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.is_stranded) == (JobState.CHECKING, 1, False)
+
+    ImportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - LEASE)
+    job.refresh_from_db()
+    assert job.is_stranded
+    second = take(job)
+    assert second is not None and second.token != first.token
+    # The stopped worker's writes touch nothing any more; the new holder's do.
+    assert not first.beat(done=5) and not first.finish(JobState.FAILED)
+    assert second.beat(done=3, total=4)
+    job.refresh_from_db()
+    assert (job.done, job.attempts, job.state) == (3, 2, JobState.CHECKING)
+    assert (job.percent, job.is_live) == (75, True)
+
+
+def test_a_finished_job_is_no_longer_its_worker_s(job):
+    run = take(job)
+    assert run.finish(JobState.CHECKED, error_count=0)
+    job.refresh_from_db()
+    assert (job.state, job.lease_until, job.current) == (JobState.CHECKED, None, "")
+    assert job.finished_at is not None and not job.is_live
+    assert not run.beat(done=1)  # same token, but no longer running
+
+
+def test_a_publish_with_the_broker_down_is_logged_and_left_to_the_sweep(caplog):
+    class Down:
+        name = "rollout.import_job"
+
+        def apply_async(self, **kwargs):
+            raise ConnectionError("no broker")
+
+    with caplog.at_level(logging.WARNING, logger="portal.jobs"):
+        jobs.publish(Down(), 7)
+    assert "could not queue rollout.import_job 7 (no broker)" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_job_is_queued_after_the_commit_and_not_at_all_without_a_broker(
+    settings, django_capture_on_commit_callbacks
+):
+    sent = []
+
+    class Task:
+        name = "t"
+
+        def apply_async(self, *, args, retry):
+            sent.append(args)
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        jobs.enqueue(Task(), 7)
+    assert sent == [] and len(callbacks) == 1
+    callbacks[0]()
+    assert sent == [[7]]
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the page runs it instead
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        jobs.enqueue(Task(), 8)
+    assert callbacks == [] and sent == [[7]]
