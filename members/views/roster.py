@@ -91,7 +91,10 @@ def roster(request):
     else:
         form, filters, qs = _roster_query(request, area)
         filter_fields = _filter_fields(form)
-    qs = qs.only(*selectors.ROSTER_PAGE_FIELDS)
+    fields = selectors.ROSTER_PAGE_FIELDS
+    if not scope.has(VIEW_SENSITIVE):  # no row shows health: not read, not decrypted
+        fields = tuple(name for name in fields if name != "health")
+    qs = qs.only(*fields)
     paginator = Paginator(qs, PAGE_SIZE)
     if area is not None and filters == selectors.RosterFilters():
         paginator.count = area.active_count  # the unfiltered roster: counted as kept
