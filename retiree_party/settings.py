@@ -170,6 +170,8 @@ TEMPLATES = [
                 "branches.context_processors.access",
                 "accounts.context_processors.login_state",
             ],
+            # {% url %} reversing each URL once per process (after Django's builtins).
+            "builtins": ["accounts.templatetags.kept_urls"],
         },
     },
 ]

@@ -8,9 +8,12 @@ from __future__ import annotations
 import html
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from accounts.links import pk_link
+
+from ..models import Branch
 
 register = template.Library()
 
@@ -26,13 +29,15 @@ def branch_rows(branches):
     )
     pilot = f' <span class="tag tag-pilot">{esc(_("Pilot"))}</span>'
     dissolved = f' <span class="tag tag-muted">{esc(_("Dissolved"))}</span>'
+    link = pk_link("branches:branch_detail")
+    kinds = {value: str(label) for value, label in Branch._meta.get_field("kind").flatchoices}
     rows = []
     for branch in branches:
-        url = reverse("branches:branch_detail", args=[branch.pk])
+        url = link(branch.pk)
         rows.append(
             f'<tr><td><a href="{esc(url)}">{esc(branch.name)}</a>'
             f"{pilot if branch.is_pilot else ''}{dissolved if branch.dissolved_on else ''}</td>"
-            f'<td data-label="{kind_label}">{esc(str(branch.get_kind_display()))}</td>'
+            f'<td data-label="{kind_label}">{esc(kinds.get(branch.kind, branch.kind))}</td>'
             f'<td data-label="{org_label}">{esc(branch.organization.name)}</td>'
             f'<td class="num" data-label="{groups_label}">{branch.group_count}</td></tr>'
         )

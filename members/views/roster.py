@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -22,7 +24,7 @@ from branches.access import (
     VIEW_UNIT_MEMBERS,
     scope_for,
 )
-from branches.models import Branch, Organization
+from branches.models import Branch, Organization, OriginalUnit
 
 from .. import exporting, selectors
 from ..forms.roster import RosterFilterForm
@@ -45,11 +47,54 @@ def _roster_query(request, area=None):
     return form, filters, selectors.roster(request.user, filters)
 
 
+# The unfiltered roster's filter as rendered, per process (~600 options: building and
+# rendering the form was ~a third of the page's CPU). Keyed by everything it shows: the
+# language, whether health filters are offered and the (pk, name) lists themselves, so
+# an entry is only ever served for the very same markup.
+KEEP_FILTERS_AT_MOST = 200
+_kept_filters: dict[tuple, str] = {}
+
+
+def _filter_fields(form) -> str:
+    return render_to_string("members/includes/roster_filters.html", {"form": form})
+
+
+def _kept_filter_fields(request, scope, area) -> str:
+    """The filter fields of the roster with no filter given (the area's lists as kept,
+    the original units read: their creation moves no version)."""
+    units = tuple(OriginalUnit.objects.choosable_by(request.user).values_list("pk", "name"))
+    key = (
+        get_language(),
+        scope.has(VIEW_SENSITIVE),
+        tuple(area.communities),
+        tuple(area.branches),
+        units,
+    )
+    html = _kept_filters.get(key)
+    if html is None:
+        form = RosterFilterForm(user=request.user, area=area)
+        form.fields["original_unit"].names = list(units)
+        html = _filter_fields(form)
+        if len(_kept_filters) >= KEEP_FILTERS_AT_MOST:
+            _kept_filters.clear()
+        _kept_filters[key] = html
+    return html
+
+
 def roster(request):
     scope = _require_roster_access(request)
     area = selectors.roster_area(request.user)
-    form, filters, qs = _roster_query(request, area)
-    qs = qs.only(*selectors.ROSTER_PAGE_FIELDS)
+    if area is not None and not request.GET.keys() - {"page"}:
+        form, filters = None, selectors.RosterFilters()
+        qs = selectors.roster(request.user, filters)
+        filter_fields = _kept_filter_fields(request, scope, area)
+    else:
+        form, filters, qs = _roster_query(request, area)
+        filter_fields = _filter_fields(form)
+    fields = selectors.ROSTER_PAGE_FIELDS
+    if not scope.has(VIEW_SENSITIVE):  # no row shows health: not read, not decrypted
+        fields = tuple(name for name in fields if name != "health")
+    qs = qs.only(*fields)
     paginator = Paginator(qs, PAGE_SIZE)
     if area is not None and filters == selectors.RosterFilters():
         paginator.count = area.active_count  # the unfiltered roster: counted as kept
@@ -62,6 +107,7 @@ def roster(request):
         "members/roster.html",
         {
             "form": form,
+            "filter_fields": filter_fields,
             "page": page,
             "limited": not scope.has(VIEW_MEMBERS),
             "can_create": scope.has(EDIT_MEMBERS) and editable_communities(request.user).exists(),

@@ -4,6 +4,8 @@ reader's area is never served, and readers whose grants are not on organisation 
 read it themselves."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.core.cache import cache as django_cache
@@ -42,8 +44,18 @@ def reader(user):
     return login_as(Client(), user)
 
 
+def options(response, name) -> dict[int, str]:
+    """The options of the filter's `name` select, as shown."""
+    text = response.content.decode()
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', text, re.S).group(1)
+    return {
+        int(value): html.unescape(label)
+        for value, label in re.findall(r'<option value="(-?\d+)"[^>]*>([^<]*)</option>', select)
+    }
+
+
 def branch_options(response) -> dict[int, str]:
-    return dict(response.context["form"].fields["branch"].choices)
+    return options(response, "branch")
 
 
 def test_a_member_added_is_counted_at_once(cast, area_keys):
@@ -114,3 +126,25 @@ def test_an_area_kept_for_one_reader_is_never_served_to_another(cast, area_keys)
 def test_readers_granted_a_branch_or_a_unit_read_their_area_themselves(cast, key, area_keys):
     assert reader(cast.user(key)).get(ROSTER).status_code == 200
     assert area_keys == []
+
+
+def filter_fields(response) -> str:
+    """The filter's fields as shown (up to its submit button)."""
+    text = response.content.decode()
+    return re.search(r'<form method="get" class="filter-bar".*?<button', text, re.S).group(0)
+
+
+def test_the_unfiltered_rosters_filter_is_the_one_a_filtered_roster_builds(cast):
+    district = reader(cast.user("district_staff"))
+    kept = [filter_fields(district.get(ROSTER, query)) for query in ({}, {"page": 1}, {})]
+    built = filter_fields(district.get(ROSTER, {"q": ""}))  # a query: the form built
+    assert kept == [built] * 3
+    assert f'<option value="{cast.branch_a.pk}">{cast.branch_a.name}</option>' in built
+
+
+def test_a_unit_added_shows_in_the_filter_at_once(cast):
+    # A new unit moves no figures version (reports.freshness): the filter reads the units.
+    street = reader(cast.user("street_staff"))
+    assert cast.unit_a.pk in options(street.get(ROSTER), "original_unit")
+    unit = f.unit(name="新建原单位", district=cast.district_a)
+    assert options(street.get(ROSTER), "original_unit")[unit.pk] == "新建原单位"
