@@ -14,10 +14,12 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+
+from .statements import kept_rows
 
 
 class Role(models.TextChoices):
@@ -358,23 +360,20 @@ class Scope:
         return reduce(or_, parts) if parts else None
 
 
-_GRANTS_SQL: dict[str, str] = {}  # per database alias
+_GRANTS_SQL: dict[tuple, str] = {}  # per database alias
 GRANT_FIELDS = ("role", "organization__path", "branch_id", "original_unit_id")
 
 
 def _grant_rows(user) -> list[tuple]:
-    """`user.staff_roles.values_list(*GRANT_FIELDS)`, its SQL built by the ORM once per
-    process: every request reads it, and building it was ~0.5 ms, five times running
-    it."""
-    roles = user.staff_roles.model
-    alias = roles.objects.db
-    if alias not in _GRANTS_SQL:
-        # The user's id is the one parameter: filled in per request.
-        query = roles.objects.filter(user_id=0).values_list(*GRANT_FIELDS).query
-        _GRANTS_SQL[alias] = query.get_compiler(using=alias).as_sql()[0]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_GRANTS_SQL[alias], [user.pk])
-        return cursor.fetchall()
+    """`user.staff_roles.values_list(*GRANT_FIELDS)`, its SQL built once per process
+    (branches.statements): every request reads it."""
+    return kept_rows(
+        _GRANTS_SQL,
+        "grants",
+        user.staff_roles.db,
+        lambda: user.staff_roles.values_list(*GRANT_FIELDS),
+        [user.pk],
+    )
 
 
 def scope_for(user) -> Scope:

@@ -16,6 +16,7 @@ from accounts.crypto import EncryptedCharField
 
 from .access import VIEW_STRUCTURE, Role, ScopedQuerySet, scope_for
 from .numbering import ordinal_in
+from .statements import kept_rows
 
 
 class Level(models.TextChoices):
@@ -160,10 +161,8 @@ class Organization(models.Model):
         return "+".join(keys)
 
 
-# figures_key_at's statement per shape (how many nodes and prefixes) and database, built
-# by the ORM once per process: pages read it on every request, and building it was ~0.5
-# ms, several times running it. Kept only once its parameters, made here, are checked
-# to be the very ones the ORM made.
+# figures_key_at's statement per shape (how many nodes and prefixes), built once per
+# process (branches.statements): pages read it on every request.
 _FIGURES_SQL: dict[tuple, str] = {}
 
 
@@ -178,26 +177,17 @@ def _figures_query(paths, prefixes):
     )
 
 
-def _figures_params(connection, paths, prefixes) -> list:
-    like = [f"{connection.ops.prep_for_like_query(path)}%" for path in paths]
-    return [*prefixes, *(value for pattern in like for value in (Level.DISTRICT, pattern))]
-
-
 def _figures_rows(paths, prefixes) -> list[tuple]:
     alias = Organization.objects.db
-    connection = connections[alias]
-    shape = (alias, len(paths), len(prefixes))
-    params = _figures_params(connection, paths, prefixes)
-    sql = _FIGURES_SQL.get(shape)
-    if sql is None:
-        query = _figures_query(paths, prefixes)
-        sql, made = query.query.get_compiler(using=alias).as_sql()
-        if list(made) != params:  # not the statement this expects: the ORM's each time
-            return list(query)
-        _FIGURES_SQL[shape] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    like = [f"{connections[alias].ops.prep_for_like_query(path)}%" for path in paths]
+    params = [*prefixes, *(value for pattern in like for value in (Level.DISTRICT, pattern))]
+    return kept_rows(
+        _FIGURES_SQL,
+        (len(paths), len(prefixes)),
+        alias,
+        lambda: _figures_query(paths, prefixes),
+        params,
+    )
 
 
 class OriginalUnitQuerySet(ScopedQuerySet):
