@@ -20,6 +20,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import broker
+
 logger = logging.getLogger("portal.jobs")
 
 
@@ -103,10 +105,9 @@ def runs_inline() -> bool:
 
 
 def publish(task, job_id: int) -> None:
-    try:
-        task.apply_async(args=[job_id], retry=False)
-    except Exception as error:  # broker down: the job stays waiting in its row
-        logger.warning("could not queue %s %s (%s)", task.name, job_id, error)
+    """Queue the job's task; with the broker down the job stays waiting in its row, for
+    the beat's sweep of stranded jobs."""
+    broker.publish(task.name, args=[job_id], what=f"{task.name} {job_id}", log=logger)
 
 
 def enqueue(task, job_id: int) -> None:

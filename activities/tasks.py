@@ -9,20 +9,21 @@
 
 `manage.py send_reminders` runs the same code once, without a broker.
 
-A web request never waits on the broker: `enqueue_sweep` publishes after the commit with
-one try, short connect and read timeouts (REDIS_SOCKET_TIMEOUT: a frozen Redis accepts
-the connection and never answers), and only logs when the broker is down. Nothing
-is lost by that: the rows are the state, and the next beat sweep finds the same things
-due.
+A web request never waits on the broker: `enqueue_sweep` publishes after the commit
+through accounts.broker (one try, bounded reads, a warning when the broker is down).
+Nothing is lost by that: the rows are the state, and the next beat sweep finds the same
+things due.
 """
 
 from __future__ import annotations
 
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+
+from accounts import broker
 
 from .messaging import sender as reminder_sender
 from .messaging import sweep, writes
@@ -52,20 +53,6 @@ def prune_reminders() -> str:
     return str(writes.prune())
 
 
-def publish(task_name: str, **kwargs) -> bool:
-    """Publish a task once, failing fast when the broker is down (logged, not raised)."""
-    app = current_app
-    try:
-        # One try, no reconnect loop: max_retries=0 on this connection only (the worker's
-        # own connections keep retrying as usual).
-        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-            app.send_task(task_name, kwargs=kwargs, connection=connection, retry=False)
-    except Exception as error:  # any broker trouble: the beat sweep will catch up
-        logger.warning("could not queue %s (%s): the next sweep will pick it up", task_name, error)
-        return False
-    return True
-
-
 def enqueue_sweep(**ids) -> None:
     """After the current transaction commits, ask for a sweep of one branch (branch_id=)
     or of a member's home branch (member_id=). No queries here: this runs inside other
@@ -73,7 +60,9 @@ def enqueue_sweep(**ids) -> None:
     nothing is queued: run `manage.py send_reminders` from cron instead."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    transaction.on_commit(lambda: publish("activities.sweep_reminders", **ids), robust=True)
+    transaction.on_commit(
+        lambda: broker.publish(sweep_reminders.name, kwargs=ids, log=logger), robust=True
+    )
 
 
 @shared_task(name="activities.poll_sms", ignore_result=True)

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import broker
 from branches.models import Level, Organization
 from rollout.completeness import selectors as completeness
 
@@ -73,11 +74,9 @@ def queue_warm_up(sender, using="default", **kwargs) -> None:
 def _publish_warm_up() -> None:
     if not _cache_call(cache.add, WARM_UP_QUEUED, 1, WARM_UP_QUEUED_SECONDS, default=True):
         return  # one is queued and has not started: it will see this change
-    try:
-        warm_dashboards.apply_async(retry=False)
-    except Exception as error:  # broker down: the page computes, the morning run warms
+    # Broker down: the page computes, the morning run warms.
+    if not broker.publish(warm_dashboards.name, what="the dashboards' warm-up", log=logger):
         _cache_call(cache.delete, WARM_UP_QUEUED)
-        logger.warning("could not queue the dashboards' warm-up (%s)", error)
 
 
 # Batch prints (reports/prints/tasks.py): imported so Celery registers them.

@@ -7,6 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from accounts import broker
+
 from . import services
 
 logger = logging.getLogger("portal.rollout")
@@ -23,10 +25,13 @@ def _publish(user_ids: list[int], base_url: str) -> None:
         # setting is read now, not from Celery's configuration, which is fixed when first read.
         send_activation_links(user_ids, base_url)
         return
-    try:
-        send_activation_links.apply_async(args=[user_ids, base_url], retry=False)
-    except Exception as error:  # broker down: the batch page offers to send them again
-        logger.warning("could not queue %d activation links (%s)", len(user_ids), error)
+    # With the broker down the batch page offers to send them again.
+    broker.publish(
+        send_activation_links.name,
+        args=[user_ids, base_url],
+        what=f"{len(user_ids)} activation links",
+        log=logger,
+    )
 
 
 def queue_links(user_ids: list[int], base_url: str) -> None:

@@ -4,10 +4,11 @@ jobs and the batch prints share (their own tests run it through their services).
 import datetime
 import logging
 
+import celery
 import pytest
 from django.utils import timezone
 
-from accounts import jobs
+from accounts import broker, jobs
 from rollout.jobs.models import ImportJob, JobState
 
 LEASE = datetime.timedelta(minutes=5)
@@ -60,29 +61,31 @@ def test_a_finished_job_is_no_longer_its_worker_s(job):
 
 
 def test_a_publish_with_the_broker_down_is_logged_and_left_to_the_sweep(caplog):
-    class Down:
-        name = "rollout.import_job"
+    from rollout.jobs.tasks import import_job
 
-        def apply_async(self, **kwargs):
-            raise ConnectionError("no broker")
-
-    with caplog.at_level(logging.WARNING, logger="portal.jobs"):
-        jobs.publish(Down(), 7)
-    assert "could not queue rollout.import_job 7 (no broker)" in caplog.text
+    previous = celery.current_app._get_current_object()
+    app = celery.Celery("jobs-broker-down", set_as_current=False)
+    app.conf.update(broker_url="redis://127.0.0.1:1/0", broker_connection_timeout=2)
+    app.set_current()
+    try:
+        with caplog.at_level(logging.WARNING, logger="portal.jobs"):
+            jobs.publish(import_job, 7)
+    finally:
+        previous.set_current()
+    assert "could not queue rollout.import_job 7 (" in caplog.text
+    assert "Connection refused" in caplog.text
 
 
 @pytest.mark.django_db
 def test_a_job_is_queued_after_the_commit_and_not_at_all_without_a_broker(
-    settings, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
 
     class Task:
         name = "t"
 
-        def apply_async(self, *, args, retry):
-            sent.append(args)
-
+    monkeypatch.setattr(broker, "publish", lambda name, *, args, **kw: sent.append(args))
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         jobs.enqueue(Task(), 7)

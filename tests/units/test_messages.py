@@ -18,6 +18,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import broker
 from accounts.models import AuditAction
 from activities.messaging.models import WebhookFlavour
 from members.models import CommunityRegistration, RegistrationStatus
@@ -79,7 +80,7 @@ def test_channels_follow_the_units_contact(cast):
 def test_pending_deliveries_are_queued_after_the_commit(cast, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued = []
-    monkeypatch.setattr(services, "publish", lambda name, **kw: queued.append(name))
+    monkeypatch.setattr(broker, "publish", lambda name, **kw: queued.append(name))
     UnitContact.objects.create(unit=cast.unit_b, email="dw@example.org")
     from django.test import TestCase
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, broker
 from accounts.models import AuditAction
 from activities.messaging.models import Channel
 from branches.access import Role
@@ -33,24 +32,13 @@ logger = logging.getLogger("portal.unit_messages")
 SEND_TASK = "units.send_unit_messages"
 
 
-def publish(task_name: str, **kwargs) -> bool:
-    """Publish a task once, failing fast when the broker is down (logged, not raised):
-    the beat's sweep sends what is pending anyway, so a web request never waits on it."""
-    try:
-        with current_app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-            current_app.send_task(task_name, kwargs=kwargs, connection=connection, retry=False)
-    except Exception as error:  # any broker trouble: the next beat run catches up
-        logger.warning("could not queue %s (%s): the next run will pick it up", task_name, error)
-        return False
-    return True
-
-
 def enqueue_sender() -> None:
     """Ask for a send once the current transaction commits. Without a broker (the
     zero-setup demo runs tasks inline) nothing is queued: the beat schedule sends."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    transaction.on_commit(lambda: publish(SEND_TASK), robust=True)
+    # The beat's run sends what is pending anyway: a web request never waits on the broker.
+    transaction.on_commit(lambda: broker.publish(SEND_TASK, log=logger), robust=True)
 
 
 def unit_has_liaison(unit_id: int) -> bool:

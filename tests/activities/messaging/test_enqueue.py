@@ -8,7 +8,7 @@ import pytest
 from celery import Celery
 from django.urls import reverse
 
-from activities import tasks
+from accounts import broker
 from activities.care.models import CareVisit
 from activities.meetings.models import Meeting
 
@@ -58,7 +58,9 @@ def test_recording_a_care_visit_queues_a_sweep_of_the_members_branch(
     cast, broker_down, monkeypatch, django_capture_on_commit_callbacks
 ):
     published = []
-    monkeypatch.setattr(tasks, "publish", lambda name, **kw: published.append((name, kw)))
+    monkeypatch.setattr(
+        broker, "publish", lambda name, kwargs=None, **kw: published.append((name, kwargs))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         CareVisit.objects.create(
             member=cast.member_a, visited_on="2026-03-18", kind="routine", visitors="张书记"
@@ -70,7 +72,7 @@ def test_nothing_is_queued_when_a_save_rolls_back(cast, broker_down, monkeypatch
     from django.db import transaction
 
     published = []
-    monkeypatch.setattr(tasks, "publish", lambda name, **kw: published.append(name))
+    monkeypatch.setattr(broker, "publish", lambda name, **kw: published.append(name))
     with pytest.raises(RuntimeError), transaction.atomic():
         Meeting.objects.create(
             branch=cast.branch_a, kind="lecture", topic="x", planned_on="2026-03-19"
