@@ -1,5 +1,6 @@
-"""A background job kept in a row (the rollout import jobs, the batch prints): what the
-job is and how far it got live in its row, and a Celery task taking the row's id runs it.
+"""A background job kept in a row (the rollout import jobs, the batch prints, the roster
+import's steps): what the job is and how far it got live in its row, and a Celery task
+taking the row's id runs it (the roster import runs its steps in the request instead).
 
 The worker claims the row with one conditional UPDATE that gives it a new token and a
 lease, so two workers never run one job (a task delivered twice runs once), and a job
@@ -32,6 +33,8 @@ class LeasedJob(models.Model):
 
     RUNNING_STATES: tuple[str, ...] = ()
     LIVE_STATES: tuple[str, ...] = ()
+    # What a finish resets besides the lease (a subclass without `current` says {}).
+    FINISH_VALUES: dict = {"current": ""}
 
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -58,6 +61,11 @@ class LeasedJob(models.Model):
             and self.lease_until < timezone.now()
         )
 
+    @classmethod
+    def stranded(cls, now=None) -> Q:
+        """The jobs `is_stranded` names, as a filter."""
+        return Q(state__in=cls.RUNNING_STATES, lease_until__lt=now or timezone.now())
+
 
 class Claim:
     """One worker's hold on one job: every write goes through the token."""
@@ -66,13 +74,17 @@ class Claim:
         self.model, self.job_id, self.token, self.lease = model, job_id, token, lease
 
     @classmethod
-    def take(cls, jobs, job_id: int, *, waiting, running, lease, now=None, **values):
-        """Hold the job if it is `waiting`, or `running` with its lease run out: moved to
-        `running` (with `values`) for a new token. None if another worker holds it."""
+    def take(cls, jobs, job_id: int, *, waiting, running, lease, now=None, resume=True, **values):
+        """Hold the job if it is `waiting` (one state or several), or `running` with its
+        lease run out (unless not to `resume` it: then the person decides what becomes of
+        a stranded job): moved to `running` (with `values`) for a new token. None if
+        another worker holds it."""
         now = now or timezone.now()
         token = uuid.uuid4()
-        claimed = jobs.filter(Q(state=waiting) | Q(state=running, lease_until__lt=now), pk=job_id)
-        claimed = claimed.update(
+        free = Q(state__in=[waiting] if isinstance(waiting, str) else waiting)
+        if resume:
+            free |= Q(state=running, lease_until__lt=now)
+        claimed = jobs.filter(free, pk=job_id).update(
             state=running,
             claim_token=token,
             lease_until=now + lease,
@@ -94,7 +106,10 @@ class Claim:
     def finish(self, state, **values) -> bool:
         return bool(
             self.ours().update(
-                state=state, current="", lease_until=None, finished_at=timezone.now(), **values
+                state=state,
+                lease_until=None,
+                finished_at=timezone.now(),
+                **{**self.model.FINISH_VALUES, **values},
             )
         )
 

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.audit import person_repr
 from accounts.crypto import EncryptedCharField, KeyedHashField, KeyedHashModel
+from accounts.jobs import LeasedJob
 from branches.access import VIEW_MEMBERS, VIEW_UNIT_MEMBERS, ScopedQuerySet
 from branches.models import Branch, Level, Organization, OriginalUnit, PartyGroup
 
@@ -686,16 +687,26 @@ IMPORT_LEASE_SECONDS = 120
 
 
 def import_lease_seconds() -> int:
-    """How long a check or write may run before its import counts as stranded (its worker
-    was stopped): longer than the web worker's timeout."""
+    """How long a check or write may go without progress before its import counts as
+    stranded (its worker was stopped): longer than the web worker's timeout."""
     return getattr(settings, "MEMBER_IMPORT_LEASE_SECONDS", IMPORT_LEASE_SECONDS)
 
 
-class ImportRun(models.Model):
+class ImportRun(LeasedJob):
     """One roster import through the web: its progress (polled by the page) and outcome.
 
-    The uploaded file itself lives in a temporary folder under `token`, never in the
-    database; the row keeps the counts, the first errors and a short preview."""
+    The uploaded file itself lives in the default storage under `token`, never in the
+    database; the row keeps the counts, the first errors and a short preview.
+
+    Its check and write steps hold the row through the shared claim (accounts.jobs):
+    each step takes a new claim token and a lease, extended as rows are read, so a double
+    click runs a step once and a step that wakes after a retry or a discard changes
+    nothing. Unlike the background jobs, the steps run in the person's requests and a
+    stranded step is not taken over by the next click: the page offers retry or discard."""
+
+    RUNNING_STATES = (ImportState.CHECKING, ImportState.WRITING)
+    LIVE_STATES = (ImportState.UPLOADED, ImportState.READY, *RUNNING_STATES)
+    FINISH_VALUES = {}  # no `current`: the progress is the rows read
 
     token = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(
@@ -723,9 +734,6 @@ class ImportRun(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the running check or write started: it also names that run, so a stranded
-    # step that wakes up after a retry or a discard changes nothing.
-    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -744,15 +752,7 @@ class ImportRun(models.Model):
 
     @property
     def is_busy(self) -> bool:
-        return self.state in {ImportState.CHECKING, ImportState.WRITING}
-
-    @property
-    def is_stranded(self) -> bool:
-        """Busy for longer than the lease: the worker running it was stopped."""
-        if not self.is_busy:
-            return False
-        lease = datetime.timedelta(seconds=import_lease_seconds())
-        return (self.claimed_at or self.created_at) < timezone.now() - lease
+        return self.state in self.RUNNING_STATES
 
     @property
     def lease_minutes(self) -> int:

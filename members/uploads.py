@@ -5,9 +5,11 @@ outcome, and the two long steps (check, confirm) run inside the request while th
 polls the row. No broker needed; on PostgreSQL or SQLite alike.
 
 A step cannot hang a worker: reading is bounded in rows and time (members.importing),
-below the web worker's timeout. If the worker is stopped all the same, the step's claim
-(`claimed_at`) runs out after a lease and the page offers to retry or discard the import;
-a write commits together with its "done" state, so a stranded write has written nothing.
+below the web worker's timeout. Each step holds the row through the shared claim
+(accounts.jobs.Claim: a new token and a lease, extended as rows are read). If the worker
+is stopped all the same, the lease runs out and the page offers to retry or discard the
+import; a write commits together with its "done" state, so a stranded write has written
+nothing, and a step that wakes after a retry or a discard no longer holds the claim.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit, stored_files
+from accounts.jobs import Claim
 from accounts.models import AuditAction
 
 from .importing import reading, writing
@@ -113,45 +115,37 @@ def recent_runs(user, limit=5):
     return list(ImportRun.objects.filter(user=user).select_related("community")[:limit])
 
 
-BUSY = [ImportState.CHECKING, ImportState.WRITING]
-
-
-def _stranded() -> Q:
-    """Runs whose check or write has outlived its lease: their worker was stopped."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=import_lease_seconds())
-    return Q(state__in=BUSY) & (
-        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+def _claim(run, waiting, running) -> Claim | None:
+    """Move the run to `running` only if nobody else did (a double click runs once): the
+    step's hold on the row, or None. A stranded step is left to the person (retry or
+    discard), not taken over by the next click."""
+    return Claim.take(
+        ImportRun.objects,
+        run.pk,
+        waiting=waiting,
+        running=running,
+        lease=datetime.timedelta(seconds=import_lease_seconds()),
+        resume=False,
+        processed_rows=0,
     )
 
 
-def _claim(run, from_states, to_state):
-    """Move the run to `to_state` only if nobody else did (a double click runs once).
-    The claim's time, which names this step from now on, or None."""
-    now = timezone.now()
-    claimed = ImportRun.objects.filter(pk=run.pk, state__in=from_states).update(
-        state=to_state, processed_rows=0, claimed_at=now
-    )
-    return now if claimed else None
-
-
-def _finish(run, claim, **values) -> ImportRun:
-    """Store the outcome of the step `claim` names, unless the run was retried or
+def _finish(run, claim: Claim, **values) -> ImportRun:
+    """Store the outcome of the step `claim` holds, unless the run was retried or
     discarded in the meantime."""
-    ImportRun.objects.filter(pk=run.pk, state__in=BUSY, claimed_at=claim).update(**values)
+    claim.finish(**values)
     run.refresh_from_db()
     return run
 
 
-def _progress(run, claim):
+def _progress(run, claim: Claim):
     last = [0.0]
 
     def report(done, total):
         now = time.monotonic()
         if now - last[0] >= 0.3 or done >= total:
             last[0] = now
-            ImportRun.objects.filter(pk=run.pk, claimed_at=claim).update(
-                processed_rows=done, total_rows=total
-            )
+            claim.beat(processed_rows=done, total_rows=total)
 
     return report
 
@@ -192,14 +186,7 @@ def _report(plan) -> dict:
 
 
 def _file_error(run, claim, message, state=ImportState.INVALID):
-    return _finish(
-        run,
-        claim,
-        state=state,
-        error_count=1,
-        report={"errors": [message]},
-        finished_at=timezone.now(),
-    )
+    return _finish(run, claim, state=state, error_count=1, report={"errors": [message]})
 
 
 class StoreUnavailable(ImportFileError):
@@ -269,10 +256,7 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
     try:
         with transaction.atomic():
             # Still this step's run? Locked until the write and its "done" commit together.
-            ours = ImportRun.objects.select_for_update().filter(
-                pk=run.pk, state=ImportState.WRITING, claimed_at=claim
-            )
-            if not ours.exists():
+            if not claim.ours().select_for_update().exists():
                 run.refresh_from_db()
                 return run
             outcome = writing.members_import(
@@ -282,14 +266,13 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
                 request=request,
                 file_name=run.file_name,
             )
-            ours.update(
-                state=ImportState.DONE,
+            claim.finish(
+                ImportState.DONE,
                 create_count=outcome.created,
                 update_count=outcome.updated,
                 unchanged_count=outcome.unchanged,
                 error_count=0,
                 report=dict(_report(plan), units_created=outcome.units_created),
-                finished_at=timezone.now(),
             )
     except (IntegrityError, ValidationError) as error:
         return _file_error(
@@ -306,8 +289,14 @@ def confirm(run: ImportRun, *, request=None) -> ImportRun:
 
 def retry(run: ImportRun) -> ImportRun:
     """A stranded check or write starts over from the check (nothing was written)."""
-    ImportRun.objects.filter(_stranded(), pk=run.pk).update(
-        state=ImportState.UPLOADED, processed_rows=0, total_rows=0, claimed_at=None, report={}
+    ImportRun.objects.filter(ImportRun.stranded(), pk=run.pk).update(
+        state=ImportState.UPLOADED,
+        processed_rows=0,
+        total_rows=0,
+        claim_token=None,
+        lease_until=None,
+        claimed_at=None,
+        report={},
     )
     run.refresh_from_db()
     return run
@@ -316,8 +305,12 @@ def retry(run: ImportRun) -> ImportRun:
 def discard(run: ImportRun, *, request=None) -> ImportRun:
     """Give up a stranded import: forget its file (audited, like the upload)."""
     with transaction.atomic():
-        if ImportRun.objects.filter(_stranded(), pk=run.pk).update(
-            state=ImportState.DISCARDED, finished_at=timezone.now()
+        stranded = ImportRun.objects.filter(ImportRun.stranded(), pk=run.pk)
+        if stranded.update(
+            state=ImportState.DISCARDED,
+            claim_token=None,
+            lease_until=None,
+            finished_at=timezone.now(),
         ):
             audit.record(
                 AuditAction.UPDATE,

@@ -186,7 +186,7 @@ def stranded_jobs(*, now=None) -> list[int]:
     now = now or timezone.now()
     waiting = Q(state__in=[JobState.QUEUED, JobState.CONFIRMED])
     waiting &= Q(created_at__lt=now - datetime.timedelta(minutes=1))
-    stopped = Q(state__in=[JobState.CHECKING, JobState.WRITING], lease_until__lt=now)
+    stopped = ImportJob.stranded(now)
     return list(ImportJob.objects.filter(waiting | stopped).values_list("pk", flat=True))
 
 

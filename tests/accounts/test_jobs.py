@@ -1,5 +1,6 @@
 """accounts.jobs: the claim with a lease and the Celery publish that the rollout import
-jobs and the batch prints share (their own tests run it through their services)."""
+jobs and the batch prints share (their own tests run it through their services; the
+roster import's steps use the claim too, tests/members/test_import_web.py)."""
 
 import datetime
 import logging
@@ -49,6 +50,23 @@ def test_a_job_is_held_by_one_claim_until_its_lease_runs_out(job):
     job.refresh_from_db()
     assert (job.done, job.attempts, job.state) == (3, 2, JobState.CHECKING)
     assert (job.percent, job.is_live) == (75, True)
+
+
+def test_a_stranded_job_not_to_resume_is_left_to_the_person(job):
+    """The roster import's way: a stranded step is not taken by the next click (the page
+    offers retry or discard), and a step may start from several waiting states."""
+    first = take(job)
+    ImportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - LEASE)
+    stranded = ImportJob.objects.filter(ImportJob.stranded())
+    assert list(stranded.values_list("pk", flat=True)) == [job.pk]
+    assert take(job, resume=False) is None
+    assert first.finish(JobState.CHECKED)
+    assert not ImportJob.objects.filter(ImportJob.stranded()).exists()
+    waiting = (JobState.QUEUED, JobState.CHECKED)
+    again = jobs.Claim.take(
+        ImportJob.objects, job.pk, waiting=waiting, running=JobState.CHECKING, lease=LEASE
+    )
+    assert again is not None and again.token != first.token
 
 
 def test_a_finished_job_is_no_longer_its_worker_s(job):

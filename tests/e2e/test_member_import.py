@@ -125,7 +125,9 @@ def test_a_stranded_import_is_retried_on_a_phone_and_then_imports(
 
     run = ImportRun.objects.get()
     stopped = timezone.now() - datetime.timedelta(minutes=5)
-    ImportRun.objects.filter(pk=run.pk).update(state="writing", claimed_at=stopped)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state="writing", claimed_at=stopped, lease_until=stopped + datetime.timedelta(minutes=2)
+    )
     page.reload()
     page.get_by_text("写入没有完成。").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

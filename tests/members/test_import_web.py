@@ -170,9 +170,12 @@ def test_the_progress_fragment_shows_the_share_done_while_busy(cast, client_for)
 
 
 def strand(run, state, minutes=10):
-    """As a worker killed mid-step leaves it: busy, its claim older than the lease."""
-    claimed = timezone.now() - datetime.timedelta(minutes=minutes)
-    ImportRun.objects.filter(pk=run.pk).update(state=state, claimed_at=claimed)
+    """As a worker killed mid-step leaves it: busy, no progress for `minutes`, its lease
+    (two minutes, extended at each progress) run out after two."""
+    moved = timezone.now() - datetime.timedelta(minutes=minutes)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=state, claimed_at=moved, lease_until=moved + datetime.timedelta(minutes=2)
+    )
 
 
 def uploaded(client, cast, rows):
@@ -300,3 +303,61 @@ def test_a_write_interrupted_before_it_is_marked_done_leaves_nothing(cast, clien
         client.post(reverse("members:import_confirm", args=[run.token]))
     assert not Member.objects.filter(name__startswith="导入").exists()
     assert ImportRun.objects.get().state == ImportState.WRITING  # stranded: retry or discard
+
+
+# --- the steps hold the row through the shared claim (accounts.jobs.Claim) --------------
+
+
+def test_a_twin_confirm_during_the_write_does_not_write_twice(cast, client_for, monkeypatch):
+    """A second confirm (another tab, a double click) while the first one reads: the
+    first holds the claim, the twin takes nothing and writes nothing."""
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1), person(2)])
+    client.post(reverse("members:import_check", args=[run.token]))
+    read_plan = uploads.reading.read_plan
+    twins = []
+
+    def with_a_twin(*args, **kwargs):
+        plan = read_plan(*args, **kwargs)
+        twins.append(uploads.confirm(ImportRun.objects.get(pk=run.pk)).state)
+        return plan
+
+    monkeypatch.setattr(uploads.reading, "read_plan", with_a_twin)
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    assert twins == [ImportState.WRITING]  # the twin saw the write running, left it
+    run.refresh_from_db()
+    assert (run.state, run.create_count, run.attempts) == (ImportState.DONE, 2, 2)
+    assert Member.objects.filter(name__startswith="导入").count() == 2
+
+
+def test_a_write_that_wakes_while_a_new_attempt_holds_the_run_changes_nothing(
+    cast, client_for, monkeypatch
+):
+    """A write stalls past its lease; the person retries, the file is checked again and
+    a new write takes the run, each under a new claim token. The stalled worker then
+    wakes with its plan (2 members to add): its progress and its write touch nothing."""
+    client = client_for("community_secretary")
+    run = uploaded(client, cast, [person(1), person(2)])
+    client.post(reverse("members:import_check", args=[run.token]))
+    read_plan = uploads.reading.read_plan
+    stalled_tokens, new_writes = [], []
+
+    def stalled(*args, progress, **kwargs):
+        plan = read_plan(*args, progress=progress, **kwargs)
+        if stalled_tokens:  # the new attempt's check
+            return plan
+        stalled_tokens.append(ImportRun.objects.get(pk=run.pk).claim_token)
+        strand(run, ImportState.WRITING)
+        again = uploads.check(uploads.retry(ImportRun.objects.get(pk=run.pk)))
+        new_writes.append(uploads._claim(again, [ImportState.READY], ImportState.WRITING))
+        progress(99, 99)  # the stalled worker wakes and reports (past the throttle)...
+        return plan  # ...and goes on to write
+
+    monkeypatch.setattr(uploads.reading, "read_plan", stalled)
+    client.post(reverse("members:import_confirm", args=[run.token]))
+    run.refresh_from_db()
+    tokens = {stalled_tokens[0], new_writes[0].token, run.claim_token}
+    assert len(tokens) == 2 and run.claim_token == new_writes[0].token  # the new write's
+    assert (run.state, run.processed_rows, run.total_rows) == (ImportState.WRITING, 0, 2)
+    assert run.attempts == 4  # check, write, check again, the new write
+    assert not Member.objects.filter(name__startswith="导入").exists()
