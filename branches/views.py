@@ -145,7 +145,14 @@ def branch_detail(request, pk):
     return render(
         request,
         "branches/branch_detail.html",
-        {"branch": branch, "can_manage": can_manage, "panels": panels},
+        {
+            "branch": branch,
+            "can_manage": can_manage,
+            "panels": panels,
+            # A branch secretary reads the branch but not the organisation it sits on:
+            # name it without a link that would lead to a 404.
+            "org_link": scope.covers_path(branch.organization.path, VIEW_STRUCTURE),
+        },
     )
 
 

@@ -120,6 +120,17 @@ def test_a_branch_secretary_sees_their_branch_only(cast, client_for):
     assert response.status_code == 404
 
 
+def test_the_branch_page_links_its_organisation_only_for_those_who_may_open_it(cast, client_for):
+    page = reverse("branches:branch_detail", args=[cast.branch_a.pk])
+    org = reverse("branches:org_detail", args=[cast.community_a.pk])
+    # The branch secretary's organisation page is a 404 to them: named, not linked.
+    html = get_ok(client_for("branch_secretary"), page).content.decode()
+    assert cast.community_a.name in html
+    assert f'href="{org}"' not in html
+    html = get_ok(client_for("community_secretary"), page).content.decode()
+    assert f'href="{org}"' in html
+
+
 def test_a_unit_liaison_sees_no_branch(cast, client_for):
     liaison = cast.user("unit_liaison")
     assert not Branch.objects.visible_to(liaison).exists()

@@ -145,3 +145,38 @@ def test_the_recording_screen_has_no_serious_accessibility_problem(
     violations = axe_violations(page, axe_source)
     context.close()
     assert violations == []
+
+
+def test_a_planned_meetings_button_keeps_its_words_on_one_line_in_large_text(
+    browser, live_server, cast
+):
+    # A long title beside a button in a .big-row: without wrapping, the row squeezed the
+    # button to one character a line (登/记/出/席) on a 375px phone in large text.
+    from django.utils import timezone
+
+    from activities.meetings.models import MeetingKind
+
+    Meeting.objects.create(
+        branch=cast.branch_a,
+        kind=MeetingKind.THEME_DAY,
+        status=MeetingStatus.PLANNED,
+        planned_on=timezone.localdate() + datetime.timedelta(days=3),
+        topic="学习贯彻党的二十届四中全会精神专题研讨",
+    )
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    problems = PageProblems(page)
+    log_in(page, live_server.url, "branch_secretary")
+    page.get_by_role("button", name="大字版").first.click()
+    page.wait_for_load_state("load")
+    page.goto(f"{live_server.url}/branches/{cast.branch_a.pk}/meetings/")
+    screenshot(page, "meeting-list-375-large")
+    button = page.locator(".big-row a.btn", has_text="登记出席").first
+    lines = button.evaluate(
+        """b => { const r = document.createRange(); r.selectNodeContents(b.firstChild);
+                  return r.getClientRects().length; }"""
+    )
+    assert lines == 1
+    assert no_sideways_scroll(page)
+    assert problems.errors == []
+    context.close()

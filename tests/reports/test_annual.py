@@ -353,6 +353,20 @@ def test_the_pages_submit_return_and_show_the_frozen_figures(year_data, client_f
     assert "请核对去世人数" in body
 
 
+def test_a_version_names_who_submitted_it_by_full_name(year_data, client_for):
+    # The name is the account's full_name (first and last names are not used): the page
+    # showed the user name, a Latin word, in its place.
+    cast = year_data
+    secretary = cast.user("community_secretary")
+    secretary.full_name = "李秀兰"
+    secretary.save(update_fields=["full_name"])
+    annual_return_submit(node=cast.community_a, year=YEAR, revision=0, actor=secretary, today=TODAY)
+    page = reverse("reports:annual_return", args=[cast.community_a.pk, YEAR])
+    body = client_for("street_staff").get(page).content.decode()
+    assert " · 李秀兰 · " in body
+    assert secretary.username not in body
+
+
 def test_the_exports_are_audited_once_and_carry_the_figures(year_data, client_for):
     cast = year_data
     client = client_for("street_staff")

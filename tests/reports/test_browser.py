@@ -110,3 +110,42 @@ def test_district_staff_drill_down_to_a_branch_and_download_an_export(
     page.goto(f"{visited[0]}?period=month&year=2026&month=3")
     assert problems.errors == []
     strict.close()
+
+
+def test_the_heat_map_keeps_branch_names_readable_on_a_phone_in_large_text(
+    world, live_server, browser, frozen_today
+):
+    cast = world.cast
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    problems = PageProblems(page)
+    log_in(page, live_server.url, "district_staff")
+    page.get_by_role("button", name="大字版").first.click()
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => document.body.classList.contains('large-mode')")
+    page.goto(f"{live_server.url}/reports/org/{cast.district_a.pk}/?period=year&year=2026")
+    screenshot(page, "reports-heatmap-375-large")
+    # The month columns do not wrap; without a floor the name column shrank to what was
+    # left (110px here, 43px with the demo's longer names: one character a line).
+    font, widths = page.evaluate(
+        """() => [
+            parseFloat(getComputedStyle(document.querySelector('.heatmap .heat-name')).fontSize),
+            [...document.querySelectorAll('.heatmap .heat-name')].map(
+                e => e.getBoundingClientRect().width),
+        ]"""
+    )
+    assert widths and min(widths) >= 5.5 * font, (font, widths)
+    # The two links above the map are apart, not run together in one line of text.
+    behind, export = (
+        page.locator(".heatmap-section p.no-print a").nth(i).bounding_box() for i in (0, 1)
+    )
+    apart = export["x"] >= behind["x"] + behind["width"] + 8
+    below = export["y"] >= behind["y"] + behind["height"] - 1
+    assert apart or below, (behind, export)
+    assert page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    assert problems.errors == []
+    context.close()

@@ -291,6 +291,17 @@ def test_a_community_reads_the_streets_meeting_it_took_part_in(cast, client_for)
     )
 
 
+def test_the_meeting_page_names_its_recorder_by_full_name(cast, client_for):
+    # The name is the account's full_name (first and last names are not used): the page
+    # showed the user name, a Latin word, in its place.
+    recorder = cast.user("street_staff")
+    recorder.full_name = "王委员"
+    recorder.save(update_fields=["full_name"])
+    m = record(cast, actor=recorder)
+    body = client_for("community_secretary").get(reverse("joint:meeting", args=[m.pk]))
+    assert "<dd>王委员</dd>" in body.content.decode()
+
+
 # --- The workbench and the list -----------------------------------------------------------
 
 

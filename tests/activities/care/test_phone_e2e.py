@@ -130,3 +130,26 @@ def test_a_carer_on_a_phone_records_a_home_study_visit_and_the_member_leaves_the
     assert wide == []
     assert {name: found for name, found in checked.items() if found} == {}
     assert problems.errors == []
+
+
+def test_the_care_register_scrolls_in_its_own_box_on_a_phone(
+    browser,  # noqa: F811
+    live_server,
+    cast,
+    overdue_member,
+):
+    # The register's nine columns are ~900px wide: without a scrolling box the whole page
+    # scrolled sideways at 375px (and at 1280px in large text).
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    problems = PageProblems(page)
+    log_in(page, live_server.url, "community_secretary")
+    page.goto(f"{live_server.url}/care/branches/{cast.branch_a.pk}/register/")
+    screenshot(page, "care-register-375")
+    box = page.locator(".care-register .sheet-scroll")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the table scrolls there
+    assert not has_horizontal_scroll(page)
+    assert problems.errors == []
+    context.close()

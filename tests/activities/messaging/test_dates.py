@@ -67,4 +67,5 @@ def test_the_inbox_shows_the_year_of_a_reminder_received_last_year(cast, client_
     received = datetime.datetime(last_year, 4, 25, 9, 30, tzinfo=SHANGHAI)
     Reminder.objects.filter(recipient=cast.user("community_secretary")).update(created_at=received)
     page = client_for("community_secretary").get(reverse("reminders:inbox")).content.decode()
-    assert f"{last_year}年4月25日 09:30" in page
+    # One piece: on a phone the row wrapped it as "4月25" / "日 09:30".
+    assert f'<span class="text-muted-strong text-nowrap">{last_year}年4月25日 09:30</span>' in page

@@ -153,6 +153,19 @@ def test_the_list_shows_masked_identifiers_and_links_to_the_fix(cast, client_for
     assert reverse("members:member_edit", args=[cast.member_a_bedridden.pk]) in body
 
 
+def test_who_may_not_fix_a_member_gets_the_members_page_not_a_403(cast, client_for):
+    # District staff read the list but edit no member: "去补全" led them to a 403.
+    edit = reverse("members:member_edit", args=[cast.member_a_bedridden.pk])
+    detail = reverse("members:member_detail", args=[cast.member_a_bedridden.pk])
+    client = client_for("district_staff")
+    body = client.get(URL, {"problem": "address"}).content.decode()
+    assert edit not in body
+    assert f'href="{detail}">查看' in body
+    assert client.get(detail).status_code == 200
+    register = reverse("members:registration_report", args=[cast.member_a_reported.pk])
+    assert register not in client.get(URL, {"problem": "home_branch"}).content.decode()
+
+
 def test_a_registration_problem_links_to_the_registration_page(cast, client_for):
     response = client_for("community_secretary").get(URL, {"problem": "home_branch"})
     body = response.content.decode()
