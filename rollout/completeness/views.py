@@ -14,15 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.access import (
-    EDIT_MEMBERS,
-    MANAGE_REGISTRATIONS,
-    VIEW_COMPLETENESS,
-    require_capability,
-    scope_for,
-)
+from branches.access import VIEW_COMPLETENESS, require_capability
 from branches.models import Level, Organization
 from members.masking import mask_id, mask_phone
+from members.selectors import MemberGate
 
 from . import selectors
 from .forms import CompletenessForm
@@ -83,7 +78,7 @@ def overview(request):
             "problem_label": Problem(problem).label if problem else _("Any missing member field"),
             "kind": kind,
             "page": page,
-            "rows": _decorate(list(page.object_list), kind, problem, scope_for(user)),
+            "rows": _decorate(list(page.object_list), kind, problem, MemberGate(user)),
             "query": urlencode(query),
             "area_query": urlencode({"problem": problem} if problem else {}),
             "member_problems": MEMBER_PROBLEMS,
@@ -124,17 +119,7 @@ def _parent(user, node):
     )
 
 
-def _may(scope, member, capability) -> bool:
-    """Whether the member is inside the scope for `capability`: the rows are already
-    loaded, so the same test as MemberQuerySet.visible_to, in Python, not a query."""
-    return (
-        (member.community is not None and scope.covers_path(member.community.path, capability))
-        or member.home_branch_id in scope.branch_ids(capability)
-        or member.original_unit_id in scope.unit_ids(capability)
-    )
-
-
-def _decorate(rows, kind, problem, scope):
+def _decorate(rows, kind, problem, gate):
     """Members' problems, masked identifiers (never the plain values: the list is for
     finding the person) and the page that fixes the problem listed (or the first).
     Those who may not fix it there (the city, district and street read only) get the
@@ -147,12 +132,15 @@ def _decorate(rows, kind, problem, scope):
         member.masked_id = mask_id(member.id_number)
         member.masked_phone = mask_phone(member.phone)
         first = problem or (found[0] if found else Problem.ID_NUMBER)
-        name, capability = (
-            ("members:registration_report", MANAGE_REGISTRATIONS)
-            if first in REGISTRATION_PROBLEMS
-            else ("members:member_edit", EDIT_MEMBERS)
+        registration = first in REGISTRATION_PROBLEMS
+        member.may_fix = (
+            gate.can_manage_registration(member) if registration else gate.can_edit(member)
         )
-        member.may_fix = _may(scope, member, capability)
-        name = name if member.may_fix else "members:member_detail"
+        if not member.may_fix:
+            name = "members:member_detail"
+        elif registration:
+            name = "members:registration_report"
+        else:
+            name = "members:member_edit"
         member.fix_url = reverse(name, args=[member.pk])
     return rows
