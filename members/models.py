@@ -726,8 +726,8 @@ class ImportRun(LeasedJob):
     state = models.CharField(
         _("state"), max_length=10, choices=ImportState.choices, default=ImportState.UPLOADED
     )
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)  # rows in the workbook
+    done = models.PositiveIntegerField(default=0)  # rows the step has read so far
     create_count = models.PositiveIntegerField(default=0)
     update_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
@@ -743,12 +743,6 @@ class ImportRun(LeasedJob):
 
     def __str__(self):
         return f"{self.file_name} · {self.get_state_display()}"
-
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
 
     @property
     def is_busy(self) -> bool:
