@@ -293,10 +293,8 @@ def retry(run: ImportRun) -> ImportRun:
         state=ImportState.UPLOADED,
         done=0,
         total=0,
-        claim_token=None,
-        lease_until=None,
-        claimed_at=None,
         report={},
+        **ImportRun.release_values(restart=True),
     )
     run.refresh_from_db()
     return run
@@ -308,9 +306,8 @@ def discard(run: ImportRun, *, request=None) -> ImportRun:
         stranded = ImportRun.objects.filter(ImportRun.stranded(), pk=run.pk)
         if stranded.update(
             state=ImportState.DISCARDED,
-            claim_token=None,
-            lease_until=None,
             finished_at=timezone.now(),
+            **ImportRun.release_values(),
         ):
             audit.record(
                 AuditAction.UPDATE,

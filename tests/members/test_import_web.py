@@ -219,6 +219,7 @@ def test_a_stranded_write_is_retried_through_the_pages_and_imports_once(cast, cl
     assert response.url == reverse("members:import_preview", args=[run.token])
     run.refresh_from_db()
     assert run.state == ImportState.UPLOADED
+    assert (run.claim_token, run.lease_until, run.claimed_at) == (None, None, None)
     page = client.get(response.url).content.decode()
     assert "正在逐行检查" in page  # the page starts the check again by itself
     checked = client.post(reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true")
@@ -241,6 +242,7 @@ def test_a_stranded_check_is_discarded_through_the_pages(cast, client_for):
     assert "已放弃，未写入任何数据" in text  # in the list of recent imports
     run.refresh_from_db()
     assert run.state == ImportState.DISCARDED
+    assert (run.claim_token, run.lease_until) == (None, None) and run.claimed_at is not None
     assert not stored(run)
     entry = AuditEntry.objects.filter(object_type="members.importrun").latest("pk")
     assert entry.changes["after"] == {"state": "discarded"}
