@@ -66,6 +66,16 @@ class LeasedJob(models.Model):
         """The jobs `is_stranded` names, as a filter."""
         return Q(state__in=cls.RUNNING_STATES, lease_until__lt=now or timezone.now())
 
+    @staticmethod
+    def release_values(*, restart: bool = False) -> dict:
+        """The values that take a job from its worker by hand (a person's retry or discard
+        of a stranded job): no token left for a worker that wakes to write through, no
+        lease running. A job started over also forgets when its last run started."""
+        values = {"claim_token": None, "lease_until": None}
+        if restart:
+            values["claimed_at"] = None
+        return values
+
 
 class Claim:
     """One worker's hold on one job: every write goes through the token."""

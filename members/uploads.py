@@ -126,7 +126,7 @@ def _claim(run, waiting, running) -> Claim | None:
         running=running,
         lease=datetime.timedelta(seconds=import_lease_seconds()),
         resume=False,
-        processed_rows=0,
+        done=0,
     )
 
 
@@ -145,7 +145,7 @@ def _progress(run, claim: Claim):
         now = time.monotonic()
         if now - last[0] >= 0.3 or done >= total:
             last[0] = now
-            claim.beat(processed_rows=done, total_rows=total)
+            claim.beat(done=done, total=total)
 
     return report
 
@@ -291,12 +291,10 @@ def retry(run: ImportRun) -> ImportRun:
     """A stranded check or write starts over from the check (nothing was written)."""
     ImportRun.objects.filter(ImportRun.stranded(), pk=run.pk).update(
         state=ImportState.UPLOADED,
-        processed_rows=0,
-        total_rows=0,
-        claim_token=None,
-        lease_until=None,
-        claimed_at=None,
+        done=0,
+        total=0,
         report={},
+        **ImportRun.release_values(restart=True),
     )
     run.refresh_from_db()
     return run
@@ -308,9 +306,8 @@ def discard(run: ImportRun, *, request=None) -> ImportRun:
         stranded = ImportRun.objects.filter(ImportRun.stranded(), pk=run.pk)
         if stranded.update(
             state=ImportState.DISCARDED,
-            claim_token=None,
-            lease_until=None,
             finished_at=timezone.now(),
+            **ImportRun.release_values(),
         ):
             audit.record(
                 AuditAction.UPDATE,

@@ -78,6 +78,24 @@ def test_a_finished_job_is_no_longer_its_worker_s(job):
     assert not run.beat(done=1)  # same token, but no longer running
 
 
+def test_a_job_taken_from_its_worker_by_hand_keeps_no_claim(job):
+    """What a person's retry or discard of a stranded job writes (the roster import's)."""
+    stalled = take(job)
+    ImportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - LEASE)
+    ImportJob.objects.filter(ImportJob.stranded(), pk=job.pk).update(
+        state=JobState.QUEUED, **ImportJob.release_values()
+    )
+    job.refresh_from_db()
+    assert (job.claim_token, job.lease_until, job.is_stranded) == (None, None, False)
+    assert job.claimed_at is not None  # when the given-up run started
+    again = take(job)
+    assert again is not None and not stalled.beat(done=1)
+
+    ImportJob.objects.filter(pk=job.pk).update(**ImportJob.release_values(restart=True))
+    job.refresh_from_db()
+    assert (job.claim_token, job.lease_until, job.claimed_at) == (None, None, None)
+
+
 def test_a_publish_with_the_broker_down_is_logged_and_left_to_the_sweep(caplog):
     from rollout.jobs.tasks import import_job
 

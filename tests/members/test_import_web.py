@@ -49,7 +49,7 @@ def test_an_upload_is_checked_previewed_and_then_imported(cast, client_for):
     done = client.post(reverse("members:import_confirm", args=[run.token]))
     assert done.status_code == 302
     run.refresh_from_db()
-    assert (run.state, run.create_count, run.processed_rows, run.total_rows) == ("done", 2, 2, 2)
+    assert (run.state, run.create_count, run.done, run.total) == ("done", 2, 2, 2)
     assert Member.objects.filter(name__startswith="导入").count() == 2
     assert not stored(run)  # the upload is gone once imported
     page = client.get(done.url).content.decode()
@@ -151,16 +151,14 @@ def test_progress_is_recorded_per_chunk_while_checking(cast, client_for, monkeyp
     client.post(reverse("members:import_check", args=[run.token]))
     assert seen == [(10, 35), (20, 35), (30, 35), (35, 35)]
     run.refresh_from_db()
-    assert (run.processed_rows, run.total_rows, run.state) == (35, 35, "ready")
+    assert (run.done, run.total, run.state) == (35, 35, "ready")
 
 
 def test_the_progress_fragment_shows_the_share_done_while_busy(cast, client_for):
     client = client_for("community_secretary")
     upload(client, cast, workbook([person(1)]))
     run = ImportRun.objects.get()
-    ImportRun.objects.filter(pk=run.pk).update(
-        state=ImportState.CHECKING, processed_rows=3000, total_rows=10000
-    )
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportState.CHECKING, done=3000, total=10000)
     text = client.get(reverse("members:import_progress", args=[run.token])).content.decode()
     assert "已处理 3000 / 10000 行（30%）" in text
     assert 'hx-trigger="load delay:1s"' in text  # it polls again while busy
@@ -221,6 +219,7 @@ def test_a_stranded_write_is_retried_through_the_pages_and_imports_once(cast, cl
     assert response.url == reverse("members:import_preview", args=[run.token])
     run.refresh_from_db()
     assert run.state == ImportState.UPLOADED
+    assert (run.claim_token, run.lease_until, run.claimed_at) == (None, None, None)
     page = client.get(response.url).content.decode()
     assert "正在逐行检查" in page  # the page starts the check again by itself
     checked = client.post(reverse("members:import_check", args=[run.token]), HTTP_HX_REQUEST="true")
@@ -243,6 +242,7 @@ def test_a_stranded_check_is_discarded_through_the_pages(cast, client_for):
     assert "已放弃，未写入任何数据" in text  # in the list of recent imports
     run.refresh_from_db()
     assert run.state == ImportState.DISCARDED
+    assert (run.claim_token, run.lease_until) == (None, None) and run.claimed_at is not None
     assert not stored(run)
     entry = AuditEntry.objects.filter(object_type="members.importrun").latest("pk")
     assert entry.changes["after"] == {"state": "discarded"}
@@ -358,6 +358,6 @@ def test_a_write_that_wakes_while_a_new_attempt_holds_the_run_changes_nothing(
     run.refresh_from_db()
     tokens = {stalled_tokens[0], new_writes[0].token, run.claim_token}
     assert len(tokens) == 2 and run.claim_token == new_writes[0].token  # the new write's
-    assert (run.state, run.processed_rows, run.total_rows) == (ImportState.WRITING, 0, 2)
+    assert (run.state, run.done, run.total) == (ImportState.WRITING, 0, 2)
     assert run.attempts == 4  # check, write, check again, the new write
     assert not Member.objects.filter(name__startswith="导入").exists()
