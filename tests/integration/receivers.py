@@ -29,6 +29,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ClosingListener:
+    """A loopback port that accepts every connection and closes it at once: a service
+    that is down in a way a test can count. `accepted` is the number of connection
+    attempts a client made (a closed port refuses them without a trace). Each is counted
+    before it is closed, so once the client has failed, its attempt is in the count."""
+
+    def __init__(self, port: int = 0):
+        self.accepted = 0
+        self._socket = socket.create_server(("127.0.0.1", port))
+        self._socket.settimeout(0.1)  # how soon the loop sees `_stopped`
+        self.port = self._socket.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        while not self._stopped.is_set():  # until the `with` block ends
+            try:
+                accepted, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            accepted.close()
+
+    def __enter__(self) -> ClosingListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stopped.set()
+        self._thread.join(5)
+        self._socket.close()
+
+
 class SmtpReceiver:
     """aiosmtpd on 127.0.0.1. `slow_stage` ("rcpt" or "data") makes the first message
     wait there (`stalled` is set when it does) until `release` is set or the client goes

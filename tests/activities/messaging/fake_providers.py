@@ -4,7 +4,8 @@ request signature as the real services do (TC3-HMAC-SHA256, ACS3-HMAC-SHA256) wi
 test key: a wrong key is refused with the provider's own error.
 
 Each keeps what it accepted (`sent`: one entry per accepted request, so a message sent
-twice shows twice; `per_key()`: how many per idempotency key) and can play faults:
+twice shows twice; `per_key()`: how many per idempotency key), counts the requests as
+they arrive (`arrived`: also those a client gave up on) and can play faults:
 `mode` "ok", "rate_limit" (the provider's rate-limit error), "slow" (answers after
 `delay` seconds: a timeout), "template" (template not approved). It calls back like the
 provider: `push_receipts(url)` posts the delivery receipts of what it accepted,
@@ -44,6 +45,7 @@ class FakeProvider:
         self.mode = "ok"
         self.delay = 0.0
         self.sent: list[dict] = []
+        self.arrived = 0
         self.refused: list[str] = []
         self.replies: list[dict] = []  # what polling hands out (Tencent)
         self.lock = threading.Lock()
@@ -52,6 +54,8 @@ class FakeProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                with provider.lock:
+                    provider.arrived += 1
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, answer = provider.handle(self, body)

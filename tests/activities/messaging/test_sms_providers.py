@@ -143,11 +143,10 @@ def test_a_rate_limit_is_retried_later_and_each_member_gets_one_message(
 
 def test_a_provider_that_times_out_costs_one_timeout_and_nothing_is_sent_twice(fake, cast, meeting):
     fake.mode, fake.delay = "slow", 2.5  # answers after the 1 s timeout, having sent it
-    started = time.monotonic()
     result = notices_sent(meeting)
-    elapsed = time.monotonic() - started
-    # One timeout per message (connect + read at most, 1 s each; a busy machine adds).
-    assert result.retrying == 2 and elapsed < 2 * 2 + 1, elapsed
+    # Both timed out (the answer would have come at 2.5 s), each after one request: no
+    # SDK retry, so one timeout per message.
+    assert (result.retrying, fake.arrived) == (2, 2)
     deadline = time.monotonic() + 10
     while len(fake.sent) < 2 and time.monotonic() < deadline:  # the provider took both
         time.sleep(0.05)
