@@ -13,12 +13,24 @@ from branches.access import PRINT_BATCHES
 from branches.models import Organization
 
 from .models import PrintOutput
-from .registry import choices, get_kind
+from .registry import KINDS, choices, get_kind
 from .services import LEVELS
 
 MAX_RANGE_DAYS = 92
 RADIO = {"class": "form-check-input"}
 SELECT = {"class": "form-select form-select-lg"}
+
+
+class KindSelect(forms.RadioSelect):
+    """The kinds as radios, each naming its kind's period (data-period), so the page shows
+    only the period fields the chosen kind reads (reports/prints.css)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        kind = KINDS.get(str(value))
+        if kind is not None:
+            option["attrs"]["data-period"] = kind.period
+        return option
 
 
 def next_week(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -36,7 +48,7 @@ def print_nodes(user):
 
 
 class PrintJobForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What to print"), widget=forms.RadioSelect(attrs=RADIO))
+    kind = forms.ChoiceField(label=_("What to print"), widget=KindSelect(attrs=RADIO))
     node = forms.ModelChoiceField(label=_("Area"), queryset=Organization.objects.none())
     date_from = forms.DateField(
         label=_("Meetings planned from"),

@@ -132,3 +132,46 @@ def test_street_staff_print_next_weeks_sign_in_sheets_for_the_street(
     assert "和平街道" in page.locator("main .big-list").inner_text()
     context.close()
     assert problems.errors == []
+
+
+# The period fields each kind reads (registry.PERIODS), by their form names.
+PERIOD_FIELDS = {
+    "range": {"date_from", "date_to"},
+    "period": {"year", "quarter"},
+    "year": {"year"},
+    "": set(),
+}
+
+
+def test_the_form_shows_only_the_period_fields_of_the_chosen_kind(browser, live_server, cast):
+    user = cast.user("street_staff")
+    user.large_mode = True
+    user.save(update_fields=["large_mode"])
+    context = browser.new_context(**SIZES["375-large"])
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = PageProblems(page)
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "street_staff")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/reports/prints/")
+    assert {kind.period for kind in KINDS.values()} == set(PERIOD_FIELDS)
+    fields = {"date_from", "date_to", "year", "quarter"}
+    for key, kind in KINDS.items():
+        page.locator(f"input[name=kind][value={key}]").check()
+        shown = {name for name in fields if page.locator(f"[name={name}]").is_visible()}
+        assert shown == PERIOD_FIELDS[kind.period], key
+        notes = page.locator(".print-form fieldset p.note:visible")
+        assert notes.count() == 1, key  # the chosen kind's note alone
+        assert no_sideways_scroll(page)
+    # The ledger's year, chosen after the sheet's dates, still reaches the job.
+    page.locator("input[name=kind][value=ledger]").check()
+    page.get_by_role("button", name="开始打印").click()
+    page.wait_for_selector("#print-status")
+    job = PrintJob.objects.get()
+    assert (job.kind, job.params) == ("ledger", {"year": timezone.localdate().year})
+    context.close()
+    assert problems.errors == []
