@@ -217,6 +217,7 @@ class VenueForm(PortalForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper.form_class = "venue-form"  # portal.css: the owning unit by owner
         self.fields["organization"].queryset = Organization.objects.visible_to(
             user, MANAGE_BRANCHES
         ).exclude(level=Level.CITY)
