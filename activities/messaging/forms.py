@@ -72,6 +72,7 @@ class ReminderPreferenceForm(PortalForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper.form_class = "reminder-form"  # portal.css: each channel's fields when on
         self.user = user
         self.fields["webhook_flavour"].required = False
         self.had_webhook = bool(self.instance.webhook_url)
@@ -97,6 +98,8 @@ class ReminderPreferenceForm(PortalForm):
             self.fields["webhook_url"].help_text = _(
                 "A robot is saved. Leave empty to keep it; enter a new address to replace it."
             )
+        else:  # nothing saved to remove
+            del self.fields["remove_webhook"]
 
     def clean_webhook_flavour(self):
         return self.cleaned_data.get("webhook_flavour") or WebhookFlavour.WECOM

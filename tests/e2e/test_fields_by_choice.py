@@ -1,0 +1,169 @@
+"""Forms that ask for a field only once the choice that needs it is made (portal.css,
+"Fields that one choice asks for"), in the browser on a 375 px phone in 大字版: what each
+form's clean requires or keeps, a field with an error stays in sight, and nothing else
+is lost. Also a check box's short label stays on one line with its help text under it."""
+
+import pytest
+
+from activities.meetings.models import Meeting
+from activities.messaging.models import ReminderPreference
+from branches.models import Venue
+
+from ..conftest import build_cast
+from ..factories import PASSWORD
+from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .test_funds import SIZES
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.services("chromium"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def cast(transactional_db):
+    cast = build_cast()
+    user = cast.user("community_secretary")
+    user.large_mode = True
+    user.save(update_fields=["large_mode"])
+    return cast
+
+
+@pytest.fixture
+def secretary(browser, live_server, cast):
+    """The community secretary's page (logged in), to go to a form's URL."""
+    context = browser.new_context(bypass_csp=True, **SIZES["375-large"])
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = PageProblems(page)
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "community_secretary")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.open = lambda path: page.goto(base + path)
+    yield page
+    context.close()
+    assert problems.errors == []
+
+
+def shown_as_chosen(page, chooser, fields, cases):
+    """For each (value, shown) case: choose the value, then the fields are all shown or
+    all hidden. Returns the cases that went wrong."""
+    wrong = []
+    for value, shown in cases:
+        if isinstance(value, bool):
+            page.locator(chooser).set_checked(value)
+        else:
+            page.select_option(chooser, value)
+        seen = [page.locator(field).is_visible() for field in fields]
+        if seen != [shown] * len(fields):
+            wrong.append((value, seen))
+    return wrong
+
+
+def test_meeting_form_asks_for_the_group_and_the_election_by_kind(secretary, cast, axe_source):
+    page = secretary
+    page.open(f"/branches/{cast.branch_a.pk}/meetings/plan/")
+    kinds = ["", "general_assembly", "committee", "group", "lecture", "theme_day"]
+    group = [(kind, kind == "group") for kind in kinds]
+    election = [(kind, kind == "general_assembly") for kind in kinds]
+    assert shown_as_chosen(page, "#id_kind", ["#id_party_group"], group) == []
+    assert shown_as_chosen(page, "#id_kind", ["#id_is_election"], election) == []
+    page.select_option("#id_kind", "general_assembly")
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+    screenshot(page, "meeting-form-375-large-assembly")
+    # "选举" beside its box on one line, the help under it (not a character a line).
+    label, box, help_text = (
+        page.locator(selector).bounding_box()
+        for selector in ("label[for=id_is_election]", "#id_is_election", "#id_is_election_helptext")
+    )
+    size = page.locator("label[for=id_is_election]").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert label["height"] < 2 * size
+    assert label["x"] > box["x"] + box["width"] - 1
+    assert help_text["y"] >= label["y"] + label["height"] - 1
+
+    # A party group meeting saves with its group.
+    page.select_option("#id_kind", "group")
+    page.select_option("#id_party_group", str(cast.group_a.pk))
+    page.fill("#id_topic", "学习党章")
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("load")
+    meeting = Meeting.objects.get(topic="学习党章")
+    assert (meeting.kind, meeting.party_group_id) == ("group", cast.group_a.pk)
+
+
+def test_a_group_left_behind_by_a_changed_kind_is_shown_with_its_error(secretary, cast):
+    page = secretary
+    page.open(f"/branches/{cast.branch_a.pk}/meetings/plan/")
+    page.select_option("#id_kind", "group")
+    page.select_option("#id_party_group", str(cast.group_a.pk))
+    page.select_option("#id_kind", "lecture")
+    assert not page.locator("#id_party_group").is_visible()
+    page.fill("#id_topic", "党课")
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#id_party_group").is_visible()
+    assert "只有党小组会才需要选择党小组" in page.locator("#div_id_party_group").inner_text()
+    assert not Meeting.objects.filter(topic="党课").exists()
+
+
+def test_member_form_asks_for_the_relation_branch_when_a_branch_here_holds_it(
+    secretary, axe_source
+):
+    page = secretary
+    page.open("/members/new/")
+    assert page.locator("#id_relation_kind").input_value() == "unit"
+    assert not page.locator("#id_relation_branch").is_visible()
+    cases = [("branch", True), ("other", False), ("unit", False), ("branch", True)]
+    assert shown_as_chosen(page, "#id_relation_kind", ["#id_relation_branch"], cases) == []
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+
+
+def test_venue_form_asks_for_the_owning_unit_when_a_unit_owns_it(secretary, cast, axe_source):
+    page = secretary
+    page.open("/venues/new/")
+    cases = [("community", False), ("unit", True), ("street", False), ("other", False)]
+    assert shown_as_chosen(page, "#id_owner_kind", ["#id_owner_unit"], cases) == []
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+    # Owned by a unit but none chosen: the field comes back with its error, nothing saved.
+    page.select_option("#id_owner_kind", "unit")
+    page.fill("#id_name", "老干部活动中心")
+    page.select_option("#id_kind", "other")
+    page.select_option("#id_organization", str(cast.community_a.pk))
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#id_owner_unit").is_visible()
+    assert "请选择" in page.locator("#div_id_owner_unit .invalid-feedback").inner_text()
+    assert not Venue.objects.filter(name="老干部活动中心").exists()
+
+
+def test_reminder_settings_ask_for_each_channels_address_when_it_is_on(secretary, cast, axe_source):
+    page = secretary
+    page.open("/reminders/settings/")
+    channels = {
+        "#id_use_email": ["#id_email"],
+        "#id_use_webhook": ["#id_webhook_flavour", "#id_webhook_url", "#id_webhook_secret"],
+        "#id_use_sms": ["#id_phone"],
+    }
+    for box, fields in channels.items():
+        assert shown_as_chosen(page, box, fields, [(False, False), (True, True)]) == [], box
+    assert page.locator("#id_remove_webhook").count() == 0  # no robot saved to remove
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+    # Saved with the text message on, the e-mail off.
+    page.locator("#id_use_email").set_checked(False)
+    page.locator("#id_use_webhook").set_checked(False)
+    page.fill("#id_phone", "13800138000")
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("load")
+    pref = ReminderPreference.objects.get(user=cast.user("community_secretary"))
+    assert (pref.use_sms, pref.use_email, pref.use_webhook) == (True, False, False)
+    assert pref.phone == "13800138000"
