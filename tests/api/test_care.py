@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from accounts.models import AuditEntry
 from activities.care.models import CareNeed, CareVisit, FollowUp
@@ -21,7 +21,6 @@ from activities.meetings.services import recording
 from ..activities.conftest import member
 
 LIST = reverse("api_v1:care-visit-list")
-TODAY = timezone.localdate()
 DAYS = datetime.timedelta(days=1)
 
 
@@ -77,7 +76,7 @@ def test_the_list_holds_the_scope_newest_first(cast, api_for):
 
 def test_notes_are_masked_without_the_sensitive_capability(cast, api_for):
     visit = a_visit(cast.member_a, datetime.date(2026, 1, 5), matters_raised="需要助餐")
-    FollowUp.objects.create(visit=visit, matter="申请助餐服务", owner_name="居委会", due_on=TODAY)
+    FollowUp.objects.create(visit=visit, matter="申请助餐服务", owner_name="居委会", due_on=today())
     shown = api_for("community_secretary").get(detail(visit)).json()
     assert shown["notes_shown"] is True
     assert (shown["summary"], shown["matters_raised"]) == ("血压偏高，按时服药", "需要助餐")
@@ -125,7 +124,7 @@ def test_queries_are_pinned_and_constant_with_data_size(cast, api_for):
     api = api_for("community_secretary")
     api.get(LIST)
     visit = a_visit(cast.member_a, datetime.date(2026, 1, 5))
-    FollowUp.objects.create(visit=visit, matter="事项", owner_name="居委会", due_on=TODAY)
+    FollowUp.objects.create(visit=visit, matter="事项", owner_name="居委会", due_on=today())
     small = (
         _count(api, LIST),
         _count(api, detail(visit)),
@@ -133,9 +132,9 @@ def test_queries_are_pinned_and_constant_with_data_size(cast, api_for):
     )
     for n in range(12):
         someone = member(branch=cast.branch_a)
-        CareNeed.objects.create(member=someone, poor_health=True, started_on=TODAY - 40 * DAYS)
-        a_visit(someone, TODAY - n * DAYS)
-        FollowUp.objects.create(visit=visit, matter=f"事项{n}", owner_name="居委会", due_on=TODAY)
+        CareNeed.objects.create(member=someone, poor_health=True, started_on=today() - 40 * DAYS)
+        a_visit(someone, today() - n * DAYS)
+        FollowUp.objects.create(visit=visit, matter=f"事项{n}", owner_name="居委会", due_on=today())
     big = (
         _count(api, LIST),
         _count(api, detail(visit)),
@@ -149,22 +148,22 @@ def test_queries_are_pinned_and_constant_with_data_size(cast, api_for):
 
 def test_coverage_is_the_care_pages_figure(cast, api_for):
     CareNeed.objects.create(
-        member=cast.member_a, poor_health=True, interval_days=30, started_on=TODAY - 100 * DAYS
+        member=cast.member_a, poor_health=True, interval_days=30, started_on=today() - 100 * DAYS
     )
     CareNeed.objects.create(
         member=cast.member_a_bedridden,
         poor_health=True,
         interval_days=30,
-        started_on=TODAY - 100 * DAYS,
+        started_on=today() - 100 * DAYS,
     )
     CareNeed.objects.create(
-        member=cast.member_b, lives_alone=True, interval_days=30, started_on=TODAY - 5 * DAYS
+        member=cast.member_b, lives_alone=True, interval_days=30, started_on=today() - 5 * DAYS
     )
-    a_visit(cast.member_a, TODAY - 30 * DAYS)  # on the boundary day: still covered
-    a_visit(cast.member_a_bedridden, TODAY - 3 * DAYS, kind="phone")  # a call is no visit
+    a_visit(cast.member_a, today() - 30 * DAYS)  # on the boundary day: still covered
+    a_visit(cast.member_a_bedridden, today() - 3 * DAYS, kind="phone")  # a call is no visit
     data = api_for("district_staff").get(node_coverage(cast.community_a)).json()
     assert (data["node"], data["name"], data["by"]) == (cast.community_a.pk, "翠园社区", "branch")
-    assert data["on"] == TODAY.isoformat()
+    assert data["on"] == today().isoformat()
     row = {
         "id": cast.branch_a.pk,
         "name": cast.branch_a.name,
@@ -201,19 +200,19 @@ def visit_body(cast, **extra):
         "client_key": str(uuid.uuid4()),
         "member": cast.member_a.pk,
         "kind": "sick_visit",
-        "visited_on": (TODAY - DAYS).isoformat(),
+        "visited_on": (today() - DAYS).isoformat(),
         "visitors": "刘书记、小王",
         "summary": "术后恢复良好",
         "follow_up_matter": "联系社区医生上门",
         "follow_up_owner": "居委会",
-        "follow_up_due": (TODAY + 7 * DAYS).isoformat(),
+        "follow_up_due": (today() + 7 * DAYS).isoformat(),
         **extra,
     }
 
 
 def test_a_visit_sent_twice_is_recorded_once_and_the_dashboards_see_it(cast, api_for):
     need = CareNeed.objects.create(
-        member=cast.member_a, poor_health=True, interval_days=30, started_on=TODAY - 100 * DAYS
+        member=cast.member_a, poor_health=True, interval_days=30, started_on=today() - 100 * DAYS
     )
     api = api_for("branch_secretary")
     before_coverage = api.get(branch_coverage(cast.branch_a)).json()["total"]
@@ -235,7 +234,7 @@ def test_a_visit_sent_twice_is_recorded_once_and_the_dashboards_see_it(cast, api
     entries = AuditEntry.objects.filter(object_type="activities.carevisit", object_id=str(visit.pk))
     assert entries.count() == 1
     need.refresh_from_db()
-    assert need.last_visit_on == TODAY - DAYS  # the dashboards' derived date
+    assert need.last_visit_on == today() - DAYS  # the dashboards' derived date
     after = api.get(branch_coverage(cast.branch_a)).json()["total"]
     assert (after["covered"], after["overdue"]) == (1, 0)
 
@@ -247,7 +246,7 @@ def test_a_visit_sent_twice_is_recorded_once_and_the_dashboards_see_it(cast, api
 
 
 def test_a_home_study_visit_makes_up_the_meeting(cast, api_for):
-    held_on = TODAY - 10 * DAYS
+    held_on = today() - 10 * DAYS
     meeting = recording.meeting_record_new(
         branch=cast.branch_a,
         details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": held_on},
@@ -257,12 +256,12 @@ def test_a_home_study_visit_makes_up_the_meeting(cast, api_for):
     ).meeting
     tally = BranchMonthTally.objects.get(branch=cast.branch_a, month=held_on.replace(day=1))
     assert tally.made_up == 0
-    body = visit_body(cast, kind="home_study", meeting=meeting.pk, visited_on=TODAY.isoformat())
+    body = visit_body(cast, kind="home_study", meeting=meeting.pk, visited_on=today().isoformat())
     response = api_for("community_secretary").post(LIST, body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["made_up"] is True and response.json()["meeting"] == meeting.pk
     line = Attendance.objects.get(meeting=meeting, member=cast.member_a)
-    assert line.make_up.kind == "home_delivery" and line.make_up.made_up_on == TODAY
+    assert line.make_up.kind == "home_delivery" and line.make_up.made_up_on == today()
     tally.refresh_from_db()
     assert tally.made_up == 1
 
@@ -274,7 +273,7 @@ def test_visit_validation_answers_the_forms_messages_and_writes_nothing(cast, ap
     assert future.status_code == 400 and future.json() == {"visited_on": ["日期不能晚于今天。"]}
     meeting = recording.meeting_record_new(
         branch=cast.branch_a,
-        details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": TODAY - DAYS},
+        details={"kind": MeetingKind.THEME_DAY, "topic": "主题党日", "held_on": today() - DAYS},
         marks={cast.member_a.pk: recording.Mark(AttendanceStatus.ABSENT)},
         client_key=uuid.uuid4(),
         actor=None,

@@ -5,7 +5,8 @@ Chinese error, on every form that takes them: a meeting planned for 0001-01-01 o
 import datetime
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
+from django.utils.timezone import localdate as today
 
 from activities.care.forms import ActivityForm, CareVisitForm
 from activities.meetings.forms import AttendanceSheetForm, MeetingForm
@@ -17,14 +18,13 @@ from members.forms.registrations import RegistrationReportForm
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 TOO_EARLY, TOO_LATE = "日期不能早于", "日期不能晚于"  # a day, or 今天 (today)
 
 
 def forms(cast):
     """form name -> (a way to build it with data, {field: [(typed date, what it gets)]})."""
     user = cast.user("district_staff")
-    ahead = (TODAY + datetime.timedelta(days=3 * 366)).isoformat()
+    ahead = (today() + datetime.timedelta(days=3 * 366)).isoformat()
     return {
         "meeting plan": (
             lambda data: MeetingForm(data, branch=cast.branch_a),
@@ -34,8 +34,8 @@ def forms(cast):
                     ("1999-12-31", TOO_EARLY),
                     ("9999-12-31", TOO_LATE),
                     (ahead, TOO_LATE),
-                    (TODAY.isoformat(), None),
-                    ((TODAY + datetime.timedelta(days=300)).isoformat(), None),
+                    (today().isoformat(), None),
+                    ((today() + datetime.timedelta(days=300)).isoformat(), None),
                 ]
             },
         ),
@@ -61,7 +61,7 @@ def forms(cast):
                 "held_on": [
                     ("0001-01-01", TOO_EARLY),
                     ("9999-12-31", TOO_LATE),
-                    (TODAY.isoformat(), None),
+                    (today().isoformat(), None),
                 ]
             },
         ),
@@ -112,6 +112,6 @@ def test_every_form_bounds_its_dates_with_a_chinese_error(cast):
 
 def test_the_date_picker_offers_only_the_allowed_days(cast):
     html = str(MeetingForm(branch=cast.branch_a)["planned_on"])
-    assert 'min="2000-01-01"' in html and f'max="{TODAY.year + 2}-' in html
+    assert 'min="2000-01-01"' in html and f'max="{today().year + 2}-' in html
     html = str(BranchForm(user=cast.user("district_staff"))["established_on"])
-    assert 'min="1921-07-01"' in html and f'max="{TODAY.isoformat()}"' in html
+    assert 'min="1921-07-01"' in html and f'max="{today().isoformat()}"' in html

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from accounts.models import AuditAction, AuditEntry
 from members.models import CommitteeTerm, Position, Post, SecondedMember, SecondmentRole
@@ -23,14 +23,13 @@ from members.services.secondments import (
 )
 from reports.selectors.area import _structure
 
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
 def seconded(cast, *, branch=None, unit=None, role=SecondmentRole.COMMITTEE, **kwargs):
     values = {
         "name": "王建国",
-        "starts_on": TODAY - 100 * DAY,
+        "starts_on": today() - 100 * DAY,
         "ends_on": None,
         "job_title": "机关党委副书记",
         "phone": "13900001234",
@@ -44,8 +43,8 @@ def a_term(cast, branch=None, **holders):
     term = CommitteeTerm.objects.create(
         branch=branch or cast.branch_a,
         number=1,
-        starts_on=TODAY - 400 * DAY,
-        ends_on=TODAY + 1000 * DAY,
+        starts_on=today() - 400 * DAY,
+        ends_on=today() + 1000 * DAY,
         has_committee=True,
     )
     for post, holder in holders.items():
@@ -74,7 +73,7 @@ def test_recording_a_secondment_is_audited_with_the_phone_and_name_masked(cast):
         unit=cast.unit_a,
         name="王建国",
         role=SecondmentRole.COMMITTEE,
-        starts_on=TODAY,
+        starts_on=today(),
         phone="13900001234",
         actor=cast.user("community_secretary"),
     )
@@ -122,8 +121,8 @@ def test_a_term_may_give_a_post_to_a_seconded_committee_member(cast):
     term = committee_term_create(
         branch=cast.branch_a,
         number=2,
-        starts_on=TODAY - DAY,
-        ends_on=TODAY + 1800 * DAY,
+        starts_on=today() - DAY,
+        ends_on=today() + 1800 * DAY,
         has_committee=True,
         holders={Post.SECRETARY: cast.member_a, Post.ORGANISATION: person},
         actor=cast.user("community_secretary"),
@@ -156,7 +155,7 @@ def test_only_a_current_committee_secondment_of_the_branch_may_hold_a_post(
         cast,
         role=role,
         branch=getattr(cast, branch),
-        ends_on=TODAY + ends_in * DAY if ends_in else None,
+        ends_on=today() + ends_in * DAY if ends_in else None,
     )
     term = a_term(cast, secretary=cast.member_a)
     with pytest.raises(ValidationError) as caught:
@@ -191,49 +190,49 @@ def test_one_person_cannot_hold_two_posts_even_when_seconded(cast):
 
 
 def test_a_secondment_that_has_ended_leaves_its_posts_vacant(cast):
-    person = seconded(cast, starts_on=TODAY - 400 * DAY)
+    person = seconded(cast, starts_on=today() - 400 * DAY)
     term = a_term(cast, secretary=cast.member_a, organisation=person)
     seconded_end(
         seconded=person,
-        ends_on=TODAY - DAY,
+        ends_on=today() - DAY,
         version=1,
         actor=cast.user("community_secretary"),
     )
     person.refresh_from_db()
-    assert person.ends_on == TODAY - DAY
+    assert person.ends_on == today() - DAY
     position = term.positions.get(post=Post.ORGANISATION)
     assert position.seconded is None and position.is_vacant
     entry = last_entry(term)
     assert entry.changes["before"] == {"positions": {"organisation": f"seconded:{person.pk}"}}
     assert entry.changes["after"]["positions"] == {"organisation": None}
-    assert last_entry(person).changes["after"] == {"ends_on": (TODAY - DAY).isoformat()}
+    assert last_entry(person).changes["after"] == {"ends_on": (today() - DAY).isoformat()}
     assert "vacant" in [w.code for w in branch_structure(cast.branch_a).warnings]
 
 
 def test_a_secondment_ending_later_keeps_its_post_until_then_and_warns(cast):
     person = seconded(cast)
     term = a_term(cast, secretary=cast.member_a, organisation=person)
-    seconded_end(seconded=person, ends_on=TODAY + 10 * DAY, version=1, actor=None)
+    seconded_end(seconded=person, ends_on=today() + 10 * DAY, version=1, actor=None)
     position = term.positions.select_related("seconded").get(post=Post.ORGANISATION)
     assert position.seconded == person
-    assert not position.vacant_on(TODAY + 10 * DAY)
-    assert position.vacant_on(TODAY + 11 * DAY)
+    assert not position.vacant_on(today() + 10 * DAY)
+    assert position.vacant_on(today() + 11 * DAY)
     structure = branch_structure(cast.branch_a)
     assert structure.seconded_ending == [person]
     assert "vacant" not in [w.code for w in structure.warnings]
     # The day after, the branch page and the dashboards count the post vacant.
-    later = TODAY + 11 * DAY
+    later = today() + 11 * DAY
     assert "vacant" in [w.code for w in branch_structure(cast.branch_a, today=later).warnings]
     terms = dashboard_terms(cast, later)
     assert terms[cast.branch_a.pk].vacant == 1
-    terms = dashboard_terms(cast, TODAY)
+    terms = dashboard_terms(cast, today())
     assert terms[cast.branch_a.pk].vacant == 0
 
 
 def test_a_seconded_secretary_counts_as_the_branchs_secretary_on_the_dashboard(cast):
     person = seconded(cast)
     a_term(cast, secretary=person)
-    terms = dashboard_terms(cast, TODAY)
+    terms = dashboard_terms(cast, today())
     assert (terms[cast.branch_a.pk].secretaries, terms[cast.branch_a.pk].vacant) == (1, 0)
 
 
@@ -241,7 +240,7 @@ def test_a_stale_end_is_refused(cast):
     person = seconded(cast)
     seconded_update(seconded=person, changes={"note": "改"}, version=1, actor=None)
     with pytest.raises(ValidationError):
-        seconded_end(seconded=person, ends_on=TODAY, version=1, actor=None)
+        seconded_end(seconded=person, ends_on=today(), version=1, actor=None)
     person.refresh_from_db()
     assert person.ends_on is None
 
@@ -284,7 +283,7 @@ def test_the_community_secretary_records_a_seconded_member_and_names_them_to_a_p
             "role": "committee",
             "job_title": "机关党委副书记",
             "phone": "13900001234",
-            "starts_on": TODAY.isoformat(),
+            "starts_on": today().isoformat(),
             "ends_on": "",
             "note": "",
         },
@@ -365,10 +364,10 @@ def test_the_list_page_reads_a_fixed_number_of_queries(
 
 
 def test_the_liaisons_workbench_lists_the_units_seconded_members(cast, client_for):
-    person = seconded(cast, ends_on=TODAY + 5 * DAY)
+    person = seconded(cast, ends_on=today() + 5 * DAY)
     a_term(cast, secretary=cast.member_a, organisation=person)
     seconded(cast, unit=cast.unit_b, name="李敏")  # another unit's
-    seconded(cast, name="已结束", starts_on=TODAY - 90 * DAY, ends_on=TODAY - DAY)
+    seconded(cast, name="已结束", starts_on=today() - 90 * DAY, ends_on=today() - DAY)
     text = client_for("unit_liaison").get(reverse("home")).content.decode()
     assert "本单位选派到离退休干部党支部的在职党员" in text
     assert "王建国" in text and "组织委员" in text and "30 天内结束选派" in text
@@ -385,6 +384,6 @@ def test_the_liaisons_panel_reads_the_same_queries_for_more_seconded_members(
     with django_assert_max_num_queries(60) as one:
         client.get(reverse("home"))
     for n in range(4):
-        seconded(cast, name=f"选派{n}", ends_on=TODAY + n * DAY)
+        seconded(cast, name=f"选派{n}", ends_on=today() + n * DAY)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert "选派3" in client.get(reverse("home")).content.decode()

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from accounts.models import AuditEntry
 from units.joint import selectors, services
@@ -19,7 +19,6 @@ from workbench import units as workbench_units
 from ..security.matrix.joint import edit_post, formset, meeting
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
@@ -32,11 +31,11 @@ def record(cast, *, items=None, parties=None, actor=None):
     items = (
         items
         if items is not None
-        else [ItemEntry("提供名单", Party.UNIT, cast.unit_a, TODAY + 7 * DAY)]
+        else [ItemEntry("提供名单", Party.UNIT, cast.unit_a, today() + 7 * DAY)]
     )
     return services.meeting_record(
         area=cast.street_a,
-        data={"held_on": TODAY, "place": "", "topic": "报到", "matters": "", "decisions": ""},
+        data={"held_on": today(), "place": "", "topic": "报到", "matters": "", "decisions": ""},
         parties=parties,
         items=items,
         actor=actor or cast.user("street_staff"),
@@ -67,10 +66,10 @@ def test_a_node_must_stand_for_the_party_it_is_named_as(cast):
 
 def test_an_owner_must_match_its_party_and_have_been_there(cast):
     with pytest.raises(ValidationError) as error:
-        record(cast, items=[ItemEntry("走访", Party.BRANCH, cast.unit_a, TODAY)])
+        record(cast, items=[ItemEntry("走访", Party.BRANCH, cast.unit_a, today())])
     assert "请选择与责任单位相符的责任方" in str(error.value)
     with pytest.raises(ValidationError) as error:
-        record(cast, items=[ItemEntry("走访", Party.BRANCH, cast.branch_a, TODAY)])
+        record(cast, items=[ItemEntry("走访", Party.BRANCH, cast.branch_a, today())])
     assert "不在参会方之中" in str(error.value)
     assert not JointMeeting.objects.exists()
 
@@ -91,7 +90,7 @@ def test_recording_audits_the_meeting_parties_and_items_and_tells_the_unit(cast)
 def test_the_recording_page_shows_the_rules_in_chinese(cast, client_for):
     client = client_for("street_staff")
     data = {
-        "held_on": TODAY.isoformat(),
+        "held_on": today().isoformat(),
         "topic": "少一方",
         **formset("parties", [{"party": "street", "who": f"org:{cast.community_a.pk}"}]),
         **formset("items", []),
@@ -105,7 +104,7 @@ def test_the_recording_page_shows_the_rules_in_chinese(cast, client_for):
 
 def test_a_recorder_cannot_name_a_unit_of_another_district(cast, client_for):
     data = {
-        "held_on": TODAY.isoformat(),
+        "held_on": today().isoformat(),
         "topic": "外区单位",
         **formset(
             "parties",
@@ -147,9 +146,9 @@ def test_an_edit_touches_only_what_changed_and_audits_it(cast):
         PartyEntry(Party.COMMUNITY, cast.community_a, "张书记、李委员"),
         PartyEntry(Party.UNIT, cast.unit_a, "刘联络员"),
     ]
-    items = [ItemEntry("提供名单", Party.UNIT, cast.unit_a, TODAY + 9 * DAY, pk=item.pk)]
+    items = [ItemEntry("提供名单", Party.UNIT, cast.unit_a, today() + 9 * DAY, pk=item.pk)]
     before = AuditEntry.objects.count()
-    data = {"held_on": TODAY, "place": "", "topic": "报到", "matters": "", "decisions": ""}
+    data = {"held_on": today(), "place": "", "topic": "报到", "matters": "", "decisions": ""}
     assert services.meeting_update(
         meeting=m,
         data=data,
@@ -160,7 +159,7 @@ def test_an_edit_touches_only_what_changed_and_audits_it(cast):
     )
     changes = list(AuditEntry.objects.order_by("pk")[before:].values_list("object_type", "changes"))
     assert [t for t, _ in changes] == ["units.jointparty", "units.actionitem"]
-    assert changes[1][1]["after"] == {"due_on": (TODAY + 9 * DAY).isoformat()}
+    assert changes[1][1]["after"] == {"due_on": (today() + 9 * DAY).isoformat()}
     assert not services.meeting_update(
         meeting=m,
         data=data,
@@ -240,10 +239,10 @@ def test_node_items_belong_to_that_nodes_staff_only(cast):
             PartyEntry(Party.UNIT, cast.unit_a),
         ],
         items=[
-            ItemEntry("街道协调", Party.STREET, cast.street_a, TODAY),
-            ItemEntry("社区走访", Party.COMMUNITY, cast.community_a, TODAY),
-            ItemEntry("支部党日", Party.BRANCH, cast.branch_a, TODAY),
-            ItemEntry("单位名单", Party.UNIT, cast.unit_a, TODAY),
+            ItemEntry("街道协调", Party.STREET, cast.street_a, today()),
+            ItemEntry("社区走访", Party.COMMUNITY, cast.community_a, today()),
+            ItemEntry("支部党日", Party.BRANCH, cast.branch_a, today()),
+            ItemEntry("单位名单", Party.UNIT, cast.unit_a, today()),
         ],
     )
     assert m.action_items.count() == 4
@@ -309,8 +308,8 @@ def test_the_workbench_shows_open_items_overdue_first_until_closed(cast, client_
     record(
         cast,
         items=[
-            ItemEntry("以后再办", Party.UNIT, cast.unit_a, TODAY + 10 * DAY),
-            ItemEntry("早该办了", Party.UNIT, cast.unit_a, TODAY - 2 * DAY),
+            ItemEntry("以后再办", Party.UNIT, cast.unit_a, today() + 10 * DAY),
+            ItemEntry("早该办了", Party.UNIT, cast.unit_a, today() - 2 * DAY),
         ],
     )
     client = client_for("unit_liaison")
@@ -337,7 +336,7 @@ def test_the_workbench_has_no_section_for_those_who_own_nothing(cast, rf):
     request.user = cast.user("city_admin")
     from branches.access import scope_for
 
-    assert selectors.workbench_section(request, scope_for(request.user), TODAY) is None
+    assert selectors.workbench_section(request, scope_for(request.user), today()) is None
     assert "joint" in [name for name, *_rest in workbench_units.SECTIONS]
 
 
@@ -346,7 +345,7 @@ def test_the_workbench_has_no_section_for_those_who_own_nothing(cast, rf):
 
 def _grow(cast, n):
     for i in range(n):
-        record(cast, items=[ItemEntry(f"事项{i}", Party.UNIT, cast.unit_a, TODAY - i * DAY)])
+        record(cast, items=[ItemEntry(f"事项{i}", Party.UNIT, cast.unit_a, today() - i * DAY)])
 
 
 @pytest.mark.parametrize("url", ["joint:my_items", "joint:list"])
@@ -373,14 +372,14 @@ def test_the_meeting_page_and_the_workbench_section_have_fixed_queries(
     from branches.access import scope_for
 
     m = record(
-        cast, items=[ItemEntry(f"事项{i}", Party.UNIT, cast.unit_a, TODAY) for i in range(6)]
+        cast, items=[ItemEntry(f"事项{i}", Party.UNIT, cast.unit_a, today()) for i in range(6)]
     )
     request = rf.get("/")
     request.user = cast.user("unit_liaison")
     scope = scope_for(request.user)  # one query, cached on the user
     # The count and the first rows.
     with django_assert_num_queries(2):
-        section = selectors.workbench_section(request, scope, TODAY)
+        section = selectors.workbench_section(request, scope, today())
         [item.owner.name for item, _late in section["items"]]
     client = client_for("unit_liaison")
     client.get(reverse("joint:meeting", args=[m.pk]))

@@ -10,6 +10,7 @@ import pytest
 import qrcode
 from django.core import signing
 from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from accounts.models import AuditAction, AuditEntry
 from activities.meetings import checkin
@@ -29,10 +30,9 @@ from activities.meetings.services import checkins, errors, planning, recording
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
-
-def plan(cast, *, day=TODAY, start=None, kind=MeetingKind.GENERAL_ASSEMBLY):
+def plan(cast, *, day=None, start=None, kind=MeetingKind.GENERAL_ASSEMBLY):
+    day = today() if day is None else day
     meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": kind, "topic": "学习党章", "planned_on": day, "start_time": start},
@@ -73,7 +73,7 @@ def test_the_code_works_on_the_meeting_day_until_hours_after_the_start(cast, set
     settings.SELF_CHECKIN_HOURS = 3
     meeting = plan(cast, start=datetime.time(9, 0))
     tz = timezone.get_current_timezone()
-    at = lambda h, m=0: datetime.datetime.combine(TODAY, datetime.time(h, m), tzinfo=tz)  # noqa: E731
+    at = lambda h, m=0: datetime.datetime.combine(today(), datetime.time(h, m), tzinfo=tz)  # noqa: E731
     assert checkin.window(meeting, now=at(8)).state == checkin.State.OPEN
     assert checkin.window(meeting, now=at(11, 59)).state == checkin.State.OPEN
     assert checkin.window(meeting, now=at(12)).state == checkin.State.EXPIRED
@@ -82,10 +82,10 @@ def test_the_code_works_on_the_meeting_day_until_hours_after_the_start(cast, set
 
 
 def test_without_a_start_time_it_works_until_the_end_of_the_day(cast):
-    meeting = plan(cast, day=TODAY - datetime.timedelta(days=1))
+    meeting = plan(cast, day=today() - datetime.timedelta(days=1))
     assert checkin.window(meeting).state == checkin.State.EXPIRED
     assert checkin.window(plan(cast)).state == checkin.State.OPEN
-    tomorrow = plan(cast, day=TODAY + datetime.timedelta(days=1))
+    tomorrow = plan(cast, day=today() + datetime.timedelta(days=1))
     assert checkin.window(tomorrow).state == checkin.State.NOT_YET
 
 
@@ -178,7 +178,7 @@ def test_before_recording_the_roster_is_the_expected_list_with_the_check_ins(cas
 def record(meeting, marks, *, seen=(), version=None):
     return recording.meeting_record(
         meeting=meeting,
-        details={"held_on": TODAY},
+        details={"held_on": today()},
         marks=marks,
         record_key=uuid.uuid4(),
         actor=None,
@@ -208,7 +208,7 @@ def test_a_check_in_the_secretarys_form_had_not_seen_survives_the_save(cast, mee
     assert meeting.status == MeetingStatus.HELD
     tally = tally_roster(meeting_roster(meeting))
     assert (tally.expected, tally.present, tally.excused) == (2, 1, 1)
-    month = BranchMonthTally.objects.get(branch=cast.branch_a, month=TODAY.replace(day=1))
+    month = BranchMonthTally.objects.get(branch=cast.branch_a, month=today().replace(day=1))
     assert month.present == 1 and month.expected == 2
 
 
@@ -231,7 +231,7 @@ def test_a_check_in_after_the_meeting_was_recorded_turns_an_absence_present(cast
             cast.member_a_bedridden.pk: recording.Mark(AttendanceStatus.EXCUSED, "卧床"),
         },
     )
-    month = BranchMonthTally.objects.get(branch=cast.branch_a, month=TODAY.replace(day=1))
+    month = BranchMonthTally.objects.get(branch=cast.branch_a, month=today().replace(day=1))
     assert month.present == 0
     result = checkins.self_check_in(meeting=meeting, member_id=cast.member_a.pk)
     assert result.outcome == checkins.CheckInOutcome.CHECKED_IN
@@ -256,7 +256,7 @@ def test_the_same_record_key_twice_still_writes_once_after_check_ins(cast, meeti
     key = uuid.uuid4()
     for _ in range(2):
         result = recording.meeting_record(
-            meeting=meeting, details={"held_on": TODAY}, marks={}, record_key=key, actor=None
+            meeting=meeting, details={"held_on": today()}, marks={}, record_key=key, actor=None
         )
     assert result.replayed
     assert Attendance.objects.filter(meeting=meeting).count() == 2

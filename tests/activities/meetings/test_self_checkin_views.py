@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from accounts.models import AuditEntry
 from activities.meetings import checkin
@@ -33,7 +34,6 @@ from ..conftest import members
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -48,7 +48,7 @@ def _fresh_counters():
 def meeting(cast):
     meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
-        details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "planned_on": TODAY},
+        details={"kind": MeetingKind.GENERAL_ASSEMBLY, "topic": "学习党章", "planned_on": today()},
         client_key=uuid.uuid4(),
         actor=None,
     )
@@ -100,14 +100,14 @@ def test_a_closed_or_expired_code_says_so_in_chinese(cast, meeting):
     assert "已关闭" in text(posted) and not Attendance.objects.exists()
 
     old = meeting.__class__.objects.get(pk=meeting.pk)
-    old.planned_on = TODAY.replace(year=TODAY.year - 1)
+    old.planned_on = today().replace(year=today().year - 1)
     old.checkin_closed_at = None
     old.save()
     assert "该签到二维码已过期" in text(Client().get(url_of(old)))
 
 
 def test_a_code_before_the_meeting_day_says_when_to_come_back(cast):
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = today() + datetime.timedelta(days=1)
     meeting, _ = planning.meeting_plan(
         branch=cast.branch_a,
         details={"kind": MeetingKind.LECTURE, "topic": "党课", "planned_on": tomorrow},
@@ -314,7 +314,7 @@ def test_the_recording_screen_polls_and_keeps_a_check_in_made_while_it_was_open(
     assert 'hx-trigger="every 5s"' in body and "还没有人扫码签到" in body
     form = page.context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data["held_on"] = TODAY.isoformat()
+    data["held_on"] = today().isoformat()
     data[f"s{cast.member_a.pk}"] = AttendanceStatus.ABSENT  # tapped before the check-in
     data[f"r{cast.member_a_bedridden.pk}"] = "卧床"
     # The member checks in while the secretary's form is open.
