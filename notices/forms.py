@@ -209,6 +209,8 @@ class NoticeForm(forms.Form):
 
     def clean_deadline(self):
         deadline = self.cleaned_data.get("deadline")
+        if self.cleaned_data.get("response") == ResponseKind.NONE:
+            return None  # nothing to answer, so nothing is late (the page hides the field)
         if deadline and deadline < timezone.localdate():
             raise forms.ValidationError(_("The deadline cannot be in the past."))
         return deadline

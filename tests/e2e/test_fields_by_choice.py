@@ -3,11 +3,15 @@
 form's clean requires or keeps, a field with an error stays in sight, and nothing else
 is lost. Also a check box's short label stays on one line with its help text under it."""
 
+import datetime
+
 import pytest
+from django.utils.timezone import localdate as today
 
 from activities.meetings.models import Meeting
 from activities.messaging.models import ReminderPreference
 from branches.models import Venue
+from notices.models import Notice
 
 from ..conftest import build_cast
 from ..factories import PASSWORD
@@ -30,23 +34,28 @@ def cast(transactional_db):
     return cast
 
 
-@pytest.fixture
-def secretary(browser, live_server, cast):
-    """The community secretary's page (logged in), to go to a form's URL."""
+def logged_in(browser, live_server, username):
+    """A 375 px page logged in as `username`, its `open(path)` going to the live server."""
     context = browser.new_context(bypass_csp=True, **SIZES["375-large"])
     context.set_default_timeout(20_000)
     page = context.new_page()
-    problems = PageProblems(page)
+    page.problems = PageProblems(page)
     base = live_server.url
     page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "community_secretary")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/")
     page.open = lambda path: page.goto(base + path)
+    return page
+
+
+@pytest.fixture
+def secretary(browser, live_server, cast):
+    page = logged_in(browser, live_server, "community_secretary")
     yield page
-    context.close()
-    assert problems.errors == []
+    page.context.close()
+    assert page.problems.errors == []
 
 
 def shown_as_chosen(page, chooser, fields, cases):
@@ -167,3 +176,29 @@ def test_reminder_settings_ask_for_each_channels_address_when_it_is_on(secretary
     pref = ReminderPreference.objects.get(user=cast.user("community_secretary"))
     assert (pref.use_sms, pref.use_email, pref.use_webhook) == (True, False, False)
     assert pref.phone == "13800138000"
+
+
+def test_notice_form_asks_for_a_deadline_only_when_an_answer_is_needed(
+    browser, live_server, cast, axe_source
+):
+    page = logged_in(browser, live_server, "district_staff")
+    page.open("/notices/new/")
+    deadline = page.locator("#id_deadline")
+    for response, shown in (("none", False), ("confirm", True), ("reply", True)):
+        page.locator(f"input[name=response][value={response}]").check()
+        assert deadline.is_visible() is shown, response
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+    # A deadline typed, then "no answer needed": the draft keeps no deadline.
+    page.locator("input[name=response][value=confirm]").check()
+    deadline.fill((today() + datetime.timedelta(days=7)).isoformat())
+    page.locator("input[name=response][value=none]").check()
+    page.fill("#id_title", "关于学习的通知")
+    page.fill("#id_body", "请各支部自学。")
+    page.locator(f"input[name=audience][value='{cast.street_a.pk}']").check()
+    page.click("button[name=save]")
+    page.wait_for_load_state("load")
+    notice = Notice.objects.get(title="关于学习的通知")
+    assert (notice.response, notice.deadline) == ("none", None)
+    page.context.close()
+    assert page.problems.errors == []

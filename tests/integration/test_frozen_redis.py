@@ -23,7 +23,7 @@ from activities.meetings.models import Meeting
 
 from .conftest import ROOT, RedisServer
 from .receivers import free_port
-from .test_reminders import TOMORROW
+from .test_reminders import tomorrow
 
 pytestmark = [
     pytest.mark.services("postgres"),
@@ -96,7 +96,7 @@ def test_planning_a_meeting_with_the_broker_not_answering_is_saved_and_said_so(
             {
                 "kind": "general_assembly",
                 "topic": "冻结期间",
-                "planned_on": TOMORROW,
+                "planned_on": tomorrow(),
                 "mode": "on_site",
             },
         )

@@ -71,6 +71,23 @@ def test_a_valid_form_gives_the_services_their_details(cast):
     assert list(form.cleaned_data["audience"]) == [cast.street_a]
 
 
+def test_a_notice_that_needs_no_answer_keeps_no_deadline(cast):
+    """The page hides the deadline once "no answer needed" is chosen; one typed before
+    (even a past one) is dropped, not kept hidden or refused."""
+    user = cast.user("district_staff")
+    ahead = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    past = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    for deadline in (ahead, past):
+        form = form_for(user, valid_data(cast, response="none", deadline=deadline))
+        assert form.is_valid(), form.errors
+        assert form.details()["deadline"] is None
+    form = form_for(user, valid_data(cast, response="confirm", deadline=ahead))
+    assert form.is_valid(), form.errors
+    assert form.details()["deadline"].isoformat() == ahead
+    form = form_for(user, valid_data(cast, response="confirm", deadline=past))
+    assert form.errors["deadline"] == ["截止日期不能早于今天。"]
+
+
 def test_a_crafted_audience_outside_the_subtree_is_refused_in_chinese(cast):
     for foreign in (cast.street_b, cast.district_b, cast.city, cast.street_a2):
         user = cast.user("street_staff")  # street A: street A2 is its sibling
