@@ -434,6 +434,7 @@ class CadenceRuleForm(PortalForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper.form_class = "rule-form"  # portal.css: per group only for group meetings
         scope = scope_for(user)
         self.city_wide = can_edit_default_rules(user)
         districts = Organization.objects.visible_to(user, EDIT_RULES).filter(level=Level.DISTRICT)

@@ -202,3 +202,18 @@ def test_notice_form_asks_for_a_deadline_only_when_an_answer_is_needed(
     assert (notice.response, notice.deadline) == ("none", None)
     page.context.close()
     assert page.problems.errors == []
+
+
+def test_cadence_rule_form_counts_per_group_only_for_group_meetings(
+    browser, live_server, cast, axe_source
+):
+    page = logged_in(browser, live_server, "district_staff")
+    page.open("/cadence-rules/new/")
+    kinds = ["", "general_assembly", "group", "lecture"]
+    cases = [(kind, kind == "group") for kind in kinds]
+    assert shown_as_chosen(page, "#id_kind", ["#id_per_group"], cases) == []
+    page.select_option("#id_kind", "group")
+    assert no_sideways_scroll(page)
+    assert axe_violations(page, axe_source) == []
+    page.context.close()
+    assert page.problems.errors == []
