@@ -83,7 +83,7 @@ class MeetingForm(PortalForm):
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper.form_class = "meeting-form"  # meetings.css: fields by kind
+        self.helper.form_class = "meeting-form"  # portal.css: fields by kind
         self.branch = branch
         self.fields["party_group"].queryset = branch.groups.all()
         self.fields["venue"].queryset = branch_venues(branch)

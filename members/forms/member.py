@@ -67,7 +67,7 @@ class MemberForm(PortalForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper.form_class = "member-form"  # members.css: the relation's branch by kind
+        self.helper.form_class = "member-form"  # portal.css: the relation's branch by kind
         communities = Organization.objects.visible_to(user, EDIT_MEMBERS).filter(
             level=Level.COMMUNITY
         )

@@ -13,7 +13,7 @@ from branches.access import PRINT_BATCHES
 from branches.models import Organization
 
 from .models import PrintOutput
-from .registry import KINDS, choices, get_kind
+from .registry import choices, get_kind
 from .services import LEVELS
 
 MAX_RANGE_DAYS = 92
@@ -27,7 +27,7 @@ class KindSelect(forms.RadioSelect):
 
     def create_option(self, name, value, *args, **kwargs):
         option = super().create_option(name, value, *args, **kwargs)
-        kind = KINDS.get(str(value))
+        kind = get_kind(str(value))
         if kind is not None:
             option["attrs"]["data-period"] = kind.period
         return option
