@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from ..conftest import CHROMIUM, REQUIRE_SERVICES, require_service
+from ..factories import PASSWORD
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 LAUNCH_ARGS = [
@@ -93,6 +94,16 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+
+
+def log_in(page, base_url, username):
+    """Log in through the login page as `username` (the cast's password), on to the
+    workbench."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
 
 
 def open_menu(page):

@@ -15,9 +15,8 @@ from reports.prints.models import PrintJob, PrintState
 from reports.prints.registry import KINDS, Kind, get_kind
 
 from ..conftest import build_cast
-from ..factories import PASSWORD
 from ..reports.prints.conftest import pdf_text, planned
-from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .conftest import PageProblems, axe_violations, log_in, no_sideways_scroll, screenshot
 from .test_funds import SIZES
 
 pytestmark = [
@@ -63,24 +62,28 @@ def held_render(monkeypatch):
     release.set()  # a failed test does not leave the server's thread waiting
 
 
+def street_staff_page(browser, live_server, cast, size, **options):
+    """Street A's staff logged in at `size` (大字版 on the phone): (context, page, problems)."""
+    if size == "375-large":
+        user = cast.user("street_staff")
+        user.large_mode = True
+        user.save(update_fields=["large_mode"])
+    context = browser.new_context(**SIZES[size], **options)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = PageProblems(page)
+    log_in(page, live_server.url, "street_staff")
+    return context, page, problems
+
+
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_street_staff_print_next_weeks_sign_in_sheets_for_the_street(
     browser, live_server, cast, axe_source, size, held_render
 ):
-    user = cast.user("street_staff")
-    if size == "375-large":
-        user.large_mode = True
-        user.save(update_fields=["large_mode"])
-    context = browser.new_context(bypass_csp=True, accept_downloads=True, **SIZES[size])
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = PageProblems(page)
+    context, page, problems = street_staff_page(
+        browser, live_server, cast, size, bypass_csp=True, accept_downloads=True
+    )
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "street_staff")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/reports/prints/")
     assert page.locator("h1").inner_text() == "批量打印"
@@ -144,20 +147,8 @@ PERIOD_FIELDS = {
 
 
 def test_the_form_shows_only_the_period_fields_of_the_chosen_kind(browser, live_server, cast):
-    user = cast.user("street_staff")
-    user.large_mode = True
-    user.save(update_fields=["large_mode"])
-    context = browser.new_context(**SIZES["375-large"])
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = PageProblems(page)
-    base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "street_staff")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/reports/prints/")
+    context, page, problems = street_staff_page(browser, live_server, cast, "375-large")
+    page.goto(f"{live_server.url}/reports/prints/")
     assert {kind.period for kind in KINDS.values()} == set(PERIOD_FIELDS)
     fields = {"date_from", "date_to", "year", "quarter"}
     for key, kind in KINDS.items():

@@ -14,8 +14,7 @@ from branches.models import Venue
 from notices.models import Notice
 
 from ..conftest import build_cast
-from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .conftest import PageProblems, axe_violations, log_in, no_sideways_scroll, screenshot
 from .test_funds import SIZES
 
 pytestmark = [
@@ -40,13 +39,8 @@ def logged_in(browser, live_server, username):
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.problems = PageProblems(page)
-    base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.open = lambda path: page.goto(base + path)
+    log_in(page, live_server.url, username)
+    page.open = lambda path: page.goto(live_server.url + path)
     return page
 
 

@@ -9,8 +9,7 @@ from activities.meetings.models import Meeting, MeetingStatus
 from members.models import Member
 
 from ..conftest import build_cast
-from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, no_sideways_scroll, screenshot
+from .conftest import PageProblems, axe_violations, log_in, no_sideways_scroll, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -60,14 +59,6 @@ class Taps:
         locator.tap()  # focusing the field is the tap; typing is not counted
         locator.fill(text)
         self.count += 1
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_secretary_records_a_group_meeting_with_two_excused_and_prints_the_sheet(

@@ -11,9 +11,8 @@ from django.utils import timezone
 from members.models import ImportRun, Member
 
 from ..conftest import build_cast
-from ..factories import PASSWORD
 from ..members.workbooks import person, workbook
-from .conftest import PageProblems, axe_violations, expect, screenshot
+from .conftest import PageProblems, axe_violations, expect, log_in, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,14 +24,6 @@ pytestmark = [
 @pytest.fixture
 def cast(transactional_db):
     return build_cast()
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_a_secretary_imports_a_roster_and_finds_a_member_by_name(

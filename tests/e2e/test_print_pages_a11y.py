@@ -7,8 +7,14 @@ and the sign-in sheet's labels keep their words whole ("主持人", not "主持/
 import pytest
 
 from activities.meetings.models import Meeting
-from tests.e2e.conftest import PageProblems, axe_source, axe_violations, browser, screenshot
-from tests.factories import PASSWORD
+from tests.e2e.conftest import (
+    PageProblems,
+    axe_source,
+    axe_violations,
+    browser,
+    log_in,
+    screenshot,
+)
 from tests.reports.conftest import TODAY, build_world
 
 pytestmark = [
@@ -63,14 +69,6 @@ def pages_of(world) -> dict[str, str]:
         "branch-dashboard": f"/reports/branch/{branch}/?period=quarter&year=2026&quarter=1",
         "care-coverage": f"/care/org/{cast.district_a.pk}/",
     }
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.mark.parametrize(("size", "options"), [("375-large", PHONE), ("640-zoom", ZOOM_200)])

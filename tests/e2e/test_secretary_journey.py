@@ -7,8 +7,7 @@ console errors and failed requests, and at 375 px wide for horizontal scrolling.
 import pytest
 
 from ..conftest import build_cast
-from ..factories import PASSWORD
-from .conftest import PageProblems, axe_violations, open_menu, screenshot
+from .conftest import PageProblems, axe_violations, log_in, open_menu, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -49,14 +48,6 @@ def has_horizontal_scroll(page) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 class Journey:
