@@ -18,7 +18,8 @@ from notices.models import Notice, NoticeReceipt
 
 from ..conftest import build_cast
 from ..notices.receipts_helpers import PDF
-from .test_secretary_journey import Journey, has_horizontal_scroll, log_in
+from .conftest import log_in
+from .test_secretary_journey import Journey, has_horizontal_scroll
 
 pytestmark = [
     pytest.mark.e2e,

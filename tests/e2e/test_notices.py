@@ -14,8 +14,8 @@ from django.utils import timezone
 from notices.models import Notice, NoticeReceipt
 
 from ..conftest import build_cast
-from .conftest import PageProblems, axe_violations, open_menu, screenshot
-from .test_secretary_journey import has_horizontal_scroll, log_in
+from .conftest import PageProblems, axe_violations, log_in, open_menu, screenshot
+from .test_secretary_journey import has_horizontal_scroll
 
 pytestmark = [
     pytest.mark.e2e,

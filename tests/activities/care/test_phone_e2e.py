@@ -18,9 +18,10 @@ from tests.e2e.conftest import (  # noqa: F401 (fixtures reused from the e2e fol
     axe_source,
     axe_violations,
     browser,
+    log_in,
     screenshot,
 )
-from tests.e2e.test_secretary_journey import has_horizontal_scroll, log_in
+from tests.e2e.test_secretary_journey import has_horizontal_scroll
 
 from .conftest import carer, make_member, make_need
 
